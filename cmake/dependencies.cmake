@@ -1,0 +1,34 @@
+# Every dependency comes from a Debian package (scripts/deps installs them).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(LibXml2 REQUIRED)
+find_package(Iconv REQUIRED)
+find_package(date REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+
+# libmimetic-dev ships neither a pkg-config file nor a CMake config.
+find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
+find_library(MIMETIC_LIBRARY mimetic REQUIRED)
+add_library(mimetic::mimetic UNKNOWN IMPORTED)
+set_target_properties(mimetic::mimetic PROPERTIES
+  IMPORTED_LOCATION "${MIMETIC_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${MIMETIC_INCLUDE_DIR}")
+
+# kainjow mustache is header-only (libkainjow-mustache-dev).
+find_path(MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
+add_library(kainjow::mustache INTERFACE IMPORTED)
+set_target_properties(kainjow::mustache PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${MUSTACHE_INCLUDE_DIR}")
+
+if(INTAKE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(INTAKE_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

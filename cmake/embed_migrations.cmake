@@ -1,0 +1,17 @@
+# Run with cmake -P: writes OUT, a .cpp holding every daemon/migrations/NNNN_name.sql
+# as a raw string, so the binaries carry their schema.
+file(GLOB files "${MIGRATIONS_DIR}/*.sql")
+list(SORT files)
+set(body "")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  string(REGEX MATCH "^([0-9]+)_" _ "${name}")
+  if(NOT CMAKE_MATCH_1)
+    message(FATAL_ERROR "migration ${f} is not named NNNN_name.sql")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")
+  file(READ "${f}" sql)
+  string(APPEND body "    {${version}, \"${name}\", R\"intake_sql(${sql})intake_sql\"},\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from daemon/migrations/*.sql; do not edit.\n#include \"migrations.hpp\"\nnamespace intake::daemon {\nconst std::vector<Migration>& all_migrations() {\n  static const std::vector<Migration> list = {\n${body}  };\n  return list;\n}\n}  // namespace intake::daemon\n")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

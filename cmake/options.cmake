@@ -1,0 +1,6 @@
+# Build switches, one place.
+option(INTAKE_BUILD_TESTS "Build the test suite" ON)
+option(INTAKE_BUILD_BENCH "Build the benchmarks in bench/" OFF)
+option(INTAKE_WERROR "Treat warnings as errors (CI turns this on)" OFF)
+option(INTAKE_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(INTAKE_FUZZ "Build libFuzzer targets (needs clang)" OFF)

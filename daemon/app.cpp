@@ -1,0 +1,84 @@
+#include "app.hpp"
+
+#include <iostream>
+
+#include "curl_imap_source.hpp"
+#include "curl_smtp_sender.hpp"
+#include "logging.hpp"
+#include "secrets.hpp"
+
+namespace intake::daemon {
+
+namespace {
+constexpr std::size_t default_max_message_bytes = 25u * 1024u * 1024u;
+const std::vector<std::string> required_templates = {"acknowledgment"};
+}  // namespace
+
+std::optional<parsers::Config> load_config_or_report(const std::string& path) {
+  auto load = parsers::load_config(path);
+  if (!load.ok()) {
+    for (const auto& e : load.errors) std::cerr << path << ": " << e.line() << "\n";
+    return std::nullopt;
+  }
+  return load.config;
+}
+
+std::vector<std::string> check_environment(const parsers::Config& config) {
+  std::vector<std::string> problems;
+  auto secret = [&](const std::string& key, const std::string& file) {
+    if (file.empty()) return;
+    if (auto r = read_secret_file(file); !r) problems.push_back(key + ": " + r.error().message);
+  };
+  secret("database.password_file", config.database.password_file);
+  secret("smtp.password_file", config.smtp.password_file);
+  for (std::size_t i = 0; i < config.mailboxes.size(); ++i)
+    secret("mailbox[" + std::to_string(i) + "].password_file", config.mailboxes[i].password_file);
+  if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates); !t)
+    problems.push_back("daemon.templates_dir: " + t.error().message);
+  return problems;
+}
+
+Result<Runtime> make_runtime(const parsers::Config& config) {
+  auto templates = TemplateSet::load(config.daemon.templates_dir, required_templates);
+  if (!templates) return templates.error();
+  auto db_password = read_secret_file(config.database.password_file);
+  if (!db_password) return db_password.error();
+  Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo_with_password(config.database.url, db_password.value())),
+             std::move(templates.value())};
+  return rt;
+}
+
+CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
+  CycleTotals totals;
+  IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock);
+  for (const auto& mailbox : rt.config.mailboxes) {
+    auto password = read_secret_file(mailbox.password_file);
+    if (!password) {
+      stage_logger("fetch")->error("mailbox {}: {}", mailbox.name, password.error().message);
+      totals.any_failure = true;
+      continue;
+    }
+    CurlImapSource source(mailbox, password.value(), default_max_message_bytes);
+    CycleStats s = cycle.fetch_mailbox(mailbox, source);
+    totals.any_failure = totals.any_failure || s.fetch_failed;
+    totals.total.fetched += s.fetched;
+    totals.total.created += s.created;
+    totals.total.joined += s.joined;
+    totals.total.observed += s.observed;
+    totals.total.duplicates += s.duplicates;
+    totals.total.quarantined += s.quarantined;
+  }
+  auto smtp_password = read_secret_file(rt.config.smtp.password_file);
+  if (!smtp_password) {
+    stage_logger("respond")->error("smtp: {}", smtp_password.error().message);
+    totals.any_failure = true;
+    return totals;
+  }
+  CurlSmtpSender sender(rt.config.smtp, smtp_password.value());
+  CycleStats sent = cycle.drain_outbox(sender, 10000);
+  totals.total.acks_sent = sent.acks_sent;
+  totals.total.acks_failed = sent.acks_failed;
+  return totals;
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,37 @@
+// Wiring shared by the two executables: config loading with exit 78, the
+// store, the templates, and one full cycle over every mailbox.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config.hpp"
+#include "intake_cycle.hpp"
+#include "pqxx_record_store.hpp"
+#include "templates.hpp"
+
+namespace intake::daemon {
+
+constexpr int exit_config = 78;  // EX_CONFIG (sysexits.h)
+constexpr const char* version_string = "0.1.0";
+
+// Prints one line per problem to stderr; nullopt when the config is unusable.
+std::optional<parsers::Config> load_config_or_report(const std::string& path);
+// Config problems that need the filesystem: password files, templates.
+std::vector<std::string> check_environment(const parsers::Config& config);
+
+struct Runtime {
+  parsers::Config config;
+  std::unique_ptr<PqxxRecordStore> store;
+  TemplateSet templates;
+};
+
+Result<Runtime> make_runtime(const parsers::Config& config);
+
+struct CycleTotals {
+  CycleStats total;
+  bool any_failure = false;
+};
+CycleTotals run_cycle(Runtime& runtime, const Clock& clock);
+
+}  // namespace intake::daemon

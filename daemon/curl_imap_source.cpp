@@ -1,0 +1,180 @@
+#include "curl_imap_source.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+namespace intake::daemon {
+namespace {
+
+std::string url_escape_path(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::uint64_t number_after(const std::string& text, const std::string& key) {
+  auto pos = text.find(key);
+  if (pos == std::string::npos) return 0;
+  pos += key.size();
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  std::uint64_t v = 0;
+  int digits = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && digits < 19) {
+    v = v * 10 + static_cast<std::uint64_t>(text[pos] - '0');
+    ++pos;
+    ++digits;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> parse_search_response(const std::string& text) {
+  std::vector<std::uint64_t> uids;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("* SEARCH", 0) != 0) continue;
+    std::istringstream words(line.substr(8));
+    std::string w;
+    while (words >> w) {
+      if (w.empty() || w.size() > 19 || !std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+        continue;
+      uids.push_back(std::stoull(w));
+    }
+  }
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  return uids;
+}
+
+FolderStatus parse_status_response(const std::string& text) {
+  FolderStatus s;
+  s.uidvalidity = number_after(text, "UIDVALIDITY");
+  s.uidnext = number_after(text, "UIDNEXT");
+  return s;
+}
+
+std::string imap_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\r' || c == '\n') continue;
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string uid_set(const std::vector<std::uint64_t>& uids) {
+  // Ranges keep the command short for long batches: 1,2,3,7 -> 1:3,7.
+  std::string out;
+  for (std::size_t i = 0; i < uids.size();) {
+    std::size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(uids[i]);
+    if (j > i) out += ':' + std::to_string(uids[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+CurlImapSource::CurlImapSource(const parsers::MailboxConfig& config, std::string password, std::size_t max_message_bytes)
+    : config_(config), password_(std::move(password)), max_message_bytes_(max_message_bytes), handle_(curl_easy_init()) {}
+
+std::string CurlImapSource::base_url() const {
+  const char* scheme = config_.security == parsers::Security::tls ? "imaps" : "imap";
+  std::string host = config_.host.find(':') != std::string::npos ? "[" + config_.host + "]" : config_.host;
+  return std::string(scheme) + "://" + host + ":" + std::to_string(config_.port) + "/";
+}
+
+std::string CurlImapSource::folder_url(const std::string& folder) const { return base_url() + url_escape_path(folder); }
+
+Result<std::string> CurlImapSource::perform(const std::string& url, const std::string& custom_request, std::size_t max_bytes) {
+  if (!handle_) return fail("cannot create a libcurl handle");
+  CURL* h = handle_.get();
+  CurlSink sink;
+  sink.max_bytes = max_bytes;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
+  curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, intake_curl_sink_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout_s));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USE_SSL, config_.security == parsers::Security::starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_tls ? 2L : 0L);
+  if (!config_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    if (sink.overflow) return fail("message larger than " + std::to_string(max_bytes) + " bytes", true);
+    std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    return fail("IMAP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail);
+  }
+  return std::move(sink.data);
+}
+
+Result<FolderStatus> CurlImapSource::status() {
+  auto r = perform(base_url(), "STATUS " + imap_quote(config_.folder) + " (UIDVALIDITY UIDNEXT)", 1 << 20);
+  if (!r) return r.error();
+  FolderStatus s = parse_status_response(r.value());
+  if (s.uidvalidity == 0) return fail("IMAP STATUS gave no UIDVALIDITY for folder " + config_.folder);
+  return s;
+}
+
+Result<std::vector<std::uint64_t>> CurlImapSource::search_uids(std::uint64_t first, std::uint64_t last, bool unseen_only) {
+  std::string range = std::to_string(std::max<std::uint64_t>(first, 1)) + ":" + (last == 0 ? "*" : std::to_string(last));
+  std::string cmd = std::string("UID SEARCH ") + (unseen_only ? "UNSEEN " : "") + "UID " + range;
+  auto r = perform(folder_url(config_.folder), cmd, 64 << 20);
+  if (!r) return r.error();
+  auto uids = parse_search_response(r.value());
+  // "n:*" always matches the highest UID, even one below n (RFC 3501 6.4.8).
+  uids.erase(std::remove_if(uids.begin(), uids.end(), [&](std::uint64_t u) { return u < first || (last != 0 && u > last); }),
+             uids.end());
+  return uids;
+}
+
+Result<std::string> CurlImapSource::fetch(std::uint64_t uid) {
+  return perform(folder_url(config_.folder) + "/;UID=" + std::to_string(uid), "", max_message_bytes_);
+}
+
+Status CurlImapSource::mark_processed(const std::vector<std::uint64_t>& uids) {
+  if (uids.empty()) return Ok{};
+  const std::string set = uid_set(uids);
+  const std::string url = folder_url(config_.folder);
+  if (config_.processed_folder.empty()) {
+    auto r = perform(url, "UID STORE " + set + " +FLAGS.SILENT (\\Seen)", 1 << 20);
+    if (!r) return r.error();
+    return Ok{};
+  }
+  auto moved = perform(url, "UID MOVE " + set + " " + imap_quote(config_.processed_folder), 1 << 20);
+  if (moved) return Ok{};
+  // No MOVE (RFC 6851) on this server: COPY, flag \Deleted, expunge.
+  auto copied = perform(url, "UID COPY " + set + " " + imap_quote(config_.processed_folder), 1 << 20);
+  if (!copied) return copied.error();
+  auto flagged = perform(url, "UID STORE " + set + " +FLAGS.SILENT (\\Deleted)", 1 << 20);
+  if (!flagged) return flagged.error();
+  auto expunged = perform(url, "UID EXPUNGE " + set, 1 << 20);
+  if (!expunged) {
+    auto plain = perform(url, "EXPUNGE", 1 << 20);
+    if (!plain) return plain.error();
+  }
+  return Ok{};
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,69 @@
+#include "curl_smtp_sender.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace intake::daemon {
+namespace {
+
+struct Upload {
+  const std::string* data;
+  std::size_t offset = 0;
+};
+
+extern "C" size_t read_upload(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* up = static_cast<Upload*>(userdata);
+  const size_t room = size * nitems;
+  const size_t n = std::min(room, up->data->size() - up->offset);
+  std::memcpy(buffer, up->data->data() + up->offset, n);
+  up->offset += n;
+  return n;
+}
+
+}  // namespace
+
+CurlSmtpSender::CurlSmtpSender(const parsers::SmtpConfig& config, std::string password)
+    : config_(config), password_(std::move(password)), handle_(curl_easy_init()) {}
+
+Status CurlSmtpSender::send(const OutgoingMail& mail) {
+  if (!handle_) return fail("cannot create a libcurl handle");
+  CURL* h = handle_.get();
+  const char* scheme = config_.security == parsers::Security::tls ? "smtps" : "smtp";
+  std::string url = std::string(scheme) + "://" + config_.host + ":" + std::to_string(config_.port);
+  SlistPtr rcpts;
+  for (const auto& r : mail.rcpt_to) rcpts.reset(curl_slist_append(rcpts.release(), r.c_str()));
+  Upload up{&mail.raw};
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, ("<" + mail.mail_from + ">").c_str());
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts.get());
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(h, CURLOPT_READDATA, &up);
+  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.raw.size()));
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout_s));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USE_SSL, config_.security == parsers::Security::starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_tls ? 2L : 0L);
+  if (!config_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
+  if (!config_.username.empty()) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  }
+  CURLcode rc = curl_easy_perform(h);
+  // The slist dies at the end of this call; libcurl must not keep a pointer to it.
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
+  if (rc == CURLE_OK) return Ok{};
+  long code = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+  const bool permanent = code >= 500 && code < 600;
+  return fail("SMTP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail +
+                  (code ? " (reply " + std::to_string(code) + ")" : ""),
+              permanent);
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,13 @@
+// The `intakectl parse --json` form of a parsed Email: exactly the keys the
+// parser issue names, one object per message.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "email.hpp"
+
+namespace intake::daemon {
+
+nlohmann::json email_to_json(const parsers::Email& email);
+
+}  // namespace intake::daemon

@@ -1,0 +1,45 @@
+// One intake cycle: fetch what is new in a mailbox, parse and classify it,
+// store it (request and acknowledgment in one transaction), and only then mark
+// it processed on the server; then drain the outbox. Every message ends in one
+// explicit outcome, decided here.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "clock.hpp"
+#include "config.hpp"
+#include "mail_sender.hpp"
+#include "mailbox_source.hpp"
+#include "record_store.hpp"
+#include "templates.hpp"
+
+namespace intake::daemon {
+
+struct CycleStats {
+  std::size_t fetched = 0, created = 0, joined = 0, observed = 0, duplicates = 0, quarantined = 0;
+  std::size_t acks_sent = 0, acks_failed = 0;
+  bool fetch_failed = false;
+  std::string error;
+};
+
+// Who may get an automatic answer, and where a message goes.
+Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config);
+
+class IntakeCycle {
+ public:
+  IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock);
+  CycleStats fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source);
+  CycleStats drain_outbox(MailSender& sender, int max_messages);
+
+ private:
+  std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request);
+  const parsers::Config& config_;
+  RecordStore& store_;
+  const TemplateSet& templates_;
+  const Clock& clock_;
+};
+
+std::string sha256_hex(const std::string& data);
+
+}  // namespace intake::daemon

@@ -1,0 +1,46 @@
+// RecordStore over libpqxx 6.4. Every pqxx exception is caught here and turned
+// into an Error; a broken connection is reopened on the next call.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "record_store.hpp"
+
+namespace intake::daemon {
+
+struct PqxxConnection;  // a pqxx::connection, kept out of this header
+
+class PqxxRecordStore final : public RecordStore {
+ public:
+  explicit PqxxRecordStore(std::string conninfo);
+  ~PqxxRecordStore() override;
+  PqxxRecordStore(const PqxxRecordStore&) = delete;
+  PqxxRecordStore& operator=(const PqxxRecordStore&) = delete;
+
+  Status connect();
+  Result<MailboxState> mailbox_state(const std::string& mailbox) override;
+  Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
+  Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) override;
+  Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason) override;
+  Status record_fetch(const std::string& mailbox, bool ok, const std::string& error) override;
+  Result<std::vector<OutboxItem>> claim_outbox(int limit) override;
+  Status finish_outbox(std::int64_t id, const Status& result) override;
+  Result<std::vector<RequestRow>> list_requests(const std::string& status_filter) override;
+
+  // Applies the numbered migrations compiled into the binary; returns the
+  // schema version afterwards.
+  Result<int> migrate();
+  Result<int> schema_version();
+
+ private:
+  template <typename F>
+  auto guarded(const char* what, F&& f) -> decltype(f());
+  std::string conninfo_;
+  std::unique_ptr<PqxxConnection> conn_;
+};
+
+// Adds the password from a file to a libpq URI or key=value string.
+std::string conninfo_with_password(const std::string& url, const std::string& password);
+
+}  // namespace intake::daemon

@@ -1,0 +1,33 @@
+// Mustache templates from templates/ (kainjow mustache). Templates are edited by
+// people, so loading checks them and reports the file and the problem; values
+// are untrusted and HTML-escaped in the HTML variant only.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "result.hpp"
+
+namespace intake::daemon {
+
+struct RenderedMail {
+  std::string subject;
+  std::string text;
+  std::string html;
+};
+
+class TemplateSet {
+ public:
+  // Loads every NAME[.CATEGORY].{subject,txt,html}.mustache in dir; each of
+  // `required` must exist with its three variants.
+  static Result<TemplateSet> load(const std::string& dir, const std::vector<std::string>& required);
+  // Uses NAME.CATEGORY.* when present, else NAME.*.
+  Result<RenderedMail> render(const std::string& name, const std::string& category, const nlohmann::json& data) const;
+
+ private:
+  std::map<std::string, std::string> sources_;  // file name -> text
+};
+
+}  // namespace intake::daemon

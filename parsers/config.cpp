@@ -1,0 +1,235 @@
+#include "config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace intake::parsers {
+
+const char* to_string(Security security) {
+  switch (security) {
+    case Security::plain: return "plain";
+    case Security::starttls: return "starttls";
+    case Security::tls: return "tls";
+  }
+  return "plain";
+}
+
+namespace {
+
+// Reads one table, remembering which keys were used so the rest can be named
+// as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table* table, std::string prefix, std::vector<ConfigError>& errors)
+      : table_(table), prefix_(std::move(prefix)), errors_(errors) {}
+
+  std::string key(std::string_view name) const { return prefix_.empty() ? std::string(name) : prefix_ + "." + std::string(name); }
+
+  void string(std::string_view name, std::string& out, bool required = false) {
+    used_.insert(std::string(name));
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) {
+      if (required) errors_.push_back({key(name), "missing (required)"});
+      return;
+    }
+    if (auto v = node->value<std::string>(); v && node->is_string()) {
+      out = *v;
+      if (required && out.empty()) errors_.push_back({key(name), "must not be empty"});
+    } else {
+      errors_.push_back({key(name), "must be a string"});
+    }
+  }
+
+  void integer(std::string_view name, int& out, long long min, long long max) {
+    used_.insert(std::string(name));
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) return;
+    if (!node->is_integer()) {
+      errors_.push_back({key(name), "must be an integer"});
+      return;
+    }
+    long long v = node->as_integer()->get();
+    if (v < min || v > max) {
+      errors_.push_back({key(name), "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                        " (got " + std::to_string(v) + ")"});
+      return;
+    }
+    out = static_cast<int>(v);
+  }
+
+  void boolean(std::string_view name, bool& out) {
+    used_.insert(std::string(name));
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) return;
+    if (!node->is_boolean()) {
+      errors_.push_back({key(name), "must be true or false"});
+      return;
+    }
+    out = node->as_boolean()->get();
+  }
+
+  void security(std::string_view name, Security& out) {
+    std::string s;
+    std::string_view shown = name;
+    string(shown, s);
+    if (s.empty()) return;
+    if (s == "plain") out = Security::plain;
+    else if (s == "starttls") out = Security::starttls;
+    else if (s == "tls" || s == "imaps" || s == "smtps") out = Security::tls;
+    else errors_.push_back({key(name), "must be one of plain, starttls, tls (got \"" + s + "\")"});
+  }
+
+  void choice(std::string_view name, std::string& out, const std::set<std::string>& allowed) {
+    string(name, out);
+    if (!out.empty() && allowed.count(out) == 0) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      errors_.push_back({key(name), "must be one of " + list + " (got \"" + out + "\")"});
+    }
+  }
+
+  void reject_unknown() {
+    if (table_ == nullptr) return;
+    for (const auto& [k, v] : *table_) {
+      if (used_.count(std::string(k.str())) == 0) errors_.push_back({key(k.str()), "unknown key"});
+    }
+  }
+
+ private:
+  const toml::table* table_;
+  std::string prefix_;
+  std::vector<ConfigError>& errors_;
+  std::set<std::string> used_;
+};
+
+bool looks_like_address(const std::string& s) {
+  auto at = s.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < s.size() && s.find_first_of(" <>\r\n") == std::string::npos;
+}
+
+const toml::table* subtable(const toml::table& root, std::string_view name, std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) {
+    errors.push_back({std::string(name), "must be a table ([" + std::string(name) + "])"});
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+}  // namespace
+
+ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name) {
+  ConfigLoad load;
+  auto& errors = load.errors;
+  auto& cfg = load.config;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << "line " << e.source().begin.line << ", column " << e.source().begin.column;
+    errors.push_back({std::string(source_name), "not valid TOML at " + where.str() + ": " + std::string(e.description())});
+    return load;
+  }
+
+  for (const auto& [k, v] : root) {
+    std::string name(k.str());
+    if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox")
+      errors.push_back({name, "unknown key"});
+  }
+
+  {
+    TableReader r(subtable(root, "daemon", errors), "daemon", errors);
+    r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
+    r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+    r.string("templates_dir", cfg.daemon.templates_dir);
+    r.string("admin_address", cfg.daemon.admin_address);
+    if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
+      errors.push_back({"daemon.admin_address", "must be an email address"});
+    r.reject_unknown();
+  }
+  {
+    const toml::table* t = subtable(root, "database", errors);
+    if (t == nullptr && root.get("database") == nullptr) errors.push_back({"database", "missing (required table)"});
+    TableReader r(t, "database", errors);
+    if (t) r.string("url", cfg.database.url, true);
+    r.string("password_file", cfg.database.password_file);
+    r.reject_unknown();
+  }
+  {
+    const toml::table* t = subtable(root, "smtp", errors);
+    if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
+    TableReader r(t, "smtp", errors);
+    if (t) {
+      r.string("host", cfg.smtp.host, true);
+      r.string("from", cfg.smtp.from, true);
+      if (!cfg.smtp.from.empty() && !looks_like_address(cfg.smtp.from))
+        errors.push_back({"smtp.from", "must be an email address (got \"" + cfg.smtp.from + "\")"});
+    }
+    r.integer("port", cfg.smtp.port, 1, 65535);
+    r.security("security", cfg.smtp.security);
+    r.string("username", cfg.smtp.username);
+    r.string("password_file", cfg.smtp.password_file);
+    r.boolean("verify_tls", cfg.smtp.verify_tls);
+    r.string("ca_file", cfg.smtp.ca_file);
+    r.string("from_name", cfg.smtp.from_name);
+    r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
+    r.reject_unknown();
+  }
+
+  const toml::node* boxes = root.get("mailbox");
+  if (boxes == nullptr) {
+    errors.push_back({"mailbox", "missing: at least one [[mailbox]] is required"});
+  } else if (!boxes->is_array_of_tables()) {
+    errors.push_back({"mailbox", "must be an array of tables ([[mailbox]])"});
+  } else {
+    std::set<std::string> names;
+    std::size_t i = 0;
+    for (const auto& node : *boxes->as_array()) {
+      MailboxConfig m;
+      const std::string prefix = "mailbox[" + std::to_string(i++) + "]";
+      TableReader r(node.as_table(), prefix, errors);
+      r.string("name", m.name, true);
+      r.string("address", m.address, true);
+      if (!m.address.empty() && !looks_like_address(m.address))
+        errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
+      r.string("host", m.host, true);
+      r.integer("port", m.port, 1, 65535);
+      r.security("security", m.security);
+      r.string("username", m.username, true);
+      r.string("password_file", m.password_file, true);
+      r.boolean("verify_tls", m.verify_tls);
+      r.string("ca_file", m.ca_file);
+      r.string("folder", m.folder);
+      r.string("processed_folder", m.processed_folder);
+      r.string("default_category", m.default_category);
+      r.boolean("accept_cc", m.accept_cc);
+      r.integer("timeout_s", m.timeout_s, 1, 3600);
+      r.integer("batch_size", m.batch_size, 1, 10000);
+      r.reject_unknown();
+      if (!m.name.empty() && !names.insert(m.name).second)
+        errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
+      if (m.security == Security::plain && m.host != "127.0.0.1" && m.host != "localhost" && m.host != "::1")
+        errors.push_back({prefix + ".security", "plain IMAP is allowed only on loopback; use tls or starttls"});
+      cfg.mailboxes.push_back(std::move(m));
+    }
+  }
+  return load;
+}
+
+ConfigLoad load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoad load;
+    load.errors.push_back({path, "cannot read the config file"});
+    return load;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace intake::parsers

@@ -1,0 +1,64 @@
+// The normalized message every later stage works on, produced by parse_email.
+// Everything in it is decoded UTF-8; nothing in it is trusted beyond that:
+// values come from whoever sent the mail and are sanitized where they are used.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace intake::parsers {
+
+struct Address {
+  std::string name;     // display name, decoded; empty when absent
+  std::string address;  // local@domain as written (no angle brackets)
+  bool operator==(const Address&) const = default;
+};
+
+struct Attachment {
+  std::string filename;
+  std::string content_type;  // lower case, e.g. "application/pdf"
+  std::size_t size = 0;      // decoded bytes
+  std::string content_id;    // without angle brackets
+  bool inline_part = false;  // Content-Disposition inline with a Content-ID
+};
+
+// What kind of sender is behind a message; decides whether intake may answer.
+enum class MessageKind { human, auto_reply, bulk, bounce };
+
+const char* to_string(MessageKind kind);
+
+struct Email {
+  std::optional<Address> from;
+  std::optional<Address> sender;
+  std::vector<Address> reply_to;
+  std::vector<Address> to;
+  std::vector<Address> cc;
+  std::optional<Address> return_path;  // empty address means the null path <>
+  std::string subject;                 // decoded
+  std::string raw_subject;             // as received (unfolded)
+  std::optional<std::chrono::sys_seconds> date;  // UTC
+  std::string raw_date;
+  std::string message_id;  // without angle brackets; empty when absent
+  std::string in_reply_to;
+  std::vector<std::string> references;
+  std::string list_id;
+  std::string list_unsubscribe;
+  std::string auto_submitted;
+  std::string precedence;
+  std::string x_auto_response_suppress;
+  std::string x_priority;
+  std::string importance;
+  std::string loop_header;  // intake's own X-Intake-Loop, when present
+
+  std::string body_text;     // the full text, UTF-8
+  std::string request_text;  // the new part, without quotes and signature
+  bool has_html = false;
+  std::vector<Attachment> attachments;
+  MessageKind kind = MessageKind::human;
+  std::vector<std::string> warnings;  // what was malformed and how it was handled
+};
+
+}  // namespace intake::parsers

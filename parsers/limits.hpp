@@ -1,0 +1,19 @@
+// Bounds on what one message may cost to parse. Everything a sender controls
+// is bounded here; over a bound the message degrades (a warning, the rest kept
+// as body) instead of failing (Dovecot's message-parser settings, Postfix's
+// header_size_limit).
+#pragma once
+
+#include <cstddef>
+
+namespace intake::parsers {
+
+struct Limits {
+  std::size_t max_header_block_bytes = 100 * 1024;  // Postfix header_size_limit
+  std::size_t max_header_field_bytes = 64 * 1024;   // one field, folded lines included
+  std::size_t max_parts = 1000;                     // MIME parts in one message
+  std::size_t max_multipart_nesting = 32;           // nested multipart and message/rfc822
+  std::size_t max_text_bytes = 4 * 1024 * 1024;     // decoded text kept per message
+};
+
+}  // namespace intake::parsers

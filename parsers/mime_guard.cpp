@@ -1,0 +1,163 @@
+#include "mime_guard.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <unordered_set>
+
+namespace intake::parsers {
+namespace {
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string_view rtrim_ws(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Every boundary="..." parameter in the message, wherever it stands. Written by
+// hand: we need it before (and instead of) a full parse.
+std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
+  std::unordered_set<std::string> out;
+  constexpr std::string_view key = "boundary=";
+  std::size_t pos = 0;
+  while (out.size() < 4096) {
+    // Case-insensitive search for "boundary=".
+    auto it = std::search(raw.begin() + static_cast<std::ptrdiff_t>(pos), raw.end(), key.begin(), key.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    if (it == raw.end()) break;
+    std::size_t at = static_cast<std::size_t>(it - raw.begin()) + key.size();
+    std::string value;
+    if (at < raw.size() && raw[at] == '"') {
+      ++at;
+      while (at < raw.size() && raw[at] != '"' && raw[at] != '\r' && raw[at] != '\n' && value.size() < 200)
+        value += raw[at++];
+    } else {
+      while (at < raw.size() && !std::isspace(static_cast<unsigned char>(raw[at])) && raw[at] != ';' &&
+             value.size() < 200)
+        value += raw[at++];
+    }
+    if (!value.empty()) out.insert(std::move(value));
+    pos = at;
+  }
+  return out;
+}
+
+enum class BoundaryLine { none, opening, closing };
+
+BoundaryLine boundary_line(std::string_view line, const std::unordered_set<std::string>& boundaries) {
+  if (boundaries.empty() || line.size() < 3 || line[0] != '-' || line[1] != '-') return BoundaryLine::none;
+  std::string_view rest = line.substr(2);
+  if (boundaries.count(std::string(rest)) > 0) return BoundaryLine::opening;
+  if (rest.size() >= 2 && rest.substr(rest.size() - 2) == "--" &&
+      boundaries.count(std::string(rest.substr(0, rest.size() - 2))) > 0)
+    return BoundaryLine::closing;
+  return BoundaryLine::none;
+}
+
+}  // namespace
+
+GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
+  GuardedMessage out;
+  out.text.reserve(raw.size() + raw.size() / 32);
+  const auto boundaries = declared_boundaries(raw);
+
+  bool in_header = true;
+  bool dropping_field = false;   // the current field is over its bound
+  bool dropping_block = false;   // the current header block is over its bound
+  std::size_t block_bytes = 0;
+  std::size_t field_bytes = 0;
+  std::size_t multiparts = 0;
+  std::size_t boundary_lines = 0;
+  bool warned_field = false, warned_block = false, warned_padding = false;
+
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    std::size_t eol = raw.find('\n', pos);
+    std::string_view line = raw.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? raw.size() : eol + 1;
+    bool had_cr = !line.empty() && line.back() == '\r';
+    if (had_cr) line.remove_suffix(1);
+
+    std::string_view trimmed = rtrim_ws(line);
+    if (trimmed.size() != line.size() && boundary_line(trimmed, boundaries) != BoundaryLine::none) {
+      if (!warned_padding) {
+        out.warnings.push_back("boundary line with trailing whitespace accepted (RFC 2046 padding)");
+        warned_padding = true;
+      }
+      line = trimmed;
+    }
+    if (auto kind = boundary_line(line, boundaries); kind != BoundaryLine::none) {
+      ++boundary_lines;
+      in_header = kind == BoundaryLine::opening;
+      dropping_field = dropping_block = false;
+      block_bytes = field_bytes = 0;
+      out.text.append(line);
+      out.text.append("\r\n");
+      continue;
+    }
+
+    if (in_header) {
+      if (line.empty()) {
+        in_header = false;
+        out.text.append("\r\n");
+        continue;
+      }
+      bool continuation = line[0] == ' ' || line[0] == '\t';
+      if (!continuation) {
+        field_bytes = 0;
+        dropping_field = false;
+        if (iequals_prefix(line, "content-type:") &&
+            rtrim_ws(line.substr(13)).find_first_not_of(" \t") != std::string_view::npos) {
+          std::string_view v = line.substr(13);
+          v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+          if (iequals_prefix(v, "multipart/") || iequals_prefix(v, "message/rfc822")) ++multiparts;
+        }
+      }
+      if (dropping_block || dropping_field) continue;
+      std::string_view kept = line;
+      if (field_bytes + line.size() + 2 > limits.max_header_field_bytes) {
+        if (!warned_field) {
+          out.warnings.push_back("header field over " + std::to_string(limits.max_header_field_bytes) +
+                                 " bytes: truncated");
+          warned_field = true;
+        }
+        dropping_field = true;  // later continuation lines of this field go
+        std::size_t room = limits.max_header_field_bytes > field_bytes + 2 ? limits.max_header_field_bytes - field_bytes - 2 : 0;
+        if (continuation || room == 0) continue;
+        kept = line.substr(0, room);
+      }
+      if (block_bytes + kept.size() + 2 > limits.max_header_block_bytes) {
+        if (!warned_block) {
+          out.warnings.push_back("header block over " + std::to_string(limits.max_header_block_bytes) +
+                                 " bytes: later fields dropped");
+          warned_block = true;
+        }
+        dropping_block = true;
+        continue;
+      }
+      field_bytes += kept.size() + 2;
+      block_bytes += kept.size() + 2;
+      out.text.append(kept);
+      out.text.append("\r\n");
+      continue;
+    }
+    out.text.append(line);
+    if (eol != std::string_view::npos) out.text.append("\r\n");
+  }
+
+  if (multiparts > limits.max_multipart_nesting || boundary_lines > limits.max_parts) {
+    out.structure_too_deep = true;
+    out.warnings.push_back("MIME structure over limits (" + std::to_string(multiparts) + " multiparts, " +
+                           std::to_string(boundary_lines) + " boundaries): body kept as text");
+  }
+  return out;
+}
+
+}  // namespace intake::parsers

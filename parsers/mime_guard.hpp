@@ -1,0 +1,23 @@
+// The pass every raw message goes through before mimetic sees it. It trusts
+// nothing: it bounds header sizes and MIME nesting, and fixes the input forms
+// mimetic 0.9.8 mishandles (LF-only line ends, padded boundary lines).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits.hpp"
+
+namespace intake::parsers {
+
+struct GuardedMessage {
+  std::string text;  // CRLF line ends, bounded headers, unpadded boundary lines
+  bool structure_too_deep = false;  // too many multiparts or parts: do not let mimetic recurse
+  std::vector<std::string> warnings;
+};
+
+// Linear in the input; never throws for any bytes.
+GuardedMessage guard_message(std::string_view raw, const Limits& limits);
+
+}  // namespace intake::parsers

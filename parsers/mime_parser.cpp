@@ -1,0 +1,328 @@
+// The only file that includes mimetic: it gives the MIME tree and the transfer
+// decodings; everything mimetic lacks (RFC 2047/2231, charsets, HTML, limits)
+// comes from the other files in parsers/.
+#include "mime_parser.hpp"
+
+#include <mimetic/mimetic.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <map>
+
+#include "charset.hpp"
+#include "flowed.hpp"
+#include "header_values.hpp"
+#include "html_text.hpp"
+#include "mime_guard.hpp"
+#include "request_text.hpp"
+
+namespace intake::parsers {
+
+const char* to_string(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::human: return "human";
+    case MessageKind::auto_reply: return "auto_reply";
+    case MessageKind::bulk: return "bulk";
+    case MessageKind::bounce: return "bounce";
+  }
+  return "human";
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// First occurrence of each field, by lower-case name, value unfolded but not decoded.
+std::map<std::string, std::string> header_map(const mimetic::Header& header) {
+  std::map<std::string, std::string> out;
+  for (const auto& field : header) {
+    std::string name = lower(std::string(field.name().begin(), field.name().end()));
+    if (out.count(name) == 0) out.emplace(std::move(name), field.value());
+  }
+  return out;
+}
+
+std::string get(const std::map<std::string, std::string>& h, const std::string& name) {
+  auto it = h.find(name);
+  return it == h.end() ? std::string() : it->second;
+}
+
+std::string decode_transfer(const std::string& body, const std::string& encoding) {
+  std::string out;
+  if (encoding == "base64") {
+    out.reserve(body.size() * 3 / 4);
+    mimetic::Base64::Decoder decoder;
+    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
+  } else if (encoding == "quoted-printable") {
+    out.reserve(body.size());
+    mimetic::QP::Decoder decoder;
+    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
+  } else {
+    out = body;
+  }
+  return out;
+}
+
+std::string crlf_to_lf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    out += s[i];
+  }
+  return out;
+}
+
+class Walker {
+ public:
+  Walker(const Limits& limits, Email& email, std::size_t depth) : limits_(limits), email_(email), depth_(depth) {}
+
+  void walk(mimetic::MimeEntity& entity, std::size_t depth) {
+    if (++parts_ > limits_.max_parts) {
+      if (!warned_parts_) email_.warnings.push_back("more than " + std::to_string(limits_.max_parts) + " parts: rest ignored");
+      warned_parts_ = true;
+      return;
+    }
+    const auto headers = header_map(entity.header());
+    const std::string ct_raw = get(headers, "content-type");
+    ContentType ct = ct_raw.empty() ? ContentType{} : parse_content_type(ct_raw, email_.warnings);
+    auto [disposition, disp_params] = parse_disposition(get(headers, "content-disposition"), email_.warnings);
+    const std::string encoding = lower(trim(get(headers, "content-transfer-encoding")));
+
+    if (ct.type == "multipart") {
+      if (depth + depth_ >= limits_.max_multipart_nesting) {
+        email_.warnings.push_back("multipart nested deeper than " + std::to_string(limits_.max_multipart_nesting) +
+                                  ": inner parts ignored");
+        return;
+      }
+      auto& children = entity.body().parts();
+      if (children.empty()) {
+        email_.warnings.push_back("multipart/" + ct.subtype + " without parts (missing or wrong boundary?): body kept as text");
+        add_text(entity.body(), encoding, ct);
+        return;
+      }
+      if (ct.subtype == "alternative") {
+        walk_alternative(children, depth);
+      } else {
+        for (auto* child : children) walk(*child, depth + 1);
+      }
+      return;
+    }
+
+    std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
+    const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
+
+    if (ct.type == "message" && ct.subtype == "rfc822" && depth + depth_ < limits_.max_multipart_nesting) {
+      std::string inner_raw = decode_transfer(entity.body(), encoding);
+      Limits inner_limits = limits_;
+      inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
+      Email inner = parse_email(inner_raw, inner_limits);
+      for (auto& w : inner.warnings) email_.warnings.push_back("forwarded message: " + w);
+      std::string block = "---------- Forwarded message ----------\n";
+      if (inner.from) block += "From: " + (inner.from->name.empty() ? inner.from->address : inner.from->name + " <" + inner.from->address + ">") + "\n";
+      if (!inner.raw_date.empty()) block += "Date: " + inner.raw_date + "\n";
+      block += "Subject: " + inner.subject + "\n\n" + inner.body_text;
+      append_text(std::move(block));
+      email_.has_html = email_.has_html || inner.has_html;
+      Attachment a;
+      a.filename = filename.empty() ? (inner.subject.empty() ? "forwarded.eml" : inner.subject + ".eml") : filename;
+      a.content_type = "message/rfc822";
+      a.size = inner_raw.size();
+      email_.attachments.push_back(std::move(a));
+      for (auto& att : inner.attachments) email_.attachments.push_back(std::move(att));
+      return;
+    }
+
+    if (ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") && !is_attachment) {
+      if (ct.subtype == "html") {
+        email_.has_html = true;
+        std::vector<std::string> ignored;
+        std::string html = to_utf8(decode_transfer(entity.body(), encoding), ct.params["charset"], email_.warnings);
+        append_text(html_to_text(html));
+      } else {
+        add_text(entity.body(), encoding, ct);
+      }
+      return;
+    }
+
+    Attachment a;
+    a.filename = filename;
+    a.content_type = ct.type + "/" + ct.subtype;
+    a.size = decode_transfer(entity.body(), encoding).size();
+    std::string cid = trim(get(headers, "content-id"));
+    if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
+    a.content_id = cid;
+    a.inline_part = disposition == "inline" || (disposition.empty() && !cid.empty());
+    if (a.content_type == "application/ms-tnef" || lower(a.filename) == "winmail.dat")
+      email_.warnings.push_back("winmail.dat (TNEF) attachment: its contents are not listed");
+    email_.attachments.push_back(std::move(a));
+  }
+
+ private:
+  void walk_alternative(mimetic::MimeEntityList& children, std::size_t depth) {
+    // Prefer text/plain; else the richest part (the last, RFC 2046), i.e. HTML
+    // or a multipart/related around it.
+    mimetic::MimeEntity* chosen = nullptr;
+    for (auto* child : children) {
+      std::vector<std::string> ignored;
+      ContentType ct = parse_content_type(get(header_map(child->header()), "content-type"), ignored);
+      if (ct.type == "text" && ct.subtype == "html") email_.has_html = true;
+      if (ct.type == "multipart") email_.has_html = true;  // related/mixed around HTML
+      if (ct.type == "text" && ct.subtype == "plain" && chosen == nullptr) chosen = child;
+    }
+    if (chosen == nullptr) chosen = children.back();
+    walk(*chosen, depth + 1);
+  }
+
+  void add_text(const std::string& body, const std::string& encoding, ContentType& ct) {
+    std::string text = to_utf8(decode_transfer(body, encoding), ct.params["charset"], email_.warnings);
+    text = crlf_to_lf(text);
+    if (lower(ct.params["format"]) == "flowed") text = decode_flowed(text, lower(ct.params["delsp"]) == "yes");
+    append_text(std::move(text));
+  }
+
+  void append_text(std::string text) {
+    if (email_.body_text.size() >= limits_.max_text_bytes) return;
+    if (!email_.body_text.empty() && email_.body_text.back() != '\n') email_.body_text += '\n';
+    if (!email_.body_text.empty()) email_.body_text += '\n';
+    std::size_t room = limits_.max_text_bytes - email_.body_text.size();
+    if (text.size() > room) {
+      email_.warnings.push_back("text over " + std::to_string(limits_.max_text_bytes) + " bytes: truncated");
+      text.resize(room);
+      text = sanitize_utf8(text);
+    }
+    email_.body_text += text;
+  }
+
+  const Limits& limits_;
+  Email& email_;
+  std::size_t depth_;
+  std::size_t parts_ = 0;
+  bool warned_parts_ = false;
+};
+
+std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings) {
+  if (trim(raw).empty()) return std::nullopt;
+  auto list = parse_address_list(raw, warnings);
+  if (list.empty()) return std::nullopt;
+  return list.front();
+}
+
+std::string first_id(const std::string& raw) {
+  auto ids = parse_message_ids(raw);
+  return ids.empty() ? std::string() : ids.front();
+}
+
+void fill_headers(Email& email, const std::map<std::string, std::string>& h) {
+  auto& w = email.warnings;
+  email.from = first_address(get(h, "from"), w);
+  email.sender = first_address(get(h, "sender"), w);
+  email.reply_to = parse_address_list(get(h, "reply-to"), w);
+  email.to = parse_address_list(get(h, "to"), w);
+  email.cc = parse_address_list(get(h, "cc"), w);
+  if (h.count("return-path")) {
+    std::string rp = trim(get(h, "return-path"));
+    if (rp == "<>" || rp.empty()) {
+      email.return_path = Address{};
+    } else {
+      email.return_path = first_address(rp, w);
+    }
+  }
+  email.raw_subject = trim(get(h, "subject"));
+  email.subject = decode_unstructured(email.raw_subject, w);
+  email.raw_date = trim(get(h, "date"));
+  if (!email.raw_date.empty()) {
+    email.date = parse_date(email.raw_date);
+    if (!email.date) w.push_back("malformed Date kept raw: " + email.raw_date.substr(0, 80));
+  }
+  email.message_id = first_id(get(h, "message-id"));
+  email.in_reply_to = first_id(get(h, "in-reply-to"));
+  email.references = parse_message_ids(get(h, "references"));
+  email.list_id = trim(get(h, "list-id"));
+  email.list_unsubscribe = trim(get(h, "list-unsubscribe"));
+  email.auto_submitted = lower(trim(get(h, "auto-submitted")));
+  email.precedence = lower(trim(get(h, "precedence")));
+  email.x_auto_response_suppress = trim(get(h, "x-auto-response-suppress"));
+  email.x_priority = trim(get(h, "x-priority"));
+  email.importance = lower(trim(get(h, "importance")));
+  email.loop_header = trim(get(h, "x-intake-loop"));
+  if (h.count("x-autoreply") || h.count("x-autorespond")) email.auto_submitted = email.auto_submitted.empty() ? "auto-replied" : email.auto_submitted;
+}
+
+Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth);
+
+}  // namespace
+
+MessageKind classify_kind(const Email& email, std::string_view top_content_type) {
+  const std::string from = email.from ? lower(email.from->address) : std::string();
+  const std::string local = from.substr(0, from.find('@'));
+  const std::string ct = lower(top_content_type);
+  if (ct.find("multipart/report") != std::string::npos || local == "mailer-daemon" || local == "postmaster" ||
+      (email.return_path && email.return_path->address.empty()))
+    return MessageKind::bounce;
+  if (!email.auto_submitted.empty() && email.auto_submitted != "no") return MessageKind::auto_reply;
+  const std::string subject = lower(email.subject);
+  for (const char* marker : {"out of office", "out-of-office", "automatic reply", "auto-reply", "autoreply",
+                             "abwesenheitsnotiz", "absence du bureau", "réponse automatique"}) {
+    if (subject.find(marker) != std::string::npos) return MessageKind::auto_reply;
+  }
+  if (email.precedence == "bulk" || email.precedence == "junk" || email.precedence == "list" || !email.list_id.empty() ||
+      !email.list_unsubscribe.empty())
+    return MessageKind::bulk;
+  if (email.precedence == "auto_reply") return MessageKind::auto_reply;
+  return MessageKind::human;
+}
+
+Email parse_email(std::string_view raw, const Limits& limits) { return parse_guarded(raw, limits, 0); }
+
+namespace {
+
+Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth) {
+  Email email;
+  GuardedMessage guarded = guard_message(raw, limits);
+  email.warnings = std::move(guarded.warnings);
+
+  mimetic::MimeEntity entity;
+  std::string top_ct;
+  if (guarded.structure_too_deep) {
+    // Let mimetic see the header block only; the body is kept as plain text.
+    std::size_t split = guarded.text.find("\r\n\r\n");
+    std::string head = split == std::string::npos ? guarded.text : guarded.text.substr(0, split + 4);
+    entity.load(head.begin(), head.end(), mimetic::imBody | mimetic::imChildParts);
+    auto h = header_map(entity.header());
+    fill_headers(email, h);
+    top_ct = get(h, "content-type");
+    if (split != std::string::npos) {
+      std::string body = sanitize_utf8(crlf_to_lf(std::string_view(guarded.text).substr(split + 4)));
+      if (body.size() > limits.max_text_bytes) body.resize(limits.max_text_bytes);
+      email.body_text = sanitize_utf8(body);
+    }
+  } else {
+    entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
+    auto h = header_map(entity.header());
+    fill_headers(email, h);
+    top_ct = get(h, "content-type");
+    Walker walker(limits, email, depth);
+    walker.walk(entity, 0);
+  }
+  if (!email.from) email.warnings.push_back("no usable From address");
+  email.request_text = extract_request_text(email.body_text);
+  email.kind = classify_kind(email, top_ct);
+  return email;
+}
+
+}  // namespace
+
+}  // namespace intake::parsers

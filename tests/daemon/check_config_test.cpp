@@ -1,0 +1,104 @@
+// Runs the real intakectl on config files with one mistake each: one line
+// naming the key, exit 78.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+};
+
+Run check(const std::string& toml) {
+  auto dir = std::filesystem::temp_directory_path() / ("intake-check-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "pw") << "secret\n";
+  std::string text = toml;
+  for (std::string::size_type p; (p = text.find("@PW@")) != std::string::npos;) text.replace(p, 4, (dir / "pw").string());
+  for (std::string::size_type p; (p = text.find("@TPL@")) != std::string::npos;) text.replace(p, 5, INTAKE_TEMPLATES_DIR);
+  std::ofstream(dir / "intake.toml") << text;
+  std::string cmd = std::string(INTAKECTL_PATH) + " --config " + (dir / "intake.toml").string() + " check-config 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 512> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe.release());
+  std::filesystem::remove_all(dir);
+  return {WEXITSTATUS(status), out};
+}
+
+const std::string good = R"(
+[daemon]
+templates_dir = "@TPL@"
+[database]
+url = "postgresql://intake@127.0.0.1:5432/intake"
+[smtp]
+host = "127.0.0.1"
+port = 25
+from = "requests@example.test"
+[[mailbox]]
+name = "requests"
+address = "requests@example.test"
+host = "127.0.0.1"
+port = 143
+security = "plain"
+username = "requests@example.test"
+password_file = "@PW@"
+)";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = good;
+  s.replace(s.find(from), from.size(), to);
+  return s;
+}
+
+TEST(CheckConfig, good_config_passes) {
+  auto r = check(good);
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(CheckConfig, unknown_key_is_named_and_exits_78) {
+  auto r = check(with("port = 25", "port = 25\nprot = 26"));
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("smtp.prot: unknown key"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(CheckConfig, wrong_value_is_named_and_exits_78) {
+  auto r = check(with("port = 143", "port = 70000"));
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("mailbox[0].port: must be between 1 and 65535 (got 70000)"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfig, wrong_type_is_named_and_exits_78) {
+  auto r = check(with("port = 25", "port = \"twenty-five\""));
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("smtp.port: must be an integer"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfig, missing_required_key_is_named) {
+  auto r = check(with("from = \"requests@example.test\"\n", ""));
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("smtp.from: missing (required)"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfig, missing_password_file_is_named) {
+  auto r = check(with("password_file = \"@PW@\"", "password_file = \"/nonexistent/pw\""));
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("mailbox[0].password_file: cannot read secret file /nonexistent/pw"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfig, toml_syntax_error_names_the_line) {
+  auto r = check(good + "\n[smtp\n");
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("not valid TOML at line"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -1,0 +1,74 @@
+#include "mime_builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mime_parser.hpp"
+
+namespace intake::daemon {
+namespace {
+
+MessageSpec spec_with_subject(const std::string& subject) {
+  MessageSpec s;
+  s.from = {"Requests desk", "requests@example.test"};
+  s.to = {{"Alice", "alice@example.test"}};
+  s.subject = subject;
+  s.message_id = "intake.REQ-1001.ab@example.test";
+  s.in_reply_to = "orig@alice.example.test";
+  s.references = {"orig@alice.example.test"};
+  s.text = "Hello\n";
+  s.html = "<p>Hello</p>";
+  return s;
+}
+
+int count_header_lines(const std::string& raw, const std::string& name) {
+  const std::string head = raw.substr(0, raw.find("\r\n\r\n"));
+  int n = 0;
+  std::size_t pos = 0;
+  while (pos <= head.size()) {
+    auto eol = head.find("\r\n", pos);
+    std::string line = head.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    if (line.rfind(name + ":", 0) == 0) ++n;
+    if (eol == std::string::npos) break;
+    pos = eol + 2;
+  }
+  return n;
+}
+
+TEST(MimeBuilder, crlf_in_subject_cannot_add_a_header) {
+  std::string raw = build_message(spec_with_subject("hi\r\nBcc: x@evil.test\r\n\r\nbody"));
+  EXPECT_EQ(count_header_lines(raw, "Bcc"), 0);
+  EXPECT_EQ(raw.find("\r\nBcc:"), std::string::npos);
+}
+
+TEST(MimeBuilder, crlf_in_display_name_cannot_add_a_header) {
+  auto s = spec_with_subject("ok");
+  s.to = {{"Alice\r\nBcc: x@evil.test", "alice@example.test"}};
+  std::string raw = build_message(s);
+  EXPECT_EQ(count_header_lines(raw, "Bcc"), 0);
+}
+
+TEST(MimeBuilder, non_ascii_subject_is_encoded_and_round_trips) {
+  std::string raw = build_message(spec_with_subject("Grüße – Drucker kaputt"));
+  for (char c : raw) ASSERT_LT(static_cast<unsigned char>(c), 0x80u);
+  auto parsed = parsers::parse_email(raw);
+  EXPECT_EQ(parsed.subject, "Grüße – Drucker kaputt");
+  EXPECT_EQ(parsed.message_id, "intake.REQ-1001.ab@example.test");
+  EXPECT_EQ(parsed.in_reply_to, "orig@alice.example.test");
+  EXPECT_TRUE(parsed.has_html);
+  EXPECT_EQ(parsed.body_text, "Hello\n");
+}
+
+TEST(MimeBuilder, encoded_word_lookalike_in_subject_is_itself_encoded) {
+  // A raw "=?...?=" in a decoded subject must not be decoded again by receivers.
+  std::string raw = build_message(spec_with_subject("=?UTF-8?Q?hi=0D=0ABcc:_x@evil.test?="));
+  auto parsed = parsers::parse_email(raw);
+  EXPECT_EQ(parsed.subject, "=?UTF-8?Q?hi=0D=0ABcc:_x@evil.test?=");
+  EXPECT_TRUE(parsed.cc.empty());
+}
+
+TEST(MimeBuilder, strip_controls_removes_every_control_character) {
+  EXPECT_EQ(strip_controls(std::string("a\rb\nc\0d\x7f" "e\tf", 11)), "abcde f");
+}
+
+}  // namespace
+}  // namespace intake::daemon

@@ -1,0 +1,47 @@
+// Test-side clients for the real local stack (scripts/stack): SMTP to submit
+// mail, IMAP to read mailboxes, PostgreSQL to inspect records, and a runner
+// for the real binaries. Integration tests only; no fakes here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace intake::testing {
+
+struct Stack {
+  std::map<std::string, std::string> env;  // from DIR/stack.env
+  std::string get(const std::string& key) const;
+  std::string config() const { return get("INTAKE_CONFIG"); }
+  std::string database_url() const { return get("DATABASE_URL"); }
+};
+
+// Reads $INTAKE_STACK_DIR/stack.env; fails the calling test when absent.
+Stack load_stack();
+
+// Empties every test user's folders and the database, then migrates.
+void reset_stack(const Stack& stack);
+
+// Sends raw (LF or CRLF) by SMTP to the stack's MTA.
+void smtp_send(const Stack& stack, const std::string& from, const std::vector<std::string>& to, const std::string& raw);
+
+std::vector<std::uint64_t> imap_uids(const Stack& stack, const std::string& user, const std::string& folder);
+std::string imap_fetch(const Stack& stack, const std::string& user, const std::string& folder, std::uint64_t uid);
+// Polls until `user`'s folder holds at least `count` messages or timeout; returns the count seen.
+std::size_t wait_for_messages(const Stack& stack, const std::string& user, const std::string& folder, std::size_t count,
+                              int timeout_s);
+
+// One value from a SQL query (first row, first column) as text.
+std::string sql_value(const Stack& stack, const std::string& query);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+RunResult run_command(const std::string& command);
+
+// The value of a header in a raw message (first occurrence, unfolded).
+std::string header_of(const std::string& raw, const std::string& name);
+
+}  // namespace intake::testing
