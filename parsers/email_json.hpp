@@ -6,8 +6,8 @@
 
 #include "email.hpp"
 
-namespace intake::daemon {
+namespace intake::parsers {
 
-nlohmann::json email_to_json(const parsers::Email& email);
+nlohmann::json email_to_json(const Email& email);
 
-}  // namespace intake::daemon
+}  // namespace intake::parsers

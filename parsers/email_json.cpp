@@ -2,12 +2,12 @@
 
 #include <ctime>
 
-namespace intake::daemon {
+namespace intake::parsers {
 namespace {
 
-nlohmann::json address_json(const parsers::Address& a) { return {{"name", a.name}, {"address", a.address}}; }
+nlohmann::json address_json(const Address& a) { return {{"name", a.name}, {"address", a.address}}; }
 
-nlohmann::json address_list(const std::vector<parsers::Address>& list) {
+nlohmann::json address_list(const std::vector<Address>& list) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& a : list) j.push_back(address_json(a));
   return j;
@@ -15,7 +15,7 @@ nlohmann::json address_list(const std::vector<parsers::Address>& list) {
 
 }  // namespace
 
-nlohmann::json email_to_json(const parsers::Email& e) {
+nlohmann::json email_to_json(const Email& e) {
   nlohmann::json j;
   j["message_id"] = e.message_id;
   if (e.date) {
@@ -47,4 +47,4 @@ nlohmann::json email_to_json(const parsers::Email& e) {
   return j;
 }
 
-}  // namespace intake::daemon
+}  // namespace intake::parsers
