@@ -51,14 +51,31 @@ std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
 
 enum class BoundaryLine { none, opening, closing };
 
-BoundaryLine boundary_line(std::string_view line, const std::unordered_set<std::string>& boundaries) {
-  if (boundaries.empty() || line.size() < 3 || line[0] != '-' || line[1] != '-') return BoundaryLine::none;
+struct BoundaryMatch {
+  BoundaryLine kind = BoundaryLine::none;
+  std::string_view boundary;
+};
+
+BoundaryMatch boundary_line(std::string_view line, const std::unordered_set<std::string>& boundaries) {
+  if (boundaries.empty() || line.size() < 3 || line[0] != '-' || line[1] != '-') return {};
   std::string_view rest = line.substr(2);
-  if (boundaries.count(std::string(rest)) > 0) return BoundaryLine::opening;
+  if (boundaries.count(std::string(rest)) > 0) return {BoundaryLine::opening, rest};
   if (rest.size() >= 2 && rest.substr(rest.size() - 2) == "--" &&
       boundaries.count(std::string(rest.substr(0, rest.size() - 2))) > 0)
-    return BoundaryLine::closing;
-  return BoundaryLine::none;
+    return {BoundaryLine::closing, rest.substr(0, rest.size() - 2)};
+  return {};
+}
+
+bool is_multipart(std::string_view content_type) {
+  content_type.remove_prefix(std::min(content_type.size(), content_type.find_first_not_of(" \t")));
+  return iequals_prefix(content_type, "multipart/");
+}
+
+// The boundary a header block's Content-Type declares for a multipart, or "".
+std::string multipart_boundary(std::string_view content_type) {
+  if (!is_multipart(content_type)) return {};
+  auto found = declared_boundaries(content_type);
+  return found.empty() ? std::string() : *found.begin();
 }
 
 }  // namespace
@@ -75,7 +92,14 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
   std::size_t field_bytes = 0;
   std::size_t multiparts = 0;
   std::size_t boundary_lines = 0;
-  bool warned_field = false, warned_block = false, warned_padding = false;
+  bool warned_field = false, warned_block = false, warned_padding = false, warned_unclosed = false;
+  // The multiparts open at this point, outermost first. An outer boundary line
+  // closes every multipart inside it (RFC 2046 5.1.2); mimetic does not know
+  // that, so the missing close-delimiters are written in for it.
+  std::vector<std::string> open_boundaries;
+  std::string block_content_type;  // this header block's first Content-Type, unfolded
+  bool in_content_type = false, seen_content_type = false;
+  std::size_t content_type_begin = std::string::npos, content_type_end = 0;  // its span in out.text
 
   std::size_t pos = 0;
   while (pos < raw.size()) {
@@ -86,16 +110,31 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
     if (had_cr) line.remove_suffix(1);
 
     std::string_view trimmed = rtrim_ws(line);
-    if (trimmed.size() != line.size() && boundary_line(trimmed, boundaries) != BoundaryLine::none) {
+    if (trimmed.size() != line.size() && boundary_line(trimmed, boundaries).kind != BoundaryLine::none) {
       if (!warned_padding) {
         out.warnings.push_back("boundary line with trailing whitespace accepted (RFC 2046 padding)");
         warned_padding = true;
       }
       line = trimmed;
     }
-    if (auto kind = boundary_line(line, boundaries); kind != BoundaryLine::none) {
+    if (auto match = boundary_line(line, boundaries); match.kind != BoundaryLine::none) {
       ++boundary_lines;
-      in_header = kind == BoundaryLine::opening;
+      auto open = std::find(open_boundaries.begin(), open_boundaries.end(), match.boundary);
+      if (open != open_boundaries.end()) {
+        while (open_boundaries.end() - open > 1) {
+          if (!warned_unclosed) {
+            out.warnings.push_back("multipart not closed before its outer boundary: closed there (RFC 2046)");
+            warned_unclosed = true;
+          }
+          out.text.append("--").append(open_boundaries.back()).append("--\r\n");
+          open_boundaries.pop_back();
+        }
+        if (match.kind == BoundaryLine::closing) open_boundaries.pop_back();
+      }
+      in_header = match.kind == BoundaryLine::opening;
+      block_content_type.clear();
+      in_content_type = seen_content_type = false;
+      content_type_begin = std::string::npos;
       dropping_field = dropping_block = false;
       block_bytes = field_bytes = 0;
       out.text.append(line);
@@ -106,6 +145,14 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
     if (in_header) {
       if (line.empty()) {
         in_header = false;
+        if (auto boundary = multipart_boundary(block_content_type); !boundary.empty()) {
+          open_boundaries.push_back(std::move(boundary));
+        } else if (is_multipart(block_content_type) && content_type_begin != std::string::npos) {
+          // Without a boundary mimetic splits on bare "--" lines; the body is text.
+          out.warnings.push_back("multipart without a boundary parameter: body kept as text");
+          out.text.replace(content_type_begin, content_type_end - content_type_begin, "Content-Type: text/plain\r\n");
+        }
+        content_type_begin = std::string::npos;
         out.text.append("\r\n");
         continue;
       }
@@ -113,6 +160,15 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
       if (!continuation) {
         field_bytes = 0;
         dropping_field = false;
+        in_content_type = !seen_content_type && iequals_prefix(line, "content-type:");
+        if (in_content_type) {
+          seen_content_type = true;
+          block_content_type = line.substr(13);
+        }
+      } else if (in_content_type && block_content_type.size() < 4096) {
+        block_content_type.append(" ").append(line);
+      }
+      if (!continuation) {
         if (iequals_prefix(line, "content-type:") &&
             rtrim_ws(line.substr(13)).find_first_not_of(" \t") != std::string_view::npos) {
           std::string_view v = line.substr(13);
@@ -144,14 +200,18 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
       }
       field_bytes += kept.size() + 2;
       block_bytes += kept.size() + 2;
+      if (in_content_type && !continuation) content_type_begin = out.text.size();
       out.text.append(kept);
       out.text.append("\r\n");
+      if (in_content_type) content_type_end = out.text.size();
       continue;
     }
     out.text.append(line);
     if (eol != std::string_view::npos) out.text.append("\r\n");
   }
 
+  if (!open_boundaries.empty())
+    out.warnings.push_back("multipart not closed (no --" + open_boundaries.back() + "-- line): its last part runs to the end");
   if (multiparts > limits.max_multipart_nesting || boundary_lines > limits.max_parts) {
     out.structure_too_deep = true;
     out.warnings.push_back("MIME structure over limits (" + std::to_string(multiparts) + " multiparts, " +

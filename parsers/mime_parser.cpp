@@ -125,7 +125,17 @@ class Walker {
     const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
 
     if (ct.type == "message" && ct.subtype == "rfc822" && depth + depth_ < limits_.max_multipart_nesting) {
-      std::string inner_raw = decode_transfer(entity.body(), encoding);
+      // mimetic parses a message/rfc822 body into a child entity and leaves the
+      // body empty; serialize that child back to get the forwarded message.
+      // (A base64 or quoted-printable one, which RFC 2046 forbids but mailers
+      // send, comes back as a headerless child holding the encoded text.)
+      std::string encoded;
+      if (!entity.body().parts().empty()) {
+        entity.body().parts().front()->copy(std::back_inserter(encoded));
+      } else {
+        encoded = entity.body();
+      }
+      std::string inner_raw = decode_transfer(encoded, encoding);
       Limits inner_limits = limits_;
       inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
       Email inner = parse_email(inner_raw, inner_limits);
@@ -148,7 +158,6 @@ class Walker {
     if (ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") && !is_attachment) {
       if (ct.subtype == "html") {
         email_.has_html = true;
-        std::vector<std::string> ignored;
         std::string html = to_utf8(decode_transfer(entity.body(), encoding), ct.params["charset"], email_.warnings);
         append_text(html_to_text(html));
       } else {
@@ -172,18 +181,42 @@ class Walker {
 
  private:
   void walk_alternative(mimetic::MimeEntityList& children, std::size_t depth) {
-    // Prefer text/plain; else the richest part (the last, RFC 2046), i.e. HTML
-    // or a multipart/related around it.
+    // Prefer the first alternative that carries plain text (a text/plain part,
+    // or a multipart around one, as RFC 8621 4.1.4 does); else the richest (the
+    // last, RFC 2046), i.e. HTML or a multipart/related around it. An empty
+    // text/plain alternative (some mailers send one) does not count.
     mimetic::MimeEntity* chosen = nullptr;
     for (auto* child : children) {
-      std::vector<std::string> ignored;
-      ContentType ct = parse_content_type(get(header_map(child->header()), "content-type"), ignored);
+      ContentType ct = child_content_type(*child);
       if (ct.type == "text" && ct.subtype == "html") email_.has_html = true;
       if (ct.type == "multipart") email_.has_html = true;  // related/mixed around HTML
-      if (ct.type == "text" && ct.subtype == "plain" && chosen == nullptr) chosen = child;
+      if (chosen == nullptr && has_plain_text(*child, depth + 1)) chosen = child;
     }
+    for (auto it = children.rbegin(); chosen == nullptr && it != children.rend(); ++it)
+      if (!(*it)->body().parts().empty() || !trim((*it)->body()).empty()) chosen = *it;
     if (chosen == nullptr) chosen = children.back();
     walk(*chosen, depth + 1);
+  }
+
+  static ContentType child_content_type(mimetic::MimeEntity& entity) {
+    std::vector<std::string> ignored;
+    const std::string raw = get(header_map(entity.header()), "content-type");
+    return raw.empty() ? ContentType{} : parse_content_type(raw, ignored);
+  }
+
+  bool has_plain_text(mimetic::MimeEntity& entity, std::size_t depth) const {
+    if (depth + depth_ >= limits_.max_multipart_nesting) return false;
+    ContentType ct = child_content_type(entity);
+    if (ct.type == "multipart") {
+      for (auto* child : entity.body().parts())
+        if (has_plain_text(*child, depth + 1)) return true;
+      return false;
+    }
+    if (ct.type != "text" || ct.subtype != "plain") return false;
+    std::vector<std::string> ignored;
+    auto [disposition, params] = parse_disposition(get(header_map(entity.header()), "content-disposition"), ignored);
+    if (disposition == "attachment") return false;
+    return !trim(entity.body()).empty();
   }
 
   void add_text(const std::string& body, const std::string& encoding, ContentType& ct) {

@@ -80,5 +80,44 @@ TEST(MimeParser, no_headers_at_all_still_yields_an_email) {
   EXPECT_FALSE(e.warnings.empty());
 }
 
+TEST(MimeParser, forwarded_message_keeps_its_own_headers_and_text) {
+  auto e = parse_email(
+      "From: a@b.test\nSubject: Fwd: printer\nContent-Type: multipart/mixed; boundary=\"f\"\n\n--f\n"
+      "Content-Type: text/plain\n\nsee below\n--f\nContent-Type: message/rfc822\n\n"
+      "From: Carol <carol@example.test>\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nSubject: Printer jammed\n\n"
+      "The 3rd floor printer is jammed.\n--f--\n");
+  EXPECT_EQ(e.body_text,
+            "see below\n\n---------- Forwarded message ----------\nFrom: Carol <carol@example.test>\n"
+            "Date: Tue, 24 Nov 2026 10:00:00 +0000\nSubject: Printer jammed\n\nThe 3rd floor printer is jammed.");
+  ASSERT_EQ(e.attachments.size(), 1U);
+  EXPECT_EQ(e.attachments[0].content_type, "message/rfc822");
+  EXPECT_EQ(e.attachments[0].filename, "Printer jammed.eml");
+}
+
+TEST(MimeParser, base64_encoded_forwarded_message_is_decoded) {
+  // "From: x@y.test\r\nSubject: Inner\r\n\r\nInner body\r\n"
+  auto e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/mixed; boundary=\"f\"\n\n--f\nContent-Type: message/rfc822\n"
+      "Content-Transfer-Encoding: base64\n\nRnJvbTogeEB5LnRlc3QNClN1YmplY3Q6IElubmVyDQoNCklubmVyIGJvZHkNCg==\n--f--\n");
+  EXPECT_NE(e.body_text.find("Subject: Inner\n\nInner body"), std::string::npos) << e.body_text;
+}
+
+TEST(MimeParser, alternative_prefers_a_multipart_holding_plain_text_over_html) {
+  // RFC 8621 4.1.4's example shape: the plain alternative is itself multipart.
+  auto e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/alternative; boundary=\"3\"\n\n--3\n"
+      "Content-Type: multipart/mixed; boundary=\"4\"\n\n--4\nContent-Type: text/plain\n\nB\n--4\n"
+      "Content-Type: text/plain\n\nD\n--4--\n--3\nContent-Type: text/html\n\n<p>E</p>\n--3--\n");
+  EXPECT_EQ(e.body_text, "B\n\nD");
+  EXPECT_TRUE(e.has_html);
+}
+
+TEST(MimeParser, empty_plain_alternative_falls_back_to_html) {
+  auto e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/alternative; boundary=\"x\"\n\n--x\nContent-Type: text/plain\n\n\n"
+      "--x\nContent-Type: text/html\n\n<p>only here</p>\n--x--\n");
+  EXPECT_NE(e.body_text.find("only here"), std::string::npos) << e.body_text;
+}
+
 }  // namespace
 }  // namespace intake::parsers
