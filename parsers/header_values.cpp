@@ -590,7 +590,6 @@ std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::s
 namespace {
 
 constexpr int two_digit_year_pivot = 50;  // RFC 5322 4.3: 00-49 -> 20xx, 50-99 -> 19xx
-constexpr int years_per_century = 100;
 constexpr int year_1900 = 1900;
 constexpr int year_2000 = 2000;
 constexpr int min_four_digit_year = 1000;

@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "charset.hpp"
+
 namespace intake::parsers {
 namespace {
 
@@ -71,11 +73,26 @@ bool is_multipart(std::string_view content_type) {
   return iequals_prefix(content_type, "multipart/");
 }
 
+bool is_message_rfc822(std::string_view content_type) {
+  content_type.remove_prefix(std::min(content_type.size(), content_type.find_first_not_of(" \t")));
+  if (!iequals_prefix(content_type, "message/rfc822")) return false;
+  content_type.remove_prefix(14);
+  return content_type.empty() || content_type[0] == ';' || content_type[0] == ' ' || content_type[0] == '\t';
+}
+
 // The boundary a header block's Content-Type declares for a multipart, or "".
 std::string multipart_boundary(std::string_view content_type) {
   if (!is_multipart(content_type)) return {};
   auto found = declared_boundaries(content_type);
   return found.empty() ? std::string() : *found.begin();
+}
+
+// "From alice@example.test Tue Nov 24 10:00:00 2026", not "From : ..." (obsolete
+// RFC 5322 4.5.3 syntax with a blank before the colon).
+bool is_mbox_from_line(std::string_view line) {
+  if (line.rfind("From ", 0) != 0) return false;
+  const auto next = line.find_first_not_of(' ', 5);
+  return next != std::string_view::npos && line[next] != ':';
 }
 
 }  // namespace
@@ -92,7 +109,7 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
   std::size_t field_bytes = 0;
   std::size_t multiparts = 0;
   std::size_t boundary_lines = 0;
-  bool warned_field = false, warned_block = false, warned_padding = false, warned_unclosed = false;
+  bool warned_field = false, warned_block = false, warned_padding = false, warned_unclosed = false, warned_nul = false;
   // The multiparts open at this point, outermost first. An outer boundary line
   // closes every multipart inside it (RFC 2046 5.1.2); mimetic does not know
   // that, so the missing close-delimiters are written in for it.
@@ -142,20 +159,34 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
       continue;
     }
 
-    if (in_header) {
-      if (line.empty()) {
-        in_header = false;
-        if (auto boundary = multipart_boundary(block_content_type); !boundary.empty()) {
-          open_boundaries.push_back(std::move(boundary));
-        } else if (is_multipart(block_content_type) && content_type_begin != std::string::npos) {
-          // Without a boundary mimetic splits on bare "--" lines; the body is text.
-          out.warnings.push_back("multipart without a boundary parameter: body kept as text");
-          out.text.replace(content_type_begin, content_type_end - content_type_begin, "Content-Type: text/plain\r\n");
-        }
-        content_type_begin = std::string::npos;
-        out.text.append("\r\n");
-        continue;
+    if (in_header && out.text.empty() && is_mbox_from_line(line)) {  // nothing written yet: the first line
+      out.warnings.push_back("mbox 'From ' line before the headers dropped");
+      continue;
+    }
+    const bool ends_headers_early =
+        in_header && !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find(':') == std::string_view::npos;
+    if (ends_headers_early) {
+      out.warnings.push_back("header line without ':' taken as the start of the body (no blank line before it)");
+    }
+    if (in_header && (line.empty() || ends_headers_early)) {
+      in_header = false;
+      if (auto boundary = multipart_boundary(block_content_type); !boundary.empty()) {
+        open_boundaries.push_back(std::move(boundary));
+      } else if (is_multipart(block_content_type) && content_type_begin != std::string::npos) {
+        // Without a boundary mimetic splits on bare "--" lines; the body is text.
+        out.warnings.push_back("multipart without a boundary parameter: body kept as text");
+        out.text.replace(content_type_begin, content_type_end - content_type_begin, "Content-Type: text/plain\r\n");
+      } else if (is_message_rfc822(block_content_type) && content_type_begin != std::string::npos) {
+        // mimetic would parse the forwarded message into a child entity and
+        // re-serialize it differently; kept opaque, its bytes stay as received.
+        out.text.replace(content_type_begin, content_type_end - content_type_begin,
+                         "Content-Type: " + std::string(opaque_rfc822_type) + "\r\n");
       }
+      content_type_begin = std::string::npos;
+      out.text.append("\r\n");
+      if (line.empty()) continue;
+    }
+    if (in_header) {
       bool continuation = line[0] == ' ' || line[0] == '\t';
       if (!continuation) {
         field_bytes = 0;
@@ -201,6 +232,18 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
       field_bytes += kept.size() + 2;
       block_bytes += kept.size() + 2;
       if (in_content_type && !continuation) content_type_begin = out.text.size();
+      if (kept.find('\0') != std::string_view::npos) {
+        // mimetic ends a header value at NUL; say where one was instead.
+        if (!warned_nul) out.warnings.push_back("NUL bytes in a header replaced with U+FFFD");
+        warned_nul = true;
+        for (char c : kept) {
+          if (c == '\0') out.text.append("\xEF\xBF\xBD");
+          else out.text += c;
+        }
+        out.text.append("\r\n");
+        if (in_content_type) content_type_end = out.text.size();
+        continue;
+      }
       out.text.append(kept);
       out.text.append("\r\n");
       if (in_content_type) content_type_end = out.text.size();
@@ -210,8 +253,10 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
     if (eol != std::string_view::npos) out.text.append("\r\n");
   }
 
+  if (in_header && !out.text.empty()) out.text.append("\r\n");  // headers only: the blank line mimetic waits for
   if (!open_boundaries.empty())
-    out.warnings.push_back("multipart not closed (no --" + open_boundaries.back() + "-- line): its last part runs to the end");
+    out.warnings.push_back("multipart not closed (no --" + sanitize_utf8(open_boundaries.back().substr(0, 70)) +
+                           "-- line): its last part runs to the end");
   if (multiparts > limits.max_multipart_nesting || boundary_lines > limits.max_parts) {
     out.structure_too_deep = true;
     out.warnings.push_back("MIME structure over limits (" + std::to_string(multiparts) + " multiparts, " +

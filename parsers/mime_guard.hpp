@@ -11,6 +11,10 @@
 
 namespace intake::parsers {
 
+// What a message/rfc822 part's Content-Type becomes in GuardedMessage::text, so
+// that mimetic keeps its bytes as a body instead of parsing them.
+inline constexpr std::string_view opaque_rfc822_type = "application/x-intake-rfc822";
+
 struct GuardedMessage {
   std::string text;  // CRLF line ends, bounded headers, unpadded boundary lines
   bool structure_too_deep = false;  // too many multiparts or parts: do not let mimetic recurse

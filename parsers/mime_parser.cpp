@@ -9,6 +9,7 @@
 #include <cctype>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "charset.hpp"
 #include "flowed.hpp"
@@ -54,9 +55,32 @@ std::map<std::string, std::string> header_map(const mimetic::Header& header) {
   return out;
 }
 
+// Fields RFC 5322 3.6 allows once; a second one (a spoofing trick for From) is
+// ignored and flagged.
+void flag_duplicates(const mimetic::Header& header, std::vector<std::string>& warnings) {
+  static const std::set<std::string> once{"from",    "sender",     "reply-to",    "to",         "cc",
+                                          "subject", "date",       "message-id",  "in-reply-to", "references",
+                                          "content-type", "content-transfer-encoding"};
+  std::set<std::string> seen, flagged;
+  for (const auto& field : header) {
+    std::string name = lower(std::string(field.name().begin(), field.name().end()));
+    if (once.count(name) == 0) continue;
+    if (!seen.insert(name).second && flagged.insert(name).second)
+      warnings.push_back("duplicate " + name + " header: the first is used");
+  }
+}
+
 std::string get(const std::map<std::string, std::string>& h, const std::string& name) {
   auto it = h.find(name);
   return it == h.end() ? std::string() : it->second;
+}
+
+// base64 whose last group of four is cut short: mimetic pads it silently.
+bool base64_cut_short(const std::string& body) {
+  std::size_t symbols = 0;
+  for (char c : body)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=') ++symbols;
+  return symbols % 4 != 0;
 }
 
 std::string decode_transfer(const std::string& body, const std::string& encoding) {
@@ -98,6 +122,10 @@ class Walker {
     const auto headers = header_map(entity.header());
     const std::string ct_raw = get(headers, "content-type");
     ContentType ct = ct_raw.empty() ? ContentType{} : parse_content_type(ct_raw, email_.warnings);
+    if (ct.subtype.empty()) {  // RFC 2045 5.2: an invalid type means text/plain
+      ct.type = "text";
+      ct.subtype = "plain";
+    }
     auto [disposition, disp_params] = parse_disposition(get(headers, "content-disposition"), email_.warnings);
     const std::string encoding = lower(trim(get(headers, "content-transfer-encoding")));
 
@@ -124,18 +152,16 @@ class Walker {
     std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
     const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
 
-    if (ct.type == "message" && ct.subtype == "rfc822" && depth + depth_ < limits_.max_multipart_nesting) {
-      // mimetic parses a message/rfc822 body into a child entity and leaves the
-      // body empty; serialize that child back to get the forwarded message.
-      // (A base64 or quoted-printable one, which RFC 2046 forbids but mailers
-      // send, comes back as a headerless child holding the encoded text.)
-      std::string encoded;
-      if (!entity.body().parts().empty()) {
+    const bool forwarded = (ct.type == "message" && ct.subtype == "rfc822") ||
+                           ct.type + "/" + ct.subtype == opaque_rfc822_type;
+    if (forwarded && depth + depth_ < limits_.max_multipart_nesting) {
+      // mime_guard kept the forwarded message opaque; a message/rfc822 that
+      // still reached mimetic (nested too deep for the guard to see) comes back
+      // as a child entity and is re-serialized.
+      std::string encoded = entity.body();
+      if (encoded.empty() && !entity.body().parts().empty())
         entity.body().parts().front()->copy(std::back_inserter(encoded));
-      } else {
-        encoded = entity.body();
-      }
-      std::string inner_raw = decode_transfer(encoded, encoding);
+      std::string inner_raw = decode(encoded, encoding);
       Limits inner_limits = limits_;
       inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
       Email inner = parse_email(inner_raw, inner_limits);
@@ -158,7 +184,7 @@ class Walker {
     if (ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") && !is_attachment) {
       if (ct.subtype == "html") {
         email_.has_html = true;
-        std::string html = to_utf8(decode_transfer(entity.body(), encoding), ct.params["charset"], email_.warnings);
+        std::string html = to_utf8(decode(entity.body(), encoding), ct.params["charset"], email_.warnings);
         append_text(html_to_text(html));
       } else {
         add_text(entity.body(), encoding, ct);
@@ -169,7 +195,7 @@ class Walker {
     Attachment a;
     a.filename = filename;
     a.content_type = ct.type + "/" + ct.subtype;
-    a.size = decode_transfer(entity.body(), encoding).size();
+    a.size = decode(entity.body(), encoding).size();
     std::string cid = trim(get(headers, "content-id"));
     if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
     a.content_id = cid;
@@ -180,6 +206,14 @@ class Walker {
   }
 
  private:
+  std::string decode(const std::string& body, const std::string& encoding) {
+    if (encoding == "base64" && !warned_base64_ && base64_cut_short(body)) {
+      email_.warnings.push_back("base64 text cut short: its last bytes are missing");
+      warned_base64_ = true;
+    }
+    return decode_transfer(body, encoding);
+  }
+
   void walk_alternative(mimetic::MimeEntityList& children, std::size_t depth) {
     // Prefer the first alternative that carries plain text (a text/plain part,
     // or a multipart around one, as RFC 8621 4.1.4 does); else the richest (the
@@ -201,7 +235,12 @@ class Walker {
   static ContentType child_content_type(mimetic::MimeEntity& entity) {
     std::vector<std::string> ignored;
     const std::string raw = get(header_map(entity.header()), "content-type");
-    return raw.empty() ? ContentType{} : parse_content_type(raw, ignored);
+    ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, ignored);
+    if (ct.subtype.empty()) {
+      ct.type = "text";
+      ct.subtype = "plain";
+    }
+    return ct;
   }
 
   bool has_plain_text(mimetic::MimeEntity& entity, std::size_t depth) const {
@@ -220,7 +259,7 @@ class Walker {
   }
 
   void add_text(const std::string& body, const std::string& encoding, ContentType& ct) {
-    std::string text = to_utf8(decode_transfer(body, encoding), ct.params["charset"], email_.warnings);
+    std::string text = to_utf8(decode(body, encoding), ct.params["charset"], email_.warnings);
     text = crlf_to_lf(text);
     if (lower(ct.params["format"]) == "flowed") text = decode_flowed(text, lower(ct.params["delsp"]) == "yes");
     append_text(std::move(text));
@@ -228,6 +267,18 @@ class Walker {
 
   void append_text(std::string text) {
     if (email_.body_text.size() >= limits_.max_text_bytes) return;
+    // NUL is not text (RFC 5322 2.3) and PostgreSQL text cannot hold it.
+    if (text.find('\0') != std::string::npos) {
+      if (!warned_nul_) email_.warnings.push_back("NUL bytes in the text replaced with U+FFFD");
+      warned_nul_ = true;
+      std::string clean;
+      clean.reserve(text.size() + 16);
+      for (char c : text) {
+        if (c == '\0') clean += "\xEF\xBF\xBD";
+        else clean += c;
+      }
+      text = std::move(clean);
+    }
     if (!email_.body_text.empty() && email_.body_text.back() != '\n') email_.body_text += '\n';
     if (!email_.body_text.empty()) email_.body_text += '\n';
     std::size_t room = limits_.max_text_bytes - email_.body_text.size();
@@ -244,6 +295,8 @@ class Walker {
   std::size_t depth_;
   std::size_t parts_ = 0;
   bool warned_parts_ = false;
+  bool warned_base64_ = false;
+  bool warned_nul_ = false;
 };
 
 std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings) {
@@ -273,28 +326,59 @@ void fill_headers(Email& email, const std::map<std::string, std::string>& h) {
       email.return_path = first_address(rp, w);
     }
   }
-  email.raw_subject = trim(get(h, "subject"));
-  email.subject = decode_unstructured(email.raw_subject, w);
-  email.raw_date = trim(get(h, "date"));
-  if (!email.raw_date.empty()) {
-    email.date = parse_date(email.raw_date);
+  // The raw_ fields keep what was received, made valid UTF-8 only after it was decoded.
+  const std::string subject_bytes = trim(get(h, "subject"));
+  email.subject = decode_unstructured(subject_bytes, w);
+  email.raw_subject = sanitize_utf8(subject_bytes);
+  const std::string date_bytes = trim(get(h, "date"));
+  email.raw_date = sanitize_utf8(date_bytes);
+  if (!date_bytes.empty()) {
+    email.date = parse_date(date_bytes);
     if (!email.date) w.push_back("malformed Date kept raw: " + email.raw_date.substr(0, 80));
   }
   email.message_id = first_id(get(h, "message-id"));
   email.in_reply_to = first_id(get(h, "in-reply-to"));
   email.references = parse_message_ids(get(h, "references"));
-  email.list_id = trim(get(h, "list-id"));
-  email.list_unsubscribe = trim(get(h, "list-unsubscribe"));
-  email.auto_submitted = lower(trim(get(h, "auto-submitted")));
-  email.precedence = lower(trim(get(h, "precedence")));
-  email.x_auto_response_suppress = trim(get(h, "x-auto-response-suppress"));
-  email.x_priority = trim(get(h, "x-priority"));
-  email.importance = lower(trim(get(h, "importance")));
-  email.loop_header = trim(get(h, "x-intake-loop"));
+  email.list_id = sanitize_utf8(trim(get(h, "list-id")));
+  email.list_unsubscribe = sanitize_utf8(trim(get(h, "list-unsubscribe")));
+  email.auto_submitted = sanitize_utf8(lower(trim(get(h, "auto-submitted"))));
+  email.precedence = sanitize_utf8(lower(trim(get(h, "precedence"))));
+  email.x_auto_response_suppress = sanitize_utf8(trim(get(h, "x-auto-response-suppress")));
+  email.x_priority = sanitize_utf8(trim(get(h, "x-priority")));
+  email.importance = sanitize_utf8(lower(trim(get(h, "importance"))));
+  email.loop_header = sanitize_utf8(trim(get(h, "x-intake-loop")));
   if (h.count("x-autoreply") || h.count("x-autorespond")) email.auto_submitted = email.auto_submitted.empty() ? "auto-replied" : email.auto_submitted;
 }
 
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth);
+
+// NUL may hide in any header value (RFC 2047 can even encode one); no string
+// leaving the parser holds one, since PostgreSQL text cannot.
+void scrub_nul(Email& email) {
+  const auto scrub = [](std::string& s) {
+    for (auto at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3)) s.replace(at, 1, "\xEF\xBF\xBD");
+  };
+  const auto scrub_address = [&](Address& a) {
+    scrub(a.name);
+    scrub(a.address);
+  };
+  if (email.from) scrub_address(*email.from);
+  if (email.sender) scrub_address(*email.sender);
+  if (email.return_path) scrub_address(*email.return_path);
+  for (auto* list : {&email.reply_to, &email.to, &email.cc})
+    for (auto& a : *list) scrub_address(a);
+  for (auto* s : {&email.subject, &email.raw_subject, &email.raw_date, &email.message_id, &email.in_reply_to,
+                  &email.list_id, &email.list_unsubscribe, &email.auto_submitted, &email.precedence,
+                  &email.x_auto_response_suppress, &email.x_priority, &email.importance, &email.loop_header})
+    scrub(*s);
+  for (auto& r : email.references) scrub(r);
+  for (auto& a : email.attachments) {
+    scrub(a.filename);
+    scrub(a.content_type);
+    scrub(a.content_id);
+  }
+  for (auto& w : email.warnings) scrub(w);
+}
 
 }  // namespace
 
@@ -302,10 +386,12 @@ MessageKind classify_kind(const Email& email, std::string_view top_content_type)
   const std::string from = email.from ? lower(email.from->address) : std::string();
   const std::string local = from.substr(0, from.find('@'));
   const std::string ct = lower(top_content_type);
-  if (ct.find("multipart/report") != std::string::npos || local == "mailer-daemon" || local == "postmaster" ||
-      (email.return_path && email.return_path->address.empty()))
+  if (ct.find("multipart/report") != std::string::npos || local == "mailer-daemon" || local == "postmaster")
     return MessageKind::bounce;
   if (!email.auto_submitted.empty() && email.auto_submitted != "no") return MessageKind::auto_reply;
+  // A null return path alone means a bounce; auto-replies use it too (RFC 3834
+  // 3.3), so Auto-Submitted is asked first.
+  if (email.return_path && email.return_path->address.empty()) return MessageKind::bounce;
   const std::string subject = lower(email.subject);
   for (const char* marker : {"out of office", "out-of-office", "automatic reply", "auto-reply", "autoreply",
                              "abwesenheitsnotiz", "absence du bureau", "réponse automatique"}) {
@@ -345,12 +431,17 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
   } else {
     entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
     auto h = header_map(entity.header());
+    flag_duplicates(entity.header(), email.warnings);
     fill_headers(email, h);
     top_ct = get(h, "content-type");
     Walker walker(limits, email, depth);
     walker.walk(entity, 0);
   }
   if (!email.from) email.warnings.push_back("no usable From address");
+  scrub_nul(email);
+  // Warnings quote what was wrong, and that may be any bytes.
+  for (auto& w : email.warnings)
+    if (!is_valid_utf8(w)) w = sanitize_utf8(w);
   email.request_text = extract_request_text(email.body_text);
   email.kind = classify_kind(email, top_ct);
   return email;

@@ -46,7 +46,8 @@ const std::map<std::string, std::string> deviations{
     {"rfc/004.eml from", "'From: Moderator-Address' (no '@'): kept as a local address, flagged"},
     {"rfc/004.eml to", "'To: Recipient-List' (no '@'): kept as a local address, flagged"},
     {"thirdparty/000.eml text", "multipart/alternative of two text/plain parts: the first is the text (RFC 2046 "
-                                "alternatives say the same thing); stalwart joins both"},
+                                "alternatives say the same thing); stalwart joins both. Also, NUL becomes U+FFFD "
+                                "(RFC 5322 2.3; PostgreSQL text cannot hold it)"},
     {"thirdparty/001.eml text", "multipart/alternative of three text/plain parts: the first is the text; stalwart "
                                 "joins all three"},
     {"malformed/019.eml date", "'Date: Tue, 7 Apr 2026 10:00:t <...>' is malformed: kept raw and flagged, "

@@ -73,11 +73,13 @@ TEST(HostileInput, hundred_thousand_addresses_in_to_are_bounded) {
   EXPECT_EQ(e.body_text, "body\n");
 }
 
-TEST(HostileInput, nul_bytes_in_body_and_headers_do_not_cut_the_text) {
+TEST(HostileInput, nul_bytes_in_body_and_headers_become_replacement_characters) {
   const std::string raw = "From: a@b.test\nSubject: nul\0here\n\nbefore\0after\n"s;
   const Email e = parse_email(raw);
   ASSERT_TRUE(e.from);
-  EXPECT_NE(e.body_text.find("after"), std::string::npos);
+  EXPECT_EQ(e.body_text, "before\xEF\xBF\xBD" "after\n");
+  EXPECT_EQ(e.subject, "nul\xEF\xBF\xBD" "here");
+  EXPECT_TRUE(has_warning(e, "NUL bytes in the text replaced"));
 }
 
 TEST(HostileInput, truncated_base64_keeps_what_decodes) {
