@@ -362,6 +362,10 @@ void scrub_nul(Email& email) {
     scrub(a.name);
     scrub(a.address);
   };
+  if (email.body_text.find('\0') != std::string::npos) {  // text kept raw when the structure was over limits
+    email.warnings.push_back("NUL bytes in the text replaced with U+FFFD");
+    scrub(email.body_text);
+  }
   if (email.from) scrub_address(*email.from);
   if (email.sender) scrub_address(*email.sender);
   if (email.return_path) scrub_address(*email.return_path);

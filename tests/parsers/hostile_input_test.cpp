@@ -128,5 +128,16 @@ TEST(HostileInput, text_over_the_text_limit_is_truncated_on_a_character_boundary
   EXPECT_TRUE(has_warning(e, "truncated"));
 }
 
+TEST(HostileInput, nul_in_a_message_over_the_structure_limits_is_replaced_too) {
+  std::string raw = "From: a@b.test\n";
+  for (int i = 0; i < 100; ++i)
+    raw += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\n\n--n" + std::to_string(i) + "\n";
+  raw += "\nkept\0raw\n"s;
+  const Email e = parse_email(raw);
+  EXPECT_EQ(e.body_text.find('\0'), std::string::npos);
+  EXPECT_NE(e.body_text.find("kept\xEF\xBF\xBDraw"), std::string::npos);
+  EXPECT_TRUE(has_warning(e, "NUL bytes in the text replaced"));
+}
+
 }  // namespace
 }  // namespace intake::parsers
