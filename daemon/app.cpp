@@ -6,12 +6,13 @@
 #include "curl_smtp_sender.hpp"
 #include "logging.hpp"
 #include "secrets.hpp"
+#include "token_source.hpp"
 
 namespace intake::daemon {
 
 namespace {
 constexpr std::size_t default_max_message_bytes = 25u * 1024u * 1024u;
-const std::vector<std::string> required_templates = {"acknowledgment"};
+const std::vector<std::string> required_templates = {"acknowledgment", "fetch_alert"};
 }  // namespace
 
 std::optional<parsers::Config> load_config_or_report(const std::string& path) {
@@ -31,11 +32,28 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
   };
   secret("database.password_file", config.database.password_file);
   secret("smtp.password_file", config.smtp.password_file);
-  for (std::size_t i = 0; i < config.mailboxes.size(); ++i)
+  for (std::size_t i = 0; i < config.mailboxes.size(); ++i) {
     secret("mailbox[" + std::to_string(i) + "].password_file", config.mailboxes[i].password_file);
+    // Readable now; its content may well be expired, it is re-read at each connect.
+    if (const auto& file = config.mailboxes[i].token_file; !file.empty())
+      if (auto t = FileTokenSource(file).token(); !t)
+        problems.push_back("mailbox[" + std::to_string(i) + "].token_file: " + t.error().message);
+  }
   if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
   return problems;
+}
+
+std::vector<std::string> security_warnings(const parsers::Config& config) {
+  std::vector<std::string> warnings;
+  for (const auto& m : config.mailboxes)
+    if (!m.verify_tls && m.security != parsers::Security::plain)
+      warnings.push_back("mailbox " + m.name + ": verify_tls = false: the certificate of " + m.host + ":" +
+                         std::to_string(m.port) + " is not checked; anyone in between can read the mail and the login");
+  if (!config.smtp.verify_tls && config.smtp.security != parsers::Security::plain)
+    warnings.push_back("smtp: verify_tls = false: the certificate of " + config.smtp.host + ":" +
+                       std::to_string(config.smtp.port) + " is not checked");
+  return warnings;
 }
 
 Result<Runtime> make_runtime(const parsers::Config& config) {
@@ -58,7 +76,9 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
       totals.any_failure = true;
       continue;
     }
-    CurlImapSource source(mailbox, password.value(), default_max_message_bytes);
+    CurlImapSource source = mailbox.auth == parsers::ImapAuth::xoauth2
+                                ? CurlImapSource(mailbox, make_token_source(mailbox), default_max_message_bytes)
+                                : CurlImapSource(mailbox, password.value(), default_max_message_bytes);
     CycleStats s = cycle.fetch_mailbox(mailbox, source);
     totals.any_failure = totals.any_failure || s.fetch_failed;
     totals.total.fetched += s.fetched;

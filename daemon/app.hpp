@@ -19,6 +19,9 @@ constexpr const char* version_string = "0.1.0";
 std::optional<parsers::Config> load_config_or_report(const std::string& path);
 // Config problems that need the filesystem: password files, templates.
 std::vector<std::string> check_environment(const parsers::Config& config);
+// Settings that work but weaken security (verify_tls = false), one line each
+// naming the mailbox: intaked logs them as warnings, check-config prints them.
+std::vector<std::string> security_warnings(const parsers::Config& config);
 
 struct Runtime {
   parsers::Config config;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "logging.hpp"
+
 namespace intake::daemon {
 namespace {
 
@@ -92,6 +94,15 @@ std::string uid_set(const std::vector<std::uint64_t>& uids) {
 CurlImapSource::CurlImapSource(const parsers::MailboxConfig& config, std::string password, std::size_t max_message_bytes)
     : config_(config), password_(std::move(password)), max_message_bytes_(max_message_bytes), handle_(curl_easy_init()) {}
 
+CurlImapSource::CurlImapSource(const parsers::MailboxConfig& config, std::unique_ptr<TokenSource> tokens,
+                               std::size_t max_message_bytes)
+    : config_(config), tokens_(std::move(tokens)), max_message_bytes_(max_message_bytes), handle_(curl_easy_init()) {}
+
+std::string CurlImapSource::server() const {
+  const bool ipv6 = config_.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + config_.host + "]" : config_.host) + ":" + std::to_string(config_.port);
+}
+
 std::string CurlImapSource::base_url() const {
   const char* scheme = config_.security == parsers::Security::tls ? "imaps" : "imap";
   std::string host = config_.host.find(':') != std::string::npos ? "[" + config_.host + "]" : config_.host;
@@ -101,6 +112,34 @@ std::string CurlImapSource::base_url() const {
 std::string CurlImapSource::folder_url(const std::string& folder) const { return base_url() + url_escape_path(folder); }
 
 Result<std::string> CurlImapSource::perform(const std::string& url, const std::string& custom_request, std::size_t max_bytes) {
+  if (tokens_ && bearer_token_.empty()) {
+    auto token = tokens_->token();
+    if (!token) return fail("IMAP " + server() + ": no bearer token: " + token.error().message);
+    bearer_token_ = std::move(token.value());
+  }
+  auto result = perform_once(url, custom_request, max_bytes);
+  if (result || !login_denied_ || !tokens_ || token_refreshed_) return result;
+  // Access tokens live about an hour (Microsoft 365, Gmail) and a refreshing
+  // helper may have written a new one since: a rejected login is the sign to
+  // ask again. Once, so a bad configuration fails fast instead of looping.
+  token_refreshed_ = true;
+  stage_logger("fetch")->info("mailbox {}: {} rejected the bearer token; asking for a fresh one and retrying once",
+                              config_.name, server());
+  auto token = tokens_->token();
+  if (!token)
+    return fail("IMAP " + server() + ": the server rejected the bearer token, and getting a fresh one failed: " +
+                token.error().message);
+  bearer_token_ = std::move(token.value());
+  auto again = perform_once(url, custom_request, max_bytes);
+  if (!again && login_denied_)
+    return fail("IMAP " + server() + ": login denied for " + config_.username +
+                " (auth xoauth2): the server rejected the bearer token, and the fresh one too");
+  return again;
+}
+
+Result<std::string> CurlImapSource::perform_once(const std::string& url, const std::string& custom_request,
+                                                 std::size_t max_bytes) {
+  login_denied_ = false;
   if (!handle_) return fail("cannot create a libcurl handle");
   CURL* h = handle_.get();
   CurlSink sink;
@@ -108,7 +147,14 @@ Result<std::string> CurlImapSource::perform(const std::string& url, const std::s
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
-  curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  if (tokens_) {
+    // XOAUTH2 by name: Microsoft 365 offers only it, Gmail both it and
+    // OAUTHBEARER, and libcurl would otherwise pick OAUTHBEARER when offered.
+    curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer_token_.c_str());
+    curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+  } else {
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, intake_curl_sink_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -123,8 +169,26 @@ Result<std::string> CurlImapSource::perform(const std::string& url, const std::s
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     if (sink.overflow) return fail("message larger than " + std::to_string(max_bytes) + " bytes", true);
-    std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    return fail("IMAP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail);
+    const std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    const std::string where = "IMAP " + server() + ": ";
+    // None of these is permanent: they are about the connection, not the
+    // message being fetched, and must never send a message to quarantine.
+    switch (rc) {
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return fail(where + "the server's TLS certificate could not be verified (" + detail +
+                    "); set ca_file to the CA that issued it, or fix the server's certificate");
+      case CURLE_SSL_CACERT_BADFILE:
+        return fail(where + "cannot use the CA file " + (config_.ca_file.empty() ? "(system default)" : config_.ca_file) +
+                    " (" + detail + ")");
+      case CURLE_USE_SSL_FAILED:
+        return fail(where + "the server does not offer STARTTLS; not logging in without TLS (" + detail + ")");
+      case CURLE_LOGIN_DENIED:
+        login_denied_ = true;
+        return fail(where + "login denied for " + config_.username + " (auth " + parsers::to_string(config_.auth) +
+                    "): " + detail);
+      default:
+        return fail(where + detail);
+    }
   }
   return std::move(sink.data);
 }

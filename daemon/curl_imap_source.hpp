@@ -1,5 +1,7 @@
 // MailboxSource over libcurl: one easy handle, so one IMAP connection, reused
-// for every command of a cycle. Server answers are untrusted text.
+// for every command of a cycle. Server answers are untrusted text; the server
+// itself is trusted only once its certificate verifies (unless verify_tls is
+// off) or it is on loopback.
 #pragma once
 
 #include <memory>
@@ -8,12 +10,17 @@
 #include "config.hpp"
 #include "curl_handle.hpp"
 #include "mailbox_source.hpp"
+#include "token_source.hpp"
 
 namespace intake::daemon {
 
 class CurlImapSource final : public MailboxSource {
  public:
+  // auth = "password".
   CurlImapSource(const parsers::MailboxConfig& config, std::string password, std::size_t max_message_bytes);
+  // auth = "xoauth2": SASL XOAUTH2 with a token asked from `tokens` before the
+  // first command, and once more (then one retry) when the server rejects it.
+  CurlImapSource(const parsers::MailboxConfig& config, std::unique_ptr<TokenSource> tokens, std::size_t max_message_bytes);
   Result<FolderStatus> status() override;
   Result<std::vector<std::uint64_t>> search_uids(std::uint64_t first, std::uint64_t last, bool unseen_only) override;
   Result<std::string> fetch(std::uint64_t uid) override;
@@ -21,11 +28,17 @@ class CurlImapSource final : public MailboxSource {
 
  private:
   Result<std::string> perform(const std::string& url, const std::string& custom_request, std::size_t max_bytes);
+  Result<std::string> perform_once(const std::string& url, const std::string& custom_request, std::size_t max_bytes);
   std::string base_url() const;
   std::string folder_url(const std::string& folder) const;
+  std::string server() const;  // host:port, for messages
 
   parsers::MailboxConfig config_;
   std::string password_;
+  std::unique_ptr<TokenSource> tokens_;  // null for auth = "password"
+  std::string bearer_token_;             // empty until first asked
+  bool token_refreshed_ = false;         // one refresh per connection (cycle)
+  bool login_denied_ = false;            // the last perform_once failed at login
   std::size_t max_message_bytes_;
   CurlPtr handle_;
 };

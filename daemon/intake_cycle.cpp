@@ -113,6 +113,42 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
 IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock)
     : config_(config), store_(store), templates_(templates), clock_(clock) {}
 
+std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures,
+                                                         const std::string& error) {
+  if (config_.daemon.admin_address.empty()) return std::nullopt;
+  nlohmann::json values = {
+      {"mailbox", mailbox.name},
+      {"address", mailbox.address},
+      {"host", mailbox.host},
+      {"failures", failures},
+      {"error", error},
+      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+  };
+  auto rendered = templates_.render("fetch_alert", "", values);
+  if (!rendered) {
+    stage_logger("fetch")->error("mailbox {}: admin alert not rendered: {}", mailbox.name, rendered.error().message);
+    return std::nullopt;
+  }
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {{"", config_.daemon.admin_address}};
+  spec.subject = rendered->subject;
+  spec.message_id = "intake.alert." + random_hex(12) + "@" + domain_of(config_.smtp.from);
+  spec.date = clock_.now();
+  spec.text = rendered->text;
+  spec.html = rendered->html;
+  spec.extra_headers = {{"Auto-Submitted", "auto-generated"}, {"X-Intake-Loop", config_.smtp.from}};
+  QueuedMail q;
+  q.mail.mail_from = config_.smtp.from;
+  q.mail.rcpt_to = {config_.daemon.admin_address};
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  stage_logger("fetch")->error("mailbox {}: {} failed fetches in a row: admin {} alerted", mailbox.name, failures,
+                               config_.daemon.admin_address);
+  return q;
+}
+
 std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email& email, const RequestView& request) {
   const parsers::Address to = !email.reply_to.empty() ? email.reply_to.front() : *email.from;
   std::string name = to.name.empty() ? (email.from && !email.from->name.empty() ? email.from->name : to.address) : to.name;
@@ -163,7 +199,8 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
     stats.fetch_failed = true;
     stats.error = why;
     log->error("mailbox {}: {}", mailbox.name, why);
-    (void)store_.record_fetch(mailbox.name, false, why);
+    (void)store_.record_fetch(mailbox.name, false, why, config_.daemon.alert_after_failures,
+                              [&](int failures) { return make_fetch_alert(mailbox, failures, why); });
     return stats;
   };
 
@@ -259,8 +296,21 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
       log->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox.name,
                 done.size(), r.error().message);
   }
-  (void)store_.record_fetch(mailbox.name, true, "");
+  (void)store_.record_fetch(mailbox.name, true, "", config_.daemon.alert_after_failures, nullptr);
   return stats;
+}
+
+Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::MailboxConfig& mailbox) {
+  msg.content_sha256 = sha256_hex(msg.raw);
+  try {
+    msg.email = parsers::parse_email(msg.raw);
+  } catch (const std::exception& e) {
+    return fail(std::string("parser failed: ") + e.what(), true);
+  }
+  if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
+    return fail("no headers and no text could be read", true);
+  const Decision decision = classify(msg.email, mailbox, config_);
+  return store_.ingest(msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); });
 }
 
 CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
@@ -268,7 +318,9 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
   CycleStats stats;
   int left = max_messages;
   while (left > 0) {
-    auto items = store_.claim_outbox(std::min(left, 100));
+    // One at a time: a crash can then leave at most one row whose send may or
+    // may not have completed.
+    auto items = store_.claim_outbox(1, config_.daemon.resend_interrupted_after_s);
     if (!items) {
       log->error("outbox: {}", items.error().message);
       stats.error = items.error().message;
@@ -277,6 +329,9 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
     if (items->empty()) break;
     left -= static_cast<int>(items->size());
     for (const auto& item : *items) {
+      if (item.interrupted > 0)
+        log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
+                  item.reference, item.purpose, item.id, item.interrupted);
       Status sent = sender.send(item.mail);
       if (sent) {
         ++stats.acks_sent;

@@ -31,9 +31,13 @@ class IntakeCycle {
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock);
   CycleStats fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source);
   CycleStats drain_outbox(MailSender& sender, int max_messages);
+  // A quarantined message through parse, classify and store again (after a
+  // parser fix); a permanent error says why it still cannot be taken.
+  Result<IngestResult> reprocess(InboundMessage message, const parsers::MailboxConfig& mailbox);
 
  private:
   std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request);
+  std::optional<QueuedMail> make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures, const std::string& error);
   const parsers::Config& config_;
   RecordStore& store_;
   const TemplateSet& templates_;

@@ -2,6 +2,7 @@
 // every poll interval until SIGTERM (or once, with --once).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   setup_logging(config->daemon.log_level);
   curl_global_setup();
   auto log = stage_logger("main");
+  for (const auto& w : security_warnings(*config)) log->warn("{}", w);
 
   auto runtime = make_runtime(*config);
   if (!runtime) {
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   log->info("intaked {} started: {} mailbox(es), poll every {} s{}", version_string, config->mailboxes.size(),
             config->daemon.poll_interval_s, once ? ", one cycle" : "");
+  int failed_cycles = 0;  // in a row: the pause doubles with each, up to max_backoff_s
   while (true) {
     auto t0 = std::chrono::steady_clock::now();
     CycleTotals totals = run_cycle(*runtime, clock);
@@ -64,7 +67,14 @@ int main(int argc, char** argv) {
               "acknowledgments sent {}, failed {}",
               ms, s.fetched, s.created, s.joined, s.observed, s.duplicates, s.quarantined, s.acks_sent, s.acks_failed);
     if (once) return totals.any_failure ? 1 : 0;
-    for (int i = 0; i < config->daemon.poll_interval_s * 10 && !stop_requested; ++i)
+    failed_cycles = totals.any_failure ? failed_cycles + 1 : 0;
+    long long pause_s = config->daemon.poll_interval_s;
+    if (failed_cycles > 0) {
+      pause_s = std::min<long long>(config->daemon.max_backoff_s,
+                                    static_cast<long long>(config->daemon.poll_interval_s) << std::min(failed_cycles, 16));
+      log->warn("cycle had failures ({} in a row): next attempt in {} s", failed_cycles, pause_s);
+    }
+    for (long long i = 0; i < pause_s * 10 && !stop_requested; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (stop_requested) break;
   }

@@ -291,34 +291,52 @@ Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const 
   });
 }
 
-Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const std::string& error) {
+Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
+                                     const AlertFactory& make_alert) {
   return guarded("record_fetch", [&]() -> Status {
     pqxx::work tx(conn_->conn);
     if (ok) {
       tx.exec_params("UPDATE mailbox_state SET last_success_at = now(), last_attempt_at = now(), consecutive_failures = 0,"
-                     " last_error = NULL WHERE mailbox = $1", mailbox);
+                     " last_error = NULL, alerted_at = NULL WHERE mailbox = $1", mailbox);
     } else {
       tx.exec_params("INSERT INTO mailbox_state (mailbox) VALUES ($1) ON CONFLICT DO NOTHING", mailbox);
-      tx.exec_params("UPDATE mailbox_state SET last_attempt_at = now(), consecutive_failures = consecutive_failures + 1,"
-                     " last_error = $2 WHERE mailbox = $1", mailbox, error);
+      auto r = tx.exec_params(
+          "UPDATE mailbox_state SET last_attempt_at = now(), consecutive_failures = consecutive_failures + 1,"
+          " last_error = $2 WHERE mailbox = $1 RETURNING consecutive_failures, alerted_at IS NOT NULL",
+          mailbox, error);
+      const int failures = r.empty() ? 0 : r[0][0].as<int>();
+      const bool alerted = !r.empty() && r[0][1].as<bool>();
+      if (!alerted && failures >= alert_after && make_alert) {
+        if (auto alert = make_alert(failures)) {
+          std::string rcpts;
+          for (const auto& rcpt : alert->mail.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + rcpt;
+          tx.exec_params("INSERT INTO outbox (purpose, mail_from, rcpt_to, message_id, raw) VALUES ('admin_alert', $1, $2, $3, $4)",
+                         alert->mail.mail_from, rcpts, alert->message_id, pqxx::binarystring(alert->mail.raw));
+          tx.exec_params("UPDATE mailbox_state SET alerted_at = now() WHERE mailbox = $1", mailbox);
+        }
+      }
     }
     tx.commit();
     return Ok{};
   });
 }
 
-Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit) {
+Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int resend_interrupted_after_s) {
   return guarded("claim_outbox", [&]() -> Result<std::vector<OutboxItem>> {
     pqxx::work tx(conn_->conn);
-    // Marked 'sending' and committed before any byte goes out: a crash after
-    // this point never sends the same mail twice.
+    // Marked 'sending' and committed before any byte goes out. A row still
+    // 'sending' long after its claim was cut off by a crash: it is taken again
+    // and counted as interrupted (its recipient may get it twice, which beats
+    // never: SMTP cannot tell whether the cut-off transaction completed).
     auto r = tx.exec_params(
-        "UPDATE outbox o SET status = 'sending', attempts = attempts + 1 FROM ("
-        " SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT $1"
-        " FOR UPDATE SKIP LOCKED) due"
+        "UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(),"
+        " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM ("
+        " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= now())"
+        "  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))"
+        " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
         " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
-        " coalesce((SELECT reference FROM requests WHERE id = o.request_id), '')",
-        limit);
+        " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
+        limit, resend_interrupted_after_s);
     tx.commit();
     std::vector<OutboxItem> items;
     for (const auto& row : r) {
@@ -339,6 +357,7 @@ Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit) {
       item.mail.raw = raw.str();
       item.attempts = row[5].as<int>();
       item.reference = row[6].c_str();
+      item.interrupted = row[7].as<int>();
       items.push_back(std::move(item));
     }
     std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
@@ -386,6 +405,70 @@ Result<std::vector<RequestRow>> PqxxRecordStore::list_requests(const std::string
                       row[6].c_str(), row[7].c_str(), row[8].c_str(), row[9].c_str()});
     }
     return rows;
+  });
+}
+
+Result<HealthReport> PqxxRecordStore::health() {
+  return guarded("health", [&]() -> Result<HealthReport> {
+    pqxx::work tx(conn_->conn);
+    HealthReport h;
+    auto boxes = tx.exec(
+        "SELECT mailbox, coalesce(to_char(last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+        " coalesce(extract(epoch FROM now() - last_success_at)::bigint, -1), consecutive_failures,"
+        " coalesce(last_error, ''), alerted_at IS NOT NULL FROM mailbox_state ORDER BY mailbox");
+    for (const auto& row : boxes)
+      h.mailboxes.push_back({row[0].c_str(), row[1].c_str(), row[2].as<std::int64_t>(), row[3].as<int>(), row[4].c_str(),
+                             row[5].as<bool>()});
+    auto outbox = tx.exec(
+        "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sending'),"
+        " count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE interrupted > 0) FROM outbox");
+    h.outbox_pending = outbox[0][0].as<std::int64_t>();
+    h.outbox_sending = outbox[0][1].as<std::int64_t>();
+    h.outbox_failed = outbox[0][2].as<std::int64_t>();
+    h.outbox_interrupted = outbox[0][3].as<std::int64_t>();
+    h.quarantine_held = tx.exec("SELECT count(*) FROM quarantine WHERE status = 'held'")[0][0].as<std::int64_t>();
+    h.schema_version = tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
+    return h;
+  });
+}
+
+Result<std::vector<QuarantineRow>> PqxxRecordStore::list_quarantine(bool include_released) {
+  return guarded("list_quarantine", [&]() -> Result<std::vector<QuarantineRow>> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params(
+        "SELECT id, mailbox, reason, status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " coalesce(uidvalidity, 0), coalesce(uid, 0), coalesce(size_bytes, octet_length(raw))"
+        " FROM quarantine WHERE $1 OR status = 'held' ORDER BY id",
+        include_released);
+    std::vector<QuarantineRow> rows;
+    for (const auto& row : r)
+      rows.push_back({row[0].as<std::int64_t>(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(),
+                      row[5].as<std::uint64_t>(), row[6].as<std::uint64_t>(), row[7].as<std::int64_t>()});
+    return rows;
+  });
+}
+
+Result<InboundMessage> PqxxRecordStore::load_quarantined(std::int64_t id) {
+  return guarded("load_quarantined", [&]() -> Result<InboundMessage> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT mailbox, coalesce(uidvalidity, 0), coalesce(uid, 0), raw, status FROM quarantine WHERE id = $1", id);
+    if (r.empty()) return fail("no quarantined message #" + std::to_string(id), true);
+    if (std::string(r[0][4].c_str()) != "held") return fail("quarantined message #" + std::to_string(id) + " was already released", true);
+    InboundMessage m;
+    m.mailbox = r[0][0].c_str();
+    m.uidvalidity = r[0][1].as<std::uint64_t>();
+    m.uid = r[0][2].as<std::uint64_t>();
+    m.raw = pqxx::binarystring(r[0][3]).str();
+    return m;
+  });
+}
+
+Status PqxxRecordStore::release_quarantined(std::int64_t id) {
+  return guarded("release_quarantined", [&]() -> Status {
+    pqxx::work tx(conn_->conn);
+    tx.exec_params("UPDATE quarantine SET status = 'released', retried_at = now() WHERE id = $1", id);
+    tx.commit();
+    return Ok{};
   });
 }
 

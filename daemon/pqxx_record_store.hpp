@@ -23,10 +23,15 @@ class PqxxRecordStore final : public RecordStore {
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) override;
   Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason) override;
-  Status record_fetch(const std::string& mailbox, bool ok, const std::string& error) override;
-  Result<std::vector<OutboxItem>> claim_outbox(int limit) override;
+  Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
+                      const AlertFactory& make_alert) override;
+  Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
   Status finish_outbox(std::int64_t id, const Status& result) override;
   Result<std::vector<RequestRow>> list_requests(const std::string& status_filter) override;
+  Result<HealthReport> health() override;
+  Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) override;
+  Result<InboundMessage> load_quarantined(std::int64_t id) override;
+  Status release_quarantined(std::int64_t id) override;
 
   // Applies the numbered migrations compiled into the binary; returns the
   // schema version afterwards.

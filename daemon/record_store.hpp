@@ -53,6 +53,8 @@ struct QueuedMail {
   std::string subject;
 };
 using AckFactory = std::function<std::optional<QueuedMail>(const RequestView&)>;
+// The admin alert for a run of failed fetches, given the failure count.
+using AlertFactory = std::function<std::optional<QueuedMail>(int consecutive_failures)>;
 
 enum class IngestOutcome { created, joined, observed, duplicate };
 const char* to_string(IngestOutcome outcome);
@@ -69,11 +71,35 @@ struct OutboxItem {
   std::string reference;
   OutgoingMail mail;
   int attempts = 0;
+  int interrupted = 0;  // earlier sends of this row cut off by a crash
 };
 
 struct RequestRow {
   std::string reference, requester, requester_name, subject, category, priority, status, owner, created_at,
       acknowledged_at;
+};
+
+struct MailboxHealth {
+  std::string mailbox;
+  std::string last_success_at;  // ISO 8601 UTC, empty: never
+  std::int64_t seconds_since_success = -1;  // -1: never
+  int consecutive_failures = 0;
+  std::string last_error;
+  bool alerted = false;
+};
+
+struct HealthReport {
+  std::vector<MailboxHealth> mailboxes;
+  std::int64_t outbox_pending = 0, outbox_sending = 0, outbox_failed = 0, outbox_interrupted = 0;
+  std::int64_t quarantine_held = 0;
+  int schema_version = 0;
+};
+
+struct QuarantineRow {
+  std::int64_t id = 0;
+  std::string mailbox, reason, status, created_at;
+  std::uint64_t uidvalidity = 0, uid = 0;
+  std::int64_t raw_bytes = 0;
 };
 
 class RecordStore {
@@ -84,10 +110,20 @@ class RecordStore {
   virtual Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) = 0;
   virtual Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) = 0;
   virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason) = 0;
-  virtual Status record_fetch(const std::string& mailbox, bool ok, const std::string& error) = 0;
-  virtual Result<std::vector<OutboxItem>> claim_outbox(int limit) = 0;
+  // Health of a mailbox's fetching. On the failure that makes `alert_after`
+  // in a row, the alert from `make_alert` is queued in the same transaction,
+  // once per run of failures (a success ends the run).
+  virtual Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
+                              const AlertFactory& make_alert) = 0;
+  // Up to `limit` due rows, marked 'sending' (committed) before they are sent.
+  virtual Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) = 0;
   virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;
   virtual Result<std::vector<RequestRow>> list_requests(const std::string& status_filter) = 0;
+  virtual Result<HealthReport> health() = 0;
+  virtual Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) = 0;
+  // The held message, ready to go through the pipeline again.
+  virtual Result<InboundMessage> load_quarantined(std::int64_t id) = 0;
+  virtual Status release_quarantined(std::int64_t id) = 0;
 };
 
 }  // namespace intake::daemon

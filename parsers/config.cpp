@@ -1,5 +1,9 @@
 #include "config.hpp"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,6 +18,32 @@ const char* to_string(Security security) {
     case Security::tls: return "tls";
   }
   return "plain";
+}
+
+const char* to_string(ImapAuth auth) {
+  switch (auth) {
+    case ImapAuth::password: return "password";
+    case ImapAuth::xoauth2: return "xoauth2";
+  }
+  return "password";
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h(host);
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (h == "localhost") return true;
+  // Only full, canonical addresses: "127.1" or "127.0.0.1.example.com" are
+  // names a resolver may send anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  unsigned char v6[16] = {};
+  if (inet_pton(AF_INET6, h.c_str(), v6) == 1) {
+    const bool zero_prefix = std::all_of(v6, v6 + 10, [](unsigned char b) { return b == 0; });
+    if (zero_prefix && v6[10] == 0 && v6[11] == 0 && v6[12] == 0 && v6[13] == 0 && v6[14] == 0 && v6[15] == 1)
+      return true;                                                       // ::1
+    return zero_prefix && v6[10] == 0xff && v6[11] == 0xff && v6[12] == 127;  // ::ffff:127.x.y.z
+  }
+  return false;
 }
 
 namespace {
@@ -149,6 +179,10 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     r.string("admin_address", cfg.daemon.admin_address);
     if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
       errors.push_back({"daemon.admin_address", "must be an email address"});
+    r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
+    r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
+    r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024 * 1024 * 1024);
+    r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
     r.reject_unknown();
   }
   {
@@ -200,7 +234,12 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
       r.integer("port", m.port, 1, 65535);
       r.security("security", m.security);
       r.string("username", m.username, true);
-      r.string("password_file", m.password_file, true);
+      std::string auth;
+      r.choice("auth", auth, {"password", "xoauth2"});
+      if (auth == "xoauth2") m.auth = ImapAuth::xoauth2;
+      r.string("password_file", m.password_file);
+      r.string("token_file", m.token_file);
+      r.string("token_command", m.token_command);
       r.boolean("verify_tls", m.verify_tls);
       r.string("ca_file", m.ca_file);
       r.string("folder", m.folder);
@@ -212,8 +251,21 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
       r.reject_unknown();
       if (!m.name.empty() && !names.insert(m.name).second)
         errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
-      if (m.security == Security::plain && m.host != "127.0.0.1" && m.host != "localhost" && m.host != "::1")
-        errors.push_back({prefix + ".security", "plain IMAP is allowed only on loopback; use tls or starttls"});
+      if (m.security == Security::plain && !m.host.empty() && !is_loopback_host(m.host))
+        errors.push_back({prefix + ".security", "plain IMAP (no TLS) is allowed only on loopback (127.0.0.0/8, ::1, "
+                                                "localhost), not on \"" + m.host + "\"; use tls or starttls"});
+      if (m.auth == ImapAuth::password) {
+        if (m.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
+        if (!m.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
+        if (!m.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
+      } else {
+        if (m.token_file.empty() && m.token_command.empty())
+          errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
+        else if (!m.token_file.empty() && !m.token_command.empty())
+          errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
+        if (!m.password_file.empty())
+          errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
+      }
       cfg.mailboxes.push_back(std::move(m));
     }
   }

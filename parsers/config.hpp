@@ -11,12 +11,19 @@
 namespace intake::parsers {
 
 enum class Security { plain, starttls, tls };  // tls: implicit TLS (imaps, smtps)
+enum class ImapAuth { password, xoauth2 };      // xoauth2: OAuth2 bearer token (Microsoft 365, Gmail)
 
 struct DaemonConfig {
   int poll_interval_s = 60;
   std::string log_level = "info";
   std::string templates_dir = "/usr/share/intake/templates";
   std::string admin_address;  // told when fetching keeps failing
+  int alert_after_failures = 5;  // consecutive failed fetches before the admin is emailed (osTicket: 5)
+  int max_backoff_s = 900;       // cap of the exponential backoff after failed cycles
+  int max_message_bytes = 25 * 1024 * 1024;  // larger mail: headers kept, sender told
+  // A send cut off by a crash (outbox row left 'sending') is retried after this
+  // long; the recipient may then get that one mail twice (SMTP has no way to ask).
+  int resend_interrupted_after_s = 300;
 };
 
 struct DatabaseConfig {
@@ -44,7 +51,13 @@ struct MailboxConfig {
   int port = 993;
   Security security = Security::tls;
   std::string username;
-  std::string password_file;
+  ImapAuth auth = ImapAuth::password;
+  std::string password_file;  // auth = password
+  // auth = xoauth2, exactly one of: a file holding the bearer token, read at
+  // each connect, or a command run by /bin/sh whose stdout (trimmed) is it.
+  std::string token_file;
+  std::string token_command;
+  int token_command_timeout_s = 30;  // then it is killed and the cycle fails
   bool verify_tls = true;
   std::string ca_file;
   std::string folder = "INBOX";
@@ -78,5 +91,8 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
 ConfigLoad load_config(const std::string& path);
 
 const char* to_string(Security security);
+const char* to_string(ImapAuth auth);
+// localhost, 127.0.0.0/8 or ::1: the only hosts plain (unencrypted) IMAP may use.
+bool is_loopback_host(std::string_view host);
 
 }  // namespace intake::parsers

@@ -1,0 +1,186 @@
+#include "token_source.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+namespace intake::daemon {
+namespace {
+
+constexpr std::size_t max_stderr_bytes = 4096;  // only its first line is shown
+constexpr std::size_t max_shown_stderr_chars = 200;
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+std::string trim(const std::string& s) {
+  auto b = std::find_if_not(s.begin(), s.end(), is_space);
+  auto e = std::find_if_not(s.rbegin(), s.rend(), is_space).base();
+  return b < e ? std::string(b, e) : std::string();
+}
+
+// RFC 6750 b64token: one word of printable ASCII. Anything else would be sent
+// to the server as garbage (or split the SASL message), so it is refused here.
+bool looks_like_bearer_token(const std::string& t) {
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+std::string first_line(const std::string& text) {
+  std::string line = trim(text.substr(0, text.find('\n')));
+  for (char& c : line)
+    if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) c = '?';
+  if (line.size() > max_shown_stderr_chars) line = line.substr(0, max_shown_stderr_chars) + "...";
+  return line;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string duration_text(int ms) { return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms"; }
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Kills the command's whole process group (the shell and anything it started)
+// and reaps the shell.
+void kill_and_reap(pid_t pid) {
+  if (::kill(-pid, SIGKILL) != 0) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+Result<std::string> FileTokenSource::token() {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return fail("cannot read token file " + path_);
+  std::string line;
+  std::getline(in, line);
+  std::string t = trim(line);
+  if (t.empty()) return fail("token file " + path_ + " is empty");
+  if (!looks_like_bearer_token(t)) return fail("token file " + path_ + " does not hold a bearer token (one word)");
+  return t;
+}
+
+Result<std::string> CommandTokenSource::token() {
+  const std::string what = "token_command";
+  int out_fds[2];
+  int err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) return fail(what + ": cannot create a pipe: " + errno_text());
+  Fd out_read(out_fds[0]), out_write(out_fds[1]);
+  if (::pipe2(err_fds, O_CLOEXEC) != 0) return fail(what + ": cannot create a pipe: " + errno_text());
+  Fd err_read(err_fds[0]), err_write(err_fds[1]);
+  Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (dev_null.get() < 0) return fail(what + ": cannot open /dev/null: " + errno_text());
+
+  const char* command = command_.c_str();
+  const pid_t pid = ::fork();
+  if (pid < 0) return fail(what + ": cannot start /bin/sh: " + errno_text());
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec. Its own process group,
+    // so a timeout kills whatever the shell started too.
+    ::setpgid(0, 0);
+    ::dup2(dev_null.get(), STDIN_FILENO);
+    ::dup2(out_write.get(), STDOUT_FILENO);
+    ::dup2(err_write.get(), STDERR_FILENO);
+    ::execl("/bin/sh", "sh", "-c", command, static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also from here: no race with a kill before the child ran
+  out_write.reset();
+  err_write.reset();
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
+  std::string out, err;
+  bool out_open = true, err_open = true;
+  std::array<char, 4096> buf{};
+  while (out_open || err_open) {
+    const auto left_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left_ms <= 0) {
+      kill_and_reap(pid);
+      return fail(what + " did not finish within " + duration_text(limits_.timeout_ms) + " (killed)");
+    }
+    std::array<pollfd, 2> fds{};
+    fds[0] = {out_open ? out_read.get() : -1, POLLIN, 0};
+    fds[1] = {err_open ? err_read.get() : -1, POLLIN, 0};
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left_ms, 1000)));
+    if (ready < 0 && errno != EINTR) {
+      kill_and_reap(pid);
+      return fail(what + ": poll failed: " + errno_text());
+    }
+    for (std::size_t i = 0; i < fds.size() && ready > 0; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        (i == 0 ? out_open : err_open) = false;
+        continue;
+      }
+      std::string& sink = i == 0 ? out : err;
+      if (i == 1 && sink.size() >= max_stderr_bytes) continue;  // keep draining, stop keeping
+      sink.append(buf.data(), static_cast<std::size_t>(n));
+      if (i == 0 && out.size() > limits_.max_output_bytes) {
+        kill_and_reap(pid);
+        return fail(what + " printed more than " + std::to_string(limits_.max_output_bytes) + " bytes");
+      }
+    }
+  }
+
+  // Both pipes closed: the shell is exiting (or detached them); wait for it
+  // within what is left of the timeout.
+  int status = 0;
+  while (true) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return fail(what + ": waitpid failed: " + errno_text());
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill_and_reap(pid);
+      return fail(what + " did not finish within " + duration_text(limits_.timeout_ms) + " (killed)");
+    }
+    ::usleep(10 * 1000);
+  }
+  const std::string said = err.empty() ? std::string() : ": " + first_line(err);
+  if (WIFSIGNALED(status)) return fail(what + " was killed by signal " + std::to_string(WTERMSIG(status)) + said);
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    return fail(what + " failed with exit status " + std::to_string(WEXITSTATUS(status)) + said);
+  std::string t = trim(out);
+  if (t.empty()) return fail(what + " printed no token" + said);
+  if (!looks_like_bearer_token(t)) return fail(what + " printed something that is not a bearer token (one word)");
+  return t;
+}
+
+std::unique_ptr<TokenSource> make_token_source(const parsers::MailboxConfig& mailbox) {
+  if (mailbox.auth != parsers::ImapAuth::xoauth2) return nullptr;
+  if (!mailbox.token_command.empty()) {
+    TokenCommandLimits limits;
+    limits.timeout_ms = mailbox.token_command_timeout_s * 1000;
+    return std::make_unique<CommandTokenSource>(mailbox.token_command, limits);
+  }
+  return std::make_unique<FileTokenSource>(mailbox.token_file);
+}
+
+}  // namespace intake::daemon
