@@ -3,6 +3,12 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -35,7 +41,164 @@ extern "C" size_t source(char* buf, size_t size, size_t n, void* ud) {
   return k;
 }
 
-std::string imap(const Stack& stack, const std::string& user, const std::string& path, const std::string& custom) {
+// A plain-socket IMAP session for the test side. libcurl is not enough here:
+// custom FETCH responses lose their literals (curl issue #536) and a long run
+// of untagged EXPUNGE lines fails with CURLE_RECV_ERROR (libcurl 7.88), so
+// tests that read mailboxes speak IMAP themselves: LOGIN, SELECT, one command,
+// LOGOUT, with literals kept inline in the returned text.
+class ImapSession {
+ public:
+  ImapSession(const Stack& stack, const std::string& user) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string host = stack.get("IMAP_HOST"), port = stack.get("IMAP_PORT");
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+      ADD_FAILURE() << "IMAP: cannot resolve " << host << ":" << port;
+      return;
+    }
+    fd_ = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+    if (fd_ < 0 || ::connect(fd_, found->ai_addr, found->ai_addrlen) != 0) {
+      ADD_FAILURE() << "IMAP: cannot connect to " << host << ":" << port;
+      freeaddrinfo(found);
+      close_fd();
+      return;
+    }
+    freeaddrinfo(found);
+    timeval tv{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string greeting;
+    if (!read_line(greeting)) return;
+    ok_ = command("LOGIN \"" + user + "@example.test\" \"" + stack.get("MAIL_PASSWORD") + "\"", nullptr);
+  }
+  ~ImapSession() {
+    if (fd_ >= 0 && ok_) command("LOGOUT", nullptr);
+    close_fd();
+  }
+  ImapSession(const ImapSession&) = delete;
+  ImapSession& operator=(const ImapSession&) = delete;
+
+  bool ok() const { return ok_; }
+  // Sends one command; the untagged responses (literals inline) go to `out`.
+  // A NO or BAD is a test failure.
+  bool command(const std::string& text, std::string* out) {
+    if (fd_ < 0) return false;
+    const std::string tag = "t" + std::to_string(++tag_);
+    const std::string line = tag + " " + text + "\r\n";
+    if (!send_all(line)) return false;
+    std::string response;
+    while (read_line(response)) {
+      if (response.rfind(tag + " ", 0) == 0) {
+        const bool good = response.compare(tag.size() + 1, 2, "OK") == 0;
+        if (!good) ADD_FAILURE() << "IMAP " << text << ": " << response;
+        return good;
+      }
+      if (out) *out += response + "\n";
+    }
+    ADD_FAILURE() << "IMAP: connection lost during " << text;
+    return false;
+  }
+
+  // APPEND with no flags (libcurl's APPEND always sets \\Seen, which would
+  // hide exactly what the tests look for).
+  bool append(const std::string& folder, const std::string& message) {
+    if (fd_ < 0) return false;
+    const std::string tag = "t" + std::to_string(++tag_);
+    const std::string line = tag + " APPEND \"" + folder + "\" {" + std::to_string(message.size()) + "}\r\n";
+    if (!send_all(line)) return false;
+    std::string response;
+    if (!read_line(response) || response.empty() || response[0] != '+') {
+      ADD_FAILURE() << "IMAP APPEND to " << folder << ": " << response;
+      return false;
+    }
+    if (!send_all(message + "\r\n")) return false;
+    while (read_line(response)) {
+      if (response.rfind(tag + " ", 0) == 0) {
+        const bool good = response.compare(tag.size() + 1, 2, "OK") == 0;
+        if (!good) ADD_FAILURE() << "IMAP APPEND to " << folder << ": " << response;
+        return good;
+      }
+    }
+    ADD_FAILURE() << "IMAP: connection lost during APPEND";
+    return false;
+  }
+
+ private:
+  // One response line, with any literals ({N}) read and kept inline.
+  bool read_line(std::string& line) {
+    line.clear();
+    while (true) {
+      std::string part;
+      if (!read_until_crlf(part)) return false;
+      line += part;
+      if (part.size() < 3 || part.back() != '}') return true;
+      const auto open = part.rfind('{');
+      if (open == std::string::npos) return true;
+      const std::string digits = part.substr(open + 1, part.size() - open - 2);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return true;
+      std::size_t want = std::stoul(digits);
+      line += "\r\n";
+      while (want > 0) {
+        if (buffer_.empty() && !fill()) return false;
+        const std::size_t k = std::min(want, buffer_.size());
+        line.append(buffer_, 0, k);
+        buffer_.erase(0, k);
+        want -= k;
+      }
+    }
+  }
+  bool read_until_crlf(std::string& part) {
+    while (true) {
+      if (auto at = buffer_.find("\r\n"); at != std::string::npos) {
+        part = buffer_.substr(0, at);
+        buffer_.erase(0, at + 2);
+        return true;
+      }
+      if (!fill()) return false;
+    }
+  }
+  bool send_all(const std::string& data) {
+    for (std::size_t sent = 0; sent < data.size();) {
+      const ssize_t k = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (k <= 0) {
+        ADD_FAILURE() << "IMAP: send failed";
+        return false;
+      }
+      sent += static_cast<std::size_t>(k);
+    }
+    return true;
+  }
+  bool fill() {
+    char chunk[65536];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+  void close_fd() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  int tag_ = 0;
+  std::string buffer_;
+};
+
+// `command` on `user`'s `folder` (selected first unless empty).
+std::string imap(const Stack& stack, const std::string& user, const std::string& folder, const std::string& command) {
+  ImapSession session(stack, user);
+  std::string out;
+  if (!session.ok()) return out;
+  if (!folder.empty() && !session.command("SELECT \"" + folder + "\"", nullptr)) return out;
+  session.command(command, &out);
+  return out;
+}
+
+// One whole message, fetched by libcurl's own URL form (which handles the literal).
+std::string imap_url_fetch(const Stack& stack, const std::string& user, const std::string& path) {
   std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
   std::string out;
   std::string url = "imap://" + stack.get("IMAP_HOST") + ":" + stack.get("IMAP_PORT") + "/" + path;
@@ -44,12 +207,11 @@ std::string imap(const Stack& stack, const std::string& user, const std::string&
   curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(h.get(), CURLOPT_USERNAME, login.c_str());
   curl_easy_setopt(h.get(), CURLOPT_PASSWORD, password.c_str());
-  if (!custom.empty()) curl_easy_setopt(h.get(), CURLOPT_CUSTOMREQUEST, custom.c_str());
   curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, sink);
   curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, 60L);
   CURLcode rc = curl_easy_perform(h.get());
-  if (rc != CURLE_OK) ADD_FAILURE() << "IMAP " << url << " " << custom << ": " << curl_easy_strerror(rc);
+  if (rc != CURLE_OK) ADD_FAILURE() << "IMAP " << url << ": " << curl_easy_strerror(rc);
   return out;
 }
 
@@ -146,7 +308,7 @@ std::vector<std::uint64_t> imap_uids(const Stack& stack, const std::string& user
 }
 
 std::string imap_fetch(const Stack& stack, const std::string& user, const std::string& folder, std::uint64_t uid) {
-  return imap(stack, user, folder + "/;UID=" + std::to_string(uid), "");
+  return imap_url_fetch(stack, user, folder + "/;UID=" + std::to_string(uid));
 }
 
 std::size_t wait_for_messages(const Stack& stack, const std::string& user, const std::string& folder, std::size_t count,
@@ -200,6 +362,49 @@ std::string header_of(const std::string& raw, const std::string& name) {
   }
   auto b = value.find_first_not_of(" \t");
   return b == std::string::npos ? std::string() : value.substr(b);
+}
+
+std::string imap_command(const Stack& stack, const std::string& user, const std::string& folder,
+                         const std::string& command) {
+  return imap(stack, user, folder, command);
+}
+
+void imap_append(const Stack& stack, const std::string& user, const std::string& folder, const std::string& raw) {
+  std::string crlf;
+  crlf.reserve(raw.size() + raw.size() / 32);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) crlf += '\r';
+    crlf += raw[i];
+  }
+  ImapSession session(stack, user);
+  if (session.ok()) session.append(folder, crlf);
+}
+
+std::string sql_exec(const Stack& stack, const std::string& query) {
+  pqxx::connection c(stack.database_url());
+  pqxx::work tx(c);
+  auto r = tx.exec(query);
+  tx.commit();
+  if (r.empty() || r[0][0].is_null()) return {};
+  return r[0][0].c_str();
+}
+
+std::string write_config(const Stack& stack, const std::string& name, const std::string& daemon_lines,
+                         const std::vector<std::pair<std::string, std::string>>& replace) {
+  std::ifstream in(stack.config());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  const std::string daemon = "[daemon]\n";
+  if (auto at = config.find(daemon); at != std::string::npos) config.insert(at + daemon.size(), daemon_lines + "\n");
+  for (const auto& [from, to] : replace) {
+    auto at = config.find(from);
+    if (at == std::string::npos) ADD_FAILURE() << "config has no " << from;
+    else config.replace(at, from.size(), to);
+  }
+  const std::string path = stack.get("STACK_DIR") + "/" + name + ".toml";
+  std::ofstream(path) << config;
+  return path;
 }
 
 }  // namespace intake::testing

@@ -41,6 +41,18 @@ struct RunResult {
 };
 RunResult run_command(const std::string& command);
 
+// A raw IMAP command on `user`'s folder; returns the untagged response text.
+std::string imap_command(const Stack& stack, const std::string& user, const std::string& folder, const std::string& command);
+// Puts raw (LF or CRLF) straight into a folder with IMAP APPEND (no MTA, so
+// no Message-ID is added to mail that has none).
+void imap_append(const Stack& stack, const std::string& user, const std::string& folder, const std::string& raw);
+// Runs SQL in its own committed transaction; the first value, as text.
+std::string sql_exec(const Stack& stack, const std::string& query);
+// Writes the stack's config with `daemon_lines` added to [daemon] and each
+// `replace` pair applied, to STACK_DIR/<name>.toml; returns its path.
+std::string write_config(const Stack& stack, const std::string& name, const std::string& daemon_lines,
+                         const std::vector<std::pair<std::string, std::string>>& replace = {});
+
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
 

@@ -1,0 +1,99 @@
+// Health on the real stack: failed fetches are counted, the admin is emailed
+// once per outage, `intakectl status` tells, and a quarantined message is
+// taken in again with `intakectl quarantine retry`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "stack_client.hpp"
+
+namespace intake::testing {
+namespace {
+
+class Health : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = load_stack();
+    ASSERT_FALSE(HasFailure());
+    reset_stack(stack_);
+  }
+  RunResult intaked_once(const std::string& config) {
+    return run_command(std::string(INTAKED_PATH) + " --config " + config + " --once");
+  }
+  RunResult intakectl(const std::string& config, const std::string& args) {
+    return run_command(std::string(INTAKECTL_PATH) + " --config " + config + " " + args);
+  }
+  Stack stack_;
+};
+
+TEST_F(Health, failed_fetches_alert_the_admin_once_and_status_reports_them) {
+  const std::string wrong_password = stack_.get("STACK_DIR") + "/secrets/wrong_password";
+  std::ofstream(wrong_password) << "not-the-password\n";
+  const std::string broken = write_config(stack_, "health-broken",
+                                          "admin_address = \"admin@example.test\"\nalert_after_failures = 2",
+                                          {{"secrets/mail_password", "secrets/wrong_password"}});
+  for (int i = 0; i < 3; ++i) {
+    RunResult r = intaked_once(broken);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("mailbox requests:"), std::string::npos) << "one log line naming the mailbox\n" << r.output;
+  }
+  RunResult status = intakectl(broken, "status --json");
+  EXPECT_EQ(status.exit_code, 1) << status.output;
+  auto j = nlohmann::json::parse(status.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << status.output;
+  EXPECT_FALSE(j["healthy"].get<bool>());
+  ASSERT_EQ(j["mailboxes"].size(), 1U);
+  EXPECT_EQ(j["mailboxes"][0]["consecutive_failures"], 3);
+  EXPECT_TRUE(j["mailboxes"][0]["admin_alerted"].get<bool>());
+  EXPECT_FALSE(j["mailboxes"][0]["last_error"].get<std::string>().empty());
+
+  // Exactly one alert, though three cycles failed (two of them at or past the threshold).
+  ASSERT_EQ(wait_for_messages(stack_, "admin", "INBOX", 1, 30), 1U);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'admin_alert'"), "1");
+  auto uids = imap_uids(stack_, "admin", "INBOX");
+  ASSERT_EQ(uids.size(), 1U);
+  const std::string alert = imap_fetch(stack_, "admin", "INBOX", uids[0]);
+  EXPECT_NE(header_of(alert, "Subject").find("requests@example.test is not being fetched"), std::string::npos)
+      << header_of(alert, "Subject");
+
+  // Fixed: the next cycle succeeds, the run of failures ends, status is healthy.
+  RunResult fixed = intaked_once(stack_.config());
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.output;
+  RunResult healthy = intakectl(stack_.config(), "status");
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
+  EXPECT_NE(healthy.output.find("healthy"), std::string::npos) << healthy.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT alerted_at IS NULL FROM mailbox_state WHERE mailbox = 'requests'"), "t");
+}
+
+TEST_F(Health, quarantined_message_is_taken_in_again_by_retry) {
+  // As an older parser would have left it: held, with the reason it gave.
+  const std::string id = sql_exec(
+      stack_,
+      "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw) VALUES ('requests', 1, 7, 'parser failed: test',"
+      " convert_to(E'From: Alice <alice@example.test>\\r\\nTo: requests@example.test\\r\\nSubject: Held request\\r\\n"
+      "Message-ID: <held-1@alice.example.test>\\r\\n\\r\\nPlease look at this.\\r\\n', 'UTF8')) RETURNING id");
+  ASSERT_FALSE(id.empty());
+  RunResult list = intakectl(stack_.config(), "quarantine list");
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("#" + id), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("parser failed: test"), std::string::npos) << list.output;
+  EXPECT_EQ(intakectl(stack_.config(), "status").exit_code, 1) << "a held message makes status unhealthy";
+
+  RunResult retry = intakectl(stack_.config(), "quarantine retry " + id);
+  EXPECT_EQ(retry.exit_code, 0) << retry.output;
+  EXPECT_NE(retry.output.find("created REQ-"), std::string::npos) << retry.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "1");
+  EXPECT_EQ(sql_value(stack_, "SELECT status FROM quarantine WHERE id = " + id), "released");
+
+  RunResult again = intakectl(stack_.config(), "quarantine retry " + id);
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("already released"), std::string::npos) << again.output;
+
+  // intaked sends the acknowledgment the retry queued.
+  EXPECT_EQ(intaked_once(stack_.config()).exit_code, 0);
+  EXPECT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 30), 1U);
+}
+
+}  // namespace
+}  // namespace intake::testing
