@@ -11,8 +11,7 @@
 namespace intake::daemon {
 
 namespace {
-constexpr std::size_t default_max_message_bytes = 25u * 1024u * 1024u;
-const std::vector<std::string> required_templates = {"acknowledgment", "fetch_alert"};
+const std::vector<std::string> required_templates = {"acknowledgment", "fetch_alert", "oversized_notice"};
 }  // namespace
 
 std::optional<parsers::Config> load_config_or_report(const std::string& path) {
@@ -76,9 +75,10 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
       totals.any_failure = true;
       continue;
     }
+    const auto max_message_bytes = static_cast<std::size_t>(rt.config.daemon.max_message_bytes);
     CurlImapSource source = mailbox.auth == parsers::ImapAuth::xoauth2
-                                ? CurlImapSource(mailbox, make_token_source(mailbox), default_max_message_bytes)
-                                : CurlImapSource(mailbox, password.value(), default_max_message_bytes);
+                                ? CurlImapSource(mailbox, make_token_source(mailbox), max_message_bytes)
+                                : CurlImapSource(mailbox, password.value(), max_message_bytes);
     CycleStats s = cycle.fetch_mailbox(mailbox, source);
     totals.any_failure = totals.any_failure || s.fetch_failed;
     totals.total.fetched += s.fetched;

@@ -168,7 +168,11 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   if (!config_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
-    if (sink.overflow) return fail("message larger than " + std::to_string(max_bytes) + " bytes", true);
+    if (sink.overflow) {
+      Error e = fail("message larger than " + std::to_string(max_bytes) + " bytes", true);
+      e.too_large = true;
+      return e;
+    }
     const std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     const std::string where = "IMAP " + server() + ": ";
     // None of these is permanent: they are about the connection, not the
@@ -198,18 +202,36 @@ Result<FolderStatus> CurlImapSource::status() {
   if (!r) return r.error();
   FolderStatus s = parse_status_response(r.value());
   if (s.uidvalidity == 0) return fail("IMAP STATUS gave no UIDVALIDITY for folder " + config_.folder);
+  uidnext_ = s.uidnext;
   return s;
 }
 
 Result<std::vector<std::uint64_t>> CurlImapSource::search_uids(std::uint64_t first, std::uint64_t last, bool unseen_only) {
-  std::string range = std::to_string(std::max<std::uint64_t>(first, 1)) + ":" + (last == 0 ? "*" : std::to_string(last));
-  std::string cmd = std::string("UID SEARCH ") + (unseen_only ? "UNSEEN " : "") + "UID " + range;
-  auto r = perform(folder_url(config_.folder), cmd, 64 << 20);
-  if (!r) return r.error();
-  auto uids = parse_search_response(r.value());
-  // "n:*" always matches the highest UID, even one below n (RFC 3501 6.4.8).
-  uids.erase(std::remove_if(uids.begin(), uids.end(), [&](std::uint64_t u) { return u < first || (last != 0 && u > last); }),
-             uids.end());
+  first = std::max<std::uint64_t>(first, 1);
+  // A SEARCH answer is one line listing every match, and libcurl fails on a
+  // long response line: search in windows of UIDs, narrow where messages are,
+  // growing over empty stretches. Messages that arrive after STATUS are left
+  // for the next cycle.
+  const std::uint64_t end = last != 0 ? last : (uidnext_ > 0 ? uidnext_ - 1 : 0);
+  std::vector<std::uint64_t> uids;
+  if (end != 0 && end < first) return uids;
+  std::uint64_t width = uids_per_search;
+  for (std::uint64_t lo = first;;) {
+    const std::uint64_t hi = end == 0 ? 0 : std::min(end, lo + width - 1);
+    const std::string range = std::to_string(lo) + ":" + (hi == 0 ? "*" : std::to_string(hi));
+    auto r = perform(folder_url(config_.folder), std::string("UID SEARCH ") + (unseen_only ? "UNSEEN " : "") + "UID " + range,
+                     1 << 20);
+    if (!r) return r.error();
+    auto found = parse_search_response(r.value());
+    // "n:*" always matches the highest UID, even one below n (RFC 3501 6.4.8).
+    std::erase_if(found, [&](std::uint64_t u) { return u < lo || (hi != 0 && u > hi); });
+    uids.insert(uids.end(), found.begin(), found.end());
+    if (hi == 0 || hi >= end) break;
+    width = found.empty() ? std::min<std::uint64_t>(width * 4, std::uint64_t{1} << 32) : uids_per_search;
+    lo = hi + 1;
+  }
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
   return uids;
 }
 
@@ -217,8 +239,38 @@ Result<std::string> CurlImapSource::fetch(std::uint64_t uid) {
   return perform(folder_url(config_.folder) + "/;UID=" + std::to_string(uid), "", max_message_bytes_);
 }
 
+Result<std::string> CurlImapSource::fetch_header(std::uint64_t uid) {
+  auto r = perform(folder_url(config_.folder) + "/;UID=" + std::to_string(uid) + "/;SECTION=HEADER", "", max_header_bytes);
+  if (!r && r.error().too_large) return fail("its header section is larger than " + std::to_string(max_header_bytes) + " bytes", true);
+  return r;
+}
+
+Result<std::uint64_t> CurlImapSource::size_of(std::uint64_t uid) {
+  // No literal in this answer, so a custom command serves (libcurl drops literals there).
+  auto r = perform(folder_url(config_.folder), "UID FETCH " + std::to_string(uid) + " (RFC822.SIZE)", 1 << 16);
+  if (!r) return r.error();
+  const std::string& text = r.value();
+  const auto at = text.find("RFC822.SIZE ");
+  if (at == std::string::npos) return fail("IMAP " + server() + ": no RFC822.SIZE for UID " + std::to_string(uid));
+  std::uint64_t size = 0;
+  for (std::size_t i = at + 12; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && size < (1ULL << 50); ++i)
+    size = size * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  return size;
+}
+
 Status CurlImapSource::mark_processed(const std::vector<std::uint64_t>& uids) {
-  if (uids.empty()) return Ok{};
+  // Each moved message is one untagged EXPUNGE line in the answer, and
+  // libcurl 7.88 fails on long runs of them (seen from about 200 on): move in
+  // chunks, each its own command.
+  for (std::size_t at = 0; at < uids.size(); at += uids_per_command) {
+    const std::vector<std::uint64_t> chunk(uids.begin() + static_cast<std::ptrdiff_t>(at),
+                                           uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), at + uids_per_command)));
+    if (auto r = mark_chunk_processed(chunk); !r) return r;
+  }
+  return Ok{};
+}
+
+Status CurlImapSource::mark_chunk_processed(const std::vector<std::uint64_t>& uids) {
   const std::string set = uid_set(uids);
   const std::string url = folder_url(config_.folder);
   if (config_.processed_folder.empty()) {

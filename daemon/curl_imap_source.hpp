@@ -24,16 +24,25 @@ class CurlImapSource final : public MailboxSource {
   Result<FolderStatus> status() override;
   Result<std::vector<std::uint64_t>> search_uids(std::uint64_t first, std::uint64_t last, bool unseen_only) override;
   Result<std::string> fetch(std::uint64_t uid) override;
+  Result<std::string> fetch_header(std::uint64_t uid) override;
+  Result<std::uint64_t> size_of(std::uint64_t uid) override;
   Status mark_processed(const std::vector<std::uint64_t>& uids) override;
 
  private:
   Result<std::string> perform(const std::string& url, const std::string& custom_request, std::size_t max_bytes);
+  Status mark_chunk_processed(const std::vector<std::uint64_t>& uids);
   Result<std::string> perform_once(const std::string& url, const std::string& custom_request, std::size_t max_bytes);
   std::string base_url() const;
   std::string folder_url(const std::string& folder) const;
   std::string server() const;  // host:port, for messages
 
+  // Bounds on one command's answer (see search_uids and mark_processed).
+  static constexpr std::uint64_t uids_per_search = 2000;
+  static constexpr std::size_t uids_per_command = 100;
+  static constexpr std::size_t max_header_bytes = 1 << 20;  // of an oversized message
+
   parsers::MailboxConfig config_;
+  std::uint64_t uidnext_ = 0;  // from the last status(); 0: unknown
   std::string password_;
   std::unique_ptr<TokenSource> tokens_;  // null for auth = "password"
   std::string bearer_token_;             // empty until first asked

@@ -149,9 +149,48 @@ std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxCo
   return q;
 }
 
+namespace {
+// Who an automatic answer to `email` goes to: Reply-To, else From.
+parsers::Address answer_address(const parsers::Email& email) {
+  return !email.reply_to.empty() ? email.reply_to.front() : *email.from;
+}
+std::string display_name(const parsers::Email& email, const parsers::Address& to) {
+  if (!to.name.empty()) return to.name;
+  return email.from && !email.from->name.empty() ? email.from->name : to.address;
+}
+}  // namespace
+
+QueuedMail IntakeCycle::make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
+                                    std::vector<std::pair<std::string, std::string>> extra_headers) const {
+  const parsers::Address to = answer_address(email);
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {to};
+  spec.subject = rendered.subject;
+  // The tag (a request reference) is in our Message-ID, so any reply threads back to it.
+  spec.message_id = "intake." + id_tag + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
+  spec.in_reply_to = email.message_id;
+  spec.references = email.references;
+  if (!email.message_id.empty()) spec.references.push_back(email.message_id);
+  spec.date = clock_.now();
+  spec.text = rendered.text;
+  spec.html = rendered.html;
+  spec.extra_headers = {{"Auto-Submitted", "auto-replied"},
+                        {"X-Auto-Response-Suppress", "All"},
+                        {"X-Intake-Loop", config_.smtp.from}};
+  for (auto& h : extra_headers) spec.extra_headers.push_back(std::move(h));
+  QueuedMail q;
+  q.mail.mail_from = config_.smtp.from;
+  q.mail.rcpt_to = {to.address};
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  return q;
+}
+
 std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email& email, const RequestView& request) {
-  const parsers::Address to = !email.reply_to.empty() ? email.reply_to.front() : *email.from;
-  std::string name = to.name.empty() ? (email.from && !email.from->name.empty() ? email.from->name : to.address) : to.name;
+  const parsers::Address to = answer_address(email);
+  const std::string name = display_name(email, to);
   nlohmann::json values = {
       {"reference", request.reference},
       {"subject", email.subject.empty() ? std::string("(no subject)") : email.subject},
@@ -167,29 +206,33 @@ std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email&
     stage_logger("respond")->error("{}: acknowledgment not rendered: {}", request.reference, rendered.error().message);
     return std::nullopt;
   }
-  MessageSpec spec;
-  spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = {to};
-  spec.subject = rendered->subject;
-  // The reference is in our Message-ID, so any reply threads back to it.
-  spec.message_id = "intake." + request.reference + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
-  spec.in_reply_to = email.message_id;
-  spec.references = email.references;
-  if (!email.message_id.empty()) spec.references.push_back(email.message_id);
-  spec.date = clock_.now();
-  spec.text = rendered->text;
-  spec.html = rendered->html;
-  spec.extra_headers = {{"Auto-Submitted", "auto-replied"},
-                        {"X-Auto-Response-Suppress", "All"},
-                        {"X-Intake-Loop", config_.smtp.from},
-                        {"X-Intake-Reference", request.reference}};
-  QueuedMail q;
-  q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = {to.address};
-  q.mail.raw = build_message(spec);
-  q.message_id = spec.message_id;
-  q.subject = spec.subject;
-  return q;
+  return make_answer(email, *rendered, request.reference, {{"X-Intake-Reference", request.reference}});
+}
+
+std::optional<QueuedMail> IntakeCycle::make_oversized_notice(const parsers::Email& email, const std::string& category,
+                                                             std::uint64_t size_bytes) {
+  const parsers::Address to = answer_address(email);
+  const std::string name = display_name(email, to);
+  auto megabytes = [](std::uint64_t bytes) {
+    const std::uint64_t tenths = (bytes * 10 + 524288) / 1048576;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " MB";
+  };
+  nlohmann::json values = {
+      {"subject", email.subject.empty() ? std::string("(no subject)") : email.subject},
+      {"requester_name", name},
+      {"requester_first_name", name.substr(0, name.find(' '))},
+      {"requester_address", to.address},
+      {"size", size_bytes > 0 ? megabytes(size_bytes) : std::string("more than ") +
+                                    megabytes(static_cast<std::uint64_t>(config_.daemon.max_message_bytes))},
+      {"limit", megabytes(static_cast<std::uint64_t>(config_.daemon.max_message_bytes))},
+      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+  };
+  auto rendered = templates_.render("oversized_notice", category, values);
+  if (!rendered) {
+    stage_logger("respond")->error("<{}>: oversized notice not rendered: {}", email.message_id, rendered.error().message);
+    return std::nullopt;
+  }
+  return make_answer(email, *rendered, "oversized", {});
 }
 
 CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source) {
@@ -239,6 +282,34 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
       msg.uidvalidity = folder->uidvalidity;
       msg.uid = uid;
       auto raw = source.fetch(uid);
+      if (!raw && raw.error().too_large) {
+        // Not taken in, not lost: the headers and the reason are kept, the
+        // message itself goes on to the processed folder, the sender is told.
+        auto size = source.size_of(uid);
+        auto header = source.fetch_header(uid);
+        if ((!size && !size.error().permanent) || (!header && !header.error().permanent)) {
+          if (!done.empty()) (void)source.mark_processed(done);
+          return failed(!size ? size.error().message : header.error().message);
+        }
+        msg.raw = header ? header.value() : std::string();
+        msg.content_sha256 = sha256_hex(msg.raw);
+        msg.email = parsers::parse_email(msg.raw);
+        const std::uint64_t size_bytes = size ? size.value() : 0;
+        const std::string reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
+                                   ", over daemon.max_message_bytes = " + std::to_string(config_.daemon.max_message_bytes) +
+                                   "; headers kept, the message is in the processed folder";
+        const Decision decision = classify(msg.email, mailbox, config_);
+        std::optional<QueuedMail> notice;
+        if (decision.make_request && decision.acknowledge)
+          notice = make_oversized_notice(msg.email, decision.category, size_bytes);
+        auto q = store_.quarantine(msg, reason, static_cast<std::int64_t>(size_bytes), notice);
+        if (!q) return failed(q.error().message);
+        ++stats.quarantined;
+        log->warn("mailbox {} uid {} <{}>: quarantined #{}: {}{}", mailbox.name, uid, msg.email.message_id, *q, reason,
+                  notice ? ", sender told" : "");
+        done.push_back(uid);
+        continue;
+      }
       if (!raw) {
         if (!raw.error().permanent) {
           if (!done.empty()) (void)source.mark_processed(done);
@@ -246,7 +317,7 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         }
         msg.raw = "";
         msg.content_sha256 = sha256_hex("");
-        auto q = store_.quarantine(msg, raw.error().message);
+        auto q = store_.quarantine(msg, raw.error().message, -1, std::nullopt);
         if (!q) return failed(q.error().message);
         ++stats.quarantined;
         log->warn("mailbox {} uid {}: quarantined #{}: {}", mailbox.name, uid, *q, raw.error().message);
@@ -265,7 +336,7 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         parse_error = std::string("parser failed: ") + e.what();
       }
       if (!parse_error.empty()) {
-        auto q = store_.quarantine(msg, parse_error);
+        auto q = store_.quarantine(msg, parse_error, -1, std::nullopt);
         if (!q) return failed(q.error().message);
         ++stats.quarantined;
         log->warn("mailbox {} uid {}: quarantined #{}: {}", mailbox.name, uid, *q, parse_error);

@@ -36,7 +36,12 @@ class IntakeCycle {
   Result<IngestResult> reprocess(InboundMessage message, const parsers::MailboxConfig& mailbox);
 
  private:
+  // An automatic answer to the sender of `email`, threaded to it.
+  QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
+                         std::vector<std::pair<std::string, std::string>> extra_headers) const;
   std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request);
+  std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
+                                                  std::uint64_t size_bytes);
   std::optional<QueuedMail> make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures, const std::string& error);
   const parsers::Config& config_;
   RecordStore& store_;

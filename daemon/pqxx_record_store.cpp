@@ -24,6 +24,16 @@ const char* to_string(IngestOutcome outcome) {
 
 namespace {
 
+// Queues `mail` in the outbox inside `tx`; returns its recipients as stored.
+// request_id 0: the mail belongs to no request.
+std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t request_id, const QueuedMail& mail) {
+  std::string rcpts;
+  for (const auto& rcpt : mail.mail.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + rcpt;
+  tx.exec_params("INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw) VALUES (NULLIF($1::bigint, 0), $2, $3, $4, $5, $6)",
+                 request_id, purpose, mail.mail.mail_from, rcpts, mail.message_id, pqxx::binarystring(mail.mail.raw));
+  return rcpts;
+}
+
 std::string iso_utc(const std::optional<std::chrono::sys_seconds>& t) {
   if (!t) return {};
   std::time_t tt = t->time_since_epoch().count();
@@ -256,11 +266,7 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
     result.reference = view.reference;
     if (decision.acknowledge) {
       if (auto ack = make_ack(view)) {
-        std::string rcpts;
-        for (const auto& r : ack->mail.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + r;
-        tx.exec_params(
-            "INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw) VALUES ($1, 'acknowledgment', $2, $3, $4, $5)",
-            view.id, ack->mail.mail_from, rcpts, ack->message_id, pqxx::binarystring(ack->mail.raw));
+        const std::string rcpts = queue_mail(tx, "acknowledgment", view.id, *ack);
         tx.exec_params(
             "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
             " to_addresses, subject, kind, raw) VALUES ($1, 'out', 'acknowledgment', $2, '', $3, $4, $5::jsonb, $6, 'auto_reply', $7)",
@@ -279,11 +285,17 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
   });
 }
 
-Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const std::string& reason) {
+Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const std::string& reason, std::int64_t size_bytes,
+                                                 const std::optional<QueuedMail>& notice) {
   return guarded("quarantine", [&]() -> Result<std::int64_t> {
     pqxx::work tx(conn_->conn);
-    auto r = tx.exec_params("INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                            m.mailbox, m.uidvalidity, m.uid, reason, pqxx::binarystring(m.raw));
+    auto r = tx.exec_params(
+        "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes) VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1))"
+        " RETURNING id",
+        m.mailbox, m.uidvalidity, m.uid, reason, pqxx::binarystring(m.raw), size_bytes);
+    if (notice) {
+      queue_mail(tx, "oversized_notice", 0, *notice);
+    }
     tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
                    m.mailbox, m.uid, m.uidvalidity);
     tx.commit();
@@ -308,10 +320,7 @@ Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const 
       const bool alerted = !r.empty() && r[0][1].as<bool>();
       if (!alerted && failures >= alert_after && make_alert) {
         if (auto alert = make_alert(failures)) {
-          std::string rcpts;
-          for (const auto& rcpt : alert->mail.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + rcpt;
-          tx.exec_params("INSERT INTO outbox (purpose, mail_from, rcpt_to, message_id, raw) VALUES ('admin_alert', $1, $2, $3, $4)",
-                         alert->mail.mail_from, rcpts, alert->message_id, pqxx::binarystring(alert->mail.raw));
+          queue_mail(tx, "admin_alert", 0, *alert);
           tx.exec_params("UPDATE mailbox_state SET alerted_at = now() WHERE mailbox = $1", mailbox);
         }
       }

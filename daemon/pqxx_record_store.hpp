@@ -22,7 +22,8 @@ class PqxxRecordStore final : public RecordStore {
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) override;
-  Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason) override;
+  Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
+                                  const std::optional<QueuedMail>& notice) override;
   Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
                       const AlertFactory& make_alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;

@@ -109,7 +109,10 @@ class RecordStore {
   // A new UIDVALIDITY: start the folder over; Message-IDs keep it exactly once.
   virtual Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) = 0;
   virtual Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) = 0;
-  virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason) = 0;
+  // Held with its reason (size_bytes: as the server reported it, -1 unknown);
+  // `notice`, when given, is queued to the sender in the same transaction.
+  virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
+                                          const std::optional<QueuedMail>& notice) = 0;
   // Health of a mailbox's fetching. On the failure that makes `alert_after`
   // in a row, the alert from `make_alert` is queued in the same transaction,
   // once per run of failures (a success ends the run).

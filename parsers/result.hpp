@@ -11,6 +11,7 @@ namespace intake {
 struct Error {
   std::string message;
   bool permanent = false;  // true: retrying the same thing cannot help
+  bool too_large = false;  // a fetched message went over the configured maximum
 };
 
 template <typename T>

@@ -95,5 +95,48 @@ TEST_F(Health, quarantined_message_is_taken_in_again_by_retry) {
   EXPECT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 30), 1U);
 }
 
+
+TEST_F(Health, oversized_message_keeps_its_headers_and_the_sender_is_told_politely) {
+  const std::string config = write_config(stack_, "oversized", "max_message_bytes = 200000");
+  std::string raw = "From: Alice Example <alice@example.test>\nTo: requests@example.test\n"
+                    "Subject: Holiday photos for the newsletter\nMessage-ID: <photos-1@alice.example.test>\n"
+                    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n";
+  while (raw.size() < 300000) raw += "All the photos from the summer party, as promised, in full size.\n";
+  imap_append(stack_, "requests", "INBOX", raw);
+  RunResult r = intaked_once(config);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "0");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM quarantine"), "1");
+  EXPECT_NE(sql_value(stack_, "SELECT reason FROM quarantine").find("oversized"), std::string::npos);
+  const std::string kept = sql_value(stack_, "SELECT convert_from(raw, 'UTF8') FROM quarantine");
+  EXPECT_NE(kept.find("Subject: Holiday photos for the newsletter"), std::string::npos) << "the headers are kept";
+  EXPECT_EQ(kept.find("summer party"), std::string::npos) << "the body is not";
+  const std::string size = sql_value(stack_, "SELECT size_bytes FROM quarantine");
+  ASSERT_FALSE(size.empty());
+  EXPECT_GT(std::stol(size), 300000L);
+  EXPECT_EQ(imap_uids(stack_, "requests", "INBOX").size(), 0U);
+  EXPECT_EQ(imap_uids(stack_, "requests", "Processed").size(), 1U) << "the message itself is kept on the server";
+
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 30), 1U);
+  auto uids = imap_uids(stack_, "alice", "INBOX");
+  const std::string notice = imap_fetch(stack_, "alice", "INBOX", uids[0]);
+  EXPECT_EQ(header_of(notice, "Subject"), "Your message \"Holiday photos for the newsletter\" was too large to be taken in");
+  EXPECT_EQ(header_of(notice, "In-Reply-To"), "<photos-1@alice.example.test>");
+  EXPECT_EQ(header_of(notice, "Auto-Submitted"), "auto-replied");
+  const std::string notice_file = stack_.get("STACK_DIR") + "/oversized-notice.eml";
+  std::ofstream(notice_file, std::ios::binary) << notice;
+  RunResult parsed = run_command(std::string(INTAKECTL_PATH) + " parse --json " + notice_file);
+  auto j = nlohmann::json::parse(parsed.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << parsed.output;
+  const std::string text = j["body_text"].get<std::string>();
+  EXPECT_NE(text.find("Hello Alice,"), std::string::npos) << text;
+  EXPECT_NE(text.find("was 0.3 MB, more than the 0.2 MB"), std::string::npos) << text;
+
+  // A second cycle changes nothing.
+  EXPECT_EQ(intaked_once(config).exit_code, 0);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM quarantine"), "1");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'oversized_notice'"), "1");
+}
+
 }  // namespace
 }  // namespace intake::testing
