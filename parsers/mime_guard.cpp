@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 
@@ -13,7 +14,8 @@ namespace {
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    const char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] + ('a' - 'A')) : s[i];  // ASCII only, no locale
+    if (c != prefix[i]) return false;
   }
   return true;
 }
@@ -27,14 +29,23 @@ std::string_view rtrim_ws(std::string_view s) {
 // hand: we need it before (and instead of) a full parse.
 std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
   std::unordered_set<std::string> out;
-  constexpr std::string_view key = "boundary=";
+  constexpr std::string_view key = "boundary";
+  // Case-insensitive search for "boundary=": memchr finds each '=' (fast on
+  // megabytes of attachment), then the eight bytes before it are compared.
+  auto names_boundary = [&](std::size_t eq) {
+    if (eq < key.size()) return false;
+    for (std::size_t i = 0; i < key.size(); ++i)
+      if ((static_cast<unsigned char>(raw[eq - key.size() + i]) | 0x20) != static_cast<unsigned char>(key[i])) return false;
+    return true;
+  };
   std::size_t pos = 0;
-  while (out.size() < 4096) {
-    // Case-insensitive search for "boundary=".
-    auto it = std::search(raw.begin() + static_cast<std::ptrdiff_t>(pos), raw.end(), key.begin(), key.end(),
-                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-    if (it == raw.end()) break;
-    std::size_t at = static_cast<std::size_t>(it - raw.begin()) + key.size();
+  while (out.size() < 4096 && pos < raw.size()) {
+    const void* hit = std::memchr(raw.data() + pos, '=', raw.size() - pos);
+    if (hit == nullptr) break;
+    const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(hit) - raw.data());
+    pos = eq + 1;
+    if (!names_boundary(eq)) continue;
+    std::size_t at = eq + 1;
     std::string value;
     if (at < raw.size() && raw[at] == '"') {
       ++at;
