@@ -98,6 +98,7 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
   CycleStats sent = cycle.drain_outbox(sender, 10000);
   totals.total.acks_sent = sent.acks_sent;
   totals.total.acks_failed = sent.acks_failed;
+  totals.any_failure = totals.any_failure || sent.send_failed || !sent.error.empty();
   return totals;
 }
 

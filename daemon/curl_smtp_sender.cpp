@@ -61,9 +61,11 @@ Status CurlSmtpSender::send(const OutgoingMail& mail) {
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
   const bool permanent = code >= 500 && code < 600;
-  return fail("SMTP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail +
-                  (code ? " (reply " + std::to_string(code) + ")" : ""),
-              permanent);
+  Error e = fail("SMTP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail +
+                     (code ? " (reply " + std::to_string(code) + ")" : ""),
+                 permanent);
+  e.unreachable = code == 0;  // not even a greeting: the server is down or cut off
+  return e;
 }
 
 }  // namespace intake::daemon

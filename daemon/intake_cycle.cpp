@@ -409,10 +409,19 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
         log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
       } else {
         ++stats.acks_failed;
-        log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
-                  sent.error().permanent ? "permanent" : "will retry", sent.error().message);
+        if (!sent.error().unreachable)
+          log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
+                    sent.error().permanent ? "permanent" : "will retry", sent.error().message);
       }
       if (auto r = store_.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
+      if (!sent && sent.error().unreachable) {
+        // The rest would fail the same way: they wait in the outbox (with
+        // backoff) for the next cycle, and the log says so once.
+        stats.send_failed = true;
+        stats.error = sent.error().message;
+        log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
+        return stats;
+      }
     }
   }
   return stats;

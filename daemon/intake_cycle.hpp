@@ -20,6 +20,7 @@ struct CycleStats {
   std::size_t fetched = 0, created = 0, joined = 0, observed = 0, duplicates = 0, quarantined = 0;
   std::size_t acks_sent = 0, acks_failed = 0;
   bool fetch_failed = false;
+  bool send_failed = false;  // the mail server could not be reached
   std::string error;
 };
 

@@ -12,6 +12,7 @@ struct Error {
   std::string message;
   bool permanent = false;  // true: retrying the same thing cannot help
   bool too_large = false;  // a fetched message went over the configured maximum
+  bool unreachable = false;  // no answer from the server at all: later items would fail alike
 };
 
 template <typename T>

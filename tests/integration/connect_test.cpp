@@ -149,6 +149,24 @@ TEST_F(Connect, xoauth2_token_for_another_user_is_denied_with_a_clear_line) {
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM messages"), "0");
 }
 
+TEST_F(Connect, two_mailboxes_in_one_config_each_route_to_their_own_category) {
+  const std::string second = "default_category = \"general\"\n\n[[mailbox]]\nname = \"it\"\naddress = \"it@example.test\"\n"
+                             "host = \"127.0.0.1\"\n" + plain_endpoint() + "\nusername = \"it@example.test\"\n" + password_line() +
+                             "\nfolder = \"INBOX\"\nprocessed_folder = \"Processed\"\ndefault_category = \"it\"";
+  const std::string config = write_config(stack_, "two-mailboxes", "", {{"default_category = \"general\"", second}});
+  imap_append(stack_, "requests", "INBOX", request_mail("alice", "Meeting room booking", "room@alice.example.test"));
+  std::string to_it = request_mail("bob", "Laptop will not boot", "boot@bob.example.test");
+  to_it.replace(to_it.find("To: requests@example.test"), 25, "To: it@example.test");
+  imap_append(stack_, "it", "INBOX", to_it);
+  RunResult r = intaked_once(config);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT category FROM requests WHERE subject = 'Meeting room booking'"), "general");
+  EXPECT_EQ(sql_value(stack_, "SELECT category FROM requests WHERE subject = 'Laptop will not boot'"), "it");
+  EXPECT_EQ(imap_uids(stack_, "it", "INBOX").size(), 0U);
+  EXPECT_EQ(imap_uids(stack_, "it", "Processed").size(), 1U);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM mailbox_state"), "2");
+}
+
 std::string uidvalidity_of(const Stack& stack, const std::string& folder) {
   const std::string out = imap_command(stack, "requests", "", "STATUS \"" + folder + "\" (UIDVALIDITY)");
   std::smatch m;

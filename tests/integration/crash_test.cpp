@@ -16,6 +16,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "stack_client.hpp"
@@ -86,17 +87,23 @@ class Crash : public ::testing::Test {
     ASSERT_EQ(imap_uids(stack_, "requests", "INBOX").size(), static_cast<std::size_t>(count));
   }
 
-  // Runs intaked until every message is a request and every acknowledgment is sent.
-  void finish(int count) {
-    Daemon daemon(config_, log_);
-    ASSERT_TRUE(daemon.running());
+  // Polls until every message is a request and every acknowledgment is sent.
+  bool wait_until_done(int count) {
     const auto deadline = std::chrono::steady_clock::now() + 240s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (sql_value(stack_, "SELECT count(*) FROM requests") == std::to_string(count) &&
           sql_value(stack_, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == "0")
-        break;
+        return true;
       std::this_thread::sleep_for(500ms);
     }
+    return false;
+  }
+
+  // Runs intaked until every message is a request and every acknowledgment is sent.
+  void finish(int count) {
+    Daemon daemon(config_, log_);
+    ASSERT_TRUE(daemon.running());
+    EXPECT_TRUE(wait_until_done(count));
     daemon.stop(SIGTERM);
   }
 
@@ -112,19 +119,35 @@ class Crash : public ::testing::Test {
     EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status = 'sent'"), n);
 
     // Each request's acknowledgment in its sender's inbox, found by the
-    // X-Intake-Reference header; wait for the MTA to deliver them all.
-    std::map<std::string, int> acks;
+    // X-Intake-Reference header; wait for the MTA to deliver them all. The
+    // Postfix queue id in the Received header tells one SMTP transaction
+    // from intake from another.
+    struct Seen {
+      int deliveries = 0;
+      std::set<std::string> transactions;  // Postfix queue ids
+    };
+    std::map<std::string, Seen> acks;
     const std::regex reference_header("X-Intake-Reference: (REQ-[0-9]+)", std::regex::icase);
+    const std::regex queue_id("with E?SMTPS?A? id ([0-9A-Za-z]+)");
     const auto deadline = std::chrono::steady_clock::now() + 120s;
     while (true) {
       acks.clear();
       int total = 0;
       for (const auto& user : senders) {
         if (imap_uids(stack_, user, "INBOX").empty()) continue;
-        const std::string fetched =
-            imap_command(stack_, user, "INBOX", "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Intake-Reference)])");
-        for (std::sregex_iterator it(fetched.begin(), fetched.end(), reference_header), end; it != end; ++it) {
-          ++acks[(*it)[1].str()];
+        const std::string fetched = imap_command(
+            stack_, user, "INBOX", "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Intake-Reference Received)])");
+        // One "* n FETCH" item per message, its header literal inline.
+        std::size_t at = fetched.find("* ");
+        while (at != std::string::npos) {
+          const std::size_t next = fetched.find("\n* ", at + 2);
+          const std::string item = fetched.substr(at, next == std::string::npos ? std::string::npos : next - at);
+          at = next == std::string::npos ? next : next + 1;
+          std::smatch ref, id;
+          if (!std::regex_search(item, ref, reference_header)) continue;
+          Seen& seen = acks[ref[1].str()];
+          ++seen.deliveries;
+          seen.transactions.insert(std::regex_search(item, id, queue_id) ? id[1].str() : "?");
           ++total;
         }
       }
@@ -133,25 +156,34 @@ class Crash : public ::testing::Test {
     }
     // A send cut off by SIGKILL between the server's "250 OK" and our commit
     // is sent again (SMTP cannot tell whether it completed): only such rows,
-    // counted in outbox.interrupted, may reach their recipient twice.
-    int missing = 0, duplicated = 0, unexplained = 0;
+    // counted in outbox.interrupted, may be two transactions. Apart from
+    // intake, the MTA itself may deliver one transaction twice when Dovecot
+    // is stopped mid-delivery (LMTP is at least once): same queue id, counted
+    // apart and not intake's doing.
+    int missing = 0, sent_twice = 0, unexplained = 0, redelivered = 0;
     for (int i = 0; i < count; ++i) {
       const std::string reference = sql_value(stack_, "SELECT reference FROM requests ORDER BY number OFFSET " + std::to_string(i) + " LIMIT 1");
-      const int seen = acks.count(reference) ? acks[reference] : 0;
-      if (seen == 0) ++missing;
-      if (seen > 1) {
-        ++duplicated;
+      const auto it = acks.find(reference);
+      if (it == acks.end()) {
+        ++missing;
+        continue;
+      }
+      const Seen& seen = it->second;
+      if (seen.deliveries > static_cast<int>(seen.transactions.size())) ++redelivered;
+      if (seen.transactions.size() > 1) {
+        ++sent_twice;
         const std::string interrupted = sql_value(
             stack_, "SELECT o.interrupted FROM outbox o JOIN requests r ON r.id = o.request_id WHERE r.reference = '" +
                         reference + "'");
-        if (seen > 2 || interrupted == "0") ++unexplained;
+        if (seen.transactions.size() > 2 || interrupted == "0") ++unexplained;
       }
     }
     const std::string interrupted = sql_value(stack_, "SELECT count(*) FROM outbox WHERE interrupted > 0");
-    std::cout << "acknowledgments: " << count - missing << " of " << count << " delivered, " << duplicated
-              << " twice after an interrupted send (" << interrupted << " sends were interrupted)\n";
+    std::cout << "acknowledgments: " << count - missing << " of " << count << " delivered, " << sent_twice
+              << " sent twice after an interrupted send (" << interrupted << " sends were interrupted), " << redelivered
+              << " delivered twice by the MTA from one transaction\n";
     EXPECT_EQ(missing, 0) << "requests without an acknowledgment";
-    EXPECT_EQ(unexplained, 0) << "acknowledgments delivered twice without an interrupted send";
+    EXPECT_EQ(unexplained, 0) << "acknowledgments sent twice without an interrupted send";
   }
 
   void stack_part(const std::string& action, const std::string& part) {
@@ -184,23 +216,44 @@ TEST_F(Crash, sigkill_at_random_moments_twenty_times_leaves_every_message_exactl
 }
 
 TEST_F(Crash, postgres_and_dovecot_restarted_mid_run_lose_and_duplicate_nothing) {
-  constexpr int count = 200;
+  constexpr int count = 500;
   backlog(count);
   ASSERT_FALSE(HasFailure());
-  {
-    Daemon daemon(config_, log_);
-    ASSERT_TRUE(daemon.running());
-    std::this_thread::sleep_for(700ms);
-    stack_part("stop-part", "postgres");
-    std::this_thread::sleep_for(3s);
-    stack_part("start-part", "postgres");
-    std::this_thread::sleep_for(1500ms);
-    stack_part("stop-part", "dovecot");
-    std::this_thread::sleep_for(3s);
-    stack_part("start-part", "dovecot");
-    daemon.stop(SIGTERM);
-  }
-  finish(count);
+  // One daemon throughout: it must recover from both outages by itself.
+  Daemon daemon(config_, log_);
+  ASSERT_TRUE(daemon.running());
+  std::this_thread::sleep_for(700ms);
+  stack_part("stop-part", "postgres");
+  std::this_thread::sleep_for(3s);
+  stack_part("start-part", "postgres");
+  std::this_thread::sleep_for(1500ms);
+  stack_part("stop-part", "dovecot");
+  std::this_thread::sleep_for(3s);
+  stack_part("start-part", "dovecot");
+  EXPECT_TRUE(wait_until_done(count)) << "the same daemon drained the backlog after both outages";
+  daemon.stop(SIGTERM);
+  expect_exactly_once(count);
+}
+
+TEST_F(Crash, smtp_down_acknowledgments_wait_in_the_outbox_and_go_out_once_it_is_back) {
+  constexpr int count = 10;
+  backlog(count);
+  ASSERT_FALSE(HasFailure());
+  stack_part("stop-part", "postfix");
+  RunResult down = run_command(std::string(INTAKED_PATH) + " --config " + config_ + " --once");
+  EXPECT_EQ(down.exit_code, 1) << down.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), std::to_string(count));
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE status = 'pending'"), std::to_string(count)) << down.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE attempts > 0"), "1")
+      << "the first failed send stops the drain: the others are not tried against a dead server";
+  const std::string cause = "the mail server is unreachable, sending stops for this cycle: SMTP 127.0.0.1:" + stack_.get("SMTP_PORT");
+  EXPECT_NE(down.output.find(cause), std::string::npos) << "one line naming the cause\n" << down.output;
+  stack_part("start-part", "postfix");
+  // The backoff after the failed attempt is 2 s here (max_backoff_s).
+  Daemon daemon(config_, log_);
+  ASSERT_TRUE(daemon.running());
+  EXPECT_TRUE(wait_until_done(count));
+  daemon.stop(SIGTERM);
   expect_exactly_once(count);
 }
 
