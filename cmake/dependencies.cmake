@@ -5,6 +5,9 @@ find_package(tomlplusplus REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(LibXml2 REQUIRED)
 find_package(Iconv REQUIRED)
+# PCRE2 for the config's requirement patterns and timeframe phrases (parsers/request_fields.cpp);
+# date.h (libhowardhinnant-date-dev) is used header-only there.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 if(NOT INTAKE_PARSERS_ONLY)
   find_package(CURL REQUIRED)
   find_package(OpenSSL REQUIRED)

@@ -11,7 +11,8 @@
 namespace intake::daemon {
 
 namespace {
-const std::vector<std::string> required_templates = {"acknowledgment", "fetch_alert", "oversized_notice"};
+const std::vector<std::string> required_templates = {"acknowledgment", "acknowledgment_missing", "fetch_alert",
+                                                     "oversized_notice", "resolved_notice", "staff_response"};
 }  // namespace
 
 std::optional<parsers::Config> load_config_or_report(const std::string& path) {

@@ -6,9 +6,12 @@
 #include <cctype>
 #include <random>
 
+#include "local_time.hpp"
 #include "logging.hpp"
 #include "mime_builder.hpp"
 #include "mime_parser.hpp"
+#include "request_fields.hpp"
+#include "request_status.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -57,6 +60,32 @@ std::string domain_of(const std::string& address) {
   return at == std::string::npos ? "intake.invalid" : address.substr(at + 1);
 }
 
+// Category, priority, requested time and missing facts, from the config and the text.
+void read_request_fields(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
+                         std::chrono::sys_seconds now, Decision& d) {
+  const parsers::Employee* requester = email.from ? config.employee(email.from->address) : nullptr;
+  const parsers::Routing routing = parsers::route_request(email, mailbox, config, requester);
+  d.category = routing.category;
+  d.routing_reason = routing.reason;
+  const parsers::CategoryConfig* category = config.category(d.category);
+  const parsers::PriorityChoice priority = parsers::choose_priority(email, category, config.requests);
+  d.priority = priority.priority;
+  d.priority_reason = priority.reason;
+  d.requester_department = requester ? requester->department : std::string();
+  d.time_zone = requester && !requester->time_zone.empty() ? requester->time_zone : config.requests.time_zone;
+  // "Tomorrow" means the day after the requester wrote, not after we fetched:
+  // the Date header is the reference when it is plausible.
+  std::chrono::sys_seconds written = now;
+  if (email.date && *email.date <= now + std::chrono::hours(24) && *email.date >= now - std::chrono::hours(24 * 30))
+    written = *email.date;
+  const std::string text = email.subject + "\n" + email.request_text;
+  if (auto t = parsers::find_requested_time(text, to_local(written, d.time_zone), config.requests.day_end_hour)) {
+    d.requested_by = from_local(t->by, d.time_zone);
+    d.requested_by_phrase = t->phrase;
+  }
+  if (category != nullptr) d.missing = parsers::missing_facts(email.subject, email.request_text, *category);
+}
+
 }  // namespace
 
 std::string sha256_hex(const std::string& data) {
@@ -72,9 +101,11 @@ std::string sha256_hex(const std::string& data) {
   return out;
 }
 
-Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config) {
+Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
+                  std::chrono::sys_seconds now) {
   Decision d;
   d.category = mailbox.default_category;
+  read_request_fields(email, mailbox, config, now, d);
   const std::string from = email.from ? email.from->address : std::string();
   const bool addressed = in_list(email.to, mailbox.address) || (mailbox.accept_cc && in_list(email.cc, mailbox.address));
   if (!addressed && !mailbox.accept_cc) {
@@ -200,8 +231,13 @@ std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email&
       {"category", request.category},
       {"priority", request.priority},
       {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+      {"missing", request.missing},
+      {"has_missing", !request.missing.empty()},
+      // false, not "": an empty string would still open {{#requested_by}}.
+      {"requested_by", request.requested_by ? nlohmann::json(format_local(*request.requested_by, request.time_zone))
+                                            : nlohmann::json(false)},
   };
-  auto rendered = templates_.render("acknowledgment", request.category, values);
+  auto rendered = templates_.render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
   if (!rendered) {
     stage_logger("respond")->error("{}: acknowledgment not rendered: {}", request.reference, rendered.error().message);
     return std::nullopt;
@@ -233,6 +269,200 @@ std::optional<QueuedMail> IntakeCycle::make_oversized_notice(const parsers::Emai
     return std::nullopt;
   }
   return make_answer(email, *rendered, "oversized", {});
+}
+
+namespace {
+
+// At most `n` bytes of `text` on one line, cut at a UTF-8 character boundary.
+std::string excerpt(std::string_view text, std::size_t n = 200) {
+  std::string out;
+  for (char c : text) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  if (out.size() <= n) return out;
+  std::size_t cut = n;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut) + "...";
+}
+
+std::string joined(const std::vector<std::string>& parts, const char* sep = ", ") {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+// "in progress", "In-Progress" -> in_progress; "waiting" names waiting_on_requester.
+std::string status_word(std::string_view word) {
+  std::string s = parsers::ascii_lower(word);
+  for (char& c : s)
+    if (c == ' ' || c == '-') c = '_';
+  if (s == "waiting" || s == "waiting_on_user" || s == "pending") return "waiting_on_requester";
+  if (s == "open" || s == "working") return "in_progress";
+  if (s == "done" || s == "fixed") return "resolved";
+  return s;
+}
+
+}  // namespace
+
+std::string IntakeCycle::resolve_person(std::string_view who, const parsers::CategoryConfig* category) const {
+  const std::string w = parsers::ascii_lower(who);
+  if (w.empty()) return {};
+  if (w.find('@') != std::string::npos) return parsers::address_without_plus(w);
+  auto matches = [&](const std::string& address, const std::string& name) {
+    const std::string a = parsers::ascii_lower(address);
+    const std::string local = a.substr(0, a.find('@'));
+    const std::string n = parsers::ascii_lower(name);
+    return local == w || (!n.empty() && (n == w || n.substr(0, n.find(' ')) == w));
+  };
+  if (category != nullptr)
+    for (const auto& staff : category->staff) {
+      const parsers::Employee* e = config_.employee(staff);
+      if (matches(staff, e ? e->name : std::string())) return parsers::address_without_plus(staff);
+    }
+  for (const auto& e : config_.employees)
+    if (matches(e.address, e.name)) return parsers::address_without_plus(e.address);
+  return {};
+}
+
+std::optional<QueuedMail> IntakeCycle::make_request_mail(const std::string& template_name, const RequestView& request,
+                                                         nlohmann::json values) const {
+  const std::string name = request.requester_name.empty() ? request.requester_address : request.requester_name;
+  values["reference"] = request.reference;
+  values["subject"] = request.subject.empty() ? std::string("(no subject)") : request.subject;
+  values["requester_name"] = name;
+  values["requester_first_name"] = name.substr(0, name.find(' '));
+  values["requester_address"] = request.requester_address;
+  values["category"] = request.category;
+  values["priority"] = request.priority;
+  values["desk_name"] = config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name;
+  auto rendered = templates_.render(template_name, request.category, values);
+  if (!rendered) {
+    stage_logger("respond")->error("{}: {} not rendered: {}", request.reference, template_name, rendered.error().message);
+    return std::nullopt;
+  }
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {{request.requester_name, request.requester_address}};
+  spec.subject = rendered->subject;
+  spec.message_id = "intake." + request.reference + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
+  spec.in_reply_to = request.request_message_id;
+  if (!request.request_message_id.empty()) spec.references = {request.request_message_id};
+  spec.date = clock_.now();
+  spec.text = rendered->text;
+  spec.html = rendered->html;
+  // A forwarded staff response is a person's answer; a notice is not.
+  if (template_name != "staff_response") spec.extra_headers.push_back({"Auto-Submitted", "auto-generated"});
+  spec.extra_headers.push_back({"X-Auto-Response-Suppress", "All"});
+  spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
+  spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
+  QueuedMail q;
+  q.mail.mail_from = config_.smtp.from;
+  q.mail.rcpt_to = {request.requester_address};
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  return q;
+}
+
+void IntakeCycle::apply_command(const parsers::StaffCommand& command, const RequestView& request,
+                                const parsers::CategoryConfig* category, ReplyPlan& plan) const {
+  if (command.verb == "status") {
+    const std::string status = status_word(command.argument);
+    if (!is_request_status(status)) {
+      plan.events.push_back({"command_rejected", command.line + ": unknown status (one of new, acknowledged, "
+                                                                "waiting_on_requester, in_progress, resolved, closed)"});
+      return;
+    }
+    plan.new_status = status;
+    if (status == "resolved" && status_move_allowed(request.status, status)) {
+      plan.first_response = true;
+      if (auto mail = make_request_mail("resolved_notice", request, nlohmann::json::object()))
+        plan.mails.push_back({"resolved_notice", *mail});
+    }
+  } else if (command.verb == "assign") {
+    const std::string who = resolve_person(command.argument, category);
+    if (who.empty()) plan.events.push_back({"command_rejected", command.line + ": nobody of that name on the staff or in the directory"});
+    else plan.owner = who;
+  } else if (command.verb == "priority") {
+    const std::string p = parsers::ascii_lower(command.argument);
+    const auto& all = request_priorities();
+    if (std::find(all.begin(), all.end(), p) == all.end())
+      plan.events.push_back({"command_rejected", command.line + ": priority is one of low, normal, high, urgent"});
+    else plan.priority = p;
+  } else if (command.verb == "note") {
+    plan.events.push_back({"note", command.argument});
+  } else {
+    plan.events.push_back({"command_rejected", command.line + ": unknown command (status, assign, priority, note)"});
+  }
+}
+
+ReplyPlan IntakeCycle::plan_reply(const parsers::Email& email, const RequestView& request) {
+  ReplyPlan plan;
+  const std::string from = email.from ? parsers::address_without_plus(email.from->address) : std::string();
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  const bool from_requester = !from.empty() && from == parsers::address_without_plus(request.requester_address);
+  const bool from_staff =
+      !from.empty() && category != nullptr &&
+      std::any_of(category->staff.begin(), category->staff.end(),
+                  [&](const std::string& s) { return parsers::address_without_plus(s) == from; });
+  if (email.kind == parsers::MessageKind::bounce) {
+    plan.role = "bounce";
+    plan.events.push_back({"bounce", excerpt(email.subject)});
+    return plan;
+  }
+  if (email.kind != parsers::MessageKind::human) {
+    plan.role = "auto_reply";
+    plan.events.push_back({"auto_reply", std::string(parsers::to_string(email.kind)) + ": " + excerpt(email.subject)});
+    return plan;
+  }
+  const auto commands = parsers::parse_staff_commands(email.request_text);
+  if (from_staff && !from_requester) {
+    if (!commands.empty()) {
+      plan.role = "staff_command";
+      for (const auto& c : commands) apply_command(c, request, category, plan);
+      return plan;
+    }
+    const std::string text = parsers::text_after_commands(email.request_text);
+    plan.role = "staff_response";
+    plan.first_response = true;
+    plan.events.push_back({"staff_response", excerpt(text)});
+    const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : from;
+    if (auto mail = make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
+      plan.mails.push_back({"staff_response", *mail});
+    if (request.status == "new" || request.status == "acknowledged") plan.new_status = "in_progress";
+    return plan;
+  }
+  if (!commands.empty()) {
+    plan.events.push_back({"command_ignored", (from.empty() ? std::string("?") : from) + " is not staff of " +
+                                                  request.category + ": " + excerpt(commands.front().line, 80)});
+    stage_logger("store")->warn("{}: command from {} ignored: not on the staff of {}", request.reference, from,
+                                request.category);
+  }
+  if (parsers::is_plain_thanks(email.request_text, config_.requests)) {
+    plan.role = "thanks";
+    plan.thanks = true;
+    plan.events.push_back({"thanks", excerpt(email.request_text)});
+    return plan;
+  }
+  if (from_requester && !is_open_status(request.status)) {
+    plan.new_status = "in_progress";
+    plan.reopened = true;
+    plan.events.push_back({"reply", excerpt(email.request_text)});
+    return plan;
+  }
+  if (from_requester && !request.missing.empty() && category != nullptr) {
+    const auto found = parsers::facts_found(email.subject + "\n" + email.request_text, *category, request.missing);
+    if (!found.empty()) {
+      std::vector<std::string> remaining;
+      for (const auto& m : request.missing)
+        if (std::find(found.begin(), found.end(), m) == found.end()) remaining.push_back(m);
+      plan.missing = remaining;
+      plan.events.push_back({"information_received",
+                             joined(found) + (remaining.empty() ? std::string() : "; still missing: " + joined(remaining))});
+      if (remaining.empty() && request.status == "waiting_on_requester") plan.new_status = "acknowledged";
+      return plan;
+    }
+  }
+  plan.events.push_back({"reply", excerpt(email.request_text)});
+  return plan;
 }
 
 CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source) {
@@ -298,7 +528,7 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         const std::string reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
                                    ", over daemon.max_message_bytes = " + std::to_string(config_.daemon.max_message_bytes) +
                                    "; headers kept, the message is in the processed folder";
-        const Decision decision = classify(msg.email, mailbox, config_);
+        const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
         std::optional<QueuedMail> notice;
         if (decision.make_request && decision.acknowledge)
           notice = make_oversized_notice(msg.email, decision.category, size_bytes);
@@ -343,8 +573,10 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         done.push_back(uid);
         continue;
       }
-      const Decision decision = classify(msg.email, mailbox, config_);
-      auto result = store_.ingest(msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); });
+      const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+      auto result = store_.ingest(
+          msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
+          [&](const RequestView& r) { return plan_reply(msg.email, r); });
       if (!result) {
         // Nothing of this message is committed; it stays on the server for the next cycle.
         if (!done.empty()) (void)source.mark_processed(done);
@@ -358,8 +590,9 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         case IngestOutcome::observed: ++stats.observed; break;
         case IngestOutcome::duplicate: ++stats.duplicates; break;
       }
-      log->info("{} <{}> from {}: {}{}{}", result->reference.empty() ? "-" : result->reference, msg.email.message_id, from,
-                to_string(result->outcome), result->ack_queued ? ", acknowledgment queued" : "",
+      log->info("{} <{}> from {}: {}{}{}{}", result->reference.empty() ? "-" : result->reference, msg.email.message_id, from,
+                to_string(result->outcome), result->reply_role.empty() ? "" : " as " + result->reply_role,
+                result->ack_queued ? ", acknowledgment queued" : "",
                 decision.quiet_reason.empty() || result->outcome != IngestOutcome::created ? ""
                                                                                          : ", quiet: " + decision.quiet_reason);
     }
@@ -380,8 +613,10 @@ Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::M
   }
   if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
     return fail("no headers and no text could be read", true);
-  const Decision decision = classify(msg.email, mailbox, config_);
-  return store_.ingest(msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); });
+  const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+  return store_.ingest(
+      msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
+      [&](const RequestView& r) { return plan_reply(msg.email, r); });
 }
 
 CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {

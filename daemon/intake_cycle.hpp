@@ -12,6 +12,7 @@
 #include "mail_sender.hpp"
 #include "mailbox_source.hpp"
 #include "record_store.hpp"
+#include "request_fields.hpp"
 #include "templates.hpp"
 
 namespace intake::daemon {
@@ -25,10 +26,19 @@ struct CycleStats {
 };
 
 // Who may get an automatic answer, and where a message goes.
-Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config);
+// `now` is the fetch time; timeframe phrases are read against the message's
+// own Date where that is plausible.
+Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
+                  std::chrono::sys_seconds now);
 
 class IntakeCycle {
  public:
+  // A staff member or employee named in "#assign bob": their address, or empty.
+  std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const;
+  // A notice to the requester of `request` (resolved_notice, staff_response),
+  // threaded to the request; nullopt when the template fails (logged).
+  std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
+                                              nlohmann::json values) const;
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock);
   CycleStats fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source);
   CycleStats drain_outbox(MailSender& sender, int max_messages);
@@ -41,6 +51,14 @@ class IntakeCycle {
   QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
                          std::vector<std::pair<std::string, std::string>> extra_headers) const;
   std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request);
+  // What a reply in a request's thread changes: staff commands and responses,
+  // missing facts supplied, a thank-you, a reopening.
+  ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request);
+  void apply_command(const parsers::StaffCommand& command, const RequestView& request,
+                     const parsers::CategoryConfig* category, ReplyPlan& plan) const;
+  std::chrono::sys_seconds now_seconds() const {
+    return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+  }
   std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                   std::uint64_t size_bytes);
   std::optional<QueuedMail> make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures, const std::string& error);

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "intake_cycle.hpp"
+#include "request_status.hpp"
 #include "email_json.hpp"
 #include "mime_parser.hpp"
 
@@ -42,7 +44,66 @@ int cmd_migrate(const std::string& path) {
   return 0;
 }
 
-int cmd_requests_list(const std::string& path, const std::string& status, bool json) {
+nlohmann::json or_null(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+nlohmann::json request_json(const RequestDetail& r, bool with_events) {
+  nlohmann::json j = {{"reference", r.reference},
+                      {"requester", r.requester},
+                      {"requester_name", r.requester_name},
+                      {"requester_department", or_null(r.requester_department)},
+                      {"subject", r.subject},
+                      {"category", r.category},
+                      {"priority", r.priority},
+                      {"status", r.status},
+                      {"owner", or_null(r.owner)},
+                      {"requested_by", or_null(r.requested_by)},
+                      {"requested_by_phrase", or_null(r.requested_by_phrase)},
+                      {"missing", r.missing},
+                      {"due_first_response", or_null(r.due_first_response)},
+                      {"due_resolution", or_null(r.due_resolution)},
+                      {"created_at", r.created_at},
+                      {"acknowledged_at", or_null(r.acknowledged_at)},
+                      {"first_response_at", or_null(r.first_response_at)},
+                      {"resolved_at", or_null(r.resolved_at)},
+                      {"thanks", r.thanks},
+                      {"reopened", r.reopened}};
+  if (with_events) {
+    j["events"] = nlohmann::json::array();
+    for (const auto& e : r.events) j["events"].push_back({{"type", e.type}, {"at", e.at}, {"by", e.by}, {"detail", e.detail}});
+  }
+  return j;
+}
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+int cmd_requests_list(const std::string& path, const std::string& status, const std::string& category, bool json) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  if (!status.empty() && !is_request_status(status)) {
+    std::cerr << "unknown status \"" << status << "\" (new, acknowledged, waiting_on_requester, in_progress, resolved, closed)\n";
+    return 2;
+  }
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  auto rows = rt->store->list_requests(status, category);
+  if (!rows) {
+    std::cerr << rows.error().message << "\n";
+    return 1;
+  }
+  for (const auto& r : *rows) {
+    if (json) std::cout << dump(request_json(r, false)) << "\n";
+    else
+      std::cout << r.reference << "  " << r.status << "  " << r.category << "/" << r.priority << "  " << r.requester << "  "
+                << r.subject << "\n";
+  }
+  if (!json) std::cout << rows->size() << " request(s)\n";
+  return 0;
+}
+
+int cmd_requests_show(const std::string& path, const std::string& reference, bool json) {
   auto config = load_config_or_report(path);
   if (!config) return exit_config;
   auto rt = make_runtime(*config);
@@ -50,25 +111,82 @@ int cmd_requests_list(const std::string& path, const std::string& status, bool j
     std::cerr << rt.error().message << "\n";
     return exit_config;
   }
-  auto rows = rt->store->list_requests(status);
-  if (!rows) {
-    std::cerr << rows.error().message << "\n";
+  auto r = rt->store->find_request(reference);
+  if (!r) {
+    std::cerr << r.error().message << "\n";
     return 1;
   }
-  for (const auto& r : *rows) {
-    if (json) {
-      nlohmann::json j = {{"reference", r.reference}, {"requester", r.requester},   {"requester_name", r.requester_name},
-                          {"subject", r.subject},     {"category", r.category},     {"priority", r.priority},
-                          {"status", r.status},       {"owner", r.owner.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.owner)},
-                          {"created_at", r.created_at},
-                          {"acknowledged_at", r.acknowledged_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.acknowledged_at)}};
-      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    } else {
-      std::cout << r.reference << "  " << r.status << "  " << r.category << "/" << r.priority << "  " << r.requester
-                << "  " << r.subject << "\n";
-    }
+  if (json) {
+    std::cout << dump(request_json(*r, true)) << "\n";
+    return 0;
   }
-  if (!json) std::cout << rows->size() << " request(s)\n";
+  std::cout << r->reference << "  " << r->subject << "\n"
+            << "  requester  " << r->requester_name << " <" << r->requester << ">"
+            << (r->requester_department.empty() ? "" : " (" + r->requester_department + ")") << "\n"
+            << "  category   " << r->category << ", priority " << r->priority << ", status " << r->status << "\n"
+            << "  owner      " << (r->owner.empty() ? "nobody" : r->owner) << "\n";
+  if (!r->requested_by.empty()) std::cout << "  wanted by  " << r->requested_by << " (\"" << r->requested_by_phrase << "\")\n";
+  if (!r->missing.empty()) {
+    std::cout << "  missing   ";
+    for (const auto& m : r->missing) std::cout << " " << m << ";";
+    std::cout << "\n";
+  }
+  if (!r->due_first_response.empty()) std::cout << "  due        first response " << r->due_first_response << ", resolution " << r->due_resolution << "\n";
+  std::cout << "  history\n";
+  for (const auto& e : r->events)
+    std::cout << "    " << e.at << "  " << e.type << "  " << e.by << (e.detail.empty() ? "" : "  " + e.detail) << "\n";
+  return 0;
+}
+
+int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
+                     const std::string& owner, const std::string& priority) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  if (status.empty() && owner.empty() && priority.empty()) {
+    std::cerr << "nothing to set: give --status, --owner or --priority\n";
+    return 2;
+  }
+  if (!status.empty() && !is_request_status(status)) {
+    std::cerr << "unknown status \"" << status << "\" (new, acknowledged, waiting_on_requester, in_progress, resolved, closed)\n";
+    return 2;
+  }
+  const auto& priorities = request_priorities();
+  if (!priority.empty() && std::find(priorities.begin(), priorities.end(), priority) == priorities.end()) {
+    std::cerr << "unknown priority \"" << priority << "\" (low, normal, high, urgent)\n";
+    return 2;
+  }
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  SystemClock clock;
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock);
+  const char* user = std::getenv("SUDO_USER");
+  if (user == nullptr) user = std::getenv("USER");
+  const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
+  std::string refused;
+  auto changed = rt->store->change_request(reference, by, [&](const RequestView& r) {
+    ReplyPlan plan;
+    plan.role = "admin";
+    plan.new_status = status;
+    plan.priority = priority;
+    if (!owner.empty()) {
+      plan.owner = cycle.resolve_person(owner, rt->config.category(r.category));
+      if (plan.owner.empty()) plan.owner = owner;  // someone outside the directory: kept as given
+    }
+    if (status == "resolved" && r.status != "resolved" && status_move_allowed(r.status, status)) {
+      plan.first_response = true;
+      if (auto mail = cycle.make_request_mail("resolved_notice", r, nlohmann::json::object()))
+        plan.mails.push_back({"resolved_notice", *mail});
+    }
+    return plan;
+  });
+  if (!changed) {
+    std::cerr << changed.error().message << "\n";
+    return 1;
+  }
+  std::cout << reference << ": updated" << (status == "resolved" ? " (resolved notice queued, sent by intaked)" : "") << "\n";
   return 0;
 }
 
@@ -232,10 +350,22 @@ int main(int argc, char** argv) {
   auto* requests = app.add_subcommand("requests", "list and inspect requests");
   requests->require_subcommand(1);
   auto* list = requests->add_subcommand("list", "list requests");
-  std::string status;
+  std::string status, category;
   bool json = false;
   list->add_option("--status", status, "only this status");
+  list->add_option("--category", category, "only this category");
   list->add_flag("--json", json, "one JSON object per line");
+  auto* show = requests->add_subcommand("show", "one request with its full history");
+  std::string show_ref;
+  bool show_json = false;
+  show->add_option("reference", show_ref, "REQ-1042")->required();
+  show->add_flag("--json", show_json, "one JSON object");
+  auto* set = requests->add_subcommand("set", "change a request's status, owner or priority");
+  std::string set_ref, set_status, set_owner, set_priority;
+  set->add_option("reference", set_ref, "REQ-1042")->required();
+  set->add_option("--status", set_status, "new status (only allowed moves)");
+  set->add_option("--owner", set_owner, "owner: an address, or a staff member's or employee's name");
+  set->add_option("--priority", set_priority, "low, normal, high or urgent");
   auto* parse = app.add_subcommand("parse", "parse message files (no config or database needed)");
   std::vector<std::string> files;
   bool parse_json = false;
@@ -261,7 +391,9 @@ int main(int argc, char** argv) {
   if (*q_retry) return cmd_quarantine_retry(config_path, q_id);
   if (*check) return cmd_check_config(config_path);
   if (*migrate) return cmd_migrate(config_path);
-  if (*list) return cmd_requests_list(config_path, status, json);
+  if (*list) return cmd_requests_list(config_path, status, category, json);
+  if (*show) return cmd_requests_show(config_path, show_ref, show_json);
+  if (*set) return cmd_requests_set(config_path, set_ref, set_status, set_owner, set_priority);
   if (*parse) return cmd_parse(files, parse_json);
   return 2;
 }

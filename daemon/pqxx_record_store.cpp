@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "migrations.hpp"
+#include "request_status.hpp"
 
 namespace intake::daemon {
 
@@ -88,6 +89,135 @@ std::optional<std::int64_t> subject_reference(const std::string& subject) {
   return std::nullopt;
 }
 
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+std::vector<std::string> strings_from_json(const char* text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::optional<std::chrono::sys_seconds> time_from_epoch(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::seconds{f.as<std::int64_t>()}};
+}
+
+// ISO 8601 UTC of a timestamptz column, '' when NULL.
+std::string iso_sql(const std::string& column) {
+  return "coalesce(to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
+}
+
+RequestView load_view(pqxx::work& tx, std::int64_t id) {
+  auto r = tx.exec_params(
+      "SELECT r.id, r.reference, r.category, r.priority, r.status, r.requester_address, r.requester_name,"
+      " coalesce(r.owner, ''), r.subject, r.time_zone, r.missing::text, extract(epoch FROM r.requested_by)::bigint,"
+      " coalesce((SELECT m.message_id FROM messages m WHERE m.request_id = r.id AND m.role = 'request'"
+      "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), '')"
+      " FROM requests r WHERE r.id = $1",
+      id);
+  RequestView v;
+  const auto& row = r[0];
+  v.id = row[0].as<std::int64_t>();
+  v.reference = row[1].c_str();
+  v.category = row[2].c_str();
+  v.priority = row[3].c_str();
+  v.status = row[4].c_str();
+  v.requester_address = row[5].c_str();
+  v.requester_name = row[6].c_str();
+  v.owner = row[7].c_str();
+  v.subject = row[8].c_str();
+  v.time_zone = row[9].c_str();
+  v.missing = strings_from_json(row[10].c_str());
+  v.requested_by = time_from_epoch(row[11]);
+  v.request_message_id = row[12].c_str();
+  return v;
+}
+
+// Our own Message-IDs and every known message first (In-Reply-To, then
+// References), then the [REQ-n] subject tag.
+std::optional<std::int64_t> find_thread(pqxx::work& tx, const parsers::Email& e) {
+  std::vector<std::string> ids;
+  if (!e.in_reply_to.empty()) ids.push_back(e.in_reply_to);
+  for (auto it = e.references.rbegin(); it != e.references.rend(); ++it) ids.push_back(*it);
+  if (!ids.empty()) {
+    auto t = tx.exec_params(
+        "SELECT m.request_id FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS want(id, n)"
+        " JOIN messages m ON m.message_id = want.id WHERE m.request_id IS NOT NULL ORDER BY want.n, m.id LIMIT 1",
+        json_strings(ids));
+    if (!t.empty()) return t[0][0].as<std::int64_t>();
+  }
+  if (auto n = subject_reference(e.subject)) {
+    auto t = tx.exec_params("SELECT id FROM requests WHERE number = $1", *n);
+    if (!t.empty()) return t[0][0].as<std::int64_t>();
+  }
+  return std::nullopt;
+}
+
+// Queues `mail` for the request and records it as one of its outbound messages.
+std::string queue_outbound(pqxx::work& tx, const std::string& purpose, const RequestView& view, const QueuedMail& mail) {
+  const std::string rcpts = queue_mail(tx, purpose, view.id, mail);
+  tx.exec_params(
+      "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
+      " to_addresses, subject, kind, raw) VALUES ($1, 'out', $2, $3, '', $4, $5, $6::jsonb, $7, 'auto_reply', $8)",
+      view.id, purpose, mail.message_id, view.request_message_id, mail.mail.mail_from, json_strings(mail.mail.rcpt_to),
+      mail.subject, pqxx::binarystring(mail.mail.raw));
+  return rcpts;
+}
+
+// Applies a plan to the request in `tx`; every change becomes an event by
+// `by`. Status moves go through request_status, the one place that knows them.
+void apply_plan(pqxx::work& tx, const RequestView& view, const ReplyPlan& plan, const std::string& by,
+                std::optional<std::int64_t> message_row) {
+  auto event = [&](const std::string& type, const std::string& detail) {
+    if (message_row)
+      tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, $2, $3, $4, $5)", view.id,
+                     type, by, detail, *message_row);
+    else
+      tx.exec_params("INSERT INTO events (request_id, type, by, detail) VALUES ($1, $2, $3, $4)", view.id, type, by, detail);
+  };
+  for (const auto& e : plan.events) event(e.type, e.detail);
+  if (!plan.new_status.empty() && plan.new_status != view.status) {
+    if (status_move_allowed(view.status, plan.new_status)) {
+      tx.exec_params(
+          "UPDATE requests SET status = $2,"
+          " resolved_at = CASE WHEN $2 = 'resolved' THEN now() WHEN $2 IN ('in_progress', 'waiting_on_requester',"
+          " 'acknowledged') THEN NULL ELSE resolved_at END,"
+          " reopened_count = reopened_count + CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END"
+          " WHERE id = $1",
+          view.id, plan.new_status);
+      event(plan.reopened ? "reopened" : "status_changed", view.status + " -> " + plan.new_status);
+    } else {
+      event("status_refused", view.status + " -> " + plan.new_status + " is not allowed (from " + view.status + ": " +
+                                  allowed_moves(view.status) + ")");
+    }
+  }
+  if (plan.missing) {
+    tx.exec_params("UPDATE requests SET missing = $2::jsonb WHERE id = $1", view.id, json_strings(*plan.missing));
+  }
+  if (!plan.owner.empty() && plan.owner != view.owner) {
+    tx.exec_params("UPDATE requests SET owner = $2 WHERE id = $1", view.id, plan.owner);
+    event("assigned", (view.owner.empty() ? "nobody" : view.owner) + " -> " + plan.owner);
+  }
+  if (!plan.priority.empty() && plan.priority != view.priority) {
+    tx.exec_params("UPDATE requests SET priority = $2 WHERE id = $1", view.id, plan.priority);
+    event("priority_changed", view.priority + " -> " + plan.priority);
+  }
+  if (plan.first_response)
+    tx.exec_params("UPDATE requests SET first_response_at = coalesce(first_response_at, now()) WHERE id = $1", view.id);
+  if (plan.thanks) tx.exec_params("UPDATE requests SET thanks_count = thanks_count + 1 WHERE id = $1", view.id);
+  for (const auto& [purpose, mail] : plan.mails) {
+    const std::string rcpts = queue_outbound(tx, purpose, view, mail);
+    event(purpose + "_queued", "to " + rcpts);
+  }
+}
 }  // namespace
 
 std::string conninfo_with_password(const std::string& url, const std::string& password) {
@@ -184,7 +314,8 @@ Status PqxxRecordStore::reset_mailbox(const std::string& mailbox, std::uint64_t 
   });
 }
 
-Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Decision& decision, const AckFactory& make_ack) {
+Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Decision& decision, const AckFactory& make_ack,
+                                             const ReplyPlanner& plan_reply) {
   return guarded("ingest", [&]() -> Result<IngestResult> {
     const parsers::Email& e = m.email;
     pqxx::work tx(conn_->conn);
@@ -203,44 +334,24 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
     tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
                    m.mailbox, m.uid, m.uidvalidity);
     if (inserted.empty()) {
+      // The same Message-ID again: a reply-all copy through another shared
+      // address, or a message seen before a UIDVALIDITY change.
       tx.commit();
       result.outcome = IngestOutcome::duplicate;
       return result;
     }
     const std::int64_t msg_row = inserted[0][0].as<std::int64_t>();
-
-    // Thread: our own Message-IDs and known messages first, then the subject tag.
-    std::vector<std::string> ids = e.references;
-    if (!e.in_reply_to.empty()) ids.insert(ids.begin(), e.in_reply_to);
-    std::optional<std::int64_t> thread;
-    std::string thread_ref;
-    if (!ids.empty()) {
-      auto t = tx.exec_params(
-          "SELECT m.request_id, r.reference FROM messages m JOIN requests r ON r.id = m.request_id"
-          " WHERE m.message_id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY m.id DESC LIMIT 1",
-          json_strings(ids));
-      if (!t.empty()) {
-        thread = t[0][0].as<std::int64_t>();
-        thread_ref = t[0][1].c_str();
-      }
-    }
-    if (!thread) {
-      if (auto n = subject_reference(e.subject)) {
-        auto t = tx.exec_params("SELECT id, reference FROM requests WHERE number = $1", *n);
-        if (!t.empty()) {
-          thread = t[0][0].as<std::int64_t>();
-          thread_ref = t[0][1].c_str();
-        }
-      }
-    }
     const std::string who = e.from ? e.from->address : std::string();
-    if (thread) {
-      tx.exec_params("UPDATE messages SET request_id = $1, role = 'reply' WHERE id = $2", *thread, msg_row);
-      tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, 'reply', $2, $3, $4)",
-                     *thread, who, std::string(parsers::to_string(e.kind)), msg_row);
+
+    if (auto thread = find_thread(tx, e)) {
+      const RequestView view = load_view(tx, *thread);
+      const ReplyPlan plan = plan_reply ? plan_reply(view) : ReplyPlan{};
+      tx.exec_params("UPDATE messages SET request_id = $1, role = $2 WHERE id = $3", view.id, plan.role, msg_row);
+      apply_plan(tx, view, plan, who, msg_row);
       tx.commit();
       result.outcome = IngestOutcome::joined;
-      result.reference = thread_ref;
+      result.reference = view.reference;
+      result.reply_role = plan.role;
       return result;
     }
     if (!decision.make_request) {
@@ -249,35 +360,39 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
       result.outcome = IngestOutcome::observed;
       return result;
     }
+    const std::string status = decision.missing.empty() ? "new" : "waiting_on_requester";
     auto req = tx.exec_params(
-        "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, priority)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, reference, category, priority, status",
-        m.mailbox, who, e.from ? e.from->name : std::string(), e.subject, decision.category, decision.priority);
-    RequestView view;
-    view.id = req[0][0].as<std::int64_t>();
-    view.reference = req[0][1].c_str();
-    view.category = req[0][2].c_str();
-    view.priority = req[0][3].c_str();
-    view.status = req[0][4].c_str();
-    tx.exec_params("UPDATE messages SET request_id = $1, role = 'request' WHERE id = $2", view.id, msg_row);
-    tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, 'created', $2, $3, $4)",
-                   view.id, who, "category " + view.category + ", priority " + view.priority, msg_row);
+        "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, priority, status,"
+        " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')::timestamptz, NULLIF($9, ''), $10::jsonb, $11, $12,"
+        " NULLIF($13, '')::timestamptz, NULLIF($14, '')::timestamptz) RETURNING id",
+        m.mailbox, who, e.from ? e.from->name : std::string(), e.subject, decision.category, decision.priority, status,
+        iso_utc(decision.requested_by), decision.requested_by_phrase, json_strings(decision.missing),
+        decision.requester_department, decision.time_zone, iso_utc(decision.due_first_response),
+        iso_utc(decision.due_resolution));
+    const std::int64_t id = req[0][0].as<std::int64_t>();
+    tx.exec_params("UPDATE messages SET request_id = $1, role = 'request' WHERE id = $2", id, msg_row);
+    const RequestView view = load_view(tx, id);
+    std::string detail = "category " + view.category + " (" + decision.routing_reason + "), priority " + view.priority + " (" +
+                         decision.priority_reason + ")";
+    if (!decision.requested_by_phrase.empty())
+      detail += ", requested by " + iso_utc(decision.requested_by) + " (\"" + decision.requested_by_phrase + "\")";
+    tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, 'created', $2, $3, $4)", id,
+                   who, detail, msg_row);
+    if (!decision.missing.empty())
+      tx.exec_params("INSERT INTO events (request_id, type, detail, message_ref) VALUES ($1, 'information_missing', $2, $3)",
+                     id, join(decision.missing, "; "), msg_row);
     result.outcome = IngestOutcome::created;
     result.reference = view.reference;
     if (decision.acknowledge) {
       if (auto ack = make_ack(view)) {
-        const std::string rcpts = queue_mail(tx, "acknowledgment", view.id, *ack);
-        tx.exec_params(
-            "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
-            " to_addresses, subject, kind, raw) VALUES ($1, 'out', 'acknowledgment', $2, '', $3, $4, $5::jsonb, $6, 'auto_reply', $7)",
-            view.id, ack->message_id, e.message_id, ack->mail.mail_from, json_strings(ack->mail.rcpt_to), ack->subject,
-            pqxx::binarystring(ack->mail.raw));
-        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'acknowledgment_queued', $2)", view.id,
+        const std::string rcpts = queue_outbound(tx, "acknowledgment", view, *ack);
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'acknowledgment_queued', $2)", id,
                        "to " + rcpts);
         result.ack_queued = true;
       }
     } else {
-      tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", view.id,
+      tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
                      decision.quiet_reason);
     }
     tx.commit();
@@ -399,21 +514,83 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
   });
 }
 
-Result<std::vector<RequestRow>> PqxxRecordStore::list_requests(const std::string& status_filter) {
-  return guarded("list_requests", [&]() -> Result<std::vector<RequestRow>> {
+namespace {
+
+std::string detail_columns() {
+  return "r.reference, r.requester_address, r.requester_name, r.requester_department, r.subject, r.category, r.priority,"
+         " r.status, coalesce(r.owner, ''), " + iso_sql("r.requested_by") + ", coalesce(r.requested_by_phrase, ''), " +
+         iso_sql("r.due_first_response") + ", " + iso_sql("r.due_resolution") + ", " + iso_sql("r.created_at") + ", " +
+         iso_sql("r.acknowledged_at") + ", " + iso_sql("r.first_response_at") + ", " + iso_sql("r.resolved_at") +
+         ", r.missing::text, r.thanks_count, r.reopened_count, r.id";
+}
+
+RequestDetail detail_from(const pqxx::row& row) {
+  RequestDetail d;
+  d.reference = row[0].c_str();
+  d.requester = row[1].c_str();
+  d.requester_name = row[2].c_str();
+  d.requester_department = row[3].c_str();
+  d.subject = row[4].c_str();
+  d.category = row[5].c_str();
+  d.priority = row[6].c_str();
+  d.status = row[7].c_str();
+  d.owner = row[8].c_str();
+  d.requested_by = row[9].c_str();
+  d.requested_by_phrase = row[10].c_str();
+  d.due_first_response = row[11].c_str();
+  d.due_resolution = row[12].c_str();
+  d.created_at = row[13].c_str();
+  d.acknowledged_at = row[14].c_str();
+  d.first_response_at = row[15].c_str();
+  d.resolved_at = row[16].c_str();
+  d.missing = strings_from_json(row[17].c_str());
+  d.thanks = row[18].as<int>();
+  d.reopened = row[19].as<int>();
+  return d;
+}
+
+}  // namespace
+
+Result<std::vector<RequestDetail>> PqxxRecordStore::list_requests(const std::string& status, const std::string& category) {
+  return guarded("list_requests", [&]() -> Result<std::vector<RequestDetail>> {
     pqxx::work tx(conn_->conn);
-    auto r = tx.exec_params(
-        "SELECT reference, requester_address, requester_name, subject, category, priority, status, coalesce(owner, ''),"
-        " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " coalesce(to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
-        " FROM requests WHERE ($1 = '' OR status = $1) ORDER BY number",
-        status_filter);
-    std::vector<RequestRow> rows;
-    for (const auto& row : r) {
-      rows.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(), row[5].c_str(),
-                      row[6].c_str(), row[7].c_str(), row[8].c_str(), row[9].c_str()});
-    }
+    auto r = tx.exec_params("SELECT " + detail_columns() +
+                                " FROM requests r WHERE ($1 = '' OR r.status = $1) AND ($2 = '' OR r.category = $2)"
+                                " ORDER BY r.number",
+                            status, category);
+    std::vector<RequestDetail> rows;
+    for (const auto& row : r) rows.push_back(detail_from(row));
     return rows;
+  });
+}
+
+Result<RequestDetail> PqxxRecordStore::find_request(const std::string& reference) {
+  return guarded("find_request", [&]() -> Result<RequestDetail> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT " + detail_columns() + " FROM requests r WHERE upper(r.reference) = upper($1)", reference);
+    if (r.empty()) return fail("no request " + reference, true);
+    RequestDetail d = detail_from(r[0]);
+    auto events = tx.exec_params("SELECT type, " + iso_sql("at") + ", by, detail FROM events WHERE request_id = $1 ORDER BY id",
+                                 r[0][20].as<std::int64_t>());
+    for (const auto& e : events) d.events.push_back({e[0].c_str(), e[1].c_str(), e[2].c_str(), e[3].c_str()});
+    return d;
+  });
+}
+
+Status PqxxRecordStore::change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) {
+  return guarded("change_request", [&]() -> Status {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT id FROM requests WHERE upper(reference) = upper($1) FOR UPDATE", reference);
+    if (r.empty()) return fail("no request " + reference, true);
+    const RequestView view = load_view(tx, r[0][0].as<std::int64_t>());
+    const ReplyPlan p = plan(view);
+    if (!p.new_status.empty() && p.new_status != view.status && !status_move_allowed(view.status, p.new_status))
+      return fail(view.reference + " is " + view.status + ": it cannot move to " + p.new_status + " (allowed: " +
+                      allowed_moves(view.status) + ")",
+                  true);
+    apply_plan(tx, view, p, by, std::nullopt);
+    tx.commit();
+    return Ok{};
   });
 }
 

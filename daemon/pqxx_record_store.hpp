@@ -21,14 +21,17 @@ class PqxxRecordStore final : public RecordStore {
   Status connect();
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
-  Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) override;
+  Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
+                              const ReplyPlanner& plan_reply) override;
   Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
                                   const std::optional<QueuedMail>& notice) override;
   Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
                       const AlertFactory& make_alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
   Status finish_outbox(std::int64_t id, const Status& result) override;
-  Result<std::vector<RequestRow>> list_requests(const std::string& status_filter) override;
+  Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) override;
+  Result<RequestDetail> find_request(const std::string& reference) override;
+  Status change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) override;
   Result<HealthReport> health() override;
   Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) override;
   Result<InboundMessage> load_quarantined(std::int64_t id) override;

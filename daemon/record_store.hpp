@@ -2,6 +2,7 @@
 // adapter implements it; no pqxx type appears here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -34,15 +35,32 @@ struct Decision {
   bool acknowledge = true;   // false: record quietly (auto-replies, bulk, loops)
   std::string category;
   std::string priority = "normal";
-  std::string quiet_reason;  // why no acknowledgment, for the log
+  std::string quiet_reason;     // why no acknowledgment, for the log
+  std::string routing_reason;   // why this category ("subject tag it")
+  std::string priority_reason;  // why this priority ("word \"urgent\"")
+  std::optional<std::chrono::sys_seconds> requested_by;  // from the text, in the requester's zone
+  std::string requested_by_phrase;
+  std::vector<std::string> missing;  // facts the category needs that the text lacks
+  std::string requester_department;
+  std::string time_zone = "UTC";  // the requester's
+  std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
 };
 
+// A request as the stages see it when they decide what to do with it.
 struct RequestView {
   std::int64_t id = 0;
   std::string reference;  // REQ-1042
   std::string category;
   std::string priority;
   std::string status;
+  std::string requester_address;
+  std::string requester_name;
+  std::string owner;
+  std::string subject;
+  std::string request_message_id;  // the Message-ID of the mail that made it (threading)
+  std::string time_zone = "UTC";
+  std::vector<std::string> missing;
+  std::optional<std::chrono::sys_seconds> requested_by;
 };
 
 // An acknowledgment to queue: built inside the ingest transaction, once the
@@ -53,6 +71,26 @@ struct QueuedMail {
   std::string subject;
 };
 using AckFactory = std::function<std::optional<QueuedMail>(const RequestView&)>;
+
+// What a reply in a request's thread (or an admin's command) changes, decided
+// by the cycle from the request's state; the store applies it in the same
+// transaction as the message, recording every change as an event.
+struct ReplyPlan {
+  struct Event {
+    std::string type, detail;
+  };
+  std::string role = "reply";  // messages.role: reply, thanks, auto_reply, staff_command, staff_response, ...
+  std::vector<Event> events;
+  std::string new_status;  // empty: unchanged; applied only where request_status allows the move
+  std::optional<std::vector<std::string>> missing;  // the facts still missing, when that changed
+  std::string owner;     // empty: unchanged
+  std::string priority;  // empty: unchanged
+  bool first_response = false;  // a staff response: sets first_response_at once
+  bool thanks = false;          // counts for the summaries
+  bool reopened = false;
+  std::vector<std::pair<std::string, QueuedMail>> mails;  // purpose, mail: to queue in the same transaction
+};
+using ReplyPlanner = std::function<ReplyPlan(const RequestView&)>;
 // The admin alert for a run of failed fetches, given the failure count.
 using AlertFactory = std::function<std::optional<QueuedMail>(int consecutive_failures)>;
 
@@ -63,6 +101,7 @@ struct IngestResult {
   IngestOutcome outcome = IngestOutcome::duplicate;
   std::string reference;  // of the request created or joined
   bool ack_queued = false;
+  std::string reply_role;  // joined: how the reply was taken (reply, thanks, staff_command, ...)
 };
 
 struct OutboxItem {
@@ -74,9 +113,18 @@ struct OutboxItem {
   int interrupted = 0;  // earlier sends of this row cut off by a crash
 };
 
-struct RequestRow {
-  std::string reference, requester, requester_name, subject, category, priority, status, owner, created_at,
-      acknowledged_at;
+struct EventRow {
+  std::string type, at, by, detail;  // at: ISO 8601 UTC
+};
+
+// A request for intakectl: times as ISO 8601 UTC, empty when unset.
+struct RequestDetail {
+  std::string reference, requester, requester_name, requester_department, subject, category, priority, status, owner;
+  std::string requested_by, requested_by_phrase, due_first_response, due_resolution;
+  std::string created_at, acknowledged_at, first_response_at, resolved_at;
+  std::vector<std::string> missing;
+  int thanks = 0, reopened = 0;
+  std::vector<EventRow> events;  // only from find_request
 };
 
 struct MailboxHealth {
@@ -108,7 +156,11 @@ class RecordStore {
   virtual Result<MailboxState> mailbox_state(const std::string& mailbox) = 0;
   // A new UIDVALIDITY: start the folder over; Message-IDs keep it exactly once.
   virtual Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) = 0;
-  virtual Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack) = 0;
+  // One transaction: the message, then either the request it makes (with its
+  // acknowledgment from `make_ack`) or the thread it joins (with what
+  // `plan_reply` decides for that request).
+  virtual Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
+                                      const ReplyPlanner& plan_reply) = 0;
   // Held with its reason (size_bytes: as the server reported it, -1 unknown);
   // `notice`, when given, is queued to the sender in the same transaction.
   virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
@@ -121,7 +173,13 @@ class RecordStore {
   // Up to `limit` due rows, marked 'sending' (committed) before they are sent.
   virtual Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) = 0;
   virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;
-  virtual Result<std::vector<RequestRow>> list_requests(const std::string& status_filter) = 0;
+  // Filters: empty matches all.
+  virtual Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) = 0;
+  // With its events; a permanent error when there is no such request.
+  virtual Result<RequestDetail> find_request(const std::string& reference) = 0;
+  // An admin's change (intakectl requests set), applied like a reply's plan;
+  // a permanent error says why it was refused.
+  virtual Status change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) = 0;
   virtual Result<HealthReport> health() = 0;
   virtual Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) = 0;
   // The held message, ready to go through the pipeline again.

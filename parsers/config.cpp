@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "request_fields.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -89,6 +91,46 @@ class TableReader {
     out = static_cast<int>(v);
   }
 
+  // An array of strings; each must be non-empty and at most max_bytes long.
+  void strings(std::string_view name, std::vector<std::string>& out, std::size_t max_bytes = 1000) {
+    used_.insert(std::string(name));
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) return;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      errors_.push_back({key(name), "must be an array of strings"});
+      return;
+    }
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const auto v = (*array)[i].value<std::string>();
+      if (!v || !(*array)[i].is_string()) {
+        errors_.push_back({key(name) + "[" + std::to_string(i) + "]", "must be a string"});
+        return;
+      }
+      if (v->empty() || v->size() > max_bytes) {
+        errors_.push_back({key(name) + "[" + std::to_string(i) + "]", "must be 1 to " + std::to_string(max_bytes) + " bytes"});
+        return;
+      }
+      values.push_back(*v);
+    }
+    out = std::move(values);
+  }
+
+  // The tables of an array of tables under this one ([[category.requires]]).
+  std::vector<const toml::table*> tables(std::string_view name) {
+    used_.insert(std::string(name));
+    std::vector<const toml::table*> out;
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) return out;
+    if (!node->is_array_of_tables()) {
+      errors_.push_back({key(name), "must be an array of tables ([[" + key(name) + "]])"});
+      return out;
+    }
+    for (const auto& t : *node->as_array()) out.push_back(t.as_table());
+    return out;
+  }
+
   void boolean(std::string_view name, bool& out) {
     used_.insert(std::string(name));
     const toml::node* node = table_ ? table_->get(name) : nullptr;
@@ -149,7 +191,104 @@ const toml::table* subtable(const toml::table& root, std::string_view name, std:
   return node->as_table();
 }
 
+const std::set<std::string> priorities = {"low", "normal", "high", "urgent"};
+
+// [requests], [[category]] (with [[category.requires]]) and [[employee]].
+void parse_request_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  {
+    TableReader r(subtable(root, "requests", errors), "requests", errors);
+    r.string("time_zone", cfg.requests.time_zone);
+    r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
+    r.strings("urgent_words", cfg.requests.urgent_words, 100);
+    r.strings("high_words", cfg.requests.high_words, 100);
+    r.strings("thanks_words", cfg.requests.thanks_words, 100);
+    r.reject_unknown();
+    if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
+  }
+  if (const toml::node* node = root.get("category")) {
+    if (!node->is_array_of_tables()) {
+      errors.push_back({"category", "must be an array of tables ([[category]])"});
+    } else {
+      std::set<std::string> names;
+      std::size_t i = 0;
+      for (const auto& t : *node->as_array()) {
+        CategoryConfig c;
+        const std::string prefix = "category[" + std::to_string(i++) + "]";
+        TableReader r(t.as_table(), prefix, errors);
+        r.string("name", c.name, true);
+        r.strings("addresses", c.addresses);
+        r.strings("tags", c.tags, 50);
+        r.strings("keywords", c.keywords, 100);
+        r.strings("departments", c.departments);
+        r.choice("default_priority", c.default_priority, priorities);
+        if (c.default_priority.empty()) c.default_priority = "normal";
+        r.strings("staff", c.staff);
+        std::size_t k = 0;
+        for (const toml::table* req : r.tables("requires")) {
+          Requirement q;
+          const std::string rprefix = prefix + ".requires[" + std::to_string(k++) + "]";
+          TableReader rr(req, rprefix, errors);
+          rr.string("name", q.name, true);
+          rr.string("pattern", q.pattern, true);
+          rr.reject_unknown();
+          if (!q.pattern.empty())
+            if (std::string why = pattern_error(q.pattern); !why.empty())
+              errors.push_back({rprefix + ".pattern", "not a valid pattern: " + why});
+          c.needs.push_back(std::move(q));
+        }
+        r.reject_unknown();
+        for (const auto& a : c.addresses)
+          if (!looks_like_address(a)) errors.push_back({prefix + ".addresses", "\"" + a + "\" is not an email address"});
+        for (const auto& a : c.staff)
+          if (!looks_like_address(a)) errors.push_back({prefix + ".staff", "\"" + a + "\" is not an email address"});
+        if (!c.name.empty() && !names.insert(c.name).second)
+          errors.push_back({prefix + ".name", "duplicate category name \"" + c.name + "\""});
+        cfg.categories.push_back(std::move(c));
+      }
+    }
+  }
+  if (const toml::node* node = root.get("employee")) {
+    if (!node->is_array_of_tables()) {
+      errors.push_back({"employee", "must be an array of tables ([[employee]])"});
+    } else {
+      std::set<std::string> seen;
+      std::size_t i = 0;
+      for (const auto& t : *node->as_array()) {
+        Employee e;
+        const std::string prefix = "employee[" + std::to_string(i++) + "]";
+        TableReader r(t.as_table(), prefix, errors);
+        r.string("address", e.address, true);
+        r.string("name", e.name);
+        r.string("department", e.department);
+        r.string("manager", e.manager);
+        r.string("time_zone", e.time_zone);
+        r.reject_unknown();
+        if (!e.address.empty() && !looks_like_address(e.address))
+          errors.push_back({prefix + ".address", "must be an email address (got \"" + e.address + "\")"});
+        if (!e.manager.empty() && !looks_like_address(e.manager))
+          errors.push_back({prefix + ".manager", "must be an email address (got \"" + e.manager + "\")"});
+        if (!e.address.empty() && !seen.insert(address_without_plus(e.address)).second)
+          errors.push_back({prefix + ".address", "\"" + e.address + "\" is listed twice"});
+        cfg.employees.push_back(std::move(e));
+      }
+    }
+  }
+}
+
 }  // namespace
+
+const CategoryConfig* Config::category(std::string_view name) const {
+  for (const auto& c : categories)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const Employee* Config::employee(std::string_view address) const {
+  const std::string want = address_without_plus(address);
+  for (const auto& e : employees)
+    if (address_without_plus(e.address) == want) return &e;
+  return nullptr;
+}
 
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name) {
   ConfigLoad load;
@@ -167,7 +306,8 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
 
   for (const auto& [k, v] : root) {
     std::string name(k.str());
-    if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox")
+    if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
+        name != "category" && name != "employee")
       errors.push_back({name, "unknown key"});
   }
 
@@ -269,6 +409,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
       cfg.mailboxes.push_back(std::move(m));
     }
   }
+  parse_request_sections(root, cfg, errors);
   return load;
 }
 

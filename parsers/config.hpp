@@ -68,11 +68,57 @@ struct MailboxConfig {
   int batch_size = 200;
 };
 
+// A fact a team needs to act on a request ("order number"), and how to see
+// it in the text: a PCRE2 pattern, matched without case.
+struct Requirement {
+  std::string name;     // shown to the requester: "your order number"
+  std::string pattern;  // e.g. "order\\s*(no|number|#)\\s*[:#]?\\s*\\d{5,}"
+};
+
+// A team and what routes mail to it ([[category]]).
+struct CategoryConfig {
+  std::string name;                      // e.g. "it"; also the plus tag requests+it@
+  std::vector<std::string> addresses;    // recipient addresses that route here
+  std::vector<std::string> tags;         // subject tags: "IT" matches "[IT] ..." and "IT: ..."
+  std::vector<std::string> keywords;     // words in the subject or request text
+  std::vector<std::string> departments;  // requesters from these departments
+  std::string default_priority = "normal";
+  std::vector<std::string> staff;        // addresses that may act by #command
+  std::vector<Requirement> needs;        // facts to ask for when missing
+};
+
+// The employee directory ([[employee]]): who a requester is.
+struct Employee {
+  std::string address;
+  std::string name;
+  std::string department;
+  std::string manager;    // an address
+  std::string time_zone;  // IANA; empty: requests.time_zone
+};
+
+// How requests are read ([requests]).
+struct RequestRules {
+  std::string time_zone = "UTC";  // for requesters not in the directory
+  int day_end_hour = 17;          // "today", "EOD", "by Friday" mean this hour
+  std::vector<std::string> urgent_words = {"urgent", "asap", "as soon as possible", "emergency", "is down",
+                                           "are down", "outage", "blocked", "not working at all"};
+  std::vector<std::string> high_words = {"important", "high priority", "quickly", "soon as you can"};
+  std::vector<std::string> thanks_words = {"thanks", "thank you", "thx", "many thanks", "cheers",
+                                           "much appreciated", "appreciate it", "ta", "great", "perfect",
+                                           "awesome", "brilliant", "that worked", "works now", "all good"};
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
   SmtpConfig smtp;
   std::vector<MailboxConfig> mailboxes;
+  RequestRules requests;
+  std::vector<CategoryConfig> categories;
+  std::vector<Employee> employees;
+
+  const CategoryConfig* category(std::string_view name) const;
+  const Employee* employee(std::string_view address) const;  // without case or plus tag
 };
 
 struct ConfigError {

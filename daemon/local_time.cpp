@@ -1,0 +1,54 @@
+#include "local_time.hpp"
+
+#include <date/tz.h>
+
+namespace intake::daemon {
+namespace {
+
+const date::time_zone* zone_or_utc(const std::string& zone) {
+  try {
+    return date::locate_zone(zone);
+  } catch (const std::exception&) {
+    return date::locate_zone("UTC");
+  }
+}
+
+}  // namespace
+
+std::string time_zone_error(const std::string& zone) {
+  try {
+    (void)date::locate_zone(zone);
+    return {};
+  } catch (const std::exception& e) {
+    return std::string("unknown time zone \"") + zone + "\" (" + e.what() + ")";
+  }
+}
+
+parsers::LocalTime to_local(sys_seconds t, const std::string& zone) {
+  const auto local = zone_or_utc(zone)->to_local(t);
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd(day);
+  const date::hh_mm_ss hms(local - day);
+  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+          static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count())};
+}
+
+sys_seconds from_local(const parsers::LocalTime& t, const std::string& zone) {
+  const date::local_days day{date::year{t.year} / date::month{t.month} / date::day{t.day}};
+  const date::local_seconds local = day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute};
+  const date::time_zone* z = zone_or_utc(zone);
+  const auto info = z->get_info(local);
+  if (info.result == date::local_info::nonexistent) return info.second.begin;  // skipped by the change: the change itself
+  return z->to_sys(local, date::choose::earliest);
+}
+
+std::string format_local(sys_seconds t, const std::string& zone) {
+  const auto zoned = date::make_zoned(zone_or_utc(zone), t);
+  const auto local = zoned.get_local_time();
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd(day);
+  std::string out = date::format("%A ", day) + std::to_string(static_cast<unsigned>(ymd.day())) + date::format(" %B, %H:%M", local);
+  return out;
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,511 @@
+#include "request_fields.hpp"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <date/date.h>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+namespace intake::parsers {
+namespace {
+
+// ---------------------------------------------------------------- PCRE2 ----
+// Requirement patterns come from the config and the text from anyone: PCRE2
+// (a well-kept engine with match and depth limits) rather than std::regex,
+// whose libstdc++ implementation recurses per character and can overflow the
+// stack on long input.
+struct CodeDeleter {
+  void operator()(pcre2_code* c) const { pcre2_code_free(c); }
+};
+struct MatchDataDeleter {
+  void operator()(pcre2_match_data* m) const { pcre2_match_data_free(m); }
+};
+struct ContextDeleter {
+  void operator()(pcre2_match_context* c) const { pcre2_match_context_free(c); }
+};
+using Code = std::unique_ptr<pcre2_code, CodeDeleter>;
+
+constexpr uint32_t compile_options = PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP;
+constexpr uint32_t match_limit = 1'000'000;  // backtracking steps per match attempt
+constexpr uint32_t depth_limit = 10'000;
+
+Code compile(const std::string& pattern, std::string* error) {
+  int code = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* c = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), compile_options, &code,
+                                &offset, nullptr);
+  if (c == nullptr && error != nullptr) {
+    std::array<PCRE2_UCHAR, 256> buffer{};
+    pcre2_get_error_message(code, buffer.data(), buffer.size());
+    *error = std::string(reinterpret_cast<const char*>(buffer.data())) + " at offset " + std::to_string(offset);
+  }
+  return Code(c);
+}
+
+// Compiled once per pattern and thread; the config's patterns are few.
+const pcre2_code* cached(const std::string& pattern) {
+  static thread_local std::unordered_map<std::string, Code> cache;
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return it->second.get();
+  if (cache.size() > 512) cache.clear();
+  return cache.emplace(pattern, compile(pattern, nullptr)).first->second.get();
+}
+
+struct Match {
+  std::size_t begin = 0, end = 0;
+  std::vector<std::string> groups;  // group 1..n; empty string where unset
+};
+
+// The first match at or after `from`.
+std::optional<Match> search(const pcre2_code* code, std::string_view text, std::size_t from = 0) {
+  if (code == nullptr || from > text.size()) return std::nullopt;
+  static thread_local std::unique_ptr<pcre2_match_context, ContextDeleter> context = [] {
+    std::unique_ptr<pcre2_match_context, ContextDeleter> c(pcre2_match_context_create(nullptr));
+    pcre2_set_match_limit(c.get(), match_limit);
+    pcre2_set_depth_limit(c.get(), depth_limit);
+    return c;
+  }();
+  std::unique_ptr<pcre2_match_data, MatchDataDeleter> data(pcre2_match_data_create_from_pattern(code, nullptr));
+  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), from, 0, data.get(), context.get());
+  if (rc <= 0) return std::nullopt;  // no match, or over a limit: not found
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.get());
+  Match m;
+  m.begin = ov[0];
+  m.end = ov[1];
+  for (int g = 1; g < rc; ++g) {
+    if (ov[2 * g] == PCRE2_UNSET) m.groups.emplace_back();
+    else m.groups.emplace_back(text.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
+  }
+  uint32_t count = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &count);
+  while (m.groups.size() < count) m.groups.emplace_back();
+  return m;
+}
+
+bool matches(const std::string& pattern, std::string_view text) { return search(cached(pattern), text).has_value(); }
+
+std::string_view bounded(std::string_view text) { return text.substr(0, std::min(text.size(), max_scanned_text_bytes)); }
+
+// ------------------------------------------------------------ words --------
+bool is_word_byte(unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; }
+
+// `phrase` (lower case) in `text_lower` at word boundaries.
+std::size_t find_word(std::string_view text_lower, std::string_view phrase, std::size_t from = 0) {
+  if (phrase.empty()) return std::string_view::npos;
+  for (std::size_t at = text_lower.find(phrase, from); at != std::string_view::npos; at = text_lower.find(phrase, at + 1)) {
+    const bool left = at == 0 || !is_word_byte(static_cast<unsigned char>(text_lower[at - 1]));
+    const std::size_t end = at + phrase.size();
+    const bool right = end >= text_lower.size() || !is_word_byte(static_cast<unsigned char>(text_lower[end]));
+    if (left && right) return at;
+  }
+  return std::string_view::npos;
+}
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// The subject without leading "Re:", "Fwd:", "AW:" and the like.
+std::string_view strip_reply_prefixes(std::string_view subject) {
+  while (true) {
+    const auto b = subject.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return {};
+    subject.remove_prefix(b);
+    bool stripped = false;
+    for (std::string_view p : {"re:", "fwd:", "fw:", "aw:", "wg:", "tr:", "sv:", "vs:"}) {
+      if (subject.size() >= p.size() && ascii_lower(subject.substr(0, p.size())) == p) {
+        subject.remove_prefix(p.size());
+        stripped = true;
+        break;
+      }
+    }
+    if (!stripped) return subject;
+  }
+}
+
+// "[IT] laptop" or "IT: laptop" -> "it"; empty when the subject has no tag.
+std::string subject_tag(std::string_view subject) {
+  subject = strip_reply_prefixes(subject);
+  if (!subject.empty() && subject[0] == '[') {
+    const auto close = subject.find(']');
+    if (close != std::string_view::npos && close > 1 && close <= 31) return ascii_lower(trim(subject.substr(1, close - 1)));
+    return {};
+  }
+  const auto colon = subject.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 30) return {};
+  const std::string_view word = subject.substr(0, colon);
+  if (word.find_first_of(" \t") != std::string_view::npos) return {};
+  return ascii_lower(word);
+}
+
+bool equals_any(const std::string& lower_value, const std::vector<std::string>& list) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& x) { return ascii_lower(x) == lower_value; });
+}
+
+const CategoryConfig* category_for_tag(const Config& config, const std::string& tag) {
+  if (tag.empty()) return nullptr;
+  for (const auto& c : config.categories)
+    if (ascii_lower(c.name) == tag || equals_any(tag, c.tags)) return &c;
+  return nullptr;
+}
+
+// ------------------------------------------------------------ times --------
+using date::days;
+using date::sys_days;
+using date::year_month_day;
+
+sys_days to_days(const LocalTime& t) { return sys_days(date::year{t.year} / date::month{t.month} / date::day{t.day}); }
+
+LocalTime at_time(sys_days d, int hour, int minute) {
+  const year_month_day ymd(d);
+  return LocalTime{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hour,
+                   minute};
+}
+
+unsigned weekday_of(sys_days d) { return date::weekday(d).c_encoding(); }  // 0 = Sunday
+bool is_weekend(sys_days d) { return weekday_of(d) == 0 || weekday_of(d) == 6; }
+sys_days next_weekday(sys_days d) {
+  do d += days{1};
+  while (is_weekend(d));
+  return d;
+}
+int minutes_of(const LocalTime& t) { return t.hour * 60 + t.minute; }
+
+const std::map<std::string, unsigned> month_numbers = {
+    {"jan", 1}, {"january", 1}, {"feb", 2}, {"february", 2}, {"mar", 3}, {"march", 3}, {"apr", 4}, {"april", 4},
+    {"may", 5}, {"jun", 6}, {"june", 6}, {"jul", 7}, {"july", 7}, {"aug", 8}, {"august", 8}, {"sep", 9}, {"sept", 9},
+    {"september", 9}, {"oct", 10}, {"october", 10}, {"nov", 11}, {"november", 11}, {"dec", 12}, {"december", 12}};
+const std::map<std::string, unsigned> weekday_numbers = {
+    {"sunday", 0}, {"monday", 1}, {"tuesday", 2}, {"wednesday", 3}, {"thursday", 4}, {"friday", 5}, {"saturday", 6},
+    {"sun", 0}, {"mon", 1}, {"tue", 2}, {"tues", 2}, {"wed", 3}, {"thu", 4}, {"thur", 4}, {"thurs", 4}, {"fri", 5}, {"sat", 6}};
+
+constexpr const char* months_alt =
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|"
+    "dec(?:ember)?";
+// The same without a bare "may" (as in "may 2 of us come"), for month-first dates.
+constexpr const char* months_alt_no_may =
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|"
+    "dec(?:ember)?";
+constexpr const char* weekdays_alt =
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun";
+// A clock time: "3pm", "3 pm", "15:00", "10:30am", "noon".
+constexpr const char* clock_re = "(noon|midday|\\d{1,2}(?::\\d{2})?\\s*(?:am|pm|a\\.m\\.|p\\.m\\.)|\\d{1,2}:\\d{2})";
+
+// "3pm" -> 15:00; nullopt when it is not a time of day.
+std::optional<std::pair<int, int>> parse_clock(std::string s) {
+  s = ascii_lower(s);
+  if (s == "noon" || s == "midday") return std::pair{12, 0};
+  int hour = 0, minute = 0;
+  std::size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i < 2) hour = hour * 10 + (s[i++] - '0');
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    for (int k = 0; k < 2 && i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++k) minute = minute * 10 + (s[i++] - '0');
+  }
+  const std::string rest = trim(s.substr(i));
+  const bool pm = !rest.empty() && rest[0] == 'p';
+  const bool am = !rest.empty() && rest[0] == 'a';
+  if (am || pm) {
+    if (hour < 1 || hour > 12) return std::nullopt;
+    if (pm && hour != 12) hour += 12;
+    if (am && hour == 12) hour = 0;
+  }
+  if (hour > 23 || minute > 59) return std::nullopt;
+  return std::pair{hour, minute};
+}
+
+struct Candidate {
+  std::size_t begin = 0, end = 0;
+  LocalTime by;
+};
+
+// A clock time right after a date phrase ("Friday at 3pm", "4 December, 10:00").
+std::optional<std::pair<int, int>> trailing_clock(std::string_view lower, std::size_t at, std::size_t* end) {
+  static const std::string pattern = std::string("\\G(?:\\s*,)?\\s*(?:at|by|before|until|till|,)?\\s*") + clock_re;
+  auto m = search(cached(pattern), lower, at);
+  if (!m || m->begin != at) return std::nullopt;
+  auto clock = parse_clock(m->groups[0]);
+  if (clock) *end = m->end;
+  return clock;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ public -------
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  return out;
+}
+
+std::string address_without_plus(std::string_view address) {
+  std::string a = ascii_lower(trim(address));
+  const auto at = a.rfind('@');
+  const auto plus = a.find('+');
+  if (at == std::string::npos || plus == std::string::npos || plus > at) return a;
+  return a.substr(0, plus) + a.substr(at);
+}
+
+std::string plus_tag(std::string_view address) {
+  const std::string a = ascii_lower(trim(address));
+  const auto at = a.rfind('@');
+  const auto plus = a.find('+');
+  if (at == std::string::npos || plus == std::string::npos || plus > at) return {};
+  return a.substr(plus + 1, at - plus - 1);
+}
+
+std::string pattern_error(const std::string& pattern) {
+  std::string error;
+  if (!compile(pattern, &error)) return error.empty() ? "does not compile" : error;
+  return {};
+}
+
+Routing route_request(const Email& email, const MailboxConfig& mailbox, const Config& config, const Employee* requester) {
+  std::vector<const Address*> recipients;
+  for (const auto& a : email.to) recipients.push_back(&a);
+  for (const auto& a : email.cc) recipients.push_back(&a);
+  const std::string shared = address_without_plus(mailbox.address);
+
+  for (const Address* a : recipients) {
+    if (address_without_plus(a->address) != shared) continue;
+    if (const CategoryConfig* c = category_for_tag(config, plus_tag(a->address)))
+      return {c->name, "plus address " + ascii_lower(a->address)};
+  }
+  if (const std::string tag = subject_tag(email.subject); !tag.empty())
+    if (const CategoryConfig* c = category_for_tag(config, tag)) return {c->name, "subject tag " + tag};
+  for (const Address* a : recipients) {
+    const std::string addr = address_without_plus(a->address);
+    for (const auto& c : config.categories)
+      for (const auto& ca : c.addresses)
+        if (address_without_plus(ca) == addr) return {c.name, "address " + addr};
+  }
+  // Keywords: the category with the most distinct keywords found wins; the
+  // first in the config on a tie.
+  const std::string text = ascii_lower(email.subject) + "\n" + ascii_lower(bounded(email.request_text));
+  const CategoryConfig* best = nullptr;
+  std::size_t best_hits = 0;
+  std::string best_word;
+  for (const auto& c : config.categories) {
+    std::size_t hits = 0;
+    std::string first;
+    for (const auto& k : c.keywords) {
+      if (find_word(text, ascii_lower(k)) == std::string::npos) continue;
+      if (hits++ == 0) first = k;
+    }
+    if (hits > best_hits) {
+      best = &c;
+      best_hits = hits;
+      best_word = first;
+    }
+  }
+  if (best != nullptr) return {best->name, "keyword " + best_word};
+  if (requester != nullptr && !requester->department.empty()) {
+    const std::string dept = ascii_lower(requester->department);
+    for (const auto& c : config.categories)
+      if (equals_any(dept, c.departments)) return {c.name, "department " + requester->department};
+  }
+  return {mailbox.default_category, "mailbox " + mailbox.name};
+}
+
+PriorityChoice choose_priority(const Email& email, const CategoryConfig* category, const RequestRules& rules) {
+  const std::string text = ascii_lower(email.subject) + "\n" + ascii_lower(bounded(email.request_text));
+  for (const auto& w : rules.urgent_words)
+    if (find_word(text, ascii_lower(w)) != std::string::npos) return {"urgent", "word \"" + w + "\""};
+  for (const auto& w : rules.high_words)
+    if (find_word(text, ascii_lower(w)) != std::string::npos) return {"high", "word \"" + w + "\""};
+  const std::string xp = trim(email.x_priority);
+  if (!xp.empty() && (xp[0] == '1' || xp[0] == '2')) return {"high", "X-Priority " + xp.substr(0, 1)};
+  const std::string importance = ascii_lower(trim(email.importance));
+  if (importance == "high") return {"high", "Importance high"};
+  if (!xp.empty() && (xp[0] == '4' || xp[0] == '5')) return {"low", "X-Priority " + xp.substr(0, 1)};
+  if (importance == "low") return {"low", "Importance low"};
+  if (category != nullptr) return {category->default_priority, "default of " + category->name};
+  return {"normal", "default"};
+}
+
+std::optional<RequestedTime> find_requested_time(std::string_view text_in, const LocalTime& now, int day_end_hour) {
+  const std::string_view text = bounded(text_in);
+  const std::string lower = ascii_lower(text);
+  const sys_days today = to_days(now);
+  std::vector<Candidate> found;
+  auto add = [&](std::size_t begin, std::size_t end, LocalTime by) { found.push_back({begin, end, by}); };
+  auto all = [&](const std::string& pattern, auto&& each) {
+    const pcre2_code* code = cached(pattern);
+    for (std::size_t from = 0; from <= lower.size();) {
+      auto m = search(code, lower, from);
+      if (!m) break;
+      each(*m);
+      from = m->end > m->begin ? m->end : m->end + 1;
+    }
+  };
+  // A date, then an optional clock time after it; the day's end otherwise.
+  auto add_day = [&](const Match& m, sys_days d) {
+    std::size_t end = m.end;
+    const auto clock = trailing_clock(lower, m.end, &end);
+    add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : at_time(d, day_end_hour, 0));
+  };
+
+  // ISO dates: 2026-12-04.
+  all("\\b(20\\d\\d)-(\\d\\d)-(\\d\\d)\\b", [&](const Match& m) {
+    const year_month_day ymd{date::year{std::stoi(m.groups[0])}, date::month{static_cast<unsigned>(std::stoi(m.groups[1]))},
+                             date::day{static_cast<unsigned>(std::stoi(m.groups[2]))}};
+    if (ymd.ok()) add_day(m, sys_days(ymd));
+  });
+  // "4 December", "4th of December 2026", "December 4th", "Dec 4, 2026".
+  auto day_month = [&](unsigned day, unsigned month, const std::string& year_text, const Match& m) {
+    int year = year_text.empty() ? now.year : std::stoi(year_text);
+    year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
+    if (!ymd.ok()) return;
+    if (year_text.empty() && sys_days(ymd) < today) ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day}};
+    if (ymd.ok()) add_day(m, sys_days(ymd));
+  };
+  all(std::string("\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+(") + months_alt + ")\\b(?:,?\\s+(20\\d\\d)\\b)?",
+      [&](const Match& m) { day_month(static_cast<unsigned>(std::stoi(m.groups[0])), month_numbers.at(m.groups[1]), m.groups[2], m); });
+  all(std::string("\\b(") + months_alt_no_may + ")\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(20\\d\\d)\\b)?",
+      [&](const Match& m) { day_month(static_cast<unsigned>(std::stoi(m.groups[1])), month_numbers.at(m.groups[0]), m.groups[2], m); });
+  // Weekdays: "by Friday", "on Thursday", "next Monday". Today's name means
+  // today while the working day lasts, else the same day next week.
+  all(std::string("\\b(?:by|before|until|till|on|this|next|for|due)\\s+(") + weekdays_alt + ")\\b", [&](const Match& m) {
+    const unsigned want = weekday_numbers.at(m.groups[0]);
+    sys_days d = today;
+    const bool next = m.begin + 4 <= lower.size() && lower.compare(m.begin, 4, "next") == 0;
+    while (weekday_of(d) != want || (d == today && (next || now.hour >= day_end_hour))) d += days{1};
+    add_day(m, d);
+  });
+  // "end of the week": Friday.
+  all("\\b(?:by\\s+)?(?:the\\s+)?end\\s+of\\s+(?:the|this)\\s+week\\b", [&](const Match& m) {
+    sys_days d = today;
+    while (weekday_of(d) != 5) d += days{1};
+    add(m.begin, m.end, at_time(d, day_end_hour, 0));
+  });
+  // Today and the end of the day.
+  all("\\b(?:today|tonight|eod|cob|end\\s+of\\s+(?:the\\s+)?(?:business\\s+)?day|close\\s+of\\s+business)\\b",
+      [&](const Match& m) {
+        std::size_t end = m.end;
+        const auto clock = trailing_clock(lower, m.end, &end);
+        add(m.begin, end, clock ? at_time(today, clock->first, clock->second) : at_time(today, day_end_hour, 0));
+      });
+  // Tomorrow, with a part of the day or a time.
+  all("\\btomorrow(?:\\s+(morning|afternoon|evening|eod|end\\s+of\\s+(?:the\\s+)?day))?\\b", [&](const Match& m) {
+    const sys_days d = today + days{1};
+    if (m.groups[0] == "morning") return add(m.begin, m.end, at_time(d, 12, 0));
+    if (!m.groups[0].empty()) return add(m.begin, m.end, at_time(d, day_end_hour, 0));
+    add_day(m, d);
+  });
+  // The dispatcher's words: the first morning or afternoon to come, on a
+  // weekday (the team's calendar refines this where due times are computed).
+  all("\\bfirst\\s+(?:thing\\s+(?:in\\s+the\\s+)?)?(morning|afternoon)\\b", [&](const Match& m) {
+    const bool morning = m.groups[0] == "morning";
+    sys_days d = today;
+    const bool still_ahead = !is_weekend(today) && (morning ? now.hour < 9 : now.hour < 13);
+    if (!still_ahead) d = next_weekday(today);
+    add(m.begin, m.end, morning ? at_time(d, 12, 0) : at_time(d, day_end_hour, 0));
+  });
+  // A clock time alone: "before 3pm", "by 15:00" (today, or tomorrow once it has passed).
+  all(std::string("\\b(?:by|before|until|till|no\\s+later\\s+than)\\s+") + clock_re, [&](const Match& m) {
+    const auto clock = parse_clock(m.groups[0]);
+    if (!clock) return;
+    const bool passed = clock->first * 60 + clock->second <= minutes_of(now);
+    add(m.begin, m.end, at_time(passed ? today + days{1} : today, clock->first, clock->second));
+  });
+
+  if (found.empty()) return std::nullopt;
+  // The first phrase in the text; of those starting there, the longest.
+  std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  const Candidate& c = found.front();
+  std::string phrase = trim(text.substr(c.begin, c.end - c.begin));
+  for (char& ch : phrase)
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  return RequestedTime{c.by, phrase};
+}
+
+std::vector<std::string> missing_facts(std::string_view subject, std::string_view text, const CategoryConfig& category) {
+  const std::string both = std::string(subject) + "\n" + std::string(bounded(text));
+  std::vector<std::string> missing;
+  for (const auto& r : category.needs)
+    if (!matches(r.pattern, both)) missing.push_back(r.name);
+  return missing;
+}
+
+std::vector<std::string> facts_found(std::string_view text, const CategoryConfig& category,
+                                     const std::vector<std::string>& names) {
+  std::vector<std::string> found;
+  for (const auto& r : category.needs)
+    if (std::find(names.begin(), names.end(), r.name) != names.end() && matches(r.pattern, bounded(text)))
+      found.push_back(r.name);
+  return found;
+}
+
+bool is_plain_thanks(std::string_view request_text, const RequestRules& rules) {
+  if (request_text.size() > 300 || request_text.find('?') != std::string_view::npos) return false;
+  std::string text = ascii_lower(request_text);
+  // Thanks phrases out first, longest first ("thank you" before "thanks").
+  std::vector<std::string> phrases;
+  for (const auto& w : rules.thanks_words) phrases.push_back(ascii_lower(w));
+  std::sort(phrases.begin(), phrases.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  bool thanked = false;
+  for (const auto& p : phrases) {
+    for (std::size_t at = find_word(text, p); at != std::string::npos; at = find_word(text, p, at)) {
+      text.replace(at, p.size(), " ");
+      thanked = true;
+    }
+  }
+  if (!thanked) return false;
+  // What is left may be greetings, fillers and a name; anything more is a message.
+  static const std::vector<std::string> fillers = {
+      "hi", "hello", "hey", "dear", "so", "very", "much", "a", "lot", "again", "for", "the", "your", "you", "all",
+      "and", "it", "that", "this", "help", "quick", "fix", "reply", "oh", "ok", "okay", "best", "regards", "kind",
+      "br", "team", "guys", "everyone", "folks", "really", "just", "now", "done", "works", "worked", "fixed"};
+  std::size_t others = 0;
+  std::string word;
+  auto flush = [&]() {
+    if (!word.empty() && std::find(fillers.begin(), fillers.end(), word) == fillers.end()) ++others;
+    word.clear();
+  };
+  for (char c : text) {
+    if (is_word_byte(static_cast<unsigned char>(c)) || c == '\'') word += c;
+    else flush();
+  }
+  flush();
+  return others <= 2;  // room for a first name and a last name
+}
+
+std::vector<StaffCommand> parse_staff_commands(std::string_view request_text) {
+  std::vector<StaffCommand> out;
+  std::size_t pos = 0;
+  while (pos < request_text.size() && out.size() < 20) {
+    const auto eol = request_text.find('\n', pos);
+    const std::string line = trim(request_text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    pos = eol == std::string_view::npos ? request_text.size() : eol + 1;
+    if (line.empty()) {
+      if (out.empty()) continue;  // blank lines before the first command
+      break;
+    }
+    if (line.size() < 2 || line[0] != '#' || !std::isalpha(static_cast<unsigned char>(line[1]))) break;
+    std::size_t v = 1;
+    while (v < line.size() && std::isalpha(static_cast<unsigned char>(line[v]))) ++v;
+    out.push_back({ascii_lower(line.substr(1, v - 1)), trim(line.substr(v)), line});
+  }
+  return out;
+}
+
+std::string text_after_commands(std::string_view request_text) {
+  const auto commands = parse_staff_commands(request_text);
+  if (commands.empty()) return trim(request_text);
+  const auto at = request_text.find(commands.back().line);
+  if (at == std::string_view::npos) return trim(request_text);
+  return trim(request_text.substr(at + commands.back().line.size()));
+}
+
+}  // namespace intake::parsers

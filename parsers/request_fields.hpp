@@ -1,0 +1,91 @@
+// What a request email asks for, read from its text: the team it goes to, its
+// priority, the time the requester wants it by, the facts its team needs that
+// are missing, whether a reply is only a thank-you, and staff #commands.
+// Pure functions over untrusted text and the config: no clock (the caller
+// passes "now" as local civil time), no time zones, no database.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+#include "email.hpp"
+
+namespace intake::parsers {
+
+// Text longer than this is looked at only up to here (request text is short;
+// a hostile 10 MB body must not make matching slow).
+inline constexpr std::size_t max_scanned_text_bytes = 64 * 1024;
+
+struct Routing {
+  std::string category;
+  std::string reason;  // for the log and the request's history: "subject tag [IT]"
+};
+
+// Plus tag of the shared address (requests+it@), subject tag ([IT], "HR:"),
+// a category's own address, keywords in subject or request text, the
+// requester's department, then the mailbox's default_category.
+Routing route_request(const Email& email, const MailboxConfig& mailbox, const Config& config, const Employee* requester);
+
+struct PriorityChoice {
+  std::string priority;  // low, normal, high, urgent
+  std::string reason;
+};
+// Words first (urgent words, then high words, in subject or request text),
+// then X-Priority / Importance, then the category's default.
+PriorityChoice choose_priority(const Email& email, const CategoryConfig* category, const RequestRules& rules);
+
+// A calendar date and time as the requester's clock shows it.
+struct LocalTime {
+  int year = 1970;
+  unsigned month = 1, day = 1;
+  int hour = 0, minute = 0;
+  bool operator==(const LocalTime&) const = default;
+};
+
+struct RequestedTime {
+  LocalTime by;
+  std::string phrase;  // the words it was read from, as written
+};
+
+// "today", "EOD", "by Friday", "tomorrow morning", "first morning",
+// "first afternoon", "before 3pm", explicit dates ("by 4 December",
+// "2026-12-04", "December 4th at 10:00"). The working day ends at
+// day_end_hour; a morning at 12:00. Phrases about the past are ignored.
+std::optional<RequestedTime> find_requested_time(std::string_view text, const LocalTime& now, int day_end_hour = 17);
+
+// The names of the category's required facts found in neither the subject
+// nor the text. A pattern that fails to run counts as not found.
+std::vector<std::string> missing_facts(std::string_view subject, std::string_view text, const CategoryConfig& category);
+// Which of `names` (still missing) `text` now supplies.
+std::vector<std::string> facts_found(std::string_view text, const CategoryConfig& category,
+                                     const std::vector<std::string>& names);
+
+// A short reply that only thanks ("thanks!", "great, thank you"): nothing
+// else asked, so it must not reopen a request.
+bool is_plain_thanks(std::string_view request_text, const RequestRules& rules);
+
+struct StaffCommand {
+  std::string verb;      // status, assign, priority, note
+  std::string argument;  // the rest of the line, trimmed
+  std::string line;      // as written
+};
+// The leading "#verb argument" lines of a staff reply; stops at the first
+// line that is not one. Unknown verbs are returned too (the caller says no).
+std::vector<StaffCommand> parse_staff_commands(std::string_view request_text);
+// The text after the leading command lines (what a staff reply says to the requester).
+std::string text_after_commands(std::string_view request_text);
+
+// Lower-case ASCII, for addresses and words.
+std::string ascii_lower(std::string_view s);
+// requests+it@example.test -> requests@example.test, lower case.
+std::string address_without_plus(std::string_view address);
+// The tag of requests+it@example.test ("it"), empty when none.
+std::string plus_tag(std::string_view address);
+
+// Checks a requirement pattern (PCRE2); empty when it compiles.
+std::string pattern_error(const std::string& pattern);
+
+}  // namespace intake::parsers

@@ -1,0 +1,301 @@
+// Reading what a request asks for: routing, priority, timeframe phrases
+// (against a fixed "now", the unit tests' clock), missing facts, thank-you
+// replies and staff commands; and the config sections that drive them.
+#include "request_fields.hpp"
+
+#include <gtest/gtest.h>
+
+namespace intake::parsers {
+namespace {
+
+const char* base_config = R"(
+[database]
+url = "postgresql://x@127.0.0.1/intake"
+[smtp]
+host = "mail.example.test"
+from = "requests@example.test"
+[[mailbox]]
+name = "requests"
+address = "requests@example.test"
+host = "imap.example.test"
+username = "requests@example.test"
+password_file = "/run/x"
+default_category = "general"
+
+[requests]
+time_zone = "Europe/Berlin"
+
+[[category]]
+name = "it"
+addresses = ["it@example.test"]
+tags = ["IT", "helpdesk"]
+keywords = ["laptop", "vpn", "password"]
+default_priority = "normal"
+staff = ["bob@example.test"]
+[[category.requires]]
+name = "the name of the system"
+pattern = '\b(sap|jira|vpn|outlook|laptop)\b'
+
+[[category]]
+name = "shipping"
+keywords = ["shipment", "parcel", "courier"]
+departments = ["Sales"]
+default_priority = "high"
+[[category.requires]]
+name = "the order number"
+pattern = 'order\s*(?:no\.?|number|#)?\s*[:#]?\s*\d{5,}'
+[[category.requires]]
+name = "the ship-to address"
+pattern = 'ship(?:ping)?[- ]to\s*(?:address)?\s*:'
+[[category.requires]]
+name = "the ship date"
+pattern = 'ship\s+date\s*:'
+
+[[category]]
+name = "hr"
+tags = ["HR"]
+keywords = ["payroll", "holiday", "contract"]
+
+[[employee]]
+address = "sam@example.test"
+name = "Sam Seller"
+department = "Sales"
+manager = "boss@example.test"
+time_zone = "America/New_York"
+)";
+
+Config load() {
+  auto l = parse_config(base_config);
+  EXPECT_TRUE(l.ok()) << (l.errors.empty() ? "" : l.errors[0].line());
+  return l.config;
+}
+
+Email mail(const std::string& to, const std::string& subject, const std::string& text) {
+  Email e;
+  e.from = Address{"Alice", "alice@example.test"};
+  e.to = {Address{"", to}};
+  e.subject = subject;
+  e.request_text = text;
+  e.body_text = text;
+  return e;
+}
+
+// ---------------------------------------------------------------- config --
+TEST(RequestConfig, categories_requirements_and_directory_are_read) {
+  const Config c = load();
+  ASSERT_EQ(c.categories.size(), 3u);
+  EXPECT_EQ(c.categories[1].name, "shipping");
+  ASSERT_EQ(c.categories[1].needs.size(), 3u);
+  EXPECT_EQ(c.categories[1].needs[0].name, "the order number");
+  EXPECT_EQ(c.requests.time_zone, "Europe/Berlin");
+  ASSERT_NE(c.employee("SAM+x@Example.test"), nullptr);
+  EXPECT_EQ(c.employee("sam@example.test")->department, "Sales");
+  EXPECT_EQ(c.category("hr")->tags[0], "HR");
+}
+
+TEST(RequestConfig, broken_requirement_pattern_is_named_with_its_key) {
+  std::string text = std::string(base_config) + "\n[[category]]\nname = \"x\"\n[[category.requires]]\nname = \"y\"\npattern = \"(unclosed\"\n";
+  auto l = parse_config(text);
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].key, "category[3].requires[0].pattern");
+}
+
+TEST(RequestConfig, unknown_key_wrong_priority_and_duplicate_employee_are_named) {
+  std::string text = std::string(base_config) +
+                     "\n[[category]]\nname = \"x\"\ndefault_priority = \"whenever\"\nkeywordz = [\"a\"]\n"
+                     "[[employee]]\naddress = \"Sam@example.test\"\n";
+  auto l = parse_config(text);
+  ASSERT_EQ(l.errors.size(), 3u);
+  EXPECT_EQ(l.errors[0].key, "category[3].default_priority");
+  EXPECT_EQ(l.errors[1].key, "category[3].keywordz");
+  EXPECT_EQ(l.errors[2].key, "employee[1].address");
+}
+
+// --------------------------------------------------------------- routing --
+TEST(Routing, plus_address_wins) {
+  const Config c = load();
+  auto r = route_request(mail("requests+hr@example.test", "[IT] laptop", "my laptop"), c.mailboxes[0], c, nullptr);
+  EXPECT_EQ(r.category, "hr");
+  EXPECT_EQ(r.reason, "plus address requests+hr@example.test");
+}
+
+TEST(Routing, subject_tag_in_brackets_or_with_a_colon) {
+  const Config c = load();
+  EXPECT_EQ(route_request(mail("requests@example.test", "[IT] Monitor flickers", ""), c.mailboxes[0], c, nullptr).category, "it");
+  EXPECT_EQ(route_request(mail("requests@example.test", "HR: question", ""), c.mailboxes[0], c, nullptr).category, "hr");
+  EXPECT_EQ(route_request(mail("requests@example.test", "Re: [helpdesk] x", ""), c.mailboxes[0], c, nullptr).category, "it");
+  // Not a tag: more than one word before the colon, or an unknown tag.
+  EXPECT_EQ(route_request(mail("requests@example.test", "Quick question: coffee", ""), c.mailboxes[0], c, nullptr).category,
+            "general");
+  EXPECT_EQ(route_request(mail("requests@example.test", "[REQ-1001] hello", ""), c.mailboxes[0], c, nullptr).category,
+            "general");
+}
+
+TEST(Routing, category_address_then_keyword_then_department_then_mailbox_default) {
+  const Config c = load();
+  EXPECT_EQ(route_request(mail("it@example.test", "Help", "something"), c.mailboxes[0], c, nullptr).reason,
+            "address it@example.test");
+  auto k = route_request(mail("requests@example.test", "Help", "Our parcel and the courier are late"), c.mailboxes[0], c, nullptr);
+  EXPECT_EQ(k.category, "shipping");
+  EXPECT_EQ(k.reason, "keyword parcel");
+  // A keyword only as part of a longer word does not count.
+  EXPECT_EQ(route_request(mail("requests@example.test", "Help", "vpnclient"), c.mailboxes[0], c, nullptr).category, "general");
+  auto d = route_request(mail("requests@example.test", "Help", "please call me"), c.mailboxes[0], c, c.employee("sam@example.test"));
+  EXPECT_EQ(d.category, "shipping");
+  EXPECT_EQ(d.reason, "department Sales");
+  EXPECT_EQ(route_request(mail("requests@example.test", "Help", "please call me"), c.mailboxes[0], c, nullptr).reason,
+            "mailbox requests");
+}
+
+// -------------------------------------------------------------- priority --
+TEST(Priority, words_then_headers_then_category_default) {
+  const Config c = load();
+  auto e = mail("requests@example.test", "Payroll server is down", "nobody gets paid");
+  EXPECT_EQ(choose_priority(e, c.category("hr"), c.requests).priority, "urgent");
+  EXPECT_EQ(choose_priority(e, c.category("hr"), c.requests).reason, "word \"is down\"");
+  auto asap = mail("requests@example.test", "Need access", "ASAP please");
+  EXPECT_EQ(choose_priority(asap, nullptr, c.requests).priority, "urgent");
+  auto headers = mail("requests@example.test", "Need access", "when you can");
+  headers.x_priority = "2 (High)";
+  EXPECT_EQ(choose_priority(headers, nullptr, c.requests).priority, "high");
+  headers.x_priority = "";
+  headers.importance = "Low";
+  EXPECT_EQ(choose_priority(headers, nullptr, c.requests).priority, "low");
+  headers.importance = "";
+  EXPECT_EQ(choose_priority(headers, c.category("shipping"), c.requests).priority, "high");
+  EXPECT_EQ(choose_priority(headers, nullptr, c.requests).priority, "normal");
+  // "unblocked" is not "blocked".
+  auto word = mail("requests@example.test", "x", "the account is unblocked now");
+  EXPECT_EQ(choose_priority(word, nullptr, c.requests).priority, "normal");
+}
+
+// ------------------------------------------------------------- timeframe --
+// Wednesday 2 December 2026, 10:30 on the requester's clock.
+const LocalTime wednesday_morning{2026, 12, 2, 10, 30};
+
+LocalTime by(const char* text, const LocalTime& now = wednesday_morning) {
+  auto t = find_requested_time(text, now);
+  EXPECT_TRUE(t.has_value()) << text;
+  return t ? t->by : LocalTime{};
+}
+
+TEST(Timeframe, today_and_end_of_day_mean_the_working_day_end) {
+  EXPECT_EQ(by("Can you do it today?"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("Need it by EOD"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("before the end of the day please"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("today at 2pm"), (LocalTime{2026, 12, 2, 14, 0}));
+}
+
+TEST(Timeframe, weekday_names) {
+  EXPECT_EQ(by("I need it by Friday"), (LocalTime{2026, 12, 4, 17, 0}));
+  EXPECT_EQ(by("on Monday at 9:30"), (LocalTime{2026, 12, 7, 9, 30}));
+  // Today's own name: today while the day lasts, next week after it.
+  EXPECT_EQ(by("by Wednesday"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("by Wednesday", LocalTime{2026, 12, 2, 18, 0}), (LocalTime{2026, 12, 9, 17, 0}));
+  EXPECT_EQ(by("next Wednesday"), (LocalTime{2026, 12, 9, 17, 0}));
+  EXPECT_EQ(by("by the end of the week"), (LocalTime{2026, 12, 4, 17, 0}));
+}
+
+TEST(Timeframe, tomorrow_morning_and_the_dispatcher_words) {
+  EXPECT_EQ(by("tomorrow morning would be great"), (LocalTime{2026, 12, 3, 12, 0}));
+  EXPECT_EQ(by("tomorrow is fine"), (LocalTime{2026, 12, 3, 17, 0}));
+  EXPECT_EQ(by("tomorrow at 8am"), (LocalTime{2026, 12, 3, 8, 0}));
+  EXPECT_EQ(by("first morning"), (LocalTime{2026, 12, 3, 12, 0}));
+  EXPECT_EQ(by("first afternoon"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("first afternoon", LocalTime{2026, 12, 2, 14, 0}), (LocalTime{2026, 12, 3, 17, 0}));
+  EXPECT_EQ(by("first thing in the morning", LocalTime{2026, 12, 2, 8, 0}), (LocalTime{2026, 12, 2, 12, 0}));
+  // On a Friday evening the first morning is Monday's.
+  EXPECT_EQ(by("first morning", LocalTime{2026, 12, 4, 18, 0}), (LocalTime{2026, 12, 7, 12, 0}));
+}
+
+TEST(Timeframe, a_clock_time_alone_is_today_or_tomorrow_once_passed) {
+  EXPECT_EQ(by("before 3pm please"), (LocalTime{2026, 12, 2, 15, 0}));
+  EXPECT_EQ(by("by 15:30"), (LocalTime{2026, 12, 2, 15, 30}));
+  EXPECT_EQ(by("before 9am"), (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(by("by noon"), (LocalTime{2026, 12, 2, 12, 0}));
+}
+
+TEST(Timeframe, explicit_dates) {
+  EXPECT_EQ(by("by 4 December"), (LocalTime{2026, 12, 4, 17, 0}));
+  EXPECT_EQ(by("by the 14th of December 2026 at 10:00"), (LocalTime{2026, 12, 14, 10, 0}));
+  EXPECT_EQ(by("due December 18th"), (LocalTime{2026, 12, 18, 17, 0}));
+  EXPECT_EQ(by("deadline 2026-12-21"), (LocalTime{2026, 12, 21, 17, 0}));
+  // A day already past this year means next year's.
+  EXPECT_EQ(by("by 5 January"), (LocalTime{2027, 1, 5, 17, 0}));
+  EXPECT_EQ(by("Jan 5, 2027 at 9am"), (LocalTime{2027, 1, 5, 9, 0}));
+}
+
+TEST(Timeframe, the_first_phrase_wins_and_is_kept_as_written) {
+  auto t = find_requested_time("Hi, I need it by Friday 3pm, or Monday at the latest", wednesday_morning);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->phrase, "by Friday 3pm");
+  EXPECT_EQ(t->by, (LocalTime{2026, 12, 4, 15, 0}));
+}
+
+TEST(Timeframe, no_phrase_or_no_real_date_gives_nothing) {
+  EXPECT_FALSE(find_requested_time("Please have a look when you can.", wednesday_morning));
+  EXPECT_FALSE(find_requested_time("We may 2 of us come along", wednesday_morning));
+  EXPECT_FALSE(find_requested_time("by 31 February", wednesday_morning));
+  EXPECT_FALSE(find_requested_time("room 25:99", wednesday_morning));
+}
+
+// ---------------------------------------------------- missing information --
+TEST(MissingFacts, each_absent_fact_is_named_and_found_ones_are_not) {
+  const Config c = load();
+  const auto& shipping = *c.category("shipping");
+  EXPECT_EQ(missing_facts("Shipment", "Please ship the samples to the customer.", shipping),
+            (std::vector<std::string>{"the order number", "the ship-to address", "the ship date"}));
+  EXPECT_EQ(missing_facts("Shipment for order #123456", "Ship-to address: Main St 1\nShip date: Monday", shipping),
+            std::vector<std::string>{});
+  EXPECT_EQ(facts_found("Order number 987654, ship date: Friday", shipping,
+                        {"the order number", "the ship-to address", "the ship date"}),
+            (std::vector<std::string>{"the order number", "the ship date"}));
+}
+
+TEST(MissingFacts, a_pattern_that_explodes_counts_as_not_found_and_returns) {
+  Config c = load();
+  CategoryConfig bomb;
+  bomb.name = "bomb";
+  bomb.needs = {{"x", "(a+)+$"}};
+  const std::string hostile(30000, 'a');
+  EXPECT_EQ(missing_facts("", hostile + "!", bomb), std::vector<std::string>{"x"});
+}
+
+// ---------------------------------------------------------------- thanks --
+TEST(Thanks, plain_thank_you_replies) {
+  const RequestRules rules;
+  for (const char* t : {"Thanks!", "Great, thank you", "thank you so much for the quick fix", "Perfect, thanks again! Alice",
+                        "Many thanks,\nAlice Example", "Cheers"})
+    EXPECT_TRUE(is_plain_thanks(t, rules)) << t;
+}
+
+TEST(Thanks, thanks_with_anything_more_is_a_message) {
+  const RequestRules rules;
+  for (const char* t : {"Thanks, but the printer is broken again", "Thank you. Can you also reset my password?",
+                        "The VPN still does not work", "Great job on the new laptop setup, however the dock fails to charge"})
+    EXPECT_FALSE(is_plain_thanks(t, rules)) << t;
+}
+
+// ---------------------------------------------------------- staff commands --
+TEST(StaffCommands, leading_hash_lines_are_commands_and_the_rest_is_text) {
+  auto c = parse_staff_commands("#status in_progress\n#assign carol\n\nI will look at it tomorrow.\n#not a command");
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].verb, "status");
+  EXPECT_EQ(c[0].argument, "in_progress");
+  EXPECT_EQ(c[1].verb, "assign");
+  EXPECT_EQ(c[1].argument, "carol");
+  EXPECT_EQ(text_after_commands("#status in_progress\n#assign carol\n\nI will look at it tomorrow."),
+            "I will look at it tomorrow.");
+  EXPECT_TRUE(parse_staff_commands("Hello #status resolved").empty());
+  EXPECT_EQ(parse_staff_commands("#note called the user, waiting for a reply")[0].argument,
+            "called the user, waiting for a reply");
+}
+
+TEST(Addresses, plus_tags) {
+  EXPECT_EQ(address_without_plus("Requests+IT@Example.test"), "requests@example.test");
+  EXPECT_EQ(plus_tag("requests+it@example.test"), "it");
+  EXPECT_EQ(plus_tag("requests@example.test"), "");
+}
+
+}  // namespace
+}  // namespace intake::parsers
