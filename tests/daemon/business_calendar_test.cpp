@@ -260,6 +260,16 @@ TEST_F(BusinessTime, urgent_on_call_cover_ends_late_evening_and_resumes_next_mor
 
 // --- working days ----------------------------------------------------------
 
+TEST_F(BusinessTime, on_call_cover_does_not_turn_a_weekend_into_working_days) {
+  ServiceLevel l = level("general", "urgent");  // on_call = "clock"
+  ASSERT_EQ(l.on_call.kind, OnCall::Kind::clock);
+  l.resolution = {1, parsers::BusinessDuration::Unit::days};
+  auto d = compute_due_times(l, utc(2026, 11, 7, 10, 0), std::nullopt);  // Saturday
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(local(d->due_first_response, "Europe/Berlin"), "2026-11-07 12:00 CET");  // 1h clock time
+  EXPECT_EQ(local(d->due_resolution, "Europe/Berlin"), "2026-11-09 17:30 CET");      // end of Monday
+}
+
 TEST_F(BusinessTime, two_working_days_end_at_the_same_time_of_day) {
   FakeClock clock(utc(2026, 11, 2, 9, 0));  // Monday 10:00 CET
   auto d = due("general", "normal", clock);

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,6 +103,48 @@ TEST(HolidayFile, nul_bytes_are_refused) {
   auto dates = parse_holidays_ics(std::string("BEGIN:VCALENDAR\r\n\0\r\nEND:VCALENDAR\r\n", 33));
   ASSERT_FALSE(dates.ok());
   EXPECT_NE(dates.error().message.find("NUL"), std::string::npos);
+}
+
+std::string one_rule(const std::string& rrule) {
+  return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20260101\r\n"
+         "RRULE:" + rrule + "\r\nSUMMARY:s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+}
+
+TEST(HolidayFile, hostile_recurrence_rules_end_in_an_error_or_a_bounded_list) {
+  // Never matching: libical refuses to build the iterator.
+  auto never = parse_holidays_ics(one_rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"));
+  ASSERT_FALSE(never.ok());
+  EXPECT_EQ(never.error().message, "\"s\" (UID a) has an RRULE libical cannot expand");
+  // Every second of an all-day event: the same date over and over, cut at the limit.
+  auto secondly = parse_holidays_ics(one_rule("FREQ=SECONDLY"));
+  ASSERT_FALSE(secondly.ok());
+  EXPECT_EQ(secondly.error().message, "more than 20000 holiday dates");
+  // Malformed rules: libical marks the line, the file is refused with its words.
+  for (const char* bad : {"FREQ=YEARLY;INTERVAL=0", "FREQ=WEEKLY;BYDAY=XX", "GARBAGE"}) {
+    auto r = parse_holidays_ics(one_rule(bad));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("not valid iCalendar: Can't parse as RECUR value"), std::string::npos)
+        << r.error().message;
+  }
+  // The 31st of every month that has one, 2026 to 2100: 7 a year.
+  auto monthly = parse_holidays_ics(one_rule("FREQ=MONTHLY;BYMONTHDAY=31"));
+  ASSERT_TRUE(monthly.ok()) << monthly.error().message;
+  EXPECT_EQ(monthly->size(), 75u * 7u + 1u);  // and DTSTART itself, the first occurrence (RFC 5545 3.8.5.3)
+}
+
+TEST(HolidayFile, file_cut_at_any_line_gives_an_error_or_a_subset_of_its_dates) {
+  std::ifstream in(data_dir + "us-new-york.ics", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto full = parse_holidays_ics(text);
+  ASSERT_TRUE(full.ok());
+  const std::set<date::local_days> all(full->begin(), full->end());
+  std::size_t cuts = 0;
+  for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1), ++cuts) {
+    auto part = parse_holidays_ics(std::string_view(text).substr(0, at + 1));
+    if (!part.ok()) continue;
+    for (auto d : *part) EXPECT_EQ(all.count(d), 1u) << "cut after byte " << at;
+  }
+  EXPECT_GT(cuts, 50u);
 }
 
 }  // namespace
