@@ -13,7 +13,13 @@ if(NOT INTAKE_PARSERS_ONLY)
   find_package(OpenSSL REQUIRED)
   find_package(spdlog REQUIRED)
   find_package(CLI11 REQUIRED)
+  # date::date-tz is Debian's libdate-tz.so, built with USE_OS_TZDB=1: it reads
+  # the system tz database (/usr/share/zoneinfo, package tzdata), so zone
+  # rules follow Debian's tzdata updates without a rebuild.
   find_package(date REQUIRED)
+  # libical (iCalendar holiday files): its CMake config names targets without
+  # a namespace, pkg-config is the stable interface.
+  pkg_check_modules(LIBICAL REQUIRED IMPORTED_TARGET libical)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 endif()

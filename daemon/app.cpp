@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "business_calendar.hpp"
 #include "curl_imap_source.hpp"
 #include "curl_smtp_sender.hpp"
 #include "logging.hpp"
@@ -41,6 +42,8 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
   }
   if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
+  // Calendars: each zone in the tz database, each holidays file read and valid.
+  for (const auto& e : ServicePolicy::build(config).errors) problems.push_back(e.line());
   return problems;
 }
 

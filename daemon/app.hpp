@@ -17,7 +17,8 @@ constexpr const char* version_string = "0.1.0";
 
 // Prints one line per problem to stderr; nullopt when the config is unusable.
 std::optional<parsers::Config> load_config_or_report(const std::string& path);
-// Config problems that need the filesystem: password files, templates.
+// Config problems that need the filesystem: password files, templates,
+// calendar time zones (tz database) and holidays files.
 std::vector<std::string> check_environment(const parsers::Config& config);
 // Settings that work but weaken security (verify_tls = false), one line each
 // naming the mailbox: intaked logs them as warnings, check-config prints them.

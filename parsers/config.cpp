@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -162,6 +164,35 @@ class TableReader {
     }
   }
 
+  // A nested table: nullptr when absent or not a table (then named).
+  const toml::table* table(std::string_view name) {
+    used_.insert(std::string(name));
+    const toml::node* node = table_ ? table_->get(name) : nullptr;
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) {
+      errors_.push_back({key(name), "must be a table"});
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+  // A raw node, marked as used; the caller checks its type.
+  const toml::node* node(std::string_view name) {
+    used_.insert(std::string(name));
+    return table_ ? table_->get(name) : nullptr;
+  }
+
+  void duration(std::string_view name, std::optional<BusinessDuration>& out) {
+    std::string s;
+    string(name, s);
+    const toml::node* n = table_ ? table_->get(name) : nullptr;
+    if (n == nullptr || !n->is_string()) return;
+    if (auto d = parse_business_duration(s)) out = *d;
+    else
+      errors_.push_back({key(name), "must be a business duration like \"30min\", \"4h\" or \"2d\" (at most 366 days; "
+                                    "got \"" + s + "\")"});
+  }
+
   void reject_unknown() {
     if (table_ == nullptr) return;
     for (const auto& [k, v] : *table_) {
@@ -189,6 +220,309 @@ const toml::table* subtable(const toml::table& root, std::string_view name, std:
     return nullptr;
   }
   return node->as_table();
+}
+
+// "09:00" -> 540; "24:00" only when allow_24 (the end of a range).
+std::optional<int> parse_time_of_day(std::string_view t, bool allow_24) {
+  if (t.size() != 5 || t[2] != ':') return std::nullopt;
+  for (std::size_t i : {0u, 1u, 3u, 4u})
+    if (t[i] < '0' || t[i] > '9') return std::nullopt;
+  const int h = (t[0] - '0') * 10 + (t[1] - '0');
+  const int m = (t[3] - '0') * 10 + (t[4] - '0');
+  if (m > 59) return std::nullopt;
+  if (h == 24 && m == 0 && allow_24) return 1440;
+  if (h > 23) return std::nullopt;
+  return h * 60 + m;
+}
+
+// "2026-12-25" -> a valid date, years 1970..2200.
+std::optional<std::chrono::year_month_day> parse_iso_date(std::string_view t) {
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
+  int v[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+  for (int f = 0; f < 3; ++f)
+    for (std::size_t i = starts[f]; i < starts[f] + lens[f]; ++i) {
+      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+      v[f] = v[f] * 10 + (t[i] - '0');
+    }
+  if (v[0] < 1970 || v[0] > 2200) return std::nullopt;
+  std::chrono::year_month_day d{std::chrono::year{v[0]}, std::chrono::month{static_cast<unsigned>(v[1])},
+                                std::chrono::day{static_cast<unsigned>(v[2])}};
+  if (!d.ok()) return std::nullopt;
+  return d;
+}
+
+bool valid_name(std::string_view s, std::size_t max_bytes) {
+  if (s.empty() || s.size() > max_bytes) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// The spelling of an IANA zone ("America/Argentina/Buenos_Aires", "UTC",
+// "Etc/GMT+5"); whether it exists is the tz database's call, in the daemon.
+bool valid_zone_spelling(std::string_view s, std::size_t max_bytes) {
+  if (s.empty() || s.size() > max_bytes || s.front() == '/' || s.back() == '/') return false;
+  if (s.find("..") != std::string_view::npos || s.find("//") != std::string_view::npos) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '+' || c == '/';
+  });
+}
+
+constexpr std::array<std::pair<std::string_view, unsigned>, 7> weekday_keys = {
+    {{"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}, {"sun", 0}}};
+
+void read_hours(const toml::table* hours, const std::string& prefix, CalendarConfig& cal, const ConfigLimits& limits,
+                std::vector<ConfigError>& errors) {
+  TableReader r(hours, prefix, errors);
+  for (const auto& [day, index] : weekday_keys) {
+    const toml::node* n = r.node(day);
+    if (n == nullptr) continue;
+    const std::string key = prefix + "." + std::string(day);
+    if (!n->is_array()) {
+      errors.push_back({key, "must be a list of ranges like [\"09:00-12:00\", \"13:00-17:30\"] ([] for closed)"});
+      continue;
+    }
+    const toml::array& list = *n->as_array();
+    if (list.size() > limits.max_ranges_per_day) {
+      errors.push_back({key, "at most " + std::to_string(limits.max_ranges_per_day) + " ranges per day"});
+      continue;
+    }
+    std::vector<TimeRange> ranges;
+    bool bad = false;
+    for (const auto& item : list) {
+      const auto text = item.value<std::string>();
+      if (!item.is_string()) {
+        errors.push_back({key, "each range must be a string like \"09:00-17:30\""});
+        bad = true;
+        break;
+      }
+      const std::string_view t = *text;
+      const auto dash = t.find('-');
+      std::optional<int> from, to;
+      if (dash != std::string_view::npos) {
+        from = parse_time_of_day(t.substr(0, dash), false);
+        to = parse_time_of_day(t.substr(dash + 1), true);
+      }
+      if (!from || !to) {
+        errors.push_back({key, "\"" + std::string(t) + "\" is not a range HH:MM-HH:MM (00:00 to 24:00)"});
+        bad = true;
+        break;
+      }
+      if (*from >= *to) {
+        errors.push_back({key, "\"" + std::string(t) + "\" ends before it starts (a range cannot cross midnight: "
+                                                     "split it at 24:00 over two days)"});
+        bad = true;
+        break;
+      }
+      if (!ranges.empty() && *from < ranges.back().end_min) {
+        errors.push_back({key, "\"" + std::string(t) + "\" overlaps or comes before the range before it "
+                                                     "(list the ranges in order, without overlap)"});
+        bad = true;
+        break;
+      }
+      ranges.push_back({*from, *to});
+    }
+    if (!bad) cal.hours[index] = std::move(ranges);
+  }
+  r.reject_unknown();
+}
+
+void read_holidays(const toml::node* n, const std::string& key, CalendarConfig& cal, const ConfigLimits& limits,
+                   std::vector<ConfigError>& errors) {
+  if (n == nullptr) return;
+  if (!n->is_array()) {
+    errors.push_back({key, "must be a list of dates like [2026-12-25, \"2026-12-26\"]"});
+    return;
+  }
+  const toml::array& list = *n->as_array();
+  if (list.size() > limits.max_listed_holidays) {
+    errors.push_back({key, "at most " + std::to_string(limits.max_listed_holidays) + " dates (use holidays_file)"});
+    return;
+  }
+  for (const auto& item : list) {
+    std::optional<std::chrono::year_month_day> d;
+    std::string shown;
+    if (const auto* td = item.as_date()) {
+      const toml::date& v = td->get();
+      shown = std::to_string(v.year) + "-" + std::to_string(v.month) + "-" + std::to_string(v.day);
+      std::chrono::year_month_day ymd{std::chrono::year{v.year}, std::chrono::month{v.month}, std::chrono::day{v.day}};
+      if (ymd.ok() && v.year >= 1970 && v.year <= 2200) d = ymd;
+    } else if (const auto* ts = item.as_string()) {
+      shown = ts->get();
+      d = parse_iso_date(shown);
+    } else {
+      errors.push_back({key, "each holiday must be a date (2026-12-25 or \"2026-12-25\")"});
+      return;
+    }
+    if (!d) {
+      errors.push_back({key, "\"" + shown + "\" is not a date YYYY-MM-DD between 1970 and 2200"});
+      return;
+    }
+    cal.holidays.push_back(*d);
+  }
+}
+
+void read_calendars(const toml::node* node, Config& cfg, const ConfigLimits& limits, std::vector<ConfigError>& errors) {
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"calendar", "must be an array of tables ([[calendar]])"});
+    return;
+  }
+  const toml::array& list = *node->as_array();
+  if (list.size() > limits.max_calendars) {
+    errors.push_back({"calendar", "at most " + std::to_string(limits.max_calendars) + " calendars"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& item : list) {
+    CalendarConfig cal;
+    const std::string prefix = "calendar[" + std::to_string(i++) + "]";
+    TableReader r(item.as_table(), prefix, errors);
+    r.string("name", cal.name, true);
+    if (!cal.name.empty()) {
+      if (!valid_name(cal.name, limits.max_name_bytes))
+        errors.push_back({prefix + ".name", "must be 1 to " + std::to_string(limits.max_name_bytes) +
+                                                " letters, digits, '-' or '_' (got \"" + cal.name + "\")"});
+      else if (cal.name == on_call_clock || cal.name == on_call_none)
+        errors.push_back({prefix + ".name", "\"" + cal.name + "\" is reserved (on_call = \"clock\" / \"none\")"});
+      else if (!names.insert(cal.name).second)
+        errors.push_back({prefix + ".name", "duplicate calendar name \"" + cal.name + "\""});
+    }
+    r.string("time_zone", cal.time_zone, true);
+    if (!cal.time_zone.empty() && !valid_zone_spelling(cal.time_zone, limits.max_name_bytes))
+      errors.push_back({prefix + ".time_zone", "must be an IANA time zone name like \"Europe/Berlin\" (got \"" +
+                                                   cal.time_zone + "\")"});
+    const toml::table* hours = r.table("hours");
+    if (hours == nullptr && r.node("hours") == nullptr) {
+      errors.push_back({prefix + ".hours", "missing (required): working hours per weekday, e.g. mon = [\"09:00-17:00\"]"});
+    } else if (hours != nullptr) {
+      const std::size_t before = errors.size();
+      read_hours(hours, prefix + ".hours", cal, limits, errors);
+      const bool any_open = std::any_of(cal.hours.begin(), cal.hours.end(), [](const auto& d) { return !d.empty(); });
+      if (errors.size() == before && !any_open)
+        errors.push_back({prefix + ".hours", "no working hours on any day: no due time could ever be reached"});
+    }
+    read_holidays(r.node("holidays"), prefix + ".holidays", cal, limits, errors);
+    r.string("holidays_file", cal.holidays_file);
+    r.reject_unknown();
+    cfg.calendars.push_back(std::move(cal));
+  }
+}
+
+bool known_priority(std::string_view p) {
+  return std::find(priority_names.begin(), priority_names.end(), p) != priority_names.end();
+}
+
+void read_targets(TableReader& r, ServiceTargetsConfig& t) {
+  r.duration("first_response", t.first_response);
+  r.duration("resolution", t.resolution);
+  std::string on_call;
+  r.string("on_call", on_call);
+  if (!on_call.empty()) t.on_call = on_call;
+}
+
+// first_response after resolution can be seen when both count the same kind
+// of unit (working days, or business minutes); across kinds only at run time.
+void check_order(const ServiceTargetsConfig& t, const std::string& prefix, std::vector<ConfigError>& errors) {
+  if (!t.first_response || !t.resolution || t.first_response->in_days() != t.resolution->in_days()) return;
+  const bool later = t.first_response->in_days() ? t.first_response->count > t.resolution->count
+                                                 : t.first_response->business_minutes() > t.resolution->business_minutes();
+  if (later)
+    errors.push_back({prefix + ".first_response", "\"" + to_string(*t.first_response) + "\" is later than resolution \"" +
+                                                      to_string(*t.resolution) + "\""});
+}
+
+void read_priorities(TableReader& parent, const std::string& prefix, std::map<std::string, ServiceTargetsConfig>& out,
+                     std::vector<ConfigError>& errors) {
+  const toml::table* t = parent.table("priority");
+  if (t == nullptr) return;
+  for (const auto& [k, v] : *t) {
+    const std::string p(k.str());
+    const std::string key = prefix + ".priority." + p;
+    if (!known_priority(p)) {
+      errors.push_back({key, "unknown priority (one of low, normal, high, urgent)"});
+      continue;
+    }
+    if (!v.is_table()) {
+      errors.push_back({key, "must be a table"});
+      continue;
+    }
+    TableReader r(v.as_table(), key, errors);
+    ServiceTargetsConfig targets;
+    read_targets(r, targets);
+    r.reject_unknown();
+    check_order(targets, key, errors);
+    out[p] = targets;
+  }
+}
+
+void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimits& limits,
+                         std::vector<ConfigError>& errors) {
+  if (table == nullptr) return;
+  auto& levels = cfg.service_levels;
+  levels.configured = true;
+  const std::string prefix = "service_levels";
+  TableReader r(table, prefix, errors);
+  r.string("calendar", levels.calendar, true);
+  read_targets(r, levels.targets);
+  if (!levels.targets.first_response && table->get("first_response") == nullptr)
+    errors.push_back({prefix + ".first_response", "missing (required): the default first-response target, e.g. \"4h\""});
+  if (!levels.targets.resolution && table->get("resolution") == nullptr)
+    errors.push_back({prefix + ".resolution", "missing (required): the default resolution target, e.g. \"2d\""});
+  check_order(levels.targets, prefix, errors);
+  read_priorities(r, prefix, levels.priorities, errors);
+  if (const toml::table* cats = r.table("category")) {
+    if (cats->size() > limits.max_categories)
+      errors.push_back({prefix + ".category", "at most " + std::to_string(limits.max_categories) + " categories"});
+    else
+      for (const auto& [k, v] : *cats) {
+        const std::string name(k.str());
+        const std::string key = prefix + ".category." + name;
+        if (!valid_name(name, limits.max_name_bytes)) {
+          errors.push_back({key, "a category name is 1 to " + std::to_string(limits.max_name_bytes) +
+                                     " letters, digits, '-' or '_'"});
+          continue;
+        }
+        if (!v.is_table()) {
+          errors.push_back({key, "must be a table"});
+          continue;
+        }
+        TableReader cr(v.as_table(), key, errors);
+        CategoryServiceConfig cat;
+        cr.string("calendar", cat.calendar);
+        read_targets(cr, cat.targets);
+        check_order(cat.targets, key, errors);
+        read_priorities(cr, key, cat.priorities, errors);
+        cr.reject_unknown();
+        levels.categories[name] = std::move(cat);
+      }
+  }
+  r.reject_unknown();
+
+  // Every name must point at a calendar that exists.
+  std::set<std::string> calendars;
+  for (const auto& c : cfg.calendars) calendars.insert(c.name);
+  auto check_calendar = [&](const std::string& key, const std::string& name) {
+    if (!name.empty() && calendars.count(name) == 0)
+      errors.push_back({key, "no [[calendar]] is named \"" + name + "\""});
+  };
+  auto check_on_call = [&](const std::string& key, const ServiceTargetsConfig& t) {
+    if (t.on_call && *t.on_call != on_call_clock && *t.on_call != on_call_none && calendars.count(*t.on_call) == 0)
+      errors.push_back({key + ".on_call", "must be \"clock\", \"none\" or the name of a [[calendar]] (got \"" +
+                                              *t.on_call + "\")"});
+  };
+  check_calendar(prefix + ".calendar", levels.calendar);
+  check_on_call(prefix, levels.targets);
+  for (const auto& [p, t] : levels.priorities) check_on_call(prefix + ".priority." + p, t);
+  for (const auto& [name, cat] : levels.categories) {
+    const std::string key = prefix + ".category." + name;
+    check_calendar(key + ".calendar", cat.calendar);
+    check_on_call(key, cat.targets);
+    for (const auto& [p, t] : cat.priorities) check_on_call(key + ".priority." + p, t);
+  }
 }
 
 const std::set<std::string> priorities = {"low", "normal", "high", "urgent"};
@@ -290,6 +624,57 @@ const Employee* Config::employee(std::string_view address) const {
   return nullptr;
 }
 
+std::optional<BusinessDuration> parse_business_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 6 || text[0] == '0') return std::nullopt;
+  int count = 0;
+  for (std::size_t i = 0; i < digits; ++i) count = count * 10 + (text[i] - '0');
+  const std::string_view unit = text.substr(digits);
+  BusinessDuration d;
+  d.count = count;
+  int max = 0;
+  if (unit == "min") d.unit = BusinessDuration::Unit::minutes, max = 366 * 24 * 60;
+  else if (unit == "h") d.unit = BusinessDuration::Unit::hours, max = 366 * 24;
+  else if (unit == "d") d.unit = BusinessDuration::Unit::days, max = 366;
+  else return std::nullopt;
+  if (count > max) return std::nullopt;
+  return d;
+}
+
+std::string to_string(const BusinessDuration& d) {
+  switch (d.unit) {
+    case BusinessDuration::Unit::minutes: return std::to_string(d.count) + "min";
+    case BusinessDuration::Unit::hours: return std::to_string(d.count) + "h";
+    case BusinessDuration::Unit::days: return std::to_string(d.count) + "d";
+  }
+  return std::to_string(d.count) + "h";
+}
+
+std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
+                                                    std::string_view priority) {
+  if (!levels.configured) return std::nullopt;
+  const ServiceTargetsConfig* chain[4] = {nullptr, nullptr, nullptr, &levels.targets};
+  const CategoryServiceConfig* cat = nullptr;
+  if (auto it = levels.categories.find(std::string(category)); it != levels.categories.end()) cat = &it->second;
+  if (cat != nullptr)
+    if (auto it = cat->priorities.find(std::string(priority)); it != cat->priorities.end()) chain[0] = &it->second;
+  if (auto it = levels.priorities.find(std::string(priority)); it != levels.priorities.end()) chain[1] = &it->second;
+  if (cat != nullptr) chain[2] = &cat->targets;
+
+  ServiceLevelConfig out;
+  out.calendar = cat != nullptr && !cat->calendar.empty() ? cat->calendar : levels.calendar;
+  bool fr = false, res = false, oc = false;
+  for (const ServiceTargetsConfig* t : chain) {
+    if (t == nullptr) continue;
+    if (!fr && t->first_response) out.first_response = *t->first_response, fr = true;
+    if (!res && t->resolution) out.resolution = *t->resolution, res = true;
+    if (!oc && t->on_call) out.on_call = *t->on_call == on_call_none ? "" : *t->on_call, oc = true;
+  }
+  if (!fr || !res) return std::nullopt;  // only when parse_config reported the missing defaults
+  return out;
+}
+
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name) {
   ConfigLoad load;
   auto& errors = load.errors;
@@ -307,7 +692,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   for (const auto& [k, v] : root) {
     std::string name(k.str());
     if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
-        name != "category" && name != "employee")
+        name != "category" && name != "employee" && name != "calendar" && name != "service_levels")
       errors.push_back({name, "unknown key"});
   }
 
@@ -410,6 +795,10 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     }
   }
   parse_request_sections(root, cfg, errors);
+
+  const ConfigLimits limits;
+  read_calendars(root.get("calendar"), cfg, limits, errors);
+  read_service_levels(subtable(root, "service_levels", errors), cfg, limits, errors);
   return load;
 }
 
@@ -422,7 +811,13 @@ ConfigLoad load_config(const std::string& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path);
+  ConfigLoad load = parse_config(text.str(), path);
+  // A holidays file named relative to the config sits beside it (/etc/intake/).
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (auto& cal : load.config.calendars)
+    if (!cal.holidays_file.empty() && std::filesystem::path(cal.holidays_file).is_relative())
+      cal.holidays_file = (dir / cal.holidays_file).lexically_normal().string();
+  return load;
 }
 
 }  // namespace intake::parsers

@@ -3,7 +3,12 @@
 // so `intakectl check-config` can print one line per problem and exit 78.
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +113,92 @@ struct RequestRules {
                                            "awesome", "brilliant", "that worked", "works now", "all good"};
 };
 
+// Working hours on one weekday: [start_min, end_min) in minutes after local
+// midnight, end_min at most 1440 ("24:00"). A range never crosses midnight:
+// a night shift is "22:00-24:00" on one day and "00:00-06:00" on the next.
+struct TimeRange {
+  int start_min = 0;
+  int end_min = 0;
+  bool operator==(const TimeRange&) const = default;
+};
+
+// A named business calendar ([[calendar]]). The time zone is only checked for
+// its spelling here; the daemon looks it up in the tz database and reads the
+// holidays file (parsers/ has no tzdb and reads no file but the config).
+struct CalendarConfig {
+  std::string name;
+  std::string time_zone;  // IANA name, e.g. "Europe/Berlin"
+  // Indexed by std::chrono::weekday::c_encoding(): [0] = Sunday ... [6] = Saturday.
+  // Sorted, not overlapping; an empty day is closed.
+  std::array<std::vector<TimeRange>, 7> hours;
+  std::vector<std::chrono::year_month_day> holidays;  // local dates, whole days closed
+  // An iCalendar file of all-day holiday events; relative paths are taken
+  // from the config file's directory (load_config makes them absolute).
+  std::string holidays_file;
+};
+
+// A service-level target: "30min", "4h" (business minutes or hours, counted
+// only while the calendar is open) or "2d" (working days of the calendar).
+struct BusinessDuration {
+  enum class Unit { minutes, hours, days };
+  int count = 0;
+  Unit unit = Unit::hours;
+  bool operator==(const BusinessDuration&) const = default;
+  bool in_days() const { return unit == Unit::days; }
+  // For minutes and hours; 0 for days, whose length the calendar decides.
+  std::int64_t business_minutes() const {
+    return unit == Unit::minutes ? count : unit == Unit::hours ? std::int64_t{count} * 60 : 0;
+  }
+};
+
+// One level of [service_levels]: the table itself, a priority, a category or
+// a category's priority. Unset fields come from the next level (see
+// service_level_for).
+struct ServiceTargetsConfig {
+  std::optional<BusinessDuration> first_response;
+  std::optional<BusinessDuration> resolution;
+  // Extra hours in which targets in h/min keep running: a calendar name,
+  // "clock" (every hour of every day) or "none". Unset: inherited.
+  std::optional<std::string> on_call;
+};
+
+struct CategoryServiceConfig {
+  std::string calendar;  // empty: the [service_levels] calendar
+  ServiceTargetsConfig targets;
+  std::map<std::string, ServiceTargetsConfig> priorities;  // low normal high urgent
+};
+
+struct ServiceLevelsConfig {
+  bool configured = false;  // false: no [service_levels], no timeframes promised
+  std::string calendar;     // default calendar, required when configured
+  ServiceTargetsConfig targets;  // first_response and resolution required
+  std::map<std::string, ServiceTargetsConfig> priorities;
+  std::map<std::string, CategoryServiceConfig> categories;
+};
+
+// The targets for one (category, priority), every field resolved.
+struct ServiceLevelConfig {
+  std::string calendar;
+  std::string on_call;  // "" when none
+  BusinessDuration first_response;
+  BusinessDuration resolution;
+};
+
+// The priorities a request can have (the requests.priority CHECK in 0001).
+inline constexpr std::array<std::string_view, 4> priority_names = {"low", "normal", "high", "urgent"};
+// Reserved on_call values, so no calendar may be named so.
+inline constexpr std::string_view on_call_clock = "clock";
+inline constexpr std::string_view on_call_none = "none";
+
+// Bounds on what the config may declare (every input is size-limited).
+struct ConfigLimits {
+  std::size_t max_calendars = 64;
+  std::size_t max_ranges_per_day = 12;
+  std::size_t max_listed_holidays = 2000;  // per calendar, in `holidays`
+  std::size_t max_categories = 256;
+  std::size_t max_name_bytes = 64;  // calendar and category names, time zone names
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -119,6 +210,8 @@ struct Config {
 
   const CategoryConfig* category(std::string_view name) const;
   const Employee* employee(std::string_view address) const;  // without case or plus tag
+  std::vector<CalendarConfig> calendars;
+  ServiceLevelsConfig service_levels;
 };
 
 struct ConfigError {
@@ -135,6 +228,18 @@ struct ConfigLoad {
 
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name = "config");
 ConfigLoad load_config(const std::string& path);
+
+// The targets for a request, each field from the first level that sets it:
+// category.priority, then the top-level priority, then the category, then the
+// top level (so "urgent is 1h" holds in every category that does not say
+// otherwise for its own urgent requests). The calendar comes from the category,
+// else the top level. nullopt when service levels are not configured.
+// An unknown priority uses the category and top-level targets.
+std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
+                                                    std::string_view priority);
+// "4h", "30min", "2d"; nullopt when not of that form or out of bounds.
+std::optional<BusinessDuration> parse_business_duration(std::string_view text);
+std::string to_string(const BusinessDuration& duration);
 
 const char* to_string(Security security);
 const char* to_string(ImapAuth auth);

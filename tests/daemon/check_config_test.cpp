@@ -77,6 +77,19 @@ TEST(CheckConfig, wrong_value_is_named_and_exits_78) {
   EXPECT_NE(r.out.find("mailbox[0].port: must be between 1 and 65535 (got 70000)"), std::string::npos) << r.out;
 }
 
+TEST(CheckConfig, unknown_calendar_time_zone_is_named_and_exits_78) {
+  auto r = check(good + "[[calendar]]\nname = \"office\"\ntime_zone = \"Europe/Berln\"\nhours.mon = [\"09:00-17:00\"]\n");
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("calendar[0].time_zone: unknown time zone \"Europe/Berln\""), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(CheckConfig, calendar_with_a_known_zone_passes) {
+  auto r = check(good + "[[calendar]]\nname = \"office\"\ntime_zone = \"America/New_York\"\nhours.mon = [\"09:00-17:00\"]\n"
+                        "[service_levels]\ncalendar = \"office\"\nfirst_response = \"4h\"\nresolution = \"2d\"\n");
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
 TEST(CheckConfig, wrong_type_is_named_and_exits_78) {
   auto r = check(with("port = 25", "port = \"twenty-five\""));
   EXPECT_EQ(r.code, 78);

@@ -1,6 +1,10 @@
 #include "config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace intake::parsers {
 namespace {
@@ -53,6 +57,231 @@ TEST(Config, duplicate_mailbox_names_are_refused) {
   auto load = parse_config(text);
   ASSERT_EQ(load.errors.size(), 1u);
   EXPECT_EQ(load.errors[0].key, "mailbox[1].name");
+}
+
+const char* calendars = R"(
+[[calendar]]
+name = "berlin-office"
+time_zone = "Europe/Berlin"
+holidays = [2026-12-25, "2026-12-26"]
+holidays_file = "/etc/intake/holidays-de.ics"
+[calendar.hours]
+mon = ["09:00-12:00", "13:00-17:30"]
+tue = ["09:00-17:30"]
+fri = ["09:00-14:00"]
+sat = []
+
+[[calendar]]
+name = "night-desk"
+time_zone = "America/New_York"
+hours = { sun = ["22:00-24:00"], mon = ["00:00-06:00"] }
+
+[[calendar]]
+name = "spare"
+time_zone = "UTC"
+hours.mon = ["09:00-17:00"]
+
+[service_levels]
+calendar = "berlin-office"
+first_response = "4h"
+resolution = "2d"
+[service_levels.priority.urgent]
+first_response = "30min"
+resolution = "8h"
+on_call = "clock"
+[service_levels.priority.low]
+resolution = "5d"
+[service_levels.category.hr]
+calendar = "night-desk"
+first_response = "1d"
+[service_levels.category.hr.priority.urgent]
+on_call = "none"
+)";
+
+std::vector<std::string> keys_of(const ConfigLoad& load) {
+  std::vector<std::string> keys;
+  for (const auto& e : load.errors) keys.push_back(e.key);
+  return keys;
+}
+
+std::string messages_of(const ConfigLoad& load) {
+  std::string out;
+  for (const auto& e : load.errors) out += e.line() + "\n";
+  return out;
+}
+
+TEST(ConfigCalendar, calendars_and_hours_are_read_per_weekday) {
+  auto load = parse_config(std::string(minimal) + calendars);
+  ASSERT_TRUE(load.ok()) << messages_of(load);
+  ASSERT_EQ(load.config.calendars.size(), 3u);
+  const auto& c = load.config.calendars[0];
+  EXPECT_EQ(c.name, "berlin-office");
+  EXPECT_EQ(c.time_zone, "Europe/Berlin");
+  EXPECT_EQ(c.hours[1], (std::vector<TimeRange>{{540, 720}, {780, 1050}}));  // Monday
+  EXPECT_EQ(c.hours[2], (std::vector<TimeRange>{{540, 1050}}));
+  EXPECT_TRUE(c.hours[3].empty());  // Wednesday not listed: closed
+  EXPECT_EQ(c.hours[5], (std::vector<TimeRange>{{540, 840}}));
+  EXPECT_TRUE(c.hours[6].empty());
+  using namespace std::chrono;
+  EXPECT_EQ(c.holidays, (std::vector<year_month_day>{2026y / December / 25, 2026y / December / 26}));
+  EXPECT_EQ(c.holidays_file, "/etc/intake/holidays-de.ics");
+  const auto& n = load.config.calendars[1];
+  EXPECT_EQ(n.hours[0], (std::vector<TimeRange>{{1320, 1440}}));  // "24:00" is the end of the day
+  EXPECT_EQ(n.hours[1], (std::vector<TimeRange>{{0, 360}}));
+  EXPECT_EQ(load.config.calendars[2].hours[1], (std::vector<TimeRange>{{540, 1020}}));  // dotted key hours.mon
+}
+
+TEST(ConfigCalendar, calendar_must_be_an_array_of_tables) {
+  auto load = parse_config(std::string("calendar = \"Europe/Berlin\"\n") + minimal);
+  EXPECT_EQ(keys_of(load), std::vector<std::string>{"calendar"}) << messages_of(load);
+}
+
+TEST(ConfigCalendar, without_service_levels_no_timeframe_is_configured) {
+  auto load = parse_config(minimal);
+  ASSERT_TRUE(load.ok());
+  EXPECT_FALSE(load.config.service_levels.configured);
+  EXPECT_FALSE(service_level_for(load.config.service_levels, "general", "normal").has_value());
+}
+
+TEST(ConfigCalendar, service_level_takes_each_field_from_the_most_specific_level) {
+  auto load = parse_config(std::string(minimal) + calendars);
+  ASSERT_TRUE(load.ok()) << messages_of(load);
+  const auto& levels = load.config.service_levels;
+  using U = BusinessDuration::Unit;
+
+  auto normal = service_level_for(levels, "general", "normal");
+  ASSERT_TRUE(normal);
+  EXPECT_EQ(normal->calendar, "berlin-office");
+  EXPECT_EQ(normal->first_response, (BusinessDuration{4, U::hours}));
+  EXPECT_EQ(normal->resolution, (BusinessDuration{2, U::days}));
+  EXPECT_EQ(normal->on_call, "");
+
+  auto urgent = service_level_for(levels, "general", "urgent");
+  ASSERT_TRUE(urgent);
+  EXPECT_EQ(urgent->first_response, (BusinessDuration{30, U::minutes}));
+  EXPECT_EQ(urgent->resolution, (BusinessDuration{8, U::hours}));
+  EXPECT_EQ(urgent->on_call, "clock");
+
+  auto low = service_level_for(levels, "general", "low");
+  ASSERT_TRUE(low);
+  EXPECT_EQ(low->first_response, (BusinessDuration{4, U::hours}));  // from the top level
+  EXPECT_EQ(low->resolution, (BusinessDuration{5, U::days}));
+
+  // hr: its own calendar and first response; the top-level urgent targets
+  // still apply to its urgent requests, but hr turned the on-call cover off.
+  auto hr = service_level_for(levels, "hr", "normal");
+  ASSERT_TRUE(hr);
+  EXPECT_EQ(hr->calendar, "night-desk");
+  EXPECT_EQ(hr->first_response, (BusinessDuration{1, U::days}));
+  EXPECT_EQ(hr->resolution, (BusinessDuration{2, U::days}));
+  auto hr_urgent = service_level_for(levels, "hr", "urgent");
+  ASSERT_TRUE(hr_urgent);
+  EXPECT_EQ(hr_urgent->calendar, "night-desk");
+  EXPECT_EQ(hr_urgent->first_response, (BusinessDuration{30, U::minutes}));
+  EXPECT_EQ(hr_urgent->on_call, "");
+
+  auto unknown = service_level_for(levels, "hr", "whenever");  // an unknown priority: the category's targets
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->first_response, (BusinessDuration{1, U::days}));
+}
+
+TEST(ConfigCalendar, business_durations_carry_their_unit) {
+  using U = BusinessDuration::Unit;
+  EXPECT_EQ(parse_business_duration("30min"), (BusinessDuration{30, U::minutes}));
+  EXPECT_EQ(parse_business_duration("4h"), (BusinessDuration{4, U::hours}));
+  EXPECT_EQ(parse_business_duration("2d"), (BusinessDuration{2, U::days}));
+  EXPECT_EQ(parse_business_duration("366d"), (BusinessDuration{366, U::days}));
+  for (const char* bad : {"", "4", "h", "0h", "04h", "4 h", "4H", "4m", "1w", "367d", "8785h", "-1h", "1.5h", "4hours",
+                          "9999999min"})
+    EXPECT_FALSE(parse_business_duration(bad).has_value()) << bad;
+}
+
+// One mistake each: exactly one error, naming the key.
+struct BadCalendar {
+  const char* name;
+  std::string from, to;
+  const char* key;
+  const char* message_part;
+};
+
+class ConfigCalendarError : public testing::TestWithParam<BadCalendar> {};
+
+TEST_P(ConfigCalendarError, is_reported_once_with_its_key) {
+  std::string text = std::string(minimal) + calendars;
+  const auto& bad = GetParam();
+  const auto at = text.find(bad.from);
+  ASSERT_NE(at, std::string::npos) << bad.from;
+  text.replace(at, bad.from.size(), bad.to);
+  auto load = parse_config(text, "intake.toml");
+  ASSERT_EQ(keys_of(load), std::vector<std::string>{bad.key}) << messages_of(load);
+  EXPECT_NE(load.errors[0].message.find(bad.message_part), std::string::npos) << load.errors[0].line();
+}
+
+const BadCalendar bad_calendars[] = {
+    {"range_without_dash", "\"09:00-12:00\", \"13:00", "\"09:00-12:00\", \"13:00 ", "calendar[0].hours.mon",
+     "\"13:00 -17:30\" is not a range"},
+    {"hour_25", "tue = [\"09:00-17:30\"]", "tue = [\"09:00-25:00\"]", "calendar[0].hours.tue", "not a range HH:MM-HH:MM"},
+    {"start_at_24", "fri = [\"09:00-14:00\"]", "fri = [\"24:00-24:00\"]", "calendar[0].hours.fri", "not a range"},
+    {"range_across_midnight", "tue = [\"09:00-17:30\"]", "tue = [\"22:00-06:00\"]", "calendar[0].hours.tue",
+     "cannot cross midnight"},
+    {"overlapping_ranges", "\"09:00-12:00\", \"13:00-17:30\"", "\"09:00-12:00\", \"11:00-17:30\"",
+     "calendar[0].hours.mon", "overlaps"},
+    {"ranges_out_of_order", "\"09:00-12:00\", \"13:00-17:30\"", "\"13:00-17:30\", \"09:00-12:00\"",
+     "calendar[0].hours.mon", "overlaps or comes before"},
+    {"day_not_a_list", "sat = []", "sat = \"closed\"", "calendar[0].hours.sat", "must be a list"},
+    {"unknown_weekday", "sat = []", "saturday = []", "calendar[0].hours.saturday", "unknown key"},
+    {"too_many_ranges", "sat = []",
+     "sat = [\"01:00-01:01\",\"02:00-02:01\",\"03:00-03:01\",\"04:00-04:01\",\"05:00-05:01\",\"06:00-06:01\","
+     "\"07:00-07:01\",\"08:00-08:01\",\"09:00-09:01\",\"10:00-10:01\",\"11:00-11:01\",\"12:00-12:01\",\"13:00-13:01\"]",
+     "calendar[0].hours.sat", "at most 12"},
+    {"no_hours_at_all", "hours = { sun = [\"22:00-24:00\"], mon = [\"00:00-06:00\"] }", "hours = { sun = [] }",
+     "calendar[1].hours", "no working hours"},
+    {"hours_missing", "hours = { sun = [\"22:00-24:00\"], mon = [\"00:00-06:00\"] }", "", "calendar[1].hours",
+     "missing"},
+    {"impossible_holiday", "\"2026-12-26\"", "\"2026-02-30\"", "calendar[0].holidays", "\"2026-02-30\" is not a date"},
+    {"holiday_of_wrong_type", "\"2026-12-26\"", "26", "calendar[0].holidays", "must be a date"},
+    {"bad_zone_spelling", "\"America/New_York\"", "\"America/New York\"", "calendar[1].time_zone",
+     "IANA time zone name"},
+    {"zone_with_dot_dot", "\"America/New_York\"", "\"../../etc/passwd\"", "calendar[1].time_zone", "IANA"},
+    {"duplicate_calendar", "name = \"spare\"", "name = \"berlin-office\"", "calendar[2].name", "duplicate"},
+    {"reserved_calendar_name", "name = \"spare\"", "name = \"clock\"", "calendar[2].name", "reserved"},
+    {"unknown_calendar_key", "holidays_file =", "holiday_file =", "calendar[0].holiday_file", "unknown key"},
+    {"missing_time_zone", "time_zone = \"America/New_York\"", "", "calendar[1].time_zone", "missing"},
+    {"unknown_calendar_referenced", "calendar = \"berlin-office\"", "calendar = \"paris-office\"",
+     "service_levels.calendar", "no [[calendar]] is named \"paris-office\""},
+    {"unknown_category_calendar", "calendar = \"night-desk\"", "calendar = \"day-desk\"",
+     "service_levels.category.hr.calendar", "no [[calendar]]"},
+    {"bad_duration", "first_response = \"4h\"", "first_response = \"4 hours\"", "service_levels.first_response",
+     "business duration"},
+    {"duration_not_a_string", "resolution = \"5d\"", "resolution = 5", "service_levels.priority.low.resolution",
+     "must be a string"},
+    {"first_response_after_resolution", "first_response = \"30min\"", "first_response = \"9h\"",
+     "service_levels.priority.urgent.first_response", "later than resolution \"8h\""},
+    {"unknown_priority", "[service_levels.priority.low]", "[service_levels.priority.lowest]",
+     "service_levels.priority.lowest", "unknown priority"},
+    {"unknown_on_call", "on_call = \"clock\"", "on_call = \"pager\"", "service_levels.priority.urgent.on_call",
+     "\"clock\", \"none\" or the name"},
+    {"default_resolution_missing", "resolution = \"2d\"\n", "", "service_levels.resolution", "missing"},
+    {"default_calendar_missing", "calendar = \"berlin-office\"\nfirst", "first", "service_levels.calendar", "missing"},
+    {"unknown_service_key", "[service_levels.category.hr]", "[service_levels.categories.hr]",
+     "service_levels.categories", "unknown key"},
+    {"bad_category_name", "[service_levels.category.hr]", "[service_levels.category.\"h r\"]",
+     "service_levels.category.h r", "category name"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Config, ConfigCalendarError, testing::ValuesIn(bad_calendars),
+                         [](const testing::TestParamInfo<BadCalendar>& p) { return std::string(p.param.name); });
+
+TEST(ConfigCalendar, relative_holidays_file_is_taken_beside_the_config) {
+  auto dir = std::filesystem::temp_directory_path() / ("intake-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string text = std::string(minimal) + calendars;
+  text.replace(text.find("/etc/intake/holidays-de.ics"), 27, "holidays/de.ics");
+  std::ofstream(dir / "intake.toml") << text;
+  auto load = load_config((dir / "intake.toml").string());
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(load.ok()) << messages_of(load);
+  EXPECT_EQ(load.config.calendars[0].holidays_file, (dir / "holidays" / "de.ics").string());
 }
 
 }  // namespace
