@@ -64,14 +64,16 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   if (!templates) return templates.error();
   auto db_password = read_secret_file(config.database.password_file);
   if (!db_password) return db_password.error();
+  auto service = ServicePolicy::build(config);
+  if (!service.ok()) return fail(service.errors.front().line());
   Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo_with_password(config.database.url, db_password.value())),
-             std::move(templates.value())};
+             std::move(templates.value()), std::move(service.policy)};
   return rt;
 }
 
 CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
   CycleTotals totals;
-  IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock);
+  IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
   for (const auto& mailbox : rt.config.mailboxes) {
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {

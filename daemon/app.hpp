@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "intake_cycle.hpp"
+#include "business_calendar.hpp"
 #include "pqxx_record_store.hpp"
 #include "templates.hpp"
 
@@ -28,6 +29,7 @@ struct Runtime {
   parsers::Config config;
   std::unique_ptr<PqxxRecordStore> store;
   TemplateSet templates;
+  ServicePolicy service;  // calendars and service levels, zones and holidays loaded
 };
 
 Result<Runtime> make_runtime(const parsers::Config& config);

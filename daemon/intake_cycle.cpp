@@ -7,6 +7,7 @@
 #include <random>
 
 #include "local_time.hpp"
+#include "plain_time.hpp"
 #include "logging.hpp"
 #include "mime_builder.hpp"
 #include "mime_parser.hpp"
@@ -141,8 +142,25 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
   return d;
 }
 
-IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock)
-    : config_(config), store_(store), templates_(templates), clock_(clock) {}
+IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
+                         const ServicePolicy* service)
+    : config_(config), store_(store), templates_(templates), clock_(clock), service_(service) {}
+
+void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
+  if (service_ == nullptr || !service_->configured()) return;
+  const auto level = service_->level_for(decision.category, decision.priority);
+  if (!level) return;
+  std::optional<std::chrono::system_clock::time_point> requested;
+  if (decision.requested_by) requested = *decision.requested_by;
+  auto due = compute_due_times(*level, arrival, requested);
+  if (!due) {
+    stage_logger("store")->warn("category {}: no due times: {}", decision.category, due.error().message);
+    return;
+  }
+  decision.due_first_response = due->due_first_response;
+  decision.due_resolution = due->due_resolution;
+  decision.requested_earlier = due->requested == RequestedTime::earlier_than_target;
+}
 
 std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures,
                                                          const std::string& error) {
@@ -219,6 +237,13 @@ QueuedMail IntakeCycle::make_answer(const parsers::Email& email, const RenderedM
   return q;
 }
 
+nlohmann::json IntakeCycle::plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const {
+  if (!t) return false;
+  auto text = format_plain_time(*t, zone, now_seconds());
+  if (!text) return false;
+  return text.value();
+}
+
 std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email& email, const RequestView& request) {
   const parsers::Address to = answer_address(email);
   const std::string name = display_name(email, to);
@@ -234,8 +259,10 @@ std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email&
       {"missing", request.missing},
       {"has_missing", !request.missing.empty()},
       // false, not "": an empty string would still open {{#requested_by}}.
-      {"requested_by", request.requested_by ? nlohmann::json(format_local(*request.requested_by, request.time_zone))
-                                            : nlohmann::json(false)},
+      {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
+      {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},
+      {"due_resolution", plain_or_false(request.due_resolution, request.time_zone)},
+      {"requested_earlier", request.requested_earlier},
   };
   auto rendered = templates_.render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
   if (!rendered) {
@@ -573,7 +600,8 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         done.push_back(uid);
         continue;
       }
-      const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+      Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+      set_due_times(decision, now_seconds());
       auto result = store_.ingest(
           msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
           [&](const RequestView& r) { return plan_reply(msg.email, r); });
@@ -613,7 +641,8 @@ Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::M
   }
   if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
     return fail("no headers and no text could be read", true);
-  const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+  Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+  set_due_times(decision, now_seconds());
   return store_.ingest(
       msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
       [&](const RequestView& r) { return plan_reply(msg.email, r); });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "clock.hpp"
+#include "business_calendar.hpp"
 #include "config.hpp"
 #include "mail_sender.hpp"
 #include "mailbox_source.hpp"
@@ -39,7 +40,12 @@ class IntakeCycle {
   // threaded to the request; nullopt when the template fails (logged).
   std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
                                               nlohmann::json values) const;
-  IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock);
+  IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
+              const ServicePolicy* service = nullptr);
+  // Due times from the service level of the decision's category and priority,
+  // counted from `arrival`; a requested time later than the target moves the
+  // resolution to it, an earlier one is noted for the acknowledgment.
+  void set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const;
   CycleStats fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source);
   CycleStats drain_outbox(MailSender& sender, int max_messages);
   // A quarantined message through parse, classify and store again (after a
@@ -56,6 +62,7 @@ class IntakeCycle {
   ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request);
   void apply_command(const parsers::StaffCommand& command, const RequestView& request,
                      const parsers::CategoryConfig* category, ReplyPlan& plan) const;
+  nlohmann::json plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const;
   std::chrono::sys_seconds now_seconds() const {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
   }
@@ -66,6 +73,7 @@ class IntakeCycle {
   RecordStore& store_;
   const TemplateSet& templates_;
   const Clock& clock_;
+  const ServicePolicy* service_;  // null or not configured: no due times promised
 };
 
 std::string sha256_hex(const std::string& data);

@@ -161,7 +161,7 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
     return exit_config;
   }
   SystemClock clock;
-  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock);
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
   const char* user = std::getenv("SUDO_USER");
   if (user == nullptr) user = std::getenv("USER");
   const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
@@ -291,7 +291,7 @@ int cmd_quarantine_retry(const std::string& path, std::int64_t id) {
     return 1;
   }
   SystemClock clock;
-  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock);
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
   auto result = cycle.reprocess(std::move(*msg), *box);
   if (!result) {
     std::cerr << "quarantined message #" << id << " still cannot be taken: " << result.error().message << "\n";

@@ -42,13 +42,4 @@ sys_seconds from_local(const parsers::LocalTime& t, const std::string& zone) {
   return z->to_sys(local, date::choose::earliest);
 }
 
-std::string format_local(sys_seconds t, const std::string& zone) {
-  const auto zoned = date::make_zoned(zone_or_utc(zone), t);
-  const auto local = zoned.get_local_time();
-  const auto day = date::floor<date::days>(local);
-  const date::year_month_day ymd(day);
-  std::string out = date::format("%A ", day) + std::to_string(static_cast<unsigned>(ymd.day())) + date::format(" %B, %H:%M", local);
-  return out;
-}
-
 }  // namespace intake::daemon

@@ -21,7 +21,5 @@ parsers::LocalTime to_local(sys_seconds t, const std::string& zone);
 // The instant a civil time in `zone` names; a time skipped by a DST change
 // moves to the change, a repeated one takes the earlier.
 sys_seconds from_local(const parsers::LocalTime& t, const std::string& zone);
-// "Thursday 26 November, 12:00" in `zone`.
-std::string format_local(sys_seconds t, const std::string& zone);
 
 }  // namespace intake::daemon

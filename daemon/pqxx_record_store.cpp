@@ -119,6 +119,7 @@ RequestView load_view(pqxx::work& tx, std::int64_t id) {
   auto r = tx.exec_params(
       "SELECT r.id, r.reference, r.category, r.priority, r.status, r.requester_address, r.requester_name,"
       " coalesce(r.owner, ''), r.subject, r.time_zone, r.missing::text, extract(epoch FROM r.requested_by)::bigint,"
+      " extract(epoch FROM r.due_first_response)::bigint, extract(epoch FROM r.due_resolution)::bigint,"
       " coalesce((SELECT m.message_id FROM messages m WHERE m.request_id = r.id AND m.role = 'request'"
       "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), '')"
       " FROM requests r WHERE r.id = $1",
@@ -137,7 +138,9 @@ RequestView load_view(pqxx::work& tx, std::int64_t id) {
   v.time_zone = row[9].c_str();
   v.missing = strings_from_json(row[10].c_str());
   v.requested_by = time_from_epoch(row[11]);
-  v.request_message_id = row[12].c_str();
+  v.due_first_response = time_from_epoch(row[12]);
+  v.due_resolution = time_from_epoch(row[13]);
+  v.request_message_id = row[14].c_str();
   return v;
 }
 
@@ -372,7 +375,8 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
         iso_utc(decision.due_resolution));
     const std::int64_t id = req[0][0].as<std::int64_t>();
     tx.exec_params("UPDATE messages SET request_id = $1, role = 'request' WHERE id = $2", id, msg_row);
-    const RequestView view = load_view(tx, id);
+    RequestView view = load_view(tx, id);
+    view.requested_earlier = decision.requested_earlier;
     std::string detail = "category " + view.category + " (" + decision.routing_reason + "), priority " + view.priority + " (" +
                          decision.priority_reason + ")";
     if (!decision.requested_by_phrase.empty())

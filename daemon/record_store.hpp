@@ -44,6 +44,7 @@ struct Decision {
   std::string requester_department;
   std::string time_zone = "UTC";  // the requester's
   std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
+  bool requested_earlier = false;  // the requested time is before what the service level promises
 };
 
 // A request as the stages see it when they decide what to do with it.
@@ -61,6 +62,8 @@ struct RequestView {
   std::string time_zone = "UTC";
   std::vector<std::string> missing;
   std::optional<std::chrono::sys_seconds> requested_by;
+  std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
+  bool requested_earlier = false;  // only while the request is being made
 };
 
 // An acknowledgment to queue: built inside the ingest transaction, once the

@@ -390,7 +390,7 @@ std::string sql_exec(const Stack& stack, const std::string& query) {
 }
 
 std::string write_config(const Stack& stack, const std::string& name, const std::string& daemon_lines,
-                         const std::vector<std::pair<std::string, std::string>>& replace) {
+                         const std::vector<std::pair<std::string, std::string>>& replace, const std::string& append) {
   std::ifstream in(stack.config());
   std::stringstream text;
   text << in.rdbuf();
@@ -402,6 +402,7 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
     if (at == std::string::npos) ADD_FAILURE() << "config has no " << from;
     else config.replace(at, from.size(), to);
   }
+  if (!append.empty()) config += "\n" + append + "\n";
   const std::string path = stack.get("STACK_DIR") + "/" + name + ".toml";
   std::ofstream(path) << config;
   return path;

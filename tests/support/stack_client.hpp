@@ -50,8 +50,10 @@ void imap_append(const Stack& stack, const std::string& user, const std::string&
 std::string sql_exec(const Stack& stack, const std::string& query);
 // Writes the stack's config with `daemon_lines` added to [daemon] and each
 // `replace` pair applied, to STACK_DIR/<name>.toml; returns its path.
+// `append` goes at the end (more tables: [requests], [[category]], ...).
 std::string write_config(const Stack& stack, const std::string& name, const std::string& daemon_lines,
-                         const std::vector<std::pair<std::string, std::string>>& replace = {});
+                         const std::vector<std::pair<std::string, std::string>>& replace = {},
+                         const std::string& append = "");
 
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
