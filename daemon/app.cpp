@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "business_calendar.hpp"
+#include "template_catalog.hpp"
 #include "curl_imap_source.hpp"
 #include "curl_smtp_sender.hpp"
 #include "logging.hpp"
@@ -12,8 +13,7 @@
 namespace intake::daemon {
 
 namespace {
-const std::vector<std::string> required_templates = {"acknowledgment", "acknowledgment_missing", "fetch_alert",
-                                                     "oversized_notice", "resolved_notice", "staff_response"};
+const std::vector<std::string> required_templates = required_template_names();
 }  // namespace
 
 std::optional<parsers::Config> load_config_or_report(const std::string& path) {
@@ -40,7 +40,7 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
       if (auto t = FileTokenSource(file).token(); !t)
         problems.push_back("mailbox[" + std::to_string(i) + "].token_file: " + t.error().message);
   }
-  if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates); !t)
+  if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates, template_variables()); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
   // Calendars: each zone in the tz database, each holidays file read and valid.
   for (const auto& e : ServicePolicy::build(config).errors) problems.push_back(e.line());
@@ -60,7 +60,7 @@ std::vector<std::string> security_warnings(const parsers::Config& config) {
 }
 
 Result<Runtime> make_runtime(const parsers::Config& config) {
-  auto templates = TemplateSet::load(config.daemon.templates_dir, required_templates);
+  auto templates = TemplateSet::load(config.daemon.templates_dir, required_templates, template_variables());
   if (!templates) return templates.error();
   auto db_password = read_secret_file(config.database.password_file);
   if (!db_password) return db_password.error();
@@ -68,6 +68,7 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   if (!service.ok()) return fail(service.errors.front().line());
   Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo_with_password(config.database.url, db_password.value())),
              std::move(templates.value()), std::move(service.policy)};
+  rt.store->set_flood_limit({config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s});
   return rt;
 }
 
@@ -100,6 +101,7 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
     totals.any_failure = true;
     return totals;
   }
+  cycle.queue_due_alerts();
   CurlSmtpSender sender(rt.config.smtp, smtp_password.value());
   CycleStats sent = cycle.drain_outbox(sender, 10000);
   totals.total.acks_sent = sent.acks_sent;

@@ -36,11 +36,11 @@ bool in_list(const std::vector<parsers::Address>& list, const std::string& addre
   return std::any_of(list.begin(), list.end(), [&](const parsers::Address& a) { return without_plus(a.address) == want; });
 }
 
-bool is_no_reply(const std::string& address) {
+bool is_no_reply(const std::string& address, const std::vector<std::string>& patterns) {
   const std::string a = lower(address);
   const std::string local = a.substr(0, a.find('@'));
-  for (const char* p : {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster"})
-    if (local.find(p) != std::string::npos) return true;
+  for (const auto& p : patterns)
+    if (local.find(lower(p)) != std::string::npos) return true;
   return false;
 }
 
@@ -108,6 +108,25 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
   d.category = mailbox.default_category;
   read_request_fields(email, mailbox, config, now, d);
   const std::string from = email.from ? email.from->address : std::string();
+  // intake's own mail come back (an acknowledgment delivered into a shared
+  // mailbox, a copy through an alias): observed, never a request or a reply.
+  const bool own_address = without_plus(from) == without_plus(config.smtp.from) ||
+                           std::any_of(config.mailboxes.begin(), config.mailboxes.end(), [&](const parsers::MailboxConfig& m) {
+                             return without_plus(m.address) == without_plus(from);
+                           });
+  const std::string own_id_suffix = "@" + lower(domain_of(config.smtp.from));
+  const std::string id = lower(email.message_id);
+  const bool own_id = id.rfind("intake.", 0) == 0 && id.size() > own_id_suffix.size() &&
+                      id.compare(id.size() - own_id_suffix.size(), own_id_suffix.size(), own_id_suffix) == 0;
+  if (!email.loop_header.empty() || own_id || own_address) {
+    d.make_request = false;
+    d.acknowledge = false;
+    d.own_mail = true;
+    d.quiet_reason = !email.loop_header.empty() ? "carries intake's loop header"
+                     : own_id                   ? "intake's own Message-ID"
+                                                : "sent by intake's own address";
+    return d;
+  }
   const bool addressed = in_list(email.to, mailbox.address) || (mailbox.accept_cc && in_list(email.cc, mailbox.address));
   if (!addressed && !mailbox.accept_cc) {
     d.make_request = false;
@@ -127,15 +146,7 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
   } else if (from.empty()) {
     d.acknowledge = false;
     d.quiet_reason = "no sender address";
-  } else if (!email.loop_header.empty()) {
-    d.acknowledge = false;
-    d.quiet_reason = "carries intake's loop header";
-  } else if (without_plus(from) == without_plus(config.smtp.from) ||
-             std::any_of(config.mailboxes.begin(), config.mailboxes.end(),
-                         [&](const parsers::MailboxConfig& m) { return without_plus(m.address) == without_plus(from); })) {
-    d.acknowledge = false;
-    d.quiet_reason = "sent by intake's own address";
-  } else if (is_no_reply(from)) {
+  } else if (is_no_reply(from, config.requests.no_reply_patterns)) {
     d.acknowledge = false;
     d.quiet_reason = "no-reply sender";
   }
@@ -247,23 +258,11 @@ nlohmann::json IntakeCycle::plain_or_false(const std::optional<std::chrono::sys_
 std::optional<QueuedMail> IntakeCycle::make_acknowledgment(const parsers::Email& email, const RequestView& request) {
   const parsers::Address to = answer_address(email);
   const std::string name = display_name(email, to);
-  nlohmann::json values = {
-      {"reference", request.reference},
-      {"subject", email.subject.empty() ? std::string("(no subject)") : email.subject},
-      {"requester_name", name},
-      {"requester_first_name", name.substr(0, name.find(' '))},
-      {"requester_address", to.address},
-      {"category", request.category},
-      {"priority", request.priority},
-      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
-      {"missing", request.missing},
-      {"has_missing", !request.missing.empty()},
-      // false, not "": an empty string would still open {{#requested_by}}.
-      {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
-      {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},
-      {"due_resolution", plain_or_false(request.due_resolution, request.time_zone)},
-      {"requested_earlier", request.requested_earlier},
-  };
+  nlohmann::json values = request_values(request);
+  values["subject"] = email.subject.empty() ? std::string("(no subject)") : email.subject;
+  values["requester_name"] = name;
+  values["requester_first_name"] = name.substr(0, name.find(' '));
+  values["requester_address"] = to.address;
   auto rendered = templates_.render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
   if (!rendered) {
     stage_logger("respond")->error("{}: acknowledgment not rendered: {}", request.reference, rendered.error().message);
@@ -349,17 +348,53 @@ std::string IntakeCycle::resolve_person(std::string_view who, const parsers::Cat
   return {};
 }
 
+nlohmann::json IntakeCycle::request_values(const RequestView& request) const {
+  const std::string name = request.requester_name.empty() ? request.requester_address : request.requester_name;
+  return {{"reference", request.reference},
+          {"subject", request.subject.empty() ? std::string("(no subject)") : request.subject},
+          {"requester_name", name},
+          {"requester_first_name", name.substr(0, name.find(' '))},
+          {"requester_address", request.requester_address},
+          {"category", request.category},
+          {"priority", request.priority},
+          {"status", request.status},
+          {"owner", request.owner.empty() ? nlohmann::json(false) : nlohmann::json(request.owner)},
+          {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+          {"missing", request.missing},
+          {"has_missing", !request.missing.empty()},
+          {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
+          {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},
+          {"due_resolution", plain_or_false(request.due_resolution, request.time_zone)},
+          {"requested_earlier", request.requested_earlier}};
+}
+
 std::optional<QueuedMail> IntakeCycle::make_request_mail(const std::string& template_name, const RequestView& request,
                                                          nlohmann::json values) const {
-  const std::string name = request.requester_name.empty() ? request.requester_address : request.requester_name;
-  values["reference"] = request.reference;
-  values["subject"] = request.subject.empty() ? std::string("(no subject)") : request.subject;
-  values["requester_name"] = name;
-  values["requester_first_name"] = name.substr(0, name.find(' '));
-  values["requester_address"] = request.requester_address;
-  values["category"] = request.category;
-  values["priority"] = request.priority;
-  values["desk_name"] = config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name;
+  return make_request_mail_to(template_name, request, std::move(values),
+                              {{request.requester_name, request.requester_address}});
+}
+
+std::optional<QueuedMail> IntakeCycle::make_due_alert(const RequestView& request, const std::string& kind,
+                                                      bool overdue) const {
+  std::vector<parsers::Address> to;
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (!request.owner.empty()) to.push_back({"", request.owner});
+  else if (category != nullptr)
+    for (const auto& s : category->staff) to.push_back({"", s});
+  if (to.empty() && !config_.daemon.admin_address.empty()) to.push_back({"", config_.daemon.admin_address});
+  if (to.empty()) return std::nullopt;
+  const auto& due = kind == "first_response" ? request.due_first_response : request.due_resolution;
+  // The team reads it in the desk's zone, not the requester's.
+  return make_request_mail_to(overdue ? "overdue_alert" : "due_soon_alert", request,
+                              {{"due_kind", kind == "first_response" ? "first response" : "resolution"},
+                               {"due", plain_or_false(due, config_.requests.time_zone)}},
+                              to);
+}
+
+std::optional<QueuedMail> IntakeCycle::make_request_mail_to(const std::string& template_name, const RequestView& request,
+                                                            nlohmann::json extra, std::vector<parsers::Address> to) const {
+  nlohmann::json values = request_values(request);
+  for (auto it = extra.begin(); it != extra.end(); ++it) values[it.key()] = it.value();
   auto rendered = templates_.render(template_name, request.category, values);
   if (!rendered) {
     stage_logger("respond")->error("{}: {} not rendered: {}", request.reference, template_name, rendered.error().message);
@@ -367,7 +402,7 @@ std::optional<QueuedMail> IntakeCycle::make_request_mail(const std::string& temp
   }
   MessageSpec spec;
   spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = {{request.requester_name, request.requester_address}};
+  spec.to = to;
   spec.subject = rendered->subject;
   spec.message_id = "intake." + request.reference + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
   spec.in_reply_to = request.request_message_id;
@@ -382,7 +417,7 @@ std::optional<QueuedMail> IntakeCycle::make_request_mail(const std::string& temp
   spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
   QueuedMail q;
   q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = {request.requester_address};
+  for (const auto& a : to) q.mail.rcpt_to.push_back(a.address);
   q.mail.raw = build_message(spec);
   q.message_id = spec.message_id;
   q.subject = spec.subject;
@@ -621,7 +656,8 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
       log->info("{} <{}> from {}: {}{}{}{}", result->reference.empty() ? "-" : result->reference, msg.email.message_id, from,
                 to_string(result->outcome), result->reply_role.empty() ? "" : " as " + result->reply_role,
                 result->ack_queued ? ", acknowledgment queued" : "",
-                decision.quiet_reason.empty() || result->outcome != IngestOutcome::created ? ""
+                result->flood_limited ? ", quiet: flood limit (daemon.auto_reply_limit)"
+                : decision.quiet_reason.empty() || result->outcome != IngestOutcome::created ? ""
                                                                                          : ", quiet: " + decision.quiet_reason);
     }
     if (auto r = source.mark_processed(done); !r)
@@ -646,6 +682,17 @@ Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::M
   return store_.ingest(
       msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
       [&](const RequestView& r) { return plan_reply(msg.email, r); });
+}
+
+void IntakeCycle::queue_due_alerts() {
+  const int soon_s = config_.daemon.due_soon_before_min * 60;
+  auto queued = store_.queue_due_alerts(soon_s, [&](const RequestView& r, const std::string& kind, bool overdue) {
+    auto mail = make_due_alert(r, kind, overdue);
+    stage_logger("respond")->info("{}: {} {} alert {}", r.reference, kind, overdue ? "overdue" : "due-soon",
+                                  mail ? "queued" : "not sent: nobody to alert");
+    return mail;
+  });
+  if (!queued) stage_logger("respond")->error("due alerts: {}", queued.error().message);
 }
 
 CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {

@@ -40,6 +40,15 @@ class IntakeCycle {
   // threaded to the request; nullopt when the template fails (logged).
   std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
                                               nlohmann::json values) const;
+  // The same to other recipients (the owner team).
+  std::optional<QueuedMail> make_request_mail_to(const std::string& template_name, const RequestView& request,
+                                                 nlohmann::json extra, std::vector<parsers::Address> to) const;
+  // The variables every request mail gets (templates/README.md).
+  nlohmann::json request_values(const RequestView& request) const;
+  // To the owner, else the category's staff, else the admin address.
+  std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
+  // Queues the due-soon and overdue alerts that are due (once each).
+  void queue_due_alerts();
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
               const ServicePolicy* service = nullptr);
   // Due times from the service level of the decision's category and priority,

@@ -138,6 +138,39 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
   return 0;
 }
 
+// A preview of one template for a request, as intake would send it.
+int cmd_render(const std::string& path, const std::string& name, const std::string& reference, bool html) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  auto view = rt->store->request_view(reference);
+  if (!view) {
+    std::cerr << view.error().message << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
+  nlohmann::json values = cycle.request_values(*view);
+  // Variables only some mails have, filled with examples so every tag shows.
+  values["response"] = "(the staff member's answer)";
+  values["staff_name"] = "(staff member)";
+  values["due_kind"] = "resolution";
+  values["due"] = values["due_resolution"];
+  values["size"] = "31.4 MB";
+  values["limit"] = "25.0 MB";
+  auto rendered = rt->templates.render(name, view->category, values);
+  if (!rendered) {
+    std::cerr << rendered.error().message << "\n";
+    return 1;
+  }
+  std::cout << "Subject: " << rendered->subject << "\n\n" << (html ? rendered->html : rendered->text);
+  return 0;
+}
+
 int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
                      const std::string& owner, const std::string& priority) {
   auto config = load_config_or_report(path);
@@ -385,7 +418,15 @@ int main(int argc, char** argv) {
   std::int64_t q_id = 0;
   q_retry->add_option("id", q_id, "its number, from quarantine list")->required();
 
+  auto* render = app.add_subcommand("render", "preview a template for a request (nothing is sent)");
+  std::string render_name, render_ref;
+  bool render_html = false;
+  render->add_option("template", render_name, "acknowledgment, staff_response, resolved_notice, ...")->required();
+  render->add_option("--request", render_ref, "REQ-1042")->required();
+  render->add_flag("--html", render_html, "the HTML part instead of the text part");
+
   CLI11_PARSE(app, argc, argv);
+  if (*render) return cmd_render(config_path, render_name, render_ref, render_html);
   if (*status_cmd) return cmd_status(config_path, status_json);
   if (*q_list) return cmd_quarantine_list(config_path, q_all, q_json);
   if (*q_retry) return cmd_quarantine_retry(config_path, q_id);

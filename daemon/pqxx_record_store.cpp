@@ -150,6 +150,9 @@ std::optional<std::int64_t> find_thread(pqxx::work& tx, const parsers::Email& e)
   std::vector<std::string> ids;
   if (!e.in_reply_to.empty()) ids.push_back(e.in_reply_to);
   for (auto it = e.references.rbegin(); it != e.references.rend(); ++it) ids.push_back(*it);
+  // A bounce names no thread in its headers: the mail it returns does.
+  if (e.kind == parsers::MessageKind::bounce)
+    for (const auto& id : e.enclosed_message_ids) ids.push_back(id);
   if (!ids.empty()) {
     auto t = tx.exec_params(
         "SELECT m.request_id FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS want(id, n)"
@@ -346,6 +349,16 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
     const std::int64_t msg_row = inserted[0][0].as<std::int64_t>();
     const std::string who = e.from ? e.from->address : std::string();
 
+    // Our own mail come back: a copy of something sent, not a reply to it.
+    const bool own_copy =
+        decision.own_mail ||
+        !tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' AND message_id = $1", e.message_id).empty();
+    if (own_copy) {
+      tx.exec_params("UPDATE messages SET role = 'own_copy' WHERE id = $1", msg_row);
+      tx.commit();
+      result.outcome = IngestOutcome::observed;
+      return result;
+    }
     if (auto thread = find_thread(tx, e)) {
       const RequestView view = load_view(tx, *thread);
       const ReplyPlan plan = plan_reply ? plan_reply(view) : ReplyPlan{};
@@ -388,8 +401,26 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
                      id, join(decision.missing, "; "), msg_row);
     result.outcome = IngestOutcome::created;
     result.reference = view.reference;
+    std::optional<QueuedMail> ack;
+    if (decision.acknowledge) ack = make_ack(view);
+    if (ack && flood_limit_.limit > 0) {
+      // Flood protection: counted per recipient over the window, in this
+      // transaction, so two instances cannot both slip past the limit.
+      tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('intake-flood:' || lower($1)))", ack->mail.rcpt_to.front());
+      const auto sent = tx.exec_params(
+          "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower($1)"
+          " AND created_at > now() - make_interval(secs => $2)",
+          ack->mail.rcpt_to.front(), flood_limit_.window_s)[0][0].as<int>();
+      if (sent >= flood_limit_.limit) {
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
+                       "flood limit: " + std::to_string(sent) + " acknowledgments to " + ack->mail.rcpt_to.front() +
+                           " in the last " + std::to_string(flood_limit_.window_s / 60) + " min");
+        result.flood_limited = true;
+        ack.reset();
+      }
+    }
     if (decision.acknowledge) {
-      if (auto ack = make_ack(view)) {
+      if (ack) {
         const std::string rcpts = queue_outbound(tx, "acknowledgment", view, *ack);
         tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'acknowledgment_queued', $2)", id,
                        "to " + rcpts);
@@ -515,6 +546,59 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
     }
     tx.commit();
     return Ok{};
+  });
+}
+
+Result<int> PqxxRecordStore::queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) {
+  return guarded("queue_due_alerts", [&]() -> Result<int> {
+    pqxx::work tx(conn_->conn);
+    // Rows taken by another instance are skipped; the list of sent alerts is
+    // checked again under the lock.
+    auto due = tx.exec_params(
+        "SELECT id, kind, overdue FROM ("
+        " SELECT id, 'first_response' AS kind, due_first_response <= now() AS overdue, due_first_response AS at"
+        "  FROM requests WHERE status NOT IN ('resolved', 'closed') AND first_response_at IS NULL"
+        "  AND due_first_response <= now() + make_interval(secs => $1)"
+        " UNION ALL"
+        " SELECT id, 'resolution', due_resolution <= now(), due_resolution"
+        "  FROM requests WHERE status NOT IN ('resolved', 'closed')"
+        "  AND due_resolution <= now() + make_interval(secs => $1)) d"
+        " WHERE NOT (SELECT due_alerts_sent FROM requests r WHERE r.id = d.id) ?"
+        "  (d.kind || CASE WHEN d.overdue THEN ':overdue' ELSE ':soon' END)"
+        " ORDER BY at LIMIT 500",
+        soon_s);
+    int queued = 0;
+    for (const auto& row : due) {
+      const std::int64_t id = row[0].as<std::int64_t>();
+      const std::string kind = row[1].c_str();
+      const bool overdue = row[2].as<bool>();
+      const std::string tag = kind + (overdue ? ":overdue" : ":soon");
+      auto locked = tx.exec_params("SELECT 1 FROM requests WHERE id = $1 AND NOT due_alerts_sent ? $2 FOR UPDATE SKIP LOCKED",
+                                   id, tag);
+      if (locked.empty()) continue;
+      const RequestView view = load_view(tx, id);
+      tx.exec_params("UPDATE requests SET due_alerts_sent = due_alerts_sent || to_jsonb($2::text) WHERE id = $1", id, tag);
+      if (auto mail = make_alert(view, kind, overdue)) {
+        const std::string rcpts = queue_outbound(tx, overdue ? "overdue_alert" : "due_soon_alert", view, *mail);
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, $2, $3)", id,
+                       overdue ? "overdue_alert_queued" : "due_soon_alert_queued", kind + " to " + rcpts);
+        ++queued;
+      } else {
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, $2, $3)", id,
+                       overdue ? "overdue" : "due_soon", kind + ": nobody to alert (no owner, staff or admin address)");
+      }
+    }
+    tx.commit();
+    return queued;
+  });
+}
+
+Result<RequestView> PqxxRecordStore::request_view(const std::string& reference) {
+  return guarded("request_view", [&]() -> Result<RequestView> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT id FROM requests WHERE upper(reference) = upper($1)", reference);
+    if (r.empty()) return fail("no request " + reference, true);
+    return load_view(tx, r[0][0].as<std::int64_t>());
   });
 }
 

@@ -19,6 +19,12 @@ class PqxxRecordStore final : public RecordStore {
   PqxxRecordStore& operator=(const PqxxRecordStore&) = delete;
 
   Status connect();
+  // At most `limit` acknowledgments to one address per `window_s` (0: no limit).
+  struct FloodLimit {
+    int limit = 10;
+    int window_s = 3 * 3600;
+  };
+  void set_flood_limit(FloodLimit limit) { flood_limit_ = limit; }
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
@@ -29,6 +35,8 @@ class PqxxRecordStore final : public RecordStore {
                       const AlertFactory& make_alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
   Status finish_outbox(std::int64_t id, const Status& result) override;
+  Result<int> queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) override;
+  Result<RequestView> request_view(const std::string& reference) override;
   Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) override;
   Result<RequestDetail> find_request(const std::string& reference) override;
   Status change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) override;
@@ -47,6 +55,7 @@ class PqxxRecordStore final : public RecordStore {
   auto guarded(const char* what, F&& f) -> decltype(f());
   std::string conninfo_;
   std::unique_ptr<PqxxConnection> conn_;
+  FloodLimit flood_limit_;
 };
 
 // Adds the password from a file to a libpq URI or key=value string.

@@ -33,6 +33,7 @@ struct InboundMessage {
 struct Decision {
   bool make_request = true;  // false: observe only (Cc-only mail, bounces)
   bool acknowledge = true;   // false: record quietly (auto-replies, bulk, loops)
+  bool own_mail = false;     // intake's own mail come back: observed, never joined to a thread
   std::string category;
   std::string priority = "normal";
   std::string quiet_reason;     // why no acknowledgment, for the log
@@ -94,6 +95,9 @@ struct ReplyPlan {
   std::vector<std::pair<std::string, QueuedMail>> mails;  // purpose, mail: to queue in the same transaction
 };
 using ReplyPlanner = std::function<ReplyPlan(const RequestView&)>;
+// kind: "first_response" or "resolution"; overdue: past it, else due soon.
+using DueAlertFactory =
+    std::function<std::optional<QueuedMail>(const RequestView&, const std::string& kind, bool overdue)>;
 // The admin alert for a run of failed fetches, given the failure count.
 using AlertFactory = std::function<std::optional<QueuedMail>(int consecutive_failures)>;
 
@@ -105,6 +109,7 @@ struct IngestResult {
   std::string reference;  // of the request created or joined
   bool ack_queued = false;
   std::string reply_role;  // joined: how the reply was taken (reply, thanks, staff_command, ...)
+  bool flood_limited = false;  // no acknowledgment: the recipient had too many already
 };
 
 struct OutboxItem {
@@ -175,6 +180,13 @@ class RecordStore {
                               const AlertFactory& make_alert) = 0;
   // Up to `limit` due rows, marked 'sending' (committed) before they are sent.
   virtual Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) = 0;
+  // Due-soon and overdue alerts: for each open request whose first-response
+  // or resolution due time is within `soon_s` or past, not yet alerted for
+  // that kind, queues what `make_alert` returns and records it, once.
+  // Returns how many were queued.
+  virtual Result<int> queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) = 0;
+  // The request for previews (intakectl render); a permanent error when unknown.
+  virtual Result<RequestView> request_view(const std::string& reference) = 0;
   virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;
   // Filters: empty matches all.
   virtual Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) = 0;

@@ -1,5 +1,6 @@
 #include "templates.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
@@ -30,9 +31,44 @@ data to_data(const nlohmann::json& j) {
 
 const char* const variants[] = {"subject", "txt", "html"};
 
+// The first tag naming a variable outside `allowed`, as "line N: unknown
+// variable {{x}}", or "". Hand-written: kainjow mustache renders unknown
+// names as empty and offers no list of a template's tags. Knows the tag
+// forms templates use here: {{x}}, {{{x}}}, {{&x}}, {{#x}}, {{^x}}, {{/x}},
+// {{!comment}}, {{.}}; dotted names are checked by their first part.
+std::string unknown_variable(const std::string& text, const std::set<std::string>& allowed) {
+  std::size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string::npos) {
+    const std::size_t open = pos;
+    bool triple = text.compare(pos, 3, "{{{") == 0;
+    pos += triple ? 3 : 2;
+    const std::size_t close = text.find(triple ? "}}}" : "}}", pos);
+    if (close == std::string::npos) return {};  // the parser reports it
+    std::string tag = text.substr(pos, close - pos);
+    pos = close + (triple ? 3 : 2);
+    while (!tag.empty() && tag.front() == ' ') tag.erase(tag.begin());
+    if (tag.empty()) continue;
+    const char sigil = tag.front();
+    if (sigil == '!' || sigil == '=' || sigil == '>' || sigil == '/') continue;
+    if (sigil == '#' || sigil == '^' || sigil == '&') tag.erase(tag.begin());
+    while (!tag.empty() && (tag.back() == ' ' || tag.front() == ' ')) {
+      if (tag.back() == ' ') tag.pop_back();
+      else tag.erase(tag.begin());
+    }
+    if (tag.empty() || tag == ".") continue;
+    const std::string name = tag.substr(0, tag.find('.'));
+    if (allowed.count(name) == 0) {
+      const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(open), '\n');
+      return "line " + std::to_string(line) + ": unknown variable {{" + tag + "}}";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
-Result<TemplateSet> TemplateSet::load(const std::string& dir, const std::vector<std::string>& required) {
+Result<TemplateSet> TemplateSet::load(const std::string& dir, const std::vector<std::string>& required,
+                                      const std::map<std::string, std::set<std::string>>& known) {
   TemplateSet set;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return fail("templates directory " + dir + " does not exist", true);
@@ -44,6 +80,10 @@ Result<TemplateSet> TemplateSet::load(const std::string& dir, const std::vector<
     text << in.rdbuf();
     mustache check{text.str()};
     if (!check.is_valid()) return fail("template " + entry.path().string() + ": " + check.error_message(), true);
+    // NAME.VARIANT.mustache or NAME.CATEGORY.VARIANT.mustache: NAME's variables.
+    if (auto it = known.find(file.substr(0, file.find('.'))); it != known.end())
+      if (std::string bad = unknown_variable(text.str(), it->second); !bad.empty())
+        return fail("template " + entry.path().string() + ": " + bad, true);
     set.sources_[file] = text.str();
   }
   for (const auto& name : required) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,7 +23,10 @@ class TemplateSet {
  public:
   // Loads every NAME[.CATEGORY].{subject,txt,html}.mustache in dir; each of
   // `required` must exist with its three variants.
-  static Result<TemplateSet> load(const std::string& dir, const std::vector<std::string>& required);
+  // With `known` (template name -> variables), a tag naming anything else is
+  // an error with its file and line.
+  static Result<TemplateSet> load(const std::string& dir, const std::vector<std::string>& required,
+                                  const std::map<std::string, std::set<std::string>>& known = {});
   // Uses NAME.CATEGORY.* when present, else NAME.*.
   Result<RenderedMail> render(const std::string& name, const std::string& category, const nlohmann::json& data) const;
 

@@ -535,6 +535,7 @@ void parse_request_sections(const toml::table& root, Config& cfg, std::vector<Co
     r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
     r.strings("urgent_words", cfg.requests.urgent_words, 100);
     r.strings("high_words", cfg.requests.high_words, 100);
+    r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
     r.strings("thanks_words", cfg.requests.thanks_words, 100);
     r.reject_unknown();
     if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
@@ -708,6 +709,9 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
     r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024 * 1024 * 1024);
     r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
+    r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
+    r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30 * 86400);
+    r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7 * 24 * 60);
     r.reject_unknown();
   }
   {

@@ -29,6 +29,13 @@ struct DaemonConfig {
   // A send cut off by a crash (outbox row left 'sending') is retried after this
   // long; the recipient may then get that one mail twice (SMTP has no way to ask).
   int resend_interrupted_after_s = 300;
+  // Flood protection: at most this many automatic mails (acknowledgments) to
+  // one address in the window; past it requests are still recorded, quietly.
+  int auto_reply_limit = 10;
+  int auto_reply_window_s = 3 * 3600;
+  // The owner team is emailed once when a due time is this close, and once
+  // when it has passed (0: no due-soon alert).
+  int due_soon_before_min = 60;
 };
 
 struct DatabaseConfig {
@@ -108,6 +115,9 @@ struct RequestRules {
   std::vector<std::string> urgent_words = {"urgent", "asap", "as soon as possible", "emergency", "is down",
                                            "are down", "outage", "blocked", "not working at all"};
   std::vector<std::string> high_words = {"important", "high priority", "quickly", "soon as you can"};
+  // Senders whose local part contains one of these get no automatic answer.
+  std::vector<std::string> no_reply_patterns = {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
+                                                "mailer-daemon", "postmaster"};
   std::vector<std::string> thanks_words = {"thanks", "thank you", "thx", "many thanks", "cheers",
                                            "much appreciated", "appreciate it", "ta", "great", "perfect",
                                            "awesome", "brilliant", "that worked", "works now", "all good"};

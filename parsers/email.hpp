@@ -58,6 +58,10 @@ struct Email {
   bool has_html = false;
   std::vector<Attachment> attachments;
   MessageKind kind = MessageKind::human;
+  // The Message-IDs of messages carried inside this one: a forwarded
+  // message/rfc822, or the original a bounce returns (message/rfc822 or
+  // text/rfc822-headers). How a bounce finds the mail that bounced.
+  std::vector<std::string> enclosed_message_ids;
   std::vector<std::string> warnings;  // what was malformed and how it was handled
 };
 

@@ -266,6 +266,8 @@ class Walker {
       inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
       Email inner = parse_email(inner_raw, inner_limits);
       for (auto& w : inner.warnings) email_.warnings.push_back("forwarded message: " + w);
+      if (!inner.message_id.empty() && email_.enclosed_message_ids.size() < 16)
+        email_.enclosed_message_ids.push_back(inner.message_id);
       std::string block = "---------- Forwarded message ----------\n";
       if (inner.from) block += "From: " + (inner.from->name.empty() ? inner.from->address : inner.from->name + " <" + inner.from->address + ">") + "\n";
       if (!inner.raw_date.empty()) block += "Date: " + inner.raw_date + "\n";
@@ -292,6 +294,13 @@ class Walker {
       return;
     }
 
+    if (ct.type == "text" && ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16) {
+      // A bounce that returns only the original's headers (RFC 6522).
+      Limits header_limits = limits_;
+      header_limits.max_multipart_nesting = 1;
+      const Email original = parse_email(decode(entity.body(), encoding) + "\r\n", header_limits);
+      if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
+    }
     Attachment a;
     a.filename = filename;
     a.content_type = ct.type + "/" + ct.subtype;

@@ -1,0 +1,38 @@
+#include "template_catalog.hpp"
+
+namespace intake::daemon {
+namespace {
+
+// What IntakeCycle::request_values gives every mail about a request.
+std::set<std::string> request_variables(std::set<std::string> more) {
+  std::set<std::string> v = {"reference", "subject", "requester_name", "requester_first_name", "requester_address",
+                             "category", "priority", "status", "owner", "desk_name", "missing", "has_missing",
+                             "requested_by", "due_first_response", "due_resolution", "requested_earlier"};
+  v.insert(more.begin(), more.end());
+  return v;
+}
+
+}  // namespace
+
+const std::map<std::string, std::set<std::string>>& template_variables() {
+  static const std::map<std::string, std::set<std::string>> m = {
+      {"acknowledgment", request_variables({})},
+      {"acknowledgment_missing", request_variables({})},
+      {"staff_response", request_variables({"response", "staff_name"})},
+      {"resolved_notice", request_variables({})},
+      {"due_soon_alert", request_variables({"due_kind", "due"})},
+      {"overdue_alert", request_variables({"due_kind", "due"})},
+      {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",
+                            "desk_name"}},
+      {"fetch_alert", {"mailbox", "address", "host", "failures", "error", "desk_name"}},
+  };
+  return m;
+}
+
+std::vector<std::string> required_template_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, vars] : template_variables()) names.push_back(name);
+  return names;
+}
+
+}  // namespace intake::daemon
