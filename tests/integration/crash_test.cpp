@@ -74,8 +74,9 @@ class Crash : public ::testing::Test {
     ASSERT_FALSE(HasFailure());
     reset_stack(stack_);
     // Short pauses so a test takes seconds, not minutes; an interrupted send
-    // is retried after 2 s.
-    config_ = write_config(stack_, "crash", "resend_interrupted_after_s = 2\nmax_backoff_s = 2",
+    // is retried after 2 s. Each of the five senders sends 100 requests here:
+    // the flood limit is raised so that every one is acknowledged.
+    config_ = write_config(stack_, "crash", "resend_interrupted_after_s = 2\nmax_backoff_s = 2\nauto_reply_limit = 1000",
                            {{"poll_interval_s = 5", "poll_interval_s = 1"}});
     log_ = stack_.get("STACK_DIR") + "/crash-intaked.log";
   }
