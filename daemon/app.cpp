@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "business_calendar.hpp"
+#include "local_time.hpp"
 #include "template_catalog.hpp"
 #include "curl_imap_source.hpp"
 #include "curl_smtp_sender.hpp"
@@ -44,6 +45,14 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
     problems.push_back("daemon.templates_dir: " + t.error().message);
   // Calendars: each zone in the tz database, each holidays file read and valid.
   for (const auto& e : ServicePolicy::build(config).errors) problems.push_back(e.line());
+  for (std::size_t i = 0; i < config.summaries.size(); ++i)
+    if (auto why = time_zone_error(config.summaries[i].time_zone); !why.empty())
+      problems.push_back("summary[" + std::to_string(i) + "].time_zone: " + why);
+  if (auto why = time_zone_error(config.requests.time_zone); !why.empty()) problems.push_back("requests.time_zone: " + why);
+  for (std::size_t i = 0; i < config.employees.size(); ++i)
+    if (!config.employees[i].time_zone.empty())
+      if (auto why = time_zone_error(config.employees[i].time_zone); !why.empty())
+        problems.push_back("employee[" + std::to_string(i) + "].time_zone: " + why);
   return problems;
 }
 
@@ -102,6 +111,7 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
     return totals;
   }
   cycle.queue_due_alerts();
+  cycle.queue_summaries();
   CurlSmtpSender sender(rt.config.smtp, smtp_password.value());
   CycleStats sent = cycle.drain_outbox(sender, 10000);
   totals.total.acks_sent = sent.acks_sent;

@@ -8,6 +8,7 @@
 
 #include "local_time.hpp"
 #include "plain_time.hpp"
+#include "summary.hpp"
 #include "logging.hpp"
 #include "mime_builder.hpp"
 #include "mime_parser.hpp"
@@ -682,6 +683,99 @@ Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::M
   return store_.ingest(
       msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
       [&](const RequestView& r) { return plan_reply(msg.email, r); });
+}
+
+Result<QueuedMail> IntakeCycle::make_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
+                                             const SummaryPeriod& previous, bool late) {
+  auto rendered = render_summary(subscription, period, previous, late);
+  if (!rendered) return rendered.error();
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {{"", subscription.to}};
+  spec.subject = rendered->subject;
+  spec.message_id = "intake.summary." + random_hex(10) + "@" + domain_of(config_.smtp.from);
+  spec.date = clock_.now();
+  spec.text = rendered->text;
+  spec.html = rendered->html;
+  spec.extra_headers = {{"Auto-Submitted", "auto-generated"},
+                        {"X-Auto-Response-Suppress", "All"},
+                        {"X-Intake-Loop", config_.smtp.from},
+                        {"X-Intake-Summary", period.key}};
+  QueuedMail q;
+  q.mail.mail_from = config_.smtp.from;
+  q.mail.rcpt_to = {subscription.to};
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  return q;
+}
+
+Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
+                                                 const SummaryPeriod& previous, bool late) {
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(subscription.time_zone);
+  } catch (const std::exception& e) {
+    return fail("summary " + subscription.name + ": unknown time zone " + subscription.time_zone, true);
+  }
+  auto rows = store_.summary_requests(previous.start, period.end);
+  if (!rows) return rows.error();
+  SummaryInput in;
+  in.period = period;
+  in.previous = previous;
+  in.zone = zone;
+  in.now = now_seconds();
+  in.late = late;
+  in.teams = subscription.teams;
+  if (in.teams.empty()) {
+    for (const auto& c : config_.categories) in.teams.push_back(c.name);
+    for (const auto& r : *rows)
+      if (std::find(in.teams.begin(), in.teams.end(), r.category) == in.teams.end()) in.teams.push_back(r.category);
+  }
+  in.requests = std::move(rows.value());
+  in.calendar_for = [&](const std::string& category) -> std::shared_ptr<const BusinessCalendar> {
+    if (service_ == nullptr || !service_->configured()) return nullptr;
+    const auto level = service_->level_for(category, "normal");
+    return level ? level->calendar : nullptr;
+  };
+  nlohmann::json values = summary_values(in);
+  values["desk_name"] = config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name;
+  values["recipient"] = subscription.to;
+  values["teams_in_scope"] = joined(in.teams);
+  return templates_.render("summary", "", values);
+}
+
+void IntakeCycle::queue_summaries() {
+  auto log = stage_logger("summarize");
+  for (const auto& s : config_.summaries) {
+    const date::time_zone* zone = nullptr;
+    try {
+      zone = date::locate_zone(s.time_zone);
+    } catch (const std::exception&) {
+      log->error("summary {}: unknown time zone {}", s.name, s.time_zone);
+      continue;
+    }
+    const SysSeconds now = now_seconds();
+    const SummarySlot slot = latest_slot(s, *zone, now);
+    auto sent = store_.summary_already_sent(s.name, slot.period.key);
+    if (!sent) {
+      log->error("summary {}: {}", s.name, sent.error().message);
+      continue;
+    }
+    if (*sent) continue;
+    // Late: the daemon was not running (or failing) when it was due. Only
+    // the latest period is sent; older missed ones are not made up.
+    const auto grace = std::max<std::chrono::seconds>(std::chrono::minutes(15), std::chrono::seconds(2 * config_.daemon.poll_interval_s));
+    const bool late = now > slot.scheduled + grace;
+    auto mail = make_summary(s, slot.period, slot.previous, late);
+    if (!mail) {
+      log->error("summary {} for {}: {}", s.name, slot.period.label, mail.error().message);
+      continue;
+    }
+    auto queued = store_.queue_summary(s.name, slot.period.key, slot.scheduled, late, *mail);
+    if (!queued) log->error("summary {}: {}", s.name, queued.error().message);
+    else if (*queued) log->info("summary {} for {} queued to {}{}", s.name, slot.period.label, s.to, late ? " (late)" : "");
+  }
 }
 
 void IntakeCycle::queue_due_alerts() {

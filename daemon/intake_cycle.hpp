@@ -49,6 +49,15 @@ class IntakeCycle {
   std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
   // Queues the due-soon and overdue alerts that are due (once each).
   void queue_due_alerts();
+  // Queues each subscription's summary for its latest period when that has
+  // not gone out yet (once per period, marked late when past its time).
+  void queue_summaries();
+  // The summary of `period` for `subscription`, rendered as a mail to its
+  // recipient; `late` marks one sent after its time.
+  Result<QueuedMail> make_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
+                                  const SummaryPeriod& previous, bool late);
+  Result<RenderedMail> render_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
+                                      const SummaryPeriod& previous, bool late);
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
               const ServicePolicy* service = nullptr);
   // Due times from the service level of the decision's category and priority,

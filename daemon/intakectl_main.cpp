@@ -171,6 +171,61 @@ int cmd_render(const std::string& path, const std::string& name, const std::stri
   return 0;
 }
 
+// A summary for `to` (its subscription's teams and zone, else every team in
+// requests.time_zone) over a named period: printed, or queued to send.
+int cmd_summary(const std::string& path, const std::string& to, const std::string& period_name, bool html, bool send) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  intake::parsers::SummaryConfig subscription;
+  subscription.to = to;
+  subscription.time_zone = rt->config.requests.time_zone;
+  for (const auto& s : rt->config.summaries)
+    if (intake::parsers::address_without_plus(s.to) == intake::parsers::address_without_plus(to)) subscription = s;
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(subscription.time_zone);
+  } catch (const std::exception&) {
+    std::cerr << "unknown time zone " << subscription.time_zone << "\n";
+    return exit_config;
+  }
+  SystemClock clock;
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock.now());
+  auto period = named_period(period_name, *zone, now);
+  if (!period) {
+    std::cerr << period.error().message << "\n";
+    return 2;
+  }
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
+  if (!send) {
+    auto rendered = cycle.render_summary(subscription, *period, previous_period(*period, *zone), false);
+    if (!rendered) {
+      std::cerr << rendered.error().message << "\n";
+      return 1;
+    }
+    if (!html) std::cout << "Subject: " << rendered->subject << "\n\n";
+    std::cout << (html ? rendered->html : rendered->text);
+    return 0;
+  }
+  auto mail = cycle.make_summary(subscription, *period, previous_period(*period, *zone), false);
+  if (!mail) {
+    std::cerr << mail.error().message << "\n";
+    return 1;
+  }
+  {
+    if (auto r = rt->store->queue_mail_now("summary", *mail); !r) {
+      std::cerr << r.error().message << "\n";
+      return 1;
+    }
+    std::cout << "summary for " << period->label << " queued to " << to << " (sent by intaked)\n";
+    return 0;
+  }
+}
+
 int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
                      const std::string& owner, const std::string& priority) {
   auto config = load_config_or_report(path);
@@ -425,7 +480,24 @@ int main(int argc, char** argv) {
   render->add_option("--request", render_ref, "REQ-1042")->required();
   render->add_flag("--html", render_html, "the HTML part instead of the text part");
 
+  auto* summary = app.add_subcommand("summary", "manager summaries");
+  summary->require_subcommand(1);
+  auto* preview = summary->add_subcommand("preview", "print a summary without sending it");
+  auto* send_now = summary->add_subcommand("send", "send a summary now (queued; intaked sends it)");
+  std::string summary_to, summary_period = "last-week";
+  bool summary_html = false, summary_text = false;
+  for (auto* sub : {preview, send_now}) {
+    sub->add_option("--to", summary_to, "the manager's address (their subscription's teams and zone)")->required();
+    sub->add_option("--period", summary_period,
+                    "today, yesterday, this-week, last-week, this-month, last-month or YYYY-MM-DD..YYYY-MM-DD")
+        ->capture_default_str();
+  }
+  preview->add_flag("--html", summary_html, "the HTML part");
+  preview->add_flag("--text", summary_text, "the text part (the default)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*preview) return cmd_summary(config_path, summary_to, summary_period, summary_html && !summary_text, false);
+  if (*send_now) return cmd_summary(config_path, summary_to, summary_period, false, true);
   if (*render) return cmd_render(config_path, render_name, render_ref, render_html);
   if (*status_cmd) return cmd_status(config_path, status_json);
   if (*q_list) return cmd_quarantine_list(config_path, q_all, q_json);

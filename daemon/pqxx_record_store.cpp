@@ -593,6 +593,76 @@ Result<int> PqxxRecordStore::queue_due_alerts(int soon_s, const DueAlertFactory&
   });
 }
 
+Result<std::vector<SummaryRequest>> PqxxRecordStore::summary_requests(std::chrono::sys_seconds previous_start,
+                                                                      std::chrono::sys_seconds period_end) {
+  return guarded("summary_requests", [&]() -> Result<std::vector<SummaryRequest>> {
+    pqxx::work tx(conn_->conn);
+    auto epoch = [](const char* column) {
+      return std::string("extract(epoch FROM ") + column + ")::bigint";
+    };
+    auto r = tx.exec_params(
+        "SELECT reference, requester_address, requester_name, requester_department, category, priority, status, " +
+            epoch("created_at") + ", " + epoch("acknowledged_at") + ", " + epoch("first_response_at") + ", " +
+            epoch("resolved_at") + ", " + epoch("due_first_response") + ", " + epoch("due_resolution") +
+            " FROM requests WHERE created_at < to_timestamp($2) AND (created_at >= to_timestamp($1)"
+            " OR resolved_at IS NULL OR resolved_at >= to_timestamp($1)) ORDER BY number",
+        previous_start.time_since_epoch().count(), period_end.time_since_epoch().count());
+    std::vector<SummaryRequest> rows;
+    for (const auto& row : r) {
+      SummaryRequest q;
+      q.reference = row[0].c_str();
+      q.requester = row[1].c_str();
+      q.requester_name = row[2].c_str();
+      q.department = row[3].c_str();
+      q.category = row[4].c_str();
+      q.priority = row[5].c_str();
+      q.status = row[6].c_str();
+      q.created = *time_from_epoch(row[7]);
+      q.acknowledged = time_from_epoch(row[8]);
+      q.first_response = time_from_epoch(row[9]);
+      q.resolved = time_from_epoch(row[10]);
+      q.due_first_response = time_from_epoch(row[11]);
+      q.due_resolution = time_from_epoch(row[12]);
+      q.waiting_on_requester = q.status == "waiting_on_requester";
+      rows.push_back(std::move(q));
+    }
+    return rows;
+  });
+}
+
+Result<bool> PqxxRecordStore::summary_already_sent(const std::string& subscription, const std::string& period_key) {
+  return guarded("summary_already_sent", [&]() -> Result<bool> {
+    pqxx::work tx(conn_->conn);
+    return !tx.exec_params("SELECT 1 FROM summary_sent WHERE subscription = $1 AND period_key = $2", subscription, period_key)
+                .empty();
+  });
+}
+
+Result<bool> PqxxRecordStore::queue_summary(const std::string& subscription, const std::string& period_key,
+                                            std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) {
+  return guarded("queue_summary", [&]() -> Result<bool> {
+    pqxx::work tx(conn_->conn);
+    auto inserted = tx.exec_params(
+        "INSERT INTO summary_sent (subscription, period_key, recipient, scheduled_at, late, message_id)"
+        " VALUES ($1, $2, $3, to_timestamp($4), $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
+        subscription, period_key, mail.mail.rcpt_to.empty() ? std::string() : mail.mail.rcpt_to.front(),
+        scheduled.time_since_epoch().count(), late, mail.message_id);
+    if (inserted.empty()) return false;
+    queue_mail(tx, "summary", 0, mail);
+    tx.commit();
+    return true;
+  });
+}
+
+Status PqxxRecordStore::queue_mail_now(const std::string& purpose, const QueuedMail& mail) {
+  return guarded("queue_mail_now", [&]() -> Status {
+    pqxx::work tx(conn_->conn);
+    queue_mail(tx, purpose, 0, mail);
+    tx.commit();
+    return Ok{};
+  });
+}
+
 Result<RequestView> PqxxRecordStore::request_view(const std::string& reference) {
   return guarded("request_view", [&]() -> Result<RequestView> {
     pqxx::work tx(conn_->conn);

@@ -37,6 +37,12 @@ class PqxxRecordStore final : public RecordStore {
   Status finish_outbox(std::int64_t id, const Status& result) override;
   Result<int> queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) override;
   Result<RequestView> request_view(const std::string& reference) override;
+  Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
+                                                       std::chrono::sys_seconds period_end) override;
+  Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override;
+  Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,
+                             std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) override;
+  Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) override;
   Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) override;
   Result<RequestDetail> find_request(const std::string& reference) override;
   Status change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) override;

@@ -12,6 +12,7 @@
 #include "email.hpp"
 #include "mail_sender.hpp"
 #include "result.hpp"
+#include "summary.hpp"
 
 namespace intake::daemon {
 
@@ -185,6 +186,18 @@ class RecordStore {
   // that kind, queues what `make_alert` returns and records it, once.
   // Returns how many were queued.
   virtual Result<int> queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) = 0;
+  // Requests a summary of [period_start, period_end) with the period before it
+  // may need: made before the end, and made, still open or resolved since
+  // `previous_start`.
+  virtual Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
+                                                               std::chrono::sys_seconds period_end) = 0;
+  virtual Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) = 0;
+  // Records the period as sent and queues the mail in one transaction; false
+  // when another instance (or an earlier run) recorded it first.
+  virtual Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,
+                                     std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) = 0;
+  // A summary asked for by hand (intakectl summary send): queued, not recorded.
+  virtual Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) = 0;
   // The request for previews (intakectl render); a permanent error when unknown.
   virtual Result<RequestView> request_view(const std::string& reference) = 0;
   virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;

@@ -25,6 +25,19 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",
                             "desk_name"}},
       {"fetch_alert", {"mailbox", "address", "host", "failures", "error", "desk_name"}},
+      // Top-level names, and those used inside {{#teams}}, {{#days}}, ... sections.
+      {"summary",
+       {"period", "previous_period", "late", "teams", "teams_in_scope", "total_received", "departments",
+        "has_departments", "chords", "has_chords", "kudos", "has_kudos", "desk_name", "recipient",
+        // teams[]
+        "name", "received", "acknowledged", "resolved", "open", "waiting", "received_change", "resolved_change",
+        "ack_median", "ack_p90", "first_response_median", "first_response_p90", "resolution_median", "resolution_p90",
+        "first_response_met", "resolution_met", "first_response_median_change", "resolution_median_change",
+        "first_response_met_change", "resolution_met_change", "overdue", "due_soon", "has_overdue", "has_due_soon",
+        "days",
+        // overdue[], due_soon[], days[], departments[], chords[], kudos[]
+        "reference", "requester", "age", "day", "count", "width", "has_bar", "text_bar", "subject", "sender",
+        "replies", "distinct_repliers"}},
   };
   return m;
 }

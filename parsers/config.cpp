@@ -527,6 +527,50 @@ void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimi
 
 const std::set<std::string> priorities = {"low", "normal", "high", "urgent"};
 
+// [[summary]]: manager summary subscriptions.
+void read_summaries(const toml::node* node, Config& cfg, std::vector<ConfigError>& errors) {
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"summary", "must be an array of tables ([[summary]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& t : *node->as_array()) {
+    SummaryConfig s;
+    const std::string prefix = "summary[" + std::to_string(i++) + "]";
+    TableReader r(t.as_table(), prefix, errors);
+    r.string("to", s.to, true);
+    if (!s.to.empty() && !looks_like_address(s.to)) errors.push_back({prefix + ".to", "must be an email address"});
+    r.string("name", s.name);
+    r.strings("teams", s.teams);
+    r.choice("frequency", s.frequency, {"daily", "weekly", "monthly"});
+    if (s.frequency.empty()) s.frequency = "weekly";
+    std::string at = "08:00";
+    r.string("at", at);
+    if (auto m = parse_time_of_day(at, false)) s.at_min = *m;
+    else errors.push_back({prefix + ".at", "must be a time HH:MM (got \"" + at + "\")"});
+    std::string weekday = "mon";
+    r.string("weekday", weekday);
+    bool found = false;
+    for (const auto& [key, index] : weekday_keys)
+      if (weekday == key) {
+        s.weekday = index;
+        found = true;
+      }
+    if (!found) errors.push_back({prefix + ".weekday", "must be one of mon tue wed thu fri sat sun (got \"" + weekday + "\")"});
+    int day = 1;
+    r.integer("day", day, 1, 28);
+    s.day = static_cast<unsigned>(day);
+    r.string("time_zone", s.time_zone);
+    if (!valid_zone_spelling(s.time_zone, 64)) errors.push_back({prefix + ".time_zone", "is not a time zone name"});
+    r.reject_unknown();
+    if (s.name.empty()) s.name = s.to + "/" + s.frequency;
+    if (!names.insert(s.name).second) errors.push_back({prefix + ".name", "duplicate summary \"" + s.name + "\""});
+    cfg.summaries.push_back(std::move(s));
+  }
+}
+
 // [requests], [[category]] (with [[category.requires]]) and [[employee]].
 void parse_request_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
   {
@@ -693,7 +737,8 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   for (const auto& [k, v] : root) {
     std::string name(k.str());
     if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
-        name != "category" && name != "employee" && name != "calendar" && name != "service_levels")
+        name != "category" && name != "employee" && name != "calendar" && name != "service_levels" &&
+        name != "summary")
       errors.push_back({name, "unknown key"});
   }
 
@@ -803,6 +848,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   const ConfigLimits limits;
   read_calendars(root.get("calendar"), cfg, limits, errors);
   read_service_levels(subtable(root, "service_levels", errors), cfg, limits, errors);
+  read_summaries(root.get("summary"), cfg, errors);
   return load;
 }
 

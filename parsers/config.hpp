@@ -209,6 +209,21 @@ struct ConfigLimits {
   std::size_t max_name_bytes = 64;  // calendar and category names, time zone names
 };
 
+// A manager's summary subscription ([[summary]]): who gets it, which teams,
+// and when, in their time zone. The period is the one that just ended: the
+// day before (daily), the seven days before the sending day (weekly), or the
+// month before (monthly).
+struct SummaryConfig {
+  std::string name;  // stable key for the periods sent; default "<to>/<frequency>"
+  std::string to;
+  std::vector<std::string> teams;  // categories; empty: all
+  std::string frequency = "weekly";  // daily | weekly | monthly
+  int at_min = 8 * 60;               // local time of sending, minutes after midnight
+  unsigned weekday = 1;              // weekly: 0 = Sunday ... 6 = Saturday
+  unsigned day = 1;                  // monthly: 1..28
+  std::string time_zone = "UTC";
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -222,6 +237,7 @@ struct Config {
   const Employee* employee(std::string_view address) const;  // without case or plus tag
   std::vector<CalendarConfig> calendars;
   ServiceLevelsConfig service_levels;
+  std::vector<SummaryConfig> summaries;
 };
 
 struct ConfigError {

@@ -1,0 +1,345 @@
+#include "summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace intake::daemon {
+namespace {
+
+using date::days;
+using date::local_days;
+using std::chrono::minutes;
+
+SysSeconds at_local(const date::time_zone& zone, local_days day, int minutes_after_midnight) {
+  const date::local_seconds local = day + std::chrono::minutes{minutes_after_midnight};
+  const auto info = zone.get_info(local);
+  if (info.result == date::local_info::nonexistent) return info.second.begin;  // skipped by DST: the change
+  return zone.to_sys(local, date::choose::earliest);
+}
+
+local_days local_day(const date::time_zone& zone, SysSeconds t) { return date::floor<days>(zone.to_local(t)); }
+
+std::string day_words(local_days d, bool with_year) {
+  const date::year_month_day ymd(d);
+  std::string s = date::format("%A ", d) + std::to_string(static_cast<unsigned>(ymd.day())) + date::format(" %B", d);
+  if (with_year) s += " " + std::to_string(static_cast<int>(ymd.year()));
+  return s;
+}
+
+std::string iso_day(local_days d) { return date::format("%F", d); }
+
+SummaryPeriod make_period(const std::string& kind, local_days first, local_days end, const date::time_zone& zone) {
+  SummaryPeriod p;
+  p.start = at_local(zone, first, 0);
+  p.end = at_local(zone, end, 0);
+  for (local_days d = first; d < end; d += days{1}) p.days.push_back(d);
+  const local_days last = end - days{1};
+  if (kind == "monthly") {
+    p.key = "monthly:" + date::format("%Y-%m", first);
+    p.label = date::format("%B %Y", first);
+  } else {
+    p.key = kind + ":" + iso_day(first) + (kind == "custom" ? ".." + iso_day(last) : "");
+    p.label = first == last ? day_words(first, true) : day_words(first, false) + " to " + day_words(last, true);
+  }
+  return p;
+}
+
+local_days first_of_month(local_days d) {
+  const date::year_month_day ymd(d);
+  return local_days{ymd.year() / ymd.month() / 1};
+}
+
+local_days add_months(local_days first, int n) {
+  const date::year_month_day ymd(first);
+  return local_days{date::year_month_day{ymd.year() / ymd.month() / 1} + date::months{n}};
+}
+
+std::string kind_of(const SummaryPeriod& p) { return p.key.substr(0, p.key.find(':')); }
+
+bool in(const std::optional<SysSeconds>& t, const SummaryPeriod& p) { return t && *t >= p.start && *t < p.end; }
+
+// Happened before the period's end: the figures are as they stood then.
+bool by_end(const std::optional<SysSeconds>& t, const SummaryPeriod& p) { return t && *t < p.end; }
+
+struct Figures {
+  int received = 0, acknowledged = 0, resolved = 0, open = 0, waiting = 0;
+  std::vector<minutes> to_ack, to_first, to_resolution;
+  int first_met = 0, first_missed = 0, resolution_met = 0, resolution_missed = 0;
+  std::vector<const SummaryRequest*> overdue, due_soon;
+  std::vector<int> per_day;
+};
+
+// met / missed for one target as of the period's end; pending ones count in neither.
+void attainment(const std::optional<SysSeconds>& done, const std::optional<SysSeconds>& due, const SummaryPeriod& p,
+                int& met, int& missed) {
+  if (!due) return;
+  if (by_end(done, p)) {
+    if (*done <= *due) ++met;
+    else ++missed;
+  } else if (*due < p.end) {
+    ++missed;
+  }
+}
+
+Figures figures_for(const SummaryInput& in_, const std::string& team, const SummaryPeriod& p, const BusinessCalendar* cal) {
+  Figures f;
+  f.per_day.assign(p.days.size(), 0);
+  for (const auto& r : in_.requests) {
+    if (r.category != team || r.created >= p.end) continue;
+    const bool created_here = r.created >= p.start;
+    if (created_here) {
+      ++f.received;
+      if (in_.zone != nullptr) {
+        const local_days d = local_day(*in_.zone, r.created);
+        for (std::size_t i = 0; i < p.days.size(); ++i)
+          if (p.days[i] == d) ++f.per_day[i];
+      }
+      if (by_end(r.acknowledged, p)) f.to_ack.push_back(business_minutes(cal, r.created, *r.acknowledged));
+      if (by_end(r.first_response, p)) f.to_first.push_back(business_minutes(cal, r.created, *r.first_response));
+      if (by_end(r.resolved, p)) f.to_resolution.push_back(business_minutes(cal, r.created, *r.resolved));
+      attainment(r.first_response, r.due_first_response, p, f.first_met, f.first_missed);
+      attainment(r.resolved, r.due_resolution, p, f.resolution_met, f.resolution_missed);
+    }
+    if (in(r.acknowledged, p)) ++f.acknowledged;
+    if (in(r.resolved, p)) ++f.resolved;
+    const bool open_at_end = !by_end(r.resolved, p);
+    if (open_at_end) {
+      ++f.open;
+      if (r.waiting_on_requester) ++f.waiting;
+      if (r.due_resolution && *r.due_resolution < p.end) f.overdue.push_back(&r);
+      else if (r.due_resolution && *r.due_resolution < p.end + std::chrono::hours(24)) f.due_soon.push_back(&r);
+    }
+  }
+  return f;
+}
+
+nlohmann::json maybe_minutes(const std::vector<minutes>& v, double q) {
+  if (v.empty()) return nullptr;
+  return nearest_rank(v, q).count();
+}
+
+std::string shown(const nlohmann::json& m) { return m.is_null() ? "-" : format_minutes(minutes{m.get<long long>()}); }
+
+nlohmann::json percent(int met, int missed) {
+  if (met + missed == 0) return nullptr;
+  return static_cast<int>(std::lround(100.0 * met / (met + missed)));
+}
+
+// A change against the previous period: an arrow and the difference.
+nlohmann::json change(const nlohmann::json& now, const nlohmann::json& before, bool as_minutes, const char* unit = "") {
+  if (now.is_null() || before.is_null()) return {{"arrow", ""}, {"text", "no earlier figure"}, {"delta", nullptr}};
+  const long long d = now.get<long long>() - before.get<long long>();
+  const char* arrow = d > 0 ? "\u25B2" : d < 0 ? "\u25BC" : "=";
+  std::string text = d == 0 ? "no change"
+                     : as_minutes ? std::string(d > 0 ? "+" : "-") + format_minutes(minutes{std::llabs(d)})
+                                  : (d > 0 ? "+" : "") + std::to_string(d) + unit;
+  return {{"arrow", arrow}, {"text", text}, {"delta", d}};
+}
+
+std::string age_words(SysSeconds from, SysSeconds to) {
+  const auto h = std::chrono::duration_cast<std::chrono::hours>(to - from).count();
+  if (h < 48) return std::to_string(std::max<long long>(h, 0)) + "h";
+  return std::to_string(h / 24) + "d " + std::to_string(h % 24) + "h";
+}
+
+nlohmann::json request_list(const std::vector<const SummaryRequest*>& list, const SummaryPeriod& p) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto* r : list)
+    out.push_back({{"reference", r->reference},
+                   {"requester", r->requester_name.empty() ? r->requester : r->requester_name},
+                   {"age", age_words(r->created, p.end)}});
+  return out;
+}
+
+}  // namespace
+
+std::chrono::minutes business_minutes(const BusinessCalendar* calendar, SysSeconds from, SysSeconds to) {
+  if (to <= from) return minutes{0};
+  if (calendar == nullptr) return std::chrono::duration_cast<minutes>(to - from);
+  std::chrono::seconds total{0};
+  for (const auto& i : calendar->intervals_between(from, to)) total += i.end - i.start;
+  return std::chrono::duration_cast<minutes>(total);
+}
+
+std::string format_minutes(std::chrono::minutes m) {
+  const long long total = m.count();
+  if (total < 60) return std::to_string(total) + "min";
+  const long long h = total / 60, rest = total % 60;
+  if (rest == 0) return std::to_string(h) + "h";
+  return std::to_string(h) + "h " + (rest < 10 ? "0" : "") + std::to_string(rest) + "min";
+}
+
+std::chrono::minutes nearest_rank(std::vector<std::chrono::minutes> values, double q) {
+  if (values.empty()) return minutes{0};
+  std::sort(values.begin(), values.end());
+  auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  rank = std::clamp<std::size_t>(rank, 1, values.size());
+  return values[rank - 1];
+}
+
+SummarySlot latest_slot(const parsers::SummaryConfig& s, const date::time_zone& zone, SysSeconds now) {
+  const local_days today = local_day(zone, now);
+  const bool sent_today = now >= at_local(zone, today, s.at_min);
+  SummarySlot slot;
+  local_days d = today;
+  if (s.frequency == "daily") {
+    if (!sent_today) d -= days{1};
+    slot.period = make_period("daily", d - days{1}, d, zone);
+  } else if (s.frequency == "monthly") {
+    const date::year_month_day ymd(today);
+    d = local_days{ymd.year() / ymd.month() / date::day{s.day}};
+    if (d > today || (d == today && !sent_today)) d = add_months(first_of_month(today), -1) + days{s.day - 1};
+    const local_days month = first_of_month(d);
+    slot.period = make_period("monthly", add_months(month, -1), month, zone);
+  } else {
+    while (date::weekday(d).c_encoding() != s.weekday || (d == today && !sent_today)) d -= days{1};
+    slot.period = make_period("weekly", d - days{7}, d, zone);
+  }
+  slot.scheduled = at_local(zone, d, s.at_min);
+  slot.previous = previous_period(slot.period, zone);
+  return slot;
+}
+
+SummaryPeriod previous_period(const SummaryPeriod& period, const date::time_zone& zone) {
+  const std::string kind = kind_of(period);
+  const local_days first = period.days.front();
+  const local_days end = period.days.back() + days{1};
+  if (kind == "monthly") return make_period("monthly", add_months(first, -1), first, zone);
+  const auto length = end - first;
+  return make_period(kind, first - length, first, zone);
+}
+
+Result<SummaryPeriod> named_period(std::string_view name, const date::time_zone& zone, SysSeconds now) {
+  const local_days today = local_day(zone, now);
+  const local_days monday = today - days{(date::weekday(today).iso_encoding() - 1)};
+  if (name == "today") return make_period("daily", today, today + days{1}, zone);
+  if (name == "yesterday") return make_period("daily", today - days{1}, today, zone);
+  if (name == "this-week") return make_period("weekly", monday, monday + days{7}, zone);
+  if (name == "last-week") return make_period("weekly", monday - days{7}, monday, zone);
+  if (name == "this-month") return make_period("monthly", first_of_month(today), add_months(first_of_month(today), 1), zone);
+  if (name == "last-month") return make_period("monthly", add_months(first_of_month(today), -1), first_of_month(today), zone);
+  const auto dots = name.find("..");
+  if (dots != std::string_view::npos) {
+    auto parse = [](std::string_view t) -> std::optional<local_days> {
+      if (t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
+      for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
+        if (t[i] < '0' || t[i] > '9') return std::nullopt;
+      const date::year_month_day ymd{date::year{std::stoi(std::string(t.substr(0, 4)))},
+                                     date::month{static_cast<unsigned>(std::stoi(std::string(t.substr(5, 2))))},
+                                     date::day{static_cast<unsigned>(std::stoi(std::string(t.substr(8, 2))))}};
+      if (!ymd.ok()) return std::nullopt;
+      return local_days{ymd};
+    };
+    const auto from = parse(name.substr(0, dots));
+    const auto to = parse(name.substr(dots + 2));
+    if (from && to && *from <= *to && *to - *from < days{400}) return make_period("custom", *from, *to + days{1}, zone);
+  }
+  return fail("unknown period \"" + std::string(name) +
+                  "\" (today, yesterday, this-week, last-week, this-month, last-month or YYYY-MM-DD..YYYY-MM-DD)",
+              true);
+}
+
+nlohmann::json summary_values(const SummaryInput& input) {
+  nlohmann::json teams = nlohmann::json::array();
+  int total_received = 0;
+  for (const auto& team : input.teams) {
+    const auto calendar = input.calendar_for ? input.calendar_for(team) : nullptr;
+    const Figures f = figures_for(input, team, input.period, calendar.get());
+    const Figures b = figures_for(input, team, input.previous, calendar.get());
+    total_received += f.received;
+    const nlohmann::json first_median = maybe_minutes(f.to_first, 0.5), first_median_before = maybe_minutes(b.to_first, 0.5);
+    const nlohmann::json res_median = maybe_minutes(f.to_resolution, 0.5),
+                         res_median_before = maybe_minutes(b.to_resolution, 0.5);
+    const nlohmann::json first_pct = percent(f.first_met, f.first_missed), first_pct_before = percent(b.first_met, b.first_missed);
+    const nlohmann::json res_pct = percent(f.resolution_met, f.resolution_missed),
+                         res_pct_before = percent(b.resolution_met, b.resolution_missed);
+    nlohmann::json t = {
+        {"name", team},
+        {"received", f.received},
+        {"acknowledged", f.acknowledged},
+        {"resolved", f.resolved},
+        {"open", f.open},
+        {"waiting", f.waiting},
+        {"received_change", change(f.received, b.received, false)},
+        {"resolved_change", change(f.resolved, b.resolved, false)},
+        {"ack_median_min", maybe_minutes(f.to_ack, 0.5)},
+        {"ack_p90_min", maybe_minutes(f.to_ack, 0.9)},
+        {"first_response_median_min", first_median},
+        {"first_response_p90_min", maybe_minutes(f.to_first, 0.9)},
+        {"resolution_median_min", res_median},
+        {"resolution_p90_min", maybe_minutes(f.to_resolution, 0.9)},
+        {"first_response_met_pct", first_pct},
+        {"resolution_met_pct", res_pct},
+        {"first_response_median_change", change(first_median, first_median_before, true)},
+        {"resolution_median_change", change(res_median, res_median_before, true)},
+        {"first_response_met_change", change(first_pct, first_pct_before, false, " points")},
+        {"resolution_met_change", change(res_pct, res_pct_before, false, " points")},
+        {"overdue", request_list(f.overdue, input.period)},
+        {"due_soon", request_list(f.due_soon, input.period)},
+        {"has_overdue", !f.overdue.empty()},
+        {"has_due_soon", !f.due_soon.empty()},
+    };
+    t["ack_median"] = shown(t["ack_median_min"]);
+    t["ack_p90"] = shown(t["ack_p90_min"]);
+    t["first_response_median"] = shown(first_median);
+    t["first_response_p90"] = shown(t["first_response_p90_min"]);
+    t["resolution_median"] = shown(res_median);
+    t["resolution_p90"] = shown(t["resolution_p90_min"]);
+    t["first_response_met"] = first_pct.is_null() ? "-" : std::to_string(first_pct.get<int>()) + "%";
+    t["resolution_met"] = res_pct.is_null() ? "-" : std::to_string(res_pct.get<int>()) + "%";
+    // The bar chart: one row per day, bars up to 240 px wide.
+    const int most = f.per_day.empty() ? 0 : *std::max_element(f.per_day.begin(), f.per_day.end());
+    nlohmann::json bars = nlohmann::json::array();
+    for (std::size_t i = 0; i < f.per_day.size(); ++i) {
+      const int n = f.per_day[i];
+      bars.push_back({{"day", date::format("%a %d %b", input.period.days[i])},
+                      {"count", n},
+                      {"width", most == 0 ? 0 : std::max(n > 0 ? 4 : 0, 240 * n / most)},
+                      {"has_bar", n > 0},
+                      {"text_bar", std::string(static_cast<std::size_t>(most == 0 ? 0 : (20 * n + most - 1) / most), '#')}});
+    }
+    t["days"] = bars;
+    teams.push_back(t);
+  }
+  // Internal customers: the requesting departments, most requests first.
+  struct Dept {
+    int count = 0;
+    std::vector<minutes> to_first;
+  };
+  std::map<std::string, Dept> depts;
+  for (const auto& r : input.requests) {
+    if (r.created < input.period.start || r.created >= input.period.end) continue;
+    if (std::find(input.teams.begin(), input.teams.end(), r.category) == input.teams.end()) continue;
+    Dept& d = depts[r.department.empty() ? "(not in the directory)" : r.department];
+    ++d.count;
+    const auto calendar = input.calendar_for ? input.calendar_for(r.category) : nullptr;
+    if (by_end(r.first_response, input.period)) d.to_first.push_back(business_minutes(calendar.get(), r.created, *r.first_response));
+  }
+  std::vector<std::pair<std::string, Dept>> ordered(depts.begin(), depts.end());
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
+  nlohmann::json departments = nlohmann::json::array();
+  for (const auto& [name, d] : ordered) {
+    const nlohmann::json median = maybe_minutes(d.to_first, 0.5);
+    departments.push_back({{"name", name}, {"count", d.count}, {"first_response_median_min", median},
+                           {"first_response_median", shown(median)}});
+  }
+  nlohmann::json chords = nlohmann::json::array();
+  for (const auto& c : input.chords)
+    chords.push_back({{"subject", c.subject}, {"sender", c.sender}, {"replies", c.replies}, {"distinct_repliers", c.distinct_repliers}});
+  nlohmann::json kudos = nlohmann::json::array();
+  for (const auto& k : input.kudos) kudos.push_back({{"name", k.name.empty() ? k.address : k.name}, {"count", k.count}});
+  return {{"period", input.period.label},
+          {"previous_period", input.previous.label},
+          {"late", input.late},
+          {"teams", teams},
+          {"total_received", total_received},
+          {"departments", departments},
+          {"has_departments", !departments.empty()},
+          {"chords", chords},
+          {"has_chords", !chords.empty()},
+          {"kudos", kudos},
+          {"has_kudos", !kudos.empty()}};
+}
+
+}  // namespace intake::daemon
