@@ -300,6 +300,45 @@ std::optional<QueuedMail> IntakeCycle::make_oversized_notice(const parsers::Emai
 
 namespace {
 
+// Times one stage while alive: wall clock and this thread's CPU time.
+class StageTimer {
+ public:
+  StageTimer(StageTimes& times, Stage stage) : times_(times), stage_(stage), wall_(std::chrono::steady_clock::now()), cpu_(cpu_now()) {}
+  ~StageTimer() {
+    const auto i = static_cast<std::size_t>(stage_);
+    times_.wall_ms[i] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_).count();
+    times_.cpu_ms[i] += (cpu_now() - cpu_) / 1e6;
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  static double cpu_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+  }
+  StageTimes& times_;
+  Stage stage_;
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
+};
+
+}  // namespace
+
+std::string StageTimes::line() const {
+  static const char* names[] = {"fetch", "parse", "classify", "store", "move", "send"};
+  std::string out;
+  for (std::size_t i = 0; i < wall_ms.size(); ++i) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f/%.1f ms", out.empty() ? "" : ", ", names[i], wall_ms[i], cpu_ms[i]);
+    out += buf;
+  }
+  return out;
+}
+
+namespace {
+
 // At most `n` bytes of `text` on one line, cut at a UTF-8 character boundary.
 std::string excerpt(std::string_view text, std::size_t n = 200) {
   std::string out;
@@ -574,7 +613,10 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
       msg.mailbox = mailbox.name;
       msg.uidvalidity = folder->uidvalidity;
       msg.uid = uid;
-      auto raw = source.fetch(uid);
+      auto raw = [&] {
+        StageTimer t(stats.stages, Stage::fetch);
+        return source.fetch(uid);
+      }();
       if (!raw && raw.error().too_large) {
         // Not taken in, not lost: the headers and the reason are kept, the
         // message itself goes on to the processed folder, the sender is told.
@@ -622,6 +664,7 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
       msg.content_sha256 = sha256_hex(msg.raw);
       std::string parse_error;
       try {
+        StageTimer t(stats.stages, Stage::parse);
         msg.email = parsers::parse_email(msg.raw);
         if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
           parse_error = "no headers and no text could be read";
@@ -636,8 +679,13 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
         done.push_back(uid);
         continue;
       }
-      Decision decision = classify(msg.email, mailbox, config_, now_seconds());
-      set_due_times(decision, now_seconds());
+      Decision decision;
+      {
+        StageTimer t(stats.stages, Stage::classify);
+        decision = classify(msg.email, mailbox, config_, now_seconds());
+        set_due_times(decision, now_seconds());
+      }
+      StageTimer store_timer(stats.stages, Stage::store);
       auto result = store_.ingest(
           msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
           [&](const RequestView& r) { return plan_reply(msg.email, r); });
@@ -661,11 +709,13 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
                 : decision.quiet_reason.empty() || result->outcome != IngestOutcome::created ? ""
                                                                                          : ", quiet: " + decision.quiet_reason);
     }
+    StageTimer move_timer(stats.stages, Stage::move);
     if (auto r = source.mark_processed(done); !r)
       log->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox.name,
                 done.size(), r.error().message);
   }
   (void)store_.record_fetch(mailbox.name, true, "", config_.daemon.alert_after_failures, nullptr);
+  if (stats.fetched > 0) log->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox.name, stats.fetched, stats.stages.line());
   return stats;
 }
 
@@ -808,7 +858,10 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
       if (item.interrupted > 0)
         log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
                   item.reference, item.purpose, item.id, item.interrupted);
-      Status sent = sender.send(item.mail);
+      Status sent = [&] {
+        StageTimer t(stats.stages, Stage::send);
+        return sender.send(item.mail);
+      }();
       if (sent) {
         ++stats.acks_sent;
         log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
@@ -829,6 +882,10 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
       }
     }
   }
+  if (stats.acks_sent + stats.acks_failed > 0)
+    log->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms", stats.acks_sent, stats.acks_failed,
+              stats.stages.wall_ms[static_cast<std::size_t>(Stage::send)],
+              stats.stages.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   return stats;
 }
 

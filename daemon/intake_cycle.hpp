@@ -4,6 +4,7 @@
 // explicit outcome, decided here.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 
@@ -18,11 +19,20 @@
 
 namespace intake::daemon {
 
+// Time spent per stage of a cycle (wall clock and this thread's CPU), for
+// the log and the benchmark.
+enum class Stage { fetch, parse, classify, store, move, send, count };
+struct StageTimes {
+  std::array<double, static_cast<std::size_t>(Stage::count)> wall_ms{}, cpu_ms{};
+  std::string line() const;  // "fetch 12.3/4.5 ms, parse ..." (wall/cpu)
+};
+
 struct CycleStats {
   std::size_t fetched = 0, created = 0, joined = 0, observed = 0, duplicates = 0, quarantined = 0;
   std::size_t acks_sent = 0, acks_failed = 0;
   bool fetch_failed = false;
   bool send_failed = false;  // the mail server could not be reached
+  StageTimes stages;
   std::string error;
 };
 
