@@ -57,6 +57,17 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
+// The outbox form of a built message, from intake's envelope sender.
+QueuedMail queued(const MessageSpec& spec, const std::string& mail_from, std::vector<std::string> rcpt_to) {
+  QueuedMail q;
+  q.mail.mail_from = mail_from;
+  q.mail.rcpt_to = std::move(rcpt_to);
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  return q;
+}
+
 std::string domain_of(const std::string& address) {
   auto at = address.find('@');
   return at == std::string::npos ? "intake.invalid" : address.substr(at + 1);
@@ -199,12 +210,7 @@ std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxCo
   spec.text = rendered->text;
   spec.html = rendered->html;
   spec.extra_headers = {{"Auto-Submitted", "auto-generated"}, {"X-Intake-Loop", config_.smtp.from}};
-  QueuedMail q;
-  q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = {config_.daemon.admin_address};
-  q.mail.raw = build_message(spec);
-  q.message_id = spec.message_id;
-  q.subject = spec.subject;
+  QueuedMail q = queued(spec, config_.smtp.from, {config_.daemon.admin_address});
   stage_logger("fetch")->error("mailbox {}: {} failed fetches in a row: admin {} alerted", mailbox.name, failures,
                                config_.daemon.admin_address);
   return q;
@@ -240,13 +246,7 @@ QueuedMail IntakeCycle::make_answer(const parsers::Email& email, const RenderedM
                         {"X-Auto-Response-Suppress", "All"},
                         {"X-Intake-Loop", config_.smtp.from}};
   for (auto& h : extra_headers) spec.extra_headers.push_back(std::move(h));
-  QueuedMail q;
-  q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = {to.address};
-  q.mail.raw = build_message(spec);
-  q.message_id = spec.message_id;
-  q.subject = spec.subject;
-  return q;
+  return queued(spec, config_.smtp.from, {to.address});
 }
 
 nlohmann::json IntakeCycle::plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const {
@@ -455,13 +455,9 @@ std::optional<QueuedMail> IntakeCycle::make_request_mail_to(const std::string& t
   spec.extra_headers.push_back({"X-Auto-Response-Suppress", "All"});
   spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
   spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
-  QueuedMail q;
-  q.mail.mail_from = config_.smtp.from;
-  for (const auto& a : to) q.mail.rcpt_to.push_back(a.address);
-  q.mail.raw = build_message(spec);
-  q.message_id = spec.message_id;
-  q.subject = spec.subject;
-  return q;
+  std::vector<std::string> rcpts;
+  for (const auto& a : to) rcpts.push_back(a.address);
+  return queued(spec, config_.smtp.from, std::move(rcpts));
 }
 
 void IntakeCycle::apply_command(const parsers::StaffCommand& command, const RequestView& request,
@@ -751,13 +747,7 @@ Result<QueuedMail> IntakeCycle::make_summary(const parsers::SummaryConfig& subsc
                         {"X-Auto-Response-Suppress", "All"},
                         {"X-Intake-Loop", config_.smtp.from},
                         {"X-Intake-Summary", period.key}};
-  QueuedMail q;
-  q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = {subscription.to};
-  q.mail.raw = build_message(spec);
-  q.message_id = spec.message_id;
-  q.subject = spec.subject;
-  return q;
+  return queued(spec, config_.smtp.from, {subscription.to});
 }
 
 Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
