@@ -103,10 +103,11 @@ struct Base64Count {
 // NEON have), masks summed in byte-wide lanes flushed every 255 rounds. The
 // scalar loop, with a call to isalnum per byte, was a fifth of the parse.
 using ByteVector = signed char __attribute__((vector_size(16)));
+using CountVector = unsigned char __attribute__((vector_size(16)));  // unsigned: wrapping is defined
 
-std::size_t lane_sum(ByteVector v) {
+std::size_t lane_sum(CountVector v) {
   std::size_t sum = 0;
-  for (int i = 0; i < 16; ++i) sum += static_cast<unsigned char>(v[i]);
+  for (int i = 0; i < 16; ++i) sum += v[i];
   return sum;
 }
 
@@ -115,7 +116,7 @@ Base64Count count_base64(const std::string& body) {
   const char* p = body.data();
   std::size_t left = body.size();
   while (left >= sizeof(ByteVector)) {
-    ByteVector symbols = {}, padding = {};
+    CountVector symbols = {}, padding = {};
     const std::size_t rounds = std::min<std::size_t>(left / sizeof(ByteVector), 255);
     for (std::size_t r = 0; r < rounds; ++r, p += sizeof(ByteVector)) {
       ByteVector c;
@@ -125,8 +126,9 @@ Base64Count count_base64(const std::string& body) {
       const ByteVector letter = (folded > 'a' - 1) & (folded < 'z' + 1);
       const ByteVector digit = (c > '0' - 1) & (c < '9' + 1);
       const ByteVector pad = c == '=';
-      symbols -= letter | digit | (c == '+') | (c == '/') | pad;  // true is -1: subtracting counts it
-      padding -= pad;
+      // A true compare is -1, 255 unsigned: subtracting it counts one.
+      symbols -= __builtin_convertvector(letter | digit | (c == '+') | (c == '/') | pad, CountVector);
+      padding -= __builtin_convertvector(pad, CountVector);
     }
     n.symbols += lane_sum(symbols);
     n.padding += lane_sum(padding);
