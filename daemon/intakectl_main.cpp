@@ -11,6 +11,7 @@
 #include "request_status.hpp"
 #include "email_json.hpp"
 #include "mime_parser.hpp"
+#include "tally_cli.hpp"
 
 namespace {
 
@@ -385,7 +386,10 @@ int main(int argc, char** argv) {
   std::int64_t q_id = 0;
   q_retry->add_option("id", q_id, "its number, from quarantine list")->required();
 
+  auto tally_commands = add_tally_commands(app);  // tally top/show, kudos, import
+
   CLI11_PARSE(app, argc, argv);
+  if (auto rc = run_tally_commands(*tally_commands, config_path)) return *rc;
   if (*status_cmd) return cmd_status(config_path, status_json);
   if (*q_list) return cmd_quarantine_list(config_path, q_all, q_json);
   if (*q_retry) return cmd_quarantine_retry(config_path, q_id);
