@@ -208,8 +208,10 @@ struct TallyConfig {
   // Positive replies: agreement, thanks, praise (matched as whole words in the
   // new text of a reply, case-insensitive). Thanks and praise also credit the
   // colleague they name (kudos); agreement does not.
-  std::vector<std::string> agree_words = {"agreed", "agree", "so true", "exactly", "well said", "+1", "absolutely",
-                                          "spot on", "same here", "couldn't agree more", "good point", "true that"};
+  // Not "exactly" or "absolutely" alone: "which days exactly?" agrees with nothing.
+  std::vector<std::string> agree_words = {"agreed", "agree", "so true", "well said", "+1", "spot on", "same here",
+                                          "couldn't agree more", "good point", "exactly right", "absolutely right",
+                                          "true that"};
   std::vector<std::string> thanks_words = {"thank you", "thanks", "thx", "many thanks", "much appreciated",
                                            "appreciate it", "grateful", "kudos", "shout-out", "shout out"};
   std::vector<std::string> praise_words = {"great job", "good job", "well done", "nice work", "great work", "nice job",

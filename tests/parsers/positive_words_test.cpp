@@ -46,6 +46,11 @@ TEST(Tone, words_inside_other_words_do_not_count) {
   EXPECT_TRUE(read_tone("+1", words).agrees);
 }
 
+TEST(Tone, a_question_with_exactly_in_it_is_not_agreement) {
+  EXPECT_FALSE(read_tone("Which days exactly?", words).positive());
+  EXPECT_TRUE(read_tone("Exactly right.", words).agrees);
+}
+
 TEST(Tone, a_message_without_list_words_is_neutral) {
   const Tone t = read_tone("When is the meeting? I have a conflict.", words);
   EXPECT_FALSE(t.positive());
