@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 
+#include "intake_cycle.hpp"
 #include "positive_words.hpp"
 #include "request_fields.hpp"
 
@@ -13,15 +14,35 @@ namespace intake::daemon {
 namespace {
 constexpr std::size_t max_recipients = 10000;  // a hostile header cannot make a message cost more
 constexpr std::size_t max_references = 200;
+// Indexed columns must stay well under PostgreSQL's btree row limit (about
+// 2700 bytes), or one hostile header would fail every batch it is in.
+constexpr std::size_t max_id_bytes = 512;
+constexpr std::size_t max_address_bytes = 254;  // RFC 5321's path limit, less the brackets
+constexpr std::size_t max_subject_bytes = 1000;
+constexpr std::size_t max_name_bytes = 200;
+
+// Cut at a byte bound without splitting a UTF-8 sequence.
+std::string bounded(std::string s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return s;
+}
+
+// An over-long Message-ID stays unique and findable as its hash.
+std::string bounded_id(const std::string& id) {
+  return id.size() <= max_id_bytes ? id : "sha256:" + sha256_hex(id);
+}
 }  // namespace
 
 TallyEntry make_tally_entry(const parsers::Email& email, std::string message_id, std::chrono::sys_seconds fallback_sent_at,
                             const parsers::Config& config, std::string source) {
   TallyEntry t;
-  t.message_id = std::move(message_id);
-  t.sender = email.from ? parsers::address_without_plus(email.from->address) : std::string();
-  t.sender_name = email.from ? email.from->name : std::string();
-  t.subject = email.subject;
+  t.message_id = bounded_id(message_id);
+  t.sender = email.from ? bounded(parsers::address_without_plus(email.from->address), max_address_bytes) : std::string();
+  t.sender_name = email.from ? bounded(email.from->name, max_name_bytes) : std::string();
+  t.subject = bounded(email.subject, max_subject_bytes);
   t.sent_at = email.date ? *email.date : fallback_sent_at;
   std::set<std::string> own;
   for (const auto& m : config.mailboxes) own.insert(parsers::address_without_plus(m.address));
@@ -31,15 +52,16 @@ TallyEntry make_tally_entry(const parsers::Email& email, std::string message_id,
     for (const auto& a : *list) {
       if (t.recipients.size() >= max_recipients) break;
       const std::string addr = parsers::address_without_plus(a.address);
+      if (addr.size() > max_address_bytes) continue;
       if (addr.empty() || addr.find('@') == std::string::npos || addr == t.sender || own.count(addr) > 0) continue;
       if (seen.insert(addr).second) t.recipients.push_back(addr);
     }
   t.kind = parsers::to_string(email.kind);
-  t.in_reply_to = email.in_reply_to;
-  for (const auto& r : email.references) {
-    if (t.references.size() >= max_references) break;
-    t.references.push_back(r);
-  }
+  t.in_reply_to = email.in_reply_to.empty() ? std::string() : bounded_id(email.in_reply_to);
+  // The nearest references are the ones that link: keep the last ones.
+  const std::size_t skip = email.references.size() > max_references ? email.references.size() - max_references : 0;
+  for (std::size_t i = skip; i < email.references.size(); ++i)
+    if (!email.references[i].empty()) t.references.push_back(bounded_id(email.references[i]));
   // Tone and kudos count only for people writing: an out-of-office that says
   // "thank you for your message" thanks nobody.
   if (email.kind == parsers::MessageKind::human) {

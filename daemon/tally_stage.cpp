@@ -53,6 +53,13 @@ Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox
   for (const auto& folder : mailbox.folders) {
     const std::string key = "observe:" + mailbox.name + "/" + folder;
     auto status = source.examine(folder);
+    if (!status && status.error().permanent) {
+      // A folder this server does not have ("Sent" is "Sent Items" on some):
+      // said once per cycle, the other folders are still read.
+      log->error("observe {} ({}) folder {}: {}", mailbox.name, mailbox.address, folder, status.error().message);
+      ++stats.skipped;
+      continue;
+    }
     if (!status) return status.error();
     auto progress = store_.progress(key);
     if (!progress) return progress.error();
@@ -101,8 +108,8 @@ Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox
     }
   }
   if (stats.read > 0)
-    log->info("observe {}: read {} message(s), {} new to the tallies, {} known, {} skipped", mailbox.name, stats.read,
-              stats.added, stats.known, stats.skipped);
+    log->info("observe {} ({}): read {} message(s), {} new to the tallies, {} known, {} skipped", mailbox.name,
+              mailbox.address, stats.read, stats.added, stats.known, stats.skipped);
   return stats;
 }
 

@@ -69,6 +69,26 @@ TEST_F(TallyEntryTest, an_out_of_office_that_thanks_is_neither_positive_nor_kudo
   EXPECT_TRUE(t.kudos_to.empty());
 }
 
+TEST_F(TallyEntryTest, hostile_header_sizes_are_bounded_so_no_row_can_fail_the_index) {
+  email.from = parsers::Address{std::string(5000, 'n'), std::string(3000, 'a') + "@example.test"};
+  email.subject = std::string(5000, 's');
+  email.in_reply_to = std::string(4000, 'i') + "@x";
+  for (int i = 0; i < 1000; ++i) email.references.push_back("ref" + std::to_string(i) + "@x");
+  email.to.push_back({"", std::string(400, 'r') + "@example.test"});
+  const TallyEntry t = make_tally_entry(email, std::string(3000, 'm') + "@x", arrival, config, "import");
+  EXPECT_EQ(t.message_id.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(t.message_id.size(), 7u + 64u);
+  EXPECT_EQ(t.in_reply_to.rfind("sha256:", 0), 0u);
+  EXPECT_LE(t.sender.size(), 254u);
+  EXPECT_LE(t.sender_name.size(), 200u);
+  EXPECT_LE(t.subject.size(), 1000u);
+  ASSERT_EQ(t.references.size(), 200u);
+  EXPECT_EQ(t.references.back(), "ref999@x");  // the nearest are kept
+  EXPECT_EQ(t.references.front(), "ref800@x");
+  // alice, bob, carol and boss (not the sender here); the over-long address is no recipient.
+  EXPECT_EQ(t.recipients.size(), 4u);
+}
+
 TEST(AudienceBand, bands_are_powers_of_two) {
   EXPECT_EQ(audience_band(0), 0);
   EXPECT_EQ(audience_band(1), 1);

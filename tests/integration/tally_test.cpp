@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "stack_client.hpp"
 
@@ -290,6 +291,55 @@ TEST_F(Tallies, an_observed_mailbox_is_left_exactly_as_it_was) {
             "2/1");
   EXPECT_EQ(sql_value(stack_, "SELECT position FROM tally_progress WHERE key = 'observe:boss/INBOX'"),
             std::to_string(imap_uids(stack_, "boss", "INBOX").back()));
+}
+
+TEST_F(Tallies, observed_mailboxes_over_imaps_and_starttls_are_read_and_a_missing_folder_does_not_stop_the_rest) {
+  imap_append(stack_, "boss", "INBOX",
+              mail("alice@example.test", "boss@example.test", "", "Hello", now_ - hours{1}, "tls1@alice", "", "Hi."));
+  std::string sections;
+  for (const auto& [name, port, security] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"boss-tls", stack_.get("IMAPS_PORT"), "tls"},
+                                                                       {"boss-starttls", stack_.get("IMAP_PORT"), "starttls"}})
+    sections += "[[observe]]\nname = \"" + name + "\"\naddress = \"boss@example.test\"\nhost = \"127.0.0.1\"\nport = " + port +
+                "\nsecurity = \"" + security + "\"\nca_file = \"" + stack_.get("TLS_CA_FILE") +
+                "\"\nusername = \"boss@example.test\"\npassword_file = \"" + stack_.get("STACK_DIR") +
+                "/secrets/mail_password\"\nfolders = [\"Sent Items\", \"INBOX\"]\n\n";
+  config_ = write_config(stack_, "tally-tls", "", {}, sections);
+  const RunResult r = once();
+  EXPECT_NE(r.output.find("folder Sent Items"), std::string::npos) << r.output;
+  const std::string last_uid = std::to_string(imap_uids(stack_, "boss", "INBOX").back());
+  EXPECT_EQ(sql_value(stack_, "SELECT position FROM tally_progress WHERE key = 'observe:boss-tls/INBOX'"), last_uid);
+  EXPECT_EQ(sql_value(stack_, "SELECT position FROM tally_progress WHERE key = 'observe:boss-starttls/INBOX'"), last_uid);
+  // Read twice, tallied once, under the feed that saw it first.
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) || ' ' || min(source) FROM tally_messages"), "1 observe boss-tls/INBOX");
+}
+
+TEST_F(Tallies, changing_the_reply_window_recomputes_every_figure) {
+  const sys_seconds at = sys_days{year{2026} / 5 / 4} + hours{9};
+  const std::string mbox = stack_.get("STACK_DIR") + "/window.mbox";
+  {
+    std::ofstream out(mbox, std::ios::binary);
+    auto add = [&](const std::string& raw) { out << "From x " << mbox_date(at) << "\n" << raw << "\n"; };
+    add(mail("boss@example.test", "alice@example.test, bob@example.test", "", "Plan", at, "plan@boss", "", "The plan."));
+    add(mail("alice@example.test", "boss@example.test", "", "Re: Plan", at + hours{1}, "w1@alice", "plan@boss", "Agreed!"));
+    add(mail("bob@example.test", "boss@example.test", "", "Re: Plan", at + days{3}, "w2@bob", "plan@boss", "Late, but ok."));
+  }
+  ASSERT_EQ(intakectl("import " + mbox).exit_code, 0);
+  auto replies = [&](const std::string& config) {
+    const RunResult r = run_command(std::string(INTAKECTL_PATH) + " --config " + config +
+                                    " tally show plan@boss --json");
+    const auto j = nlohmann::json::parse(r.output, nullptr, false);
+    if (j.is_discarded()) {
+      ADD_FAILURE() << r.output;
+      return std::string();
+    }
+    return std::to_string(j["replies"].get<int>()) + " " + std::to_string(j["distinct_repliers"].get<int>()) + " " +
+           std::to_string(j["positive"].get<int>());
+  };
+  EXPECT_EQ(replies(config_), "2 2 1");
+  const std::string two_days = write_config(stack_, "tally-window", "", {}, "[tally]\nreply_window_days = 2\n");
+  EXPECT_EQ(replies(two_days), "1 1 1");
+  EXPECT_EQ(replies(config_), "2 2 1");
 }
 
 // ---------------------------------------------------------------------------
