@@ -8,6 +8,9 @@
 namespace intake::daemon {
 namespace {
 constexpr int catch_up_batch = 500;
+// Rows before the cursor looked at again (see TallyStore::messages_after);
+// an ingest transaction is short, so a thousand later rows is ample.
+constexpr std::int64_t catch_up_lookback = 1000;
 constexpr std::size_t import_batch = 200;
 
 std::string message_id_of(const parsers::Email& email, const std::string& raw) {
@@ -27,14 +30,16 @@ Result<TallyFeedStats> TallyStage::catch_up() {
   auto at = store_.progress("messages");
   if (!at) return at.error();
   std::uint64_t cursor = at->position;
+  std::int64_t lookback = catch_up_lookback;
   while (true) {
-    auto rows = store_.messages_after(static_cast<std::int64_t>(cursor), catch_up_batch);
+    auto rows = store_.messages_after(static_cast<std::int64_t>(cursor), lookback, catch_up_batch);
+    lookback = 0;  // once per catch-up: what it finds is tallied right away
     if (!rows) return rows.error();
     if (rows->empty()) break;
     std::vector<TallyEntry> entries;
     for (const auto& m : *rows) {
       entries.push_back(make_tally_entry(m.email, m.message_id, m.received_at, config_, "mailbox " + m.mailbox));
-      cursor = static_cast<std::uint64_t>(m.row);
+      cursor = std::max(cursor, static_cast<std::uint64_t>(m.row));
     }
     stats.read += rows->size();
     auto added = store_.add(entries, TallyProgress{"messages", 0, cursor});

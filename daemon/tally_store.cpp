@@ -282,7 +282,7 @@ Result<AddStats> PqxxTallyStore::add(const std::vector<TallyEntry>& entries, con
   });
 }
 
-Result<std::vector<StoredMessage>> PqxxTallyStore::messages_after(std::int64_t row, int limit) {
+Result<std::vector<StoredMessage>> PqxxTallyStore::messages_after(std::int64_t row, std::int64_t lookback, int limit) {
   return guarded("tally messages_after", [&]() -> Result<std::vector<StoredMessage>> {
     pqxx::work tx(conn_->conn);
     // The request text only up to what the word matchers read.
@@ -290,8 +290,9 @@ Result<std::vector<StoredMessage>> PqxxTallyStore::messages_after(std::int64_t r
         "SELECT id, message_id, coalesce(mailbox, ''), extract(epoch FROM received_at)::bigint,"
         " extract(epoch FROM sent_at)::bigint, in_reply_to, refs::text, from_address, from_name, to_addresses::text,"
         " cc_addresses::text, subject, kind, left(request_text, 65536)"
-        " FROM messages WHERE direction = 'in' AND id > $1 ORDER BY id LIMIT $2",
-        row, limit);
+        " FROM messages m WHERE direction = 'in' AND id > $1::bigint - $3::bigint"
+        " AND NOT EXISTS (SELECT 1 FROM tally_messages t WHERE t.message_id = m.message_id) ORDER BY id LIMIT $2",
+        row, limit, lookback);
     std::vector<StoredMessage> out;
     for (const auto& x : r) {
       StoredMessage m;

@@ -69,8 +69,11 @@ class TallyStore {
   // One transaction: the entries not yet known (by Message-ID), their links,
   // the figures of every message whose thread changed, and `progress`.
   virtual Result<AddStats> add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) = 0;
-  // Inbound rows of `messages` after `row`, oldest first.
-  virtual Result<std::vector<StoredMessage>> messages_after(std::int64_t row, int limit) = 0;
+  // Inbound rows of `messages` after `row`, oldest first, that are not
+  // tallied yet; `lookback` rows before it are looked at again, since ids are
+  // taken at insert and a transaction that took an earlier id can commit later
+  // (a `quarantine retry` beside the daemon's cycle).
+  virtual Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) = 0;
   // Messages (human or bulk) sent at or after `since`, with their senders'
   // baselines; `sender` empty for all.
   virtual Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
@@ -92,7 +95,7 @@ class PqxxTallyStore final : public TallyStore {
   Status set_reply_window(std::int64_t reply_window_s) override;
   Result<TallyProgress> progress(const std::string& key) override;
   Result<AddStats> add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) override;
-  Result<std::vector<StoredMessage>> messages_after(std::int64_t row, int limit) override;
+  Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) override;
   Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
                                                     int baseline_messages) override;
   Result<TallyThread> thread(const std::string& message_id, int baseline_messages) override;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <tuple>
@@ -340,6 +341,26 @@ TEST_F(Tallies, changing_the_reply_window_recomputes_every_figure) {
   const std::string two_days = write_config(stack_, "tally-window", "", {}, "[tally]\nreply_window_days = 2\n");
   EXPECT_EQ(replies(two_days), "1 1 1");
   EXPECT_EQ(replies(config_), "2 2 1");
+}
+
+TEST_F(Tallies, a_stored_message_that_commits_after_a_later_one_is_still_tallied) {
+  // Ids are taken at insert: a transaction holding an earlier id (a
+  // `quarantine retry` beside the daemon) can commit after a later one.
+  auto insert = [](const std::string& id) {
+    return "INSERT INTO messages (direction, role, message_id, content_sha256, from_address, subject, sent_at, raw)"
+           " VALUES ('in', 'observed', '" + id + "', '', 'alice@example.test', 'x', now(), '\\x00'::bytea) RETURNING id";
+  };
+  pqxx::connection slow(stack_.database_url());
+  pqxx::work late(slow);
+  const auto late_id = late.exec(insert("late@alice"))[0][0].as<std::int64_t>();
+  const std::string early_id = sql_exec(stack_, insert("early@alice"));
+  ASSERT_GT(std::stoll(early_id), late_id);
+  ASSERT_EQ(intakectl("tally top --json").exit_code, 0);
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(message_id, ',') FROM tally_messages"), "early@alice");
+  late.commit();
+  ASSERT_EQ(intakectl("tally top --json").exit_code, 0);
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(message_id, ',' ORDER BY message_id) FROM tally_messages"),
+            "early@alice,late@alice");
 }
 
 // ---------------------------------------------------------------------------
