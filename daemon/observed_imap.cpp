@@ -106,7 +106,7 @@ Status CurlReadOnlyImap::connect() {
 }
 
 Status CurlReadOnlyImap::send_all(const std::string& data) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeout_s);
+  const auto deadline = deadline_;
   for (std::size_t sent = 0; sent < data.size();) {
     std::size_t n = 0;
     const CURLcode rc = curl_easy_send(handle_.get(), data.data() + sent, data.size() - sent, &n);
@@ -124,7 +124,7 @@ Status CurlReadOnlyImap::send_all(const std::string& data) {
 }
 
 Status CurlReadOnlyImap::fill() {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeout_s);
+  const auto deadline = deadline_;
   char chunk[65536];
   while (true) {
     std::size_t n = 0;
@@ -138,7 +138,7 @@ Status CurlReadOnlyImap::fill() {
     pollfd p{static_cast<int>(socket_), POLLIN, 0};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) < 0)
-      return fail("IMAP " + server() + ": no answer within " + std::to_string(config_.timeout_s) + " s");
+      return fail("IMAP " + server() + ": no complete answer within " + std::to_string(config_.timeout_s) + " s");
   }
 }
 
@@ -157,6 +157,9 @@ Result<std::string> CurlReadOnlyImap::read_line() {
 Result<std::vector<ImapUntagged>> CurlReadOnlyImap::command(const std::string& text) {
   if (auto c = connect(); !c) return c.error();
   const std::string tag = "v" + std::to_string(++tag_);
+  // One deadline for the whole answer: a server dripping a byte at a time
+  // cannot keep the cycle waiting past timeout_s.
+  deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeout_s);
   if (auto s = send_all(tag + " " + text + "\r\n"); !s) {
     connected_ = false;
     return s.error();

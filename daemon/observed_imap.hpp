@@ -14,6 +14,7 @@
 // The server's answers are untrusted: lines and literals are bounded.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +71,7 @@ class CurlReadOnlyImap final : public ObservedSource {
   int tag_ = 0;
   std::string buffer_;
   std::string last_tagged_;  // the last tagged answer, without its tag
+  std::chrono::steady_clock::time_point deadline_{};  // of the command being answered
   std::string folder_;
   FolderStatus status_;
 };
