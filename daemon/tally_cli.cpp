@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "request_fields.hpp"
 #include "logging.hpp"
 #include "secrets.hpp"
 #include "tally.hpp"
@@ -20,7 +21,7 @@ struct TallyCommands {
   CLI::App* show = nullptr;
   CLI::App* kudos = nullptr;
   CLI::App* import = nullptr;
-  std::string since = "30d", sender, kudos_since = "7d", message_id, path;
+  std::string since = "30d", sender, kudos_since = "7d", manager, message_id, path;
   int limit = 20;
   bool json = false;
 };
@@ -183,8 +184,13 @@ int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
     return a.second.messages.size() > b.second.messages.size();
   });
   nlohmann::json out = nlohmann::json::array();
+  std::size_t shown = 0;
   for (const auto& [who, credit] : ordered) {
     const parsers::Employee* e = s.config.employee(who);
+    if (!c.manager.empty() &&
+        (e == nullptr || parsers::address_without_plus(e->manager) != parsers::address_without_plus(c.manager)))
+      continue;
+    ++shown;
     const std::string name = e && !e->name.empty() ? e->name : who;
     if (c.json) {
       out.push_back({{"colleague", who},
@@ -201,7 +207,7 @@ int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
     }
   }
   if (c.json) std::cout << dump(out) << "\n";
-  else std::cout << ordered.size() << " colleague(s) credited since " << iso_utc(*since) << "\n";
+  else std::cout << shown << " colleague(s) credited since " << iso_utc(*since) << "\n";
   return 0;
 }
 
@@ -235,6 +241,7 @@ std::shared_ptr<TallyCommands> add_tally_commands(CLI::App& app) {
   c->show->add_flag("--json", c->json, "one JSON object");
   c->kudos = app.add_subcommand("kudos", "colleagues thanked or praised by name, for the managers' summaries");
   c->kudos->add_option("--since", c->kudos_since, "period (7d) or date")->capture_default_str();
+  c->kudos->add_option("--manager", c->manager, "only colleagues whose manager (in the employee directory) this is");
   c->kudos->add_flag("--json", c->json, "one JSON array");
   c->import = app.add_subcommand("import", "load an mbox file or a Maildir folder into the tallies (observe only)");
   c->import->add_option("path", c->path, "mbox file or Maildir folder")->required();

@@ -252,6 +252,9 @@ TEST_F(Tallies, kudos_credit_the_colleagues_a_reply_thanks_by_name_or_by_answeri
       << text.output;
   // Outside the period: nobody.
   EXPECT_EQ(json_of("kudos --since 1h --json"), nlohmann::json::array());
+  // A manager's summary: only their team (both report to the boss; nobody to Dave).
+  EXPECT_EQ(json_of("kudos --since 7d --manager boss@example.test --json").size(), 2u);
+  EXPECT_EQ(json_of("kudos --since 7d --manager dave@example.test --json"), nlohmann::json::array());
 }
 
 // The IMAP state of a folder as the owner's client would see it: every UID
