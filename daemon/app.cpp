@@ -41,8 +41,12 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
       if (auto t = FileTokenSource(file).token(); !t)
         problems.push_back("mailbox[" + std::to_string(i) + "].token_file: " + t.error().message);
   }
-  for (std::size_t i = 0; i < config.observed.size(); ++i)
+  for (std::size_t i = 0; i < config.observed.size(); ++i) {
     secret("observe[" + std::to_string(i) + "].password_file", config.observed[i].password_file);
+    if (const auto& file = config.observed[i].token_file; !file.empty())
+      if (auto t = FileTokenSource(file).token(); !t)
+        problems.push_back("observe[" + std::to_string(i) + "].token_file: " + t.error().message);
+  }
   if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
   // Calendars: each zone in the tz database, each holidays file read and valid.
@@ -123,14 +127,16 @@ void run_tally_cycle(Runtime& rt, const Clock& clock) {
     log->error("tallies: {}", r.error().message);
     return;
   }
-  if (auto r = stage.catch_up(); !r) log->error("tallies: {}", r.error().message);
+  if (auto r = stage.catch_up(5000); !r) log->error("tallies: {}", r.error().message);
   for (const auto& mailbox : rt.config.observed) {
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {
       log->error("observe {}: {}", mailbox.name, password.error().message);
       continue;
     }
-    CurlReadOnlyImap source(mailbox, password.value());
+    CurlReadOnlyImap source = mailbox.auth == parsers::ImapAuth::xoauth2
+                                  ? CurlReadOnlyImap(mailbox, make_token_source(mailbox))
+                                  : CurlReadOnlyImap(mailbox, password.value());
     if (auto r = stage.observe(mailbox, source); !r) log->error("observe {}: {}", mailbox.name, r.error().message);
   }
 }

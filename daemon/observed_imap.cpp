@@ -66,6 +66,19 @@ std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagge
 CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password)
     : config_(config), password_(std::move(password)), handle_(curl_easy_init()) {}
 
+CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::unique_ptr<TokenSource> tokens)
+    : config_(config), tokens_(std::move(tokens)), handle_(curl_easy_init()) {}
+
+std::unique_ptr<TokenSource> make_token_source(const parsers::ObserveConfig& o) {
+  if (o.auth != parsers::ImapAuth::xoauth2) return nullptr;
+  parsers::MailboxConfig as_mailbox;
+  as_mailbox.auth = o.auth;
+  as_mailbox.token_file = o.token_file;
+  as_mailbox.token_command = o.token_command;
+  as_mailbox.token_command_timeout_s = o.token_command_timeout_s;
+  return daemon::make_token_source(as_mailbox);
+}
+
 std::string CurlReadOnlyImap::server() const {
   const bool ipv6 = config_.host.find(':') != std::string::npos;
   return (ipv6 ? "[" + config_.host + "]" : config_.host) + ":" + std::to_string(config_.port);
@@ -73,13 +86,37 @@ std::string CurlReadOnlyImap::server() const {
 
 Status CurlReadOnlyImap::connect() {
   if (connected_) return Ok{};
+  if (!tokens_) {
+    bool denied = false;
+    return connect_once(denied);
+  }
+  // A token may have expired since it was read: one fresh one after a
+  // rejected login, then the failure stands (a bad setup fails fast).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto token = tokens_->token();
+    if (!token) return fail("IMAP " + server() + ": no bearer token: " + token.error().message);
+    bearer_token_ = std::move(token.value());
+    bool denied = false;
+    Status s = connect_once(denied);
+    if (s || !denied) return s;
+    if (attempt == 1) return s;
+  }
+  return fail("IMAP " + server() + ": login denied");
+}
+
+Status CurlReadOnlyImap::connect_once(bool& login_denied) {
   if (!handle_) return fail("cannot create a libcurl handle");
   CURL* h = handle_.get();
   const std::string url = std::string(config_.security == parsers::Security::tls ? "imaps" : "imap") + "://" + server() + "/";
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
-  curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  if (tokens_) {
+    curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer_token_.c_str());
+    curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+  } else {
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+  }
   // Connect, TLS, log in, then stop: the session is ours from here on.
   curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -94,7 +131,11 @@ Status CurlReadOnlyImap::connect() {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   if (rc != CURLE_OK) {
     const std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    if (rc == CURLE_LOGIN_DENIED) return fail("IMAP " + server() + ": login denied for " + config_.username + ": " + detail);
+    if (rc == CURLE_LOGIN_DENIED) {
+      login_denied = true;
+      return fail("IMAP " + server() + ": login denied for " + config_.username + " (auth " +
+                  parsers::to_string(config_.auth) + "): " + detail);
+    }
     return fail("IMAP " + server() + ": " + detail);
   }
   curl_socket_t sock = CURL_SOCKET_BAD;

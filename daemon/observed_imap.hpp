@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "curl_handle.hpp"
 #include "mailbox_source.hpp"
 #include "result.hpp"
+#include "token_source.hpp"
 
 namespace intake::daemon {
 
@@ -48,12 +50,16 @@ struct ImapUntagged {
 class CurlReadOnlyImap final : public ObservedSource {
  public:
   CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password);
+  // auth = xoauth2: SASL XOAUTH2 with a token from `tokens`, asked again once
+  // when the server rejects it (it may have expired since).
+  CurlReadOnlyImap(const parsers::ObserveConfig& config, std::unique_ptr<TokenSource> tokens);
   Result<FolderStatus> examine(const std::string& folder) override;
   Result<std::vector<std::uint64_t>> uids_from(std::uint64_t first) override;
   Result<std::string> peek(std::uint64_t uid) override;
 
  private:
   Status connect();
+  Status connect_once(bool& login_denied);
   Result<std::vector<ImapUntagged>> command(const std::string& text);
   Status send_all(const std::string& data);
   Result<std::string> read_line();
@@ -65,6 +71,8 @@ class CurlReadOnlyImap final : public ObservedSource {
 
   parsers::ObserveConfig config_;
   std::string password_;
+  std::unique_ptr<TokenSource> tokens_;  // null for auth = password
+  std::string bearer_token_;
   CurlPtr handle_;
   bool connected_ = false;
   long socket_ = -1;
@@ -81,4 +89,9 @@ FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged);
 // The BODY[] literal of the FETCH answer for `uid`; nullopt when absent.
 std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid);
 
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+// The token source of an observed mailbox with auth = xoauth2 (nullptr otherwise).
+std::unique_ptr<TokenSource> make_token_source(const parsers::ObserveConfig& mailbox);
 }  // namespace intake::daemon

@@ -25,7 +25,7 @@ std::chrono::sys_seconds TallyStage::now() const { return std::chrono::time_poin
 
 Status TallyStage::prepare() { return store_.set_reply_window(std::int64_t{config_.tally.reply_window_days} * 86400); }
 
-Result<TallyFeedStats> TallyStage::catch_up() {
+Result<TallyFeedStats> TallyStage::catch_up(std::size_t max_rows) {
   TallyFeedStats stats;
   auto at = store_.progress("messages");
   if (!at) return at.error();
@@ -47,6 +47,10 @@ Result<TallyFeedStats> TallyStage::catch_up() {
     stats.added += added->added;
     stats.known += added->known;
     if (rows->size() < static_cast<std::size_t>(catch_up_batch)) break;
+    if (stats.read >= max_rows) {
+      stage_logger("tally")->info("tallied {} stored message(s); more next cycle", stats.added);
+      return stats;
+    }
   }
   if (stats.added > 0) stage_logger("tally")->info("tallied {} stored message(s)", stats.added);
   return stats;
@@ -78,6 +82,9 @@ Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox
     auto uids = source.uids_from(last + 1);
     if (!uids) return uids.error();
     const std::size_t batch = static_cast<std::size_t>(mailbox.batch_size);
+    // One batch per folder per cycle: a large mailbox is read over several
+    // cycles and never holds up intake (`intakectl import` loads history).
+    if (uids->size() > batch) uids->resize(batch);
     for (std::size_t start = 0; start < uids->size(); start += batch) {
       std::vector<TallyEntry> entries;
       std::uint64_t upto = last;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "clock.hpp"
@@ -30,9 +31,11 @@ class TallyStage {
   TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock);
   // The reply window from the config (a change recomputes every figure).
   Status prepare();
-  // Everything stored in `messages` that is not tallied yet.
-  Result<TallyFeedStats> catch_up();
-  // New messages in each folder of an observed mailbox.
+  // What is stored in `messages` and not tallied yet: all of it, or about
+  // max_rows (whole batches) so one cycle stays short after an upgrade.
+  Result<TallyFeedStats> catch_up(std::size_t max_rows = SIZE_MAX);
+  // New messages in each folder of an observed mailbox, at most batch_size
+  // per folder per call.
   Result<TallyFeedStats> observe(const parsers::ObserveConfig& mailbox, ObservedSource& source);
   // An mbox file or a Maildir folder.
   Result<TallyFeedStats> import(const std::string& path);

@@ -872,7 +872,13 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
     r.integer("port", o.port, 1, 65535);
     r.security("security", o.security);
     r.string("username", o.username, true);
-    r.string("password_file", o.password_file, true);
+    std::string auth;
+    r.choice("auth", auth, {"password", "xoauth2"});
+    if (auth == "xoauth2") o.auth = ImapAuth::xoauth2;
+    r.string("password_file", o.password_file);
+    r.string("token_file", o.token_file);
+    r.string("token_command", o.token_command);
+    r.integer("token_command_timeout_s", o.token_command_timeout_s, 1, 600);
     r.boolean("verify_tls", o.verify_tls);
     r.string("ca_file", o.ca_file);
     r.strings("folders", o.folders, 200);
@@ -886,6 +892,18 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
       errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
     if (!o.address.empty() && !looks_like_address(o.address))
       errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
+    if (o.auth == ImapAuth::password) {
+      if (o.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
+      if (!o.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
+      if (!o.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
+    } else {
+      if (o.token_file.empty() && o.token_command.empty())
+        errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
+      else if (!o.token_file.empty() && !o.token_command.empty())
+        errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
+      if (!o.password_file.empty())
+        errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
+    }
     if (o.folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
     if (o.folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
     for (const auto& f : o.folders)

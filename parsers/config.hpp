@@ -229,7 +229,11 @@ struct ObserveConfig {
   int port = 993;
   Security security = Security::tls;
   std::string username;
-  std::string password_file;
+  ImapAuth auth = ImapAuth::password;
+  std::string password_file;  // auth = password
+  std::string token_file;     // auth = xoauth2: exactly one of these, as in [[mailbox]]
+  std::string token_command;
+  int token_command_timeout_s = 30;
   bool verify_tls = true;
   std::string ca_file;
   std::vector<std::string> folders = {"INBOX", "Sent"};

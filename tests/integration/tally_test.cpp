@@ -18,6 +18,7 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "stack_client.hpp"
@@ -316,6 +317,43 @@ TEST_F(Tallies, observed_mailboxes_over_imaps_and_starttls_are_read_and_a_missin
   EXPECT_EQ(sql_value(stack_, "SELECT position FROM tally_progress WHERE key = 'observe:boss-starttls/INBOX'"), last_uid);
   // Read twice, tallied once, under the feed that saw it first.
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) || ' ' || min(source) FROM tally_messages"), "1 observe boss-tls/INBOX");
+}
+
+TEST_F(Tallies, an_observed_mailbox_logs_in_with_an_xoauth2_bearer_token) {
+  imap_append(stack_, "boss", "INBOX",
+              mail("alice@example.test", "boss@example.test", "", "Hello", now_ - hours{1}, "oauth1@alice", "", "Hi."));
+  const RunResult token = run_command(std::string(INTAKE_SOURCE_DIR) + "/scripts/stack mint-token " +
+                                      stack_.get("STACK_DIR") + " boss 3600");
+  ASSERT_EQ(token.exit_code, 0) << token.output;
+  const std::string token_file = stack_.get("STACK_DIR") + "/boss.token";
+  std::ofstream(token_file) << token.output;
+  config_ = write_config(stack_, "tally-oauth", "", {},
+                         "[[observe]]\nname = \"boss\"\naddress = \"boss@example.test\"\nhost = \"127.0.0.1\"\nport = " +
+                             stack_.get("IMAP_PORT") + "\nsecurity = \"plain\"\nusername = \"boss@example.test\"\n"
+                             "auth = \"xoauth2\"\ntoken_file = \"" + token_file + "\"\nfolders = [\"INBOX\"]\n");
+  const RunResult r = once();
+  EXPECT_EQ(r.output.find("login denied"), std::string::npos) << r.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT source FROM tally_messages WHERE message_id = 'oauth1@alice'"), "observe boss/INBOX");
+}
+
+TEST_F(Tallies, an_observed_folder_is_read_one_batch_per_cycle) {
+  for (int i = 0; i < 3; ++i)
+    imap_append(stack_, "boss", "INBOX",
+                mail("alice@example.test", "boss@example.test", "", "Note " + std::to_string(i), now_ - hours{1} + minutes{i},
+                     "batch" + std::to_string(i) + "@alice", "", "Hi."));
+  std::ifstream in(config_);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  replace_all(config, "folders = [\"INBOX\", \"Sent\"]", "folders = [\"INBOX\", \"Sent\"]\nbatch_size = 2");
+  config_ = stack_.get("STACK_DIR") + "/tally-batch.toml";
+  std::ofstream(config_) << config;
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(message_id, ',' ORDER BY message_id) FROM tally_messages"),
+            "batch0@alice,batch1@alice");
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(message_id, ',' ORDER BY message_id) FROM tally_messages"),
+            "batch0@alice,batch1@alice,batch2@alice");
 }
 
 TEST_F(Tallies, changing_the_reply_window_recomputes_every_figure) {

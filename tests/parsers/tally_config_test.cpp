@@ -89,7 +89,23 @@ TEST(ObserveConfig, an_observed_mailbox_reads_inbox_and_sent_by_default) {
 TEST(ObserveConfig, missing_and_unknown_keys_are_named) {
   EXPECT_EQ(lines(parse_config(minimal + "[[observe]]\nname = \"boss\"\naddress = \"boss@example.test\"\nhost = \"h\"\n"
                                          "username = \"boss\"\nfolder = \"INBOX\"\n")),
-            (std::vector<std::string>{"observe[0].password_file: missing (required)", "observe[0].folder: unknown key"}));
+            (std::vector<std::string>{"observe[0].folder: unknown key",
+                                      "observe[0].password_file: missing (required with auth = \"password\")"}));
+}
+
+TEST(ObserveConfig, xoauth2_takes_a_token_file_or_command_instead_of_a_password) {
+  const std::string base = minimal + "[[observe]]\nname = \"boss\"\naddress = \"boss@example.test\"\nhost = \"h\"\n"
+                                     "username = \"boss@example.test\"\nauth = \"xoauth2\"\n";
+  auto load = parse_config(base + "token_file = \"/run/boss.token\"\n");
+  ASSERT_TRUE(load.ok()) << lines(load)[0];
+  EXPECT_EQ(load.config.observed[0].auth, ImapAuth::xoauth2);
+  EXPECT_EQ(load.config.observed[0].token_file, "/run/boss.token");
+  EXPECT_EQ(lines(parse_config(base)),
+            std::vector<std::string>{"observe[0].token_file: missing: auth = \"xoauth2\" needs token_file or token_command"});
+  EXPECT_EQ(lines(parse_config(base + "token_file = \"a\"\ntoken_command = \"b\"\n")),
+            std::vector<std::string>{"observe[0].token_command: give token_file or token_command, not both"});
+  EXPECT_EQ(lines(parse_config(base + "token_file = \"a\"\npassword_file = \"p\"\n")),
+            std::vector<std::string>{"observe[0].password_file: not used with auth = \"xoauth2\" (the bearer token replaces it)"});
 }
 
 TEST(ObserveConfig, plain_imap_off_loopback_is_refused) {
