@@ -285,7 +285,18 @@ Result<std::vector<std::uint64_t>> CurlReadOnlyImap::uids_from(std::uint64_t fir
   first = std::max<std::uint64_t>(first, 1);
   std::vector<std::uint64_t> uids;
   if (folder_.empty()) return fail("no folder examined");
-  const std::uint64_t end = status_.uidnext > 0 ? status_.uidnext - 1 : 0;
+  if (status_.uidnext == 0) {
+    // RFC 3501 requires UIDNEXT in the EXAMINE answer; a server without it
+    // is asked once without an upper end (the 1 MiB line bound still holds).
+    auto r = command("UID SEARCH UID " + std::to_string(first) + ":*");
+    if (!r) return r.error();
+    std::string text;
+    for (const auto& u : r.value()) text += u.text + "\n";
+    uids = parse_search_response(text);
+    std::erase_if(uids, [&](std::uint64_t u) { return u < first; });  // "n:*" always matches the highest
+    return uids;
+  }
+  const std::uint64_t end = status_.uidnext - 1;
   if (end == 0 || end < first) return uids;
   // In windows of UIDs, so no answer line grows without bound.
   for (std::uint64_t lo = first; lo <= end;) {

@@ -148,6 +148,23 @@ TEST_F(ObservedImapTest, reads_with_examine_search_and_body_peek_and_sends_nothi
   EXPECT_EQ(mine, (std::vector<std::string>{"EXAMINE \"INBOX\"", "UID SEARCH UID 1:5", "UID FETCH 3 (UID BODY.PEEK[]<0.4096>)"}));
 }
 
+TEST_F(ObservedImapTest, without_uidnext_the_search_has_no_upper_end_and_keeps_only_new_uids) {
+  ScriptedImap server([](const std::string& tag, const std::string& command) -> std::string {
+    if (command.rfind("EXAMINE ", 0) == 0) return "* OK [UIDVALIDITY 42] ok\r\n" + tag + " OK [READ-ONLY] done\r\n";
+    if (command == "UID SEARCH UID 7:*") return "* SEARCH 5\r\n" + tag + " OK done\r\n";  // only the highest, below 7
+    if (command == "UID SEARCH UID 2:*") return "* SEARCH 2 5\r\n" + tag + " OK done\r\n";
+    return tag + " BAD unexpected\r\n";
+  });
+  CurlReadOnlyImap imap(config_for(server.port()), "secret");
+  ASSERT_TRUE(imap.examine("INBOX").ok());
+  auto none = imap.uids_from(7);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  auto some = imap.uids_from(2);
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_EQ(some.value(), (std::vector<std::uint64_t>{2, 5}));
+}
+
 TEST_F(ObservedImapTest, a_server_that_opens_the_folder_for_writing_is_not_read) {
   ScriptedImap server([](const std::string& tag, const std::string&) {
     return "* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 6] ok\r\n" + tag + " OK [READ-WRITE] done\r\n";
