@@ -22,6 +22,8 @@ if(NOT INTAKE_PARSERS_ONLY)
   pkg_check_modules(LIBICAL REQUIRED IMPORTED_TARGET libical)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+  # GMime 3 splits mbox files for `intakectl import` (daemon/mail_archive.cpp).
+  pkg_check_modules(GMIME3 REQUIRED IMPORTED_TARGET gmime-3.0)
 endif()
 
 # libmimetic-dev ships neither a pkg-config file nor a CMake config.

@@ -9,6 +9,7 @@
 #include "curl_smtp_sender.hpp"
 #include "logging.hpp"
 #include "secrets.hpp"
+#include "tally_stage.hpp"
 #include "token_source.hpp"
 
 namespace intake::daemon {
@@ -41,6 +42,12 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
       if (auto t = FileTokenSource(file).token(); !t)
         problems.push_back("mailbox[" + std::to_string(i) + "].token_file: " + t.error().message);
   }
+  for (std::size_t i = 0; i < config.observed.size(); ++i) {
+    secret("observe[" + std::to_string(i) + "].password_file", config.observed[i].password_file);
+    if (const auto& file = config.observed[i].token_file; !file.empty())
+      if (auto t = FileTokenSource(file).token(); !t)
+        problems.push_back("observe[" + std::to_string(i) + "].token_file: " + t.error().message);
+  }
   if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates, template_variables()); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
   // Calendars: each zone in the tz database, each holidays file read and valid.
@@ -58,6 +65,10 @@ std::vector<std::string> check_environment(const parsers::Config& config) {
 
 std::vector<std::string> security_warnings(const parsers::Config& config) {
   std::vector<std::string> warnings;
+  for (const auto& o : config.observed)
+    if (!o.verify_tls && o.security != parsers::Security::plain)
+      warnings.push_back("observe " + o.name + ": verify_tls = false: the certificate of " + o.host + ":" +
+                         std::to_string(o.port) + " is not checked; anyone in between can read the mail and the login");
   for (const auto& m : config.mailboxes)
     if (!m.verify_tls && m.security != parsers::Security::plain)
       warnings.push_back("mailbox " + m.name + ": verify_tls = false: the certificate of " + m.host + ":" +
@@ -76,14 +87,16 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   auto service = ServicePolicy::build(config);
   if (!service.ok()) return fail(service.errors.front().line());
   Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo_with_password(config.database.url, db_password.value())),
-             std::move(templates.value()), std::move(service.policy)};
+             std::move(templates.value()), std::move(service.policy), nullptr};
   rt.store->set_flood_limit({config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s});
+  rt.tallies = std::make_unique<PqxxTallyStore>(conninfo_with_password(config.database.url, db_password.value()));
   return rt;
 }
 
 CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
   CycleTotals totals;
   IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
+  cycle.set_tallies(rt.tallies.get());
   for (const auto& mailbox : rt.config.mailboxes) {
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {
@@ -118,6 +131,27 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
   totals.total.acks_failed = sent.acks_failed;
   totals.any_failure = totals.any_failure || sent.send_failed || !sent.error.empty();
   return totals;
+}
+
+void run_tally_cycle(Runtime& rt, const Clock& clock) {
+  auto log = stage_logger("tally");
+  TallyStage stage(rt.config, *rt.tallies, clock);
+  if (auto r = stage.prepare(); !r) {
+    log->error("tallies: {}", r.error().message);
+    return;
+  }
+  if (auto r = stage.catch_up(5000); !r) log->error("tallies: {}", r.error().message);
+  for (const auto& mailbox : rt.config.observed) {
+    auto password = read_secret_file(mailbox.password_file);
+    if (!password) {
+      log->error("observe {}: {}", mailbox.name, password.error().message);
+      continue;
+    }
+    CurlReadOnlyImap source = mailbox.auth == parsers::ImapAuth::xoauth2
+                                  ? CurlReadOnlyImap(mailbox, make_token_source(mailbox))
+                                  : CurlReadOnlyImap(mailbox, password.value());
+    if (auto r = stage.observe(mailbox, source); !r) log->error("observe {}: {}", mailbox.name, r.error().message);
+  }
 }
 
 }  // namespace intake::daemon

@@ -9,6 +9,7 @@
 #include "intake_cycle.hpp"
 #include "business_calendar.hpp"
 #include "pqxx_record_store.hpp"
+#include "tally_store.hpp"
 #include "templates.hpp"
 
 namespace intake::daemon {
@@ -30,6 +31,7 @@ struct Runtime {
   std::unique_ptr<PqxxRecordStore> store;
   TemplateSet templates;
   ServicePolicy service;  // calendars and service levels, zones and holidays loaded
+  std::unique_ptr<PqxxTallyStore> tallies;  // reply tallies (own connection)
 };
 
 Result<Runtime> make_runtime(const parsers::Config& config);
@@ -39,5 +41,9 @@ struct CycleTotals {
   bool any_failure = false;
 };
 CycleTotals run_cycle(Runtime& runtime, const Clock& clock);
+// After the intake cycle: stored messages into the reply tallies, then each
+// observed mailbox. Failures are logged, never a failed cycle: the tallies
+// must not slow intake down with backoff.
+void run_tally_cycle(Runtime& runtime, const Clock& clock);
 
 }  // namespace intake::daemon

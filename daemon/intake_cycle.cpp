@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <random>
+#include <set>
 
 #include "local_time.hpp"
 #include "plain_time.hpp"
 #include "summary.hpp"
+#include "tally.hpp"
 #include "logging.hpp"
 #include "mime_builder.hpp"
 #include "mime_parser.hpp"
@@ -773,6 +776,33 @@ Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& s
       if (std::find(in.teams.begin(), in.teams.end(), r.category) == in.teams.end()) in.teams.push_back(r.category);
   }
   in.requests = std::move(rows.value());
+  if (tallies_ != nullptr) {
+    // The period's messages that struck a chord, best first, and the
+    // colleagues thanked or praised in it (by distinct colleagues).
+    auto figures = tallies_->figures_since(period.start, "", config_.tally.baseline_messages);
+    if (!figures) return figures.error();
+    std::vector<std::pair<double, ChordMessage>> chords;
+    for (const auto& f : *figures) {
+      if (f.sent_at >= period.end) continue;
+      const ChordScore score = chord_score(f, config_.tally);
+      if (score.struck_a_chord)
+        chords.push_back({score.score, {f.message_id, f.sender_name.empty() ? f.sender : f.sender_name, f.subject, f.replies,
+                                        f.distinct_repliers}});
+    }
+    std::stable_sort(chords.begin(), chords.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < chords.size() && i < 5; ++i) in.chords.push_back(chords[i].second);
+    auto kudos = tallies_->kudos_since(period.start);
+    if (!kudos) return kudos.error();
+    std::map<std::string, std::set<std::string>> thankers;
+    for (const auto& k : *kudos)
+      if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
+    for (const auto& [colleague, by] : thankers) {
+      const parsers::Employee* e = config_.employee(colleague);
+      in.kudos.push_back({colleague, e ? e->name : std::string(), static_cast<int>(by.size())});
+    }
+    std::stable_sort(in.kudos.begin(), in.kudos.end(), [](const Kudos& a, const Kudos& b) { return a.count > b.count; });
+    if (in.kudos.size() > 10) in.kudos.resize(10);
+  }
   in.calendar_for = [&](const std::string& category) -> std::shared_ptr<const BusinessCalendar> {
     if (service_ == nullptr || !service_->configured()) return nullptr;
     const auto level = service_->level_for(category, "normal");

@@ -15,6 +15,7 @@
 #include "mailbox_source.hpp"
 #include "record_store.hpp"
 #include "request_fields.hpp"
+#include "tally_store.hpp"
 #include "templates.hpp"
 
 namespace intake::daemon {
@@ -57,6 +58,8 @@ class IntakeCycle {
   nlohmann::json request_values(const RequestView& request) const;
   // To the owner, else the category's staff, else the admin address.
   std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
+  // Where summaries find the messages that struck a chord and the kudos.
+  void set_tallies(TallyStore* tallies) { tallies_ = tallies; }
   // Queues the due-soon and overdue alerts that are due (once each).
   void queue_due_alerts();
   // Queues each subscription's summary for its latest period when that has
@@ -102,6 +105,7 @@ class IntakeCycle {
   const TemplateSet& templates_;
   const Clock& clock_;
   const ServicePolicy* service_;  // null or not configured: no due times promised
+  TallyStore* tallies_ = nullptr;  // null: summaries without chords and kudos
 };
 
 std::string sha256_hex(const std::string& data);

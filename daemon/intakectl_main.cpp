@@ -11,6 +11,7 @@
 #include "request_status.hpp"
 #include "email_json.hpp"
 #include "mime_parser.hpp"
+#include "tally_cli.hpp"
 
 namespace {
 
@@ -201,6 +202,7 @@ int cmd_summary(const std::string& path, const std::string& to, const std::strin
     return 2;
   }
   IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
+  cycle.set_tallies(rt->tallies.get());
   if (!send) {
     auto rendered = cycle.render_summary(subscription, *period, previous_period(*period, *zone), false);
     if (!rendered) {
@@ -495,7 +497,10 @@ int main(int argc, char** argv) {
   preview->add_flag("--html", summary_html, "the HTML part");
   preview->add_flag("--text", summary_text, "the text part (the default)");
 
+  auto tally_commands = add_tally_commands(app);  // tally top/show, kudos, import
+
   CLI11_PARSE(app, argc, argv);
+  if (auto rc = run_tally_commands(*tally_commands, config_path)) return *rc;
   if (*preview) return cmd_summary(config_path, summary_to, summary_period, summary_html && !summary_text, false);
   if (*send_now) return cmd_summary(config_path, summary_to, summary_period, false, true);
   if (*render) return cmd_render(config_path, render_name, render_ref, render_html);

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   while (true) {
     auto t0 = std::chrono::steady_clock::now();
     CycleTotals totals = run_cycle(*runtime, clock);
+    run_tally_cycle(*runtime, clock);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     const auto& s = totals.total;
     log->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}, "

@@ -720,6 +720,11 @@ std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& l
   return out;
 }
 
+namespace {
+// [tally] and [[observe]], defined at the end of this file.
+void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors);
+}  // namespace
+
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name) {
   ConfigLoad load;
   auto& errors = load.errors;
@@ -738,7 +743,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     std::string name(k.str());
     if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
         name != "category" && name != "employee" && name != "calendar" && name != "service_levels" &&
-        name != "summary")
+        name != "summary" && name != "tally" && name != "observe")
       errors.push_back({name, "unknown key"});
   }
 
@@ -844,6 +849,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     }
   }
   parse_request_sections(root, cfg, errors);
+  parse_tally_sections(root, cfg, errors);
 
   const ConfigLimits limits;
   read_calendars(root.get("calendar"), cfg, limits, errors);
@@ -869,5 +875,96 @@ ConfigLoad load_config(const std::string& path) {
       cal.holidays_file = (dir / cal.holidays_file).lexically_normal().string();
   return load;
 }
+
+namespace {
+
+// Reply tallies ([tally]) and the mailboxes read only for them ([[observe]]).
+void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  {
+    TallyConfig& t = cfg.tally;
+    TableReader r(subtable(root, "tally", errors), "tally", errors);
+    r.integer("reply_window_days", t.reply_window_days, 1, 365);
+    r.integer("min_repliers", t.min_repliers, 1, 10000);
+    r.integer("baseline_messages", t.baseline_messages, 1, 1000);
+    if (const toml::node* n = r.node("chord_factor")) {
+      double v = 0;
+      if (n->is_floating_point()) v = n->as_floating_point()->get();
+      else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
+      else v = -1;
+      if (!(v >= 1.0 && v <= 1000.0))
+        errors.push_back({"tally.chord_factor", "must be a number from 1 to 1000 (how many times the sender's median)"});
+      else
+        t.chord_factor = v;
+    }
+    r.strings("agree_words", t.agree_words, 100);
+    r.strings("thanks_words", t.thanks_words, 100);
+    r.strings("praise_words", t.praise_words, 100);
+    r.reject_unknown();
+    for (const auto* list : {&t.agree_words, &t.thanks_words, &t.praise_words})
+      if (list->size() > 1000) errors.push_back({"tally", "at most 1000 words per list"});
+  }
+  const toml::node* node = root.get("observe");
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"observe", "must be an array of tables ([[observe]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& item : *node->as_array()) {
+    ObserveConfig o;
+    const std::string prefix = "observe[" + std::to_string(i++) + "]";
+    TableReader r(item.as_table(), prefix, errors);
+    r.string("name", o.name, true);
+    r.string("address", o.address, true);
+    r.string("host", o.host, true);
+    r.integer("port", o.port, 1, 65535);
+    r.security("security", o.security);
+    r.string("username", o.username, true);
+    std::string auth;
+    r.choice("auth", auth, {"password", "xoauth2"});
+    if (auth == "xoauth2") o.auth = ImapAuth::xoauth2;
+    r.string("password_file", o.password_file);
+    r.string("token_file", o.token_file);
+    r.string("token_command", o.token_command);
+    r.integer("token_command_timeout_s", o.token_command_timeout_s, 1, 600);
+    r.boolean("verify_tls", o.verify_tls);
+    r.string("ca_file", o.ca_file);
+    r.strings("folders", o.folders, 200);
+    r.integer("timeout_s", o.timeout_s, 1, 3600);
+    r.integer("max_message_bytes", o.max_message_bytes, 4096, 64 * 1024 * 1024);
+    r.integer("batch_size", o.batch_size, 1, 10000);
+    r.reject_unknown();
+    if (!o.name.empty() && !valid_name(o.name, 64))
+      errors.push_back({prefix + ".name", "must be 1 to 64 letters, digits, '-' or '_' (got \"" + o.name + "\")"});
+    else if (!o.name.empty() && !names.insert(o.name).second)
+      errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
+    if (!o.address.empty() && !looks_like_address(o.address))
+      errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
+    if (o.auth == ImapAuth::password) {
+      if (o.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
+      if (!o.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
+      if (!o.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
+    } else {
+      if (o.token_file.empty() && o.token_command.empty())
+        errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
+      else if (!o.token_file.empty() && !o.token_command.empty())
+        errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
+      if (!o.password_file.empty())
+        errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
+    }
+    if (o.folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
+    if (o.folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
+    for (const auto& f : o.folders)
+      if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
+        errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
+    if (o.security == Security::plain && !o.host.empty() && !is_loopback_host(o.host))
+      errors.push_back({prefix + ".security", "plain IMAP (no TLS) is allowed only on loopback (127.0.0.0/8, ::1, "
+                                              "localhost), not on \"" + o.host + "\"; use tls or starttls"});
+    cfg.observed.push_back(std::move(o));
+  }
+}
+
+}  // namespace
 
 }  // namespace intake::parsers

@@ -224,6 +224,51 @@ struct SummaryConfig {
   std::string time_zone = "UTC";
 };
 
+// Reply tallies ([tally]): which messages struck a chord (README, "Reply tallies").
+struct TallyConfig {
+  int reply_window_days = 7;  // replies later than this after a message are not counted for it
+  int min_repliers = 3;       // "struck a chord": at least this many distinct repliers ...
+  double chord_factor = 2.0;  // ... and at least this times the sender's baseline (median)
+  int baseline_messages = 20; // the sender's previous messages to a similar audience the median is taken over
+  // Positive replies: agreement, thanks, praise (matched as whole words in the
+  // new text of a reply, case-insensitive). Thanks and praise also credit the
+  // colleague they name (kudos); agreement does not.
+  // Not "exactly" or "absolutely" alone: "which days exactly?" agrees with nothing.
+  std::vector<std::string> agree_words = {"agreed", "agree", "so true", "well said", "+1", "spot on", "same here",
+                                          "couldn't agree more", "good point", "exactly right", "absolutely right",
+                                          "true that"};
+  std::vector<std::string> thanks_words = {"thank you", "thanks", "thx", "many thanks", "much appreciated",
+                                           "appreciate it", "grateful", "kudos", "shout-out", "shout out"};
+  std::vector<std::string> praise_words = {"great job", "good job", "well done", "nice work", "great work", "nice job",
+                                           "amazing", "awesome", "brilliant", "excellent", "fantastic", "congrats",
+                                           "congratulations", "great idea", "love it", "love this", "great news",
+                                           "bravo", "impressive", "great stuff"};
+};
+
+// A mailbox intake only reads for the tallies ([[observe]]), e.g. a manager's
+// INBOX and Sent: never moved, flagged or answered (EXAMINE, BODY.PEEK).
+struct ObserveConfig {
+  std::string name;     // stable key in the database
+  std::string address;  // whose mailbox it is
+  std::string host;
+  int port = 993;
+  Security security = Security::tls;
+  std::string username;
+  ImapAuth auth = ImapAuth::password;
+  std::string password_file;  // auth = password
+  std::string token_file;     // auth = xoauth2: exactly one of these, as in [[mailbox]]
+  std::string token_command;
+  int token_command_timeout_s = 30;
+  bool verify_tls = true;
+  std::string ca_file;
+  std::vector<std::string> folders = {"INBOX", "Sent"};
+  int timeout_s = 60;
+  // Read at most this much of each message (headers and the text come first;
+  // attachments past it are not needed for a tally).
+  int max_message_bytes = 1024 * 1024;
+  int batch_size = 200;
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -238,6 +283,8 @@ struct Config {
   std::vector<CalendarConfig> calendars;
   ServiceLevelsConfig service_levels;
   std::vector<SummaryConfig> summaries;
+  TallyConfig tally;
+  std::vector<ObserveConfig> observed;  // [[observe]]
 };
 
 struct ConfigError {

@@ -134,6 +134,8 @@ TEST(SummaryFigures, business_time_medians_percentiles_attainment_and_changes) {
   r6.waiting_on_requester = true;
   auto r7 = req("REQ-7", "it", "Sales", berlin(2026, 12, 7, 9));
   in.requests = {r1, r2, r3, r4, r5, r6, r7};
+  in.chords = {{"<a@boss>", "Boss", "New office plan", 5, 4}};
+  in.kudos = {{"chris@example.test", "Chris Jones", 4}};
 
   const nlohmann::json v = summary_values(in);
   ASSERT_EQ(v["teams"].size(), 2u);
@@ -182,6 +184,12 @@ TEST(SummaryFigures, business_time_medians_percentiles_attainment_and_changes) {
   EXPECT_EQ(v["departments"][0]["first_response_median_min"], 300);
   EXPECT_EQ(v["departments"][1]["first_response_median_min"], 60);
   EXPECT_EQ(v["total_received"], 4);
+  ASSERT_EQ(v["chords"].size(), 1u);
+  EXPECT_EQ(v["chords"][0]["subject"], "New office plan");
+  EXPECT_EQ(v["chords"][0]["distinct_repliers"], 4);
+  EXPECT_EQ(v["kudos"][0]["name"], "Chris Jones");
+  EXPECT_EQ(v["kudos"][0]["count"], 4);
+  EXPECT_TRUE(v["has_chords"].get<bool>());
 }
 
 TEST(SummaryFigures, nearest_rank_and_formatting) {

@@ -1,0 +1,97 @@
+// Read-only IMAP for observed mailboxes ([[observe]]): a manager's INBOX and
+// Sent, read for the tallies and left exactly as they were.
+//
+// How: libcurl connects, does TLS (or STARTTLS) and logs in (CONNECT_ONLY),
+// then this class speaks IMAP itself over that connection: EXAMINE (the
+// read-only SELECT: the server itself refuses to change a flag in this
+// session, and no message loses \Recent), UID SEARCH, and UID FETCH
+// BODY.PEEK[]<0.n> (which never sets \Seen even where writing is allowed).
+// Not libcurl's URL fetch, because it sends SELECT and FETCH BODY[] (which
+// sets \Seen), nor a custom FETCH through libcurl, which drops the literal that
+// carries the message (curl issue #536), nor "restore \Seen afterwards", which
+// races with the owner's own client and still changes the mailbox (MODSEQ).
+// There is no method here that could store, copy, move or expunge anything.
+// The server's answers are untrusted: lines and literals are bounded.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "curl_handle.hpp"
+#include "mailbox_source.hpp"
+#include "result.hpp"
+#include "token_source.hpp"
+
+namespace intake::daemon {
+
+class ObservedSource {
+ public:
+  virtual ~ObservedSource() = default;
+  // Opens `folder` read-only; its UIDVALIDITY and UIDNEXT.
+  virtual Result<FolderStatus> examine(const std::string& folder) = 0;
+  // UIDs from `first` up to the UIDNEXT examine saw, ascending.
+  virtual Result<std::vector<std::uint64_t>> uids_from(std::uint64_t first) = 0;
+  // The message, its first max_message_bytes at most, without touching a flag.
+  virtual Result<std::string> peek(std::uint64_t uid) = 0;
+};
+
+// One untagged answer: its text with each literal replaced by "{}", and the
+// literals in order.
+struct ImapUntagged {
+  std::string text;
+  std::vector<std::string> literals;
+};
+
+class CurlReadOnlyImap final : public ObservedSource {
+ public:
+  CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password);
+  // auth = xoauth2: SASL XOAUTH2 with a token from `tokens`, asked again once
+  // when the server rejects it (it may have expired since).
+  CurlReadOnlyImap(const parsers::ObserveConfig& config, std::unique_ptr<TokenSource> tokens);
+  Result<FolderStatus> examine(const std::string& folder) override;
+  Result<std::vector<std::uint64_t>> uids_from(std::uint64_t first) override;
+  Result<std::string> peek(std::uint64_t uid) override;
+
+ private:
+  Status connect();
+  Status connect_once(bool& login_denied);
+  Result<std::vector<ImapUntagged>> command(const std::string& text);
+  Status send_all(const std::string& data);
+  Result<std::string> read_line();
+  Status fill();
+  std::string server() const;
+
+  static constexpr std::size_t max_line_bytes = 1 << 20;
+  static constexpr std::uint64_t uids_per_search = 2000;
+
+  parsers::ObserveConfig config_;
+  std::string password_;
+  std::unique_ptr<TokenSource> tokens_;  // null for auth = password
+  std::string bearer_token_;
+  CurlPtr handle_;
+  bool connected_ = false;
+  long socket_ = -1;
+  int tag_ = 0;
+  std::string buffer_;
+  std::string last_tagged_;  // the last tagged answer, without its tag
+  std::chrono::steady_clock::time_point deadline_{};  // of the command being answered
+  std::string folder_;
+  FolderStatus status_;
+};
+
+// Parsers for the answers, exposed for unit tests.
+FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged);
+// The BODY[] literal of the FETCH answer for `uid`; nullopt when absent.
+std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid);
+
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+// The token source of an observed mailbox with auth = xoauth2 (nullptr otherwise).
+std::unique_ptr<TokenSource> make_token_source(const parsers::ObserveConfig& mailbox);
+}  // namespace intake::daemon

@@ -1,0 +1,194 @@
+#include "tally.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <set>
+
+#include "intake_cycle.hpp"
+#include "positive_words.hpp"
+#include "request_fields.hpp"
+
+namespace intake::daemon {
+
+namespace {
+constexpr std::size_t max_recipients = 10000;  // a hostile header cannot make a message cost more
+constexpr std::size_t max_references = 200;
+// Indexed columns must stay well under PostgreSQL's btree row limit (about
+// 2700 bytes), or one hostile header would fail every batch it is in.
+constexpr std::size_t max_id_bytes = 512;
+constexpr std::size_t max_address_bytes = 254;  // RFC 5321's path limit, less the brackets
+constexpr std::size_t max_subject_bytes = 1000;
+constexpr std::size_t max_name_bytes = 200;
+
+// Cut at a byte bound without splitting a UTF-8 sequence.
+std::string bounded(std::string s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return s;
+}
+
+// An over-long Message-ID stays unique and findable as its hash.
+std::string bounded_id(const std::string& id) {
+  return id.size() <= max_id_bytes ? id : "sha256:" + sha256_hex(id);
+}
+}  // namespace
+
+TallyEntry make_tally_entry(const parsers::Email& email, std::string message_id, std::chrono::sys_seconds fallback_sent_at,
+                            const parsers::Config& config, std::string source) {
+  TallyEntry t;
+  t.message_id = bounded_id(message_id);
+  t.sender = email.from ? bounded(parsers::address_without_plus(email.from->address), max_address_bytes) : std::string();
+  t.sender_name = email.from ? bounded(email.from->name, max_name_bytes) : std::string();
+  t.subject = bounded(email.subject, max_subject_bytes);
+  t.sent_at = email.date ? *email.date : fallback_sent_at;
+  std::set<std::string> own;
+  for (const auto& m : config.mailboxes) own.insert(parsers::address_without_plus(m.address));
+  if (!config.smtp.from.empty()) own.insert(parsers::address_without_plus(config.smtp.from));
+  std::set<std::string> seen;
+  for (const auto* list : {&email.to, &email.cc})
+    for (const auto& a : *list) {
+      if (t.recipients.size() >= max_recipients) break;
+      const std::string addr = parsers::address_without_plus(a.address);
+      if (addr.size() > max_address_bytes) continue;
+      if (addr.empty() || addr.find('@') == std::string::npos || addr == t.sender || own.count(addr) > 0) continue;
+      if (seen.insert(addr).second) t.recipients.push_back(addr);
+    }
+  t.kind = parsers::to_string(email.kind);
+  t.in_reply_to = email.in_reply_to.empty() ? std::string() : bounded_id(email.in_reply_to);
+  // The nearest references are the ones that link: keep the last ones.
+  const std::size_t skip = email.references.size() > max_references ? email.references.size() - max_references : 0;
+  for (std::size_t i = skip; i < email.references.size(); ++i)
+    if (!email.references[i].empty()) t.references.push_back(bounded_id(email.references[i]));
+  // Tone and kudos count only for people writing: an out-of-office that says
+  // "thank you for your message" thanks nobody.
+  if (email.kind == parsers::MessageKind::human) {
+    const parsers::Tone tone = parsers::read_tone(email.request_text, config.tally);
+    t.positive = tone.positive();
+    t.positive_words = tone.words;
+    if (tone.credits()) {
+      t.kudos_to = parsers::find_kudos(email.request_text, config.tally, config.employees, t.sender);
+      for (auto& k : t.kudos_to)
+        if (own.count(k) > 0) k.clear();
+      std::erase(t.kudos_to, std::string());
+      t.thanks_unnamed = t.kudos_to.empty();
+    }
+  }
+  t.source = std::move(source);
+  return t;
+}
+
+int audience_band(std::size_t recipients) {
+  int band = 0;
+  while (recipients > 0) {
+    ++band;
+    recipients >>= 1;
+  }
+  return band;
+}
+
+double median(std::vector<int> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+ChordScore chord_score(const MessageFigures& f, const parsers::TallyConfig& config) {
+  ChordScore s;
+  s.reply_rate = f.recipients > 0 ? static_cast<double>(f.distinct_repliers) / f.recipients : 0.0;
+  s.baseline_median = median(f.baseline);
+  s.score = (f.distinct_repliers + 1.0) / (s.baseline_median + 1.0);
+  s.struck_a_chord = f.distinct_repliers >= config.min_repliers && f.distinct_repliers >= config.chord_factor * s.baseline_median;
+  return s;
+}
+
+void rank(std::vector<MessageFigures>& figures, const parsers::TallyConfig& config) {
+  std::vector<std::pair<double, std::size_t>> keyed;
+  for (std::size_t i = 0; i < figures.size(); ++i) keyed.emplace_back(chord_score(figures[i], config).score, i);
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    const MessageFigures& x = figures[a.second];
+    const MessageFigures& y = figures[b.second];
+    if (a.first != b.first) return a.first > b.first;
+    if (x.distinct_repliers != y.distinct_repliers) return x.distinct_repliers > y.distinct_repliers;
+    if (x.sent_at != y.sent_at) return x.sent_at > y.sent_at;
+    return x.message_id < y.message_id;
+  });
+  std::vector<MessageFigures> out;
+  out.reserve(figures.size());
+  for (const auto& k : keyed) out.push_back(std::move(figures[k.second]));
+  figures = std::move(out);
+}
+
+std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now) {
+  using namespace std::chrono;
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
+    int v[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+    for (int f = 0; f < 3; ++f)
+      for (std::size_t i = starts[f]; i < starts[f] + lens[f]; ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        v[f] = v[f] * 10 + (text[i] - '0');
+      }
+    const year_month_day d{year{v[0]}, month{static_cast<unsigned>(v[1])}, day{static_cast<unsigned>(v[2])}};
+    if (!d.ok() || v[0] < 1970 || v[0] > 2200) return std::nullopt;
+    return sys_seconds{sys_days{d}.time_since_epoch()};
+  }
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 6) return std::nullopt;
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < digits; ++i) n = n * 10 + (text[i] - '0');
+  const std::string_view unit = text.substr(digits);
+  std::int64_t seconds = 0;
+  if (unit == "min") seconds = n * 60;
+  else if (unit == "h") seconds = n * 3600;
+  else if (unit == "d") seconds = n * 86400;
+  else if (unit == "w") seconds = n * 7 * 86400;
+  else return std::nullopt;
+  if (seconds > std::int64_t{100} * 366 * 86400) return std::nullopt;
+  return now - std::chrono::seconds{seconds};
+}
+
+std::string iso_utc(std::chrono::sys_seconds t) {
+  std::time_t tt = t.time_since_epoch().count();
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json figures_json(const MessageFigures& f, const parsers::TallyConfig& config, std::chrono::sys_seconds now) {
+  const ChordScore s = chord_score(f, config);
+  const auto window_ends = f.sent_at + std::chrono::days{config.reply_window_days};
+  auto rounded = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  return {{"message_id", f.message_id},
+          {"sender", f.sender},
+          {"sender_name", f.sender_name},
+          {"subject", f.subject},
+          {"sent_at", iso_utc(f.sent_at)},
+          {"recipients", f.recipients},
+          {"replies", f.replies},
+          {"distinct_repliers", f.distinct_repliers},
+          {"reply_rate", rounded(s.reply_rate)},
+          {"first_reply_after_s", f.first_reply_after_s ? nlohmann::json(*f.first_reply_after_s) : nlohmann::json(nullptr)},
+          {"depth", f.depth},
+          {"positive", f.positive},
+          {"baseline_median", rounded(s.baseline_median)},
+          {"baseline_messages", f.baseline.size()},
+          {"score", rounded(s.score)},
+          {"struck_a_chord", s.struck_a_chord},
+          {"window_open", now < window_ends}};
+}
+
+std::string bare_message_id(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '<')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '>' || text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
+  return std::string(text);
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,52 @@
+// The tally stage: feeds the reply tallies from every place intake sees mail.
+//  - the shared mailboxes: every inbound row of `messages`, copied after the
+//    intake cycle commits it (a cursor over messages.id, committed with the
+//    copies, so nothing is skipped or taken twice and the cycle's own
+//    transaction stays as it is);
+//  - observed mailboxes ([[observe]]), read-only (observed_imap.hpp);
+//  - archives (`intakectl import`: mbox or Maildir), so baselines exist from
+//    day one.
+// Every feed is idempotent by Message-ID. Parsing failures skip a message
+// (logged): nothing here can hold up intake.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "clock.hpp"
+#include "config.hpp"
+#include "observed_imap.hpp"
+#include "result.hpp"
+#include "tally_store.hpp"
+
+namespace intake::daemon {
+
+struct TallyFeedStats {
+  std::size_t read = 0, added = 0, known = 0, skipped = 0, truncated = 0;
+};
+
+class TallyStage {
+ public:
+  TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock);
+  // The reply window from the config (a change recomputes every figure).
+  Status prepare();
+  // What is stored in `messages` and not tallied yet: all of it, or about
+  // max_rows (whole batches) so one cycle stays short after an upgrade.
+  Result<TallyFeedStats> catch_up(std::size_t max_rows = SIZE_MAX);
+  // New messages in each folder of an observed mailbox, at most batch_size
+  // per folder per call.
+  Result<TallyFeedStats> observe(const parsers::ObserveConfig& mailbox, ObservedSource& source);
+  // An mbox file or a Maildir folder.
+  Result<TallyFeedStats> import(const std::string& path);
+
+  static constexpr std::size_t max_import_message_bytes = 4 * 1024 * 1024;
+
+ private:
+  std::chrono::sys_seconds now() const;
+  const parsers::Config& config_;
+  TallyStore& store_;
+  const Clock& clock_;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,394 @@
+// How the figures stay current: each new message is linked to the nearest
+// message it answers that is known (In-Reply-To, then References from the
+// nearest), and earlier messages that answer it are moved under it when it is
+// nearer than their present parent (replies read before their original, as
+// when an INBOX is read before the Sent folder); then the figures of every
+// message above a changed link are recomputed from its thread, in the same
+// transaction. A link that would close a loop (hostile References) is never
+// made, and every walk is bounded by max_levels.
+#include "tally_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+namespace intake::daemon {
+
+struct PqxxTallyConnection {
+  explicit PqxxTallyConnection(const std::string& conninfo) : conn(conninfo) {}
+  pqxx::connection conn;
+};
+
+namespace {
+
+constexpr int max_levels = 200;           // a thread deeper than this is counted to here
+constexpr std::int64_t tally_lock = 7426158;  // pg_advisory_xact_lock: one tally writer at a time
+
+std::string json_strings(const std::vector<std::string>& list) {
+  nlohmann::json j = list;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> strings_from_json(const char* text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string id_array(const std::set<std::int64_t>& ids) {
+  std::string out = "{";
+  for (auto id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "}";
+}
+
+std::chrono::sys_seconds from_epoch(const pqxx::field& f) {
+  return std::chrono::sys_seconds{std::chrono::seconds{f.is_null() ? 0 : f.as<std::int64_t>()}};
+}
+
+// Where a message looks for its parent, nearest first: In-Reply-To, then
+// References from the last; never itself.
+std::vector<std::string> parent_candidates(const std::string& self, const std::string& in_reply_to,
+                                           const std::vector<std::string>& refs) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& id) {
+    if (!id.empty() && id != self && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  };
+  add(in_reply_to);
+  for (auto it = refs.rbegin(); it != refs.rend(); ++it) add(*it);
+  return out;
+}
+
+// The messages `ids` and all above them.
+std::set<std::int64_t> with_ancestors(pqxx::work& tx, const std::set<std::int64_t>& ids) {
+  std::set<std::int64_t> out;
+  if (ids.empty()) return out;
+  auto r = tx.exec_params(
+      "WITH RECURSIVE up(id, parent, n) AS ("
+      " SELECT id, parent_id, 0 FROM tally_messages WHERE id = ANY($1::bigint[])"
+      " UNION SELECT t.id, t.parent_id, up.n + 1 FROM up JOIN tally_messages t ON t.id = up.parent WHERE up.n < $2)"
+      " SELECT DISTINCT id FROM up",
+      id_array(ids), max_levels);
+  for (const auto& row : r) out.insert(row[0].as<std::int64_t>());
+  return out;
+}
+
+// Every figure of `ids` from its thread, as the header of this file says.
+void recompute(pqxx::work& tx, const std::set<std::int64_t>& ids, std::int64_t window_s) {
+  if (ids.empty()) return;
+  tx.exec_params(
+      "WITH RECURSIVE sub(orig, id, level) AS ("
+      "  SELECT o.id, c.id, 1 FROM tally_messages o JOIN tally_messages c ON c.parent_id = o.id"
+      "  WHERE o.id = ANY($1::bigint[])"
+      "  UNION ALL SELECT s.orig, c.id, s.level + 1 FROM sub s JOIN tally_messages c ON c.parent_id = s.id"
+      "  WHERE s.level < $3),"
+      " counted AS ("
+      "  SELECT s.orig, c.sender, c.sent_at, c.positive, s.level FROM sub s"
+      "  JOIN tally_messages c ON c.id = s.id JOIN tally_messages o ON o.id = s.orig"
+      "  WHERE c.kind = 'human' AND c.sender <> o.sender AND c.sent_at <= o.sent_at + make_interval(secs => $2)),"
+      " agg AS ("
+      "  SELECT orig, count(*) AS replies, count(DISTINCT sender) AS repliers, count(*) FILTER (WHERE positive) AS pos,"
+      "  max(level) AS depth, min(sent_at) AS first_at FROM counted GROUP BY orig)"
+      " UPDATE tally_messages t SET replies = coalesce(a.replies, 0), distinct_repliers = coalesce(a.repliers, 0),"
+      " positive_replies = coalesce(a.pos, 0), depth = coalesce(a.depth, 0), first_reply_at = a.first_at"
+      " FROM unnest($1::bigint[]) AS ids(id) LEFT JOIN agg a ON a.orig = ids.id WHERE t.id = ids.id",
+      id_array(ids), window_s, max_levels);
+}
+
+void save_progress(pqxx::work& tx, const TallyProgress& p) {
+  tx.exec_params(
+      "INSERT INTO tally_progress (key, uidvalidity, position) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE"
+      " SET uidvalidity = EXCLUDED.uidvalidity, position = EXCLUDED.position, updated_at = now()",
+      p.key, static_cast<std::int64_t>(p.uidvalidity), static_cast<std::int64_t>(p.position));
+}
+
+// Links the new message `id` and moves earlier answers under it; returns the
+// messages whose threads changed.
+std::set<std::int64_t> link(pqxx::work& tx, std::int64_t id, const TallyEntry& e) {
+  std::set<std::int64_t> changed = {id};
+  const auto wanted = parent_candidates(e.message_id, e.in_reply_to, e.references);
+  if (!wanted.empty()) {
+    auto r = tx.exec_params(
+        "SELECT t.id FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS w(mid, n)"
+        " JOIN tally_messages t ON t.message_id = w.mid WHERE t.id <> $2 ORDER BY w.n LIMIT 1",
+        json_strings(wanted), id);
+    if (!r.empty()) tx.exec_params("UPDATE tally_messages SET parent_id = $2 WHERE id = $1", id, r[0][0].as<std::int64_t>());
+  }
+  // Earlier messages that answer this one.
+  auto answers = tx.exec_params(
+      "SELECT t.id, t.message_id, t.in_reply_to, t.refs::text, coalesce(p.message_id, '') FROM tally_messages t"
+      " LEFT JOIN tally_messages p ON p.id = t.parent_id"
+      " WHERE (t.in_reply_to = $1 OR t.refs @> jsonb_build_array($1::text)) AND t.id <> $2 LIMIT 10000",
+      e.message_id, id);
+  if (answers.empty()) return changed;
+  const std::set<std::int64_t> above = with_ancestors(tx, {id});
+  for (const auto& row : answers) {
+    const std::int64_t answer = row[0].as<std::int64_t>();
+    if (above.count(answer) > 0) continue;  // it is above this one: linking would close a loop
+    const auto list = parent_candidates(row[1].c_str(), row[2].c_str(), strings_from_json(row[3].c_str()));
+    const std::string current = row[4].c_str();
+    const auto rank_of = [&](const std::string& mid) {
+      return static_cast<std::size_t>(std::find(list.begin(), list.end(), mid) - list.begin());
+    };
+    if (!current.empty() && rank_of(current) <= rank_of(e.message_id)) continue;
+    if (!current.empty()) {
+      auto old = tx.exec_params("SELECT parent_id FROM tally_messages WHERE id = $1", answer);
+      if (!old.empty() && !old[0][0].is_null()) changed.insert(old[0][0].as<std::int64_t>());
+    }
+    tx.exec_params("UPDATE tally_messages SET parent_id = $2 WHERE id = $1", answer, id);
+  }
+  return changed;
+}
+
+std::string figures_columns() {
+  return "m.message_id, m.sender, m.sender_name, m.subject, extract(epoch FROM m.sent_at)::bigint, m.audience, m.replies,"
+         " m.distinct_repliers, m.positive_replies, m.depth,"
+         " CASE WHEN m.first_reply_at IS NULL THEN NULL"
+         "  ELSE greatest(0, extract(epoch FROM m.first_reply_at - m.sent_at))::bigint END,"
+         " (SELECT coalesce(json_agg(p.distinct_repliers ORDER BY p.sent_at DESC, p.id DESC), '[]')::text FROM ("
+         "   SELECT b.distinct_repliers, b.sent_at, b.id FROM tally_messages b"
+         "   WHERE b.sender = m.sender AND b.audience_band = m.audience_band AND b.kind IN ('human', 'bulk')"
+         "   AND (b.sent_at, b.id) < (m.sent_at, m.id) ORDER BY b.sent_at DESC, b.id DESC LIMIT $1) p), m.id";
+}
+
+MessageFigures figures_from(const pqxx::row& row) {
+  MessageFigures f;
+  f.message_id = row[0].c_str();
+  f.sender = row[1].c_str();
+  f.sender_name = row[2].c_str();
+  f.subject = row[3].c_str();
+  f.sent_at = from_epoch(row[4]);
+  f.recipients = row[5].as<int>();
+  f.replies = row[6].as<int>();
+  f.distinct_repliers = row[7].as<int>();
+  f.positive = row[8].as<int>();
+  f.depth = row[9].as<int>();
+  if (!row[10].is_null()) f.first_reply_after_s = row[10].as<std::int64_t>();
+  auto j = nlohmann::json::parse(row[11].c_str(), nullptr, false);
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_number_integer()) f.baseline.push_back(v.get<int>());
+  return f;
+}
+
+parsers::MessageKind kind_from(const std::string& s) {
+  if (s == "auto_reply") return parsers::MessageKind::auto_reply;
+  if (s == "bulk") return parsers::MessageKind::bulk;
+  if (s == "bounce") return parsers::MessageKind::bounce;
+  return parsers::MessageKind::human;
+}
+
+}  // namespace
+
+PqxxTallyStore::PqxxTallyStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+PqxxTallyStore::~PqxxTallyStore() = default;
+
+Status PqxxTallyStore::connect() {
+  try {
+    if (!conn_ || !conn_->conn.is_open()) conn_ = std::make_unique<PqxxTallyConnection>(conninfo_);
+    return Ok{};
+  } catch (const std::exception& e) {
+    conn_.reset();
+    std::string msg = e.what();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return fail("PostgreSQL: cannot connect: " + msg);
+  }
+}
+
+template <typename F>
+auto PqxxTallyStore::guarded(const char* what, F&& f) -> decltype(f()) {
+  if (auto c = connect(); !c) return c.error();
+  try {
+    return f();
+  } catch (const pqxx::broken_connection& e) {
+    conn_.reset();
+    return fail(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (conn_ && !conn_->conn.is_open()) conn_.reset();
+    return fail(std::string("PostgreSQL error during ") + what + ": " + msg);
+  }
+}
+
+Status PqxxTallyStore::set_reply_window(std::int64_t reply_window_s) {
+  reply_window_s_ = reply_window_s;
+  return guarded("tally set_reply_window", [&]() -> Status {
+    pqxx::work tx(conn_->conn);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", tally_lock);
+    auto r = tx.exec("SELECT position FROM tally_progress WHERE key = 'reply_window_s'");
+    if (!r.empty() && r[0][0].as<std::int64_t>() == reply_window_s) return Ok{};
+    // A new window changes what counts for every message with replies.
+    std::set<std::int64_t> ids;
+    for (const auto& row : tx.exec("SELECT DISTINCT parent_id FROM tally_messages WHERE parent_id IS NOT NULL"))
+      ids.insert(row[0].as<std::int64_t>());
+    recompute(tx, ids, reply_window_s);
+    save_progress(tx, {"reply_window_s", 0, static_cast<std::uint64_t>(reply_window_s)});
+    tx.commit();
+    return Ok{};
+  });
+}
+
+Result<TallyProgress> PqxxTallyStore::progress(const std::string& key) {
+  return guarded("tally progress", [&]() -> Result<TallyProgress> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT uidvalidity, position FROM tally_progress WHERE key = $1", key);
+    TallyProgress p{key, 0, 0};
+    if (!r.empty()) {
+      p.uidvalidity = r[0][0].as<std::uint64_t>();
+      p.position = r[0][1].as<std::uint64_t>();
+    }
+    return p;
+  });
+}
+
+Result<AddStats> PqxxTallyStore::add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) {
+  return guarded("tally add", [&]() -> Result<AddStats> {
+    pqxx::work tx(conn_->conn);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", tally_lock);
+    AddStats stats;
+    std::set<std::int64_t> changed;
+    for (const auto& e : entries) {
+      auto inserted = tx.exec_params(
+          "INSERT INTO tally_messages (message_id, sender, sender_name, subject, sent_at, recipients, audience, audience_band,"
+          " kind, in_reply_to, refs, positive, positive_words, thanks_unnamed, source)"
+          " VALUES ($1, $2, $3, $4, to_timestamp($5), $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb, $14, $15)"
+          " ON CONFLICT (message_id) DO NOTHING RETURNING id",
+          e.message_id, e.sender, e.sender_name, e.subject, static_cast<std::int64_t>(e.sent_at.time_since_epoch().count()),
+          json_strings(e.recipients), static_cast<int>(e.recipients.size()), audience_band(e.recipients.size()), e.kind,
+          e.in_reply_to, json_strings(e.references), e.positive, json_strings(e.positive_words), e.thanks_unnamed, e.source);
+      if (inserted.empty()) {
+        ++stats.known;
+        continue;
+      }
+      ++stats.added;
+      const std::int64_t id = inserted[0][0].as<std::int64_t>();
+      if (!e.kudos_to.empty())
+        tx.exec_params(
+            "INSERT INTO tally_kudos (message_ref, colleague) SELECT $1, c FROM jsonb_array_elements_text($2::jsonb) AS k(c)"
+            " ON CONFLICT DO NOTHING",
+            id, json_strings(e.kudos_to));
+      for (auto c : link(tx, id, e)) changed.insert(c);
+    }
+    recompute(tx, with_ancestors(tx, changed), reply_window_s_);
+    if (progress) save_progress(tx, *progress);
+    tx.commit();
+    return stats;
+  });
+}
+
+Result<std::vector<StoredMessage>> PqxxTallyStore::messages_after(std::int64_t row, std::int64_t lookback, int limit) {
+  return guarded("tally messages_after", [&]() -> Result<std::vector<StoredMessage>> {
+    pqxx::work tx(conn_->conn);
+    // The request text only up to what the word matchers read.
+    auto r = tx.exec_params(
+        "SELECT id, message_id, coalesce(mailbox, ''), extract(epoch FROM received_at)::bigint,"
+        " extract(epoch FROM sent_at)::bigint, in_reply_to, refs::text, from_address, from_name, to_addresses::text,"
+        " cc_addresses::text, subject, kind, left(request_text, 65536)"
+        " FROM messages m WHERE direction = 'in' AND id > $1::bigint - $3::bigint"
+        " AND NOT EXISTS (SELECT 1 FROM tally_messages t WHERE t.message_id = m.message_id) ORDER BY id LIMIT $2",
+        row, limit, lookback);
+    std::vector<StoredMessage> out;
+    for (const auto& x : r) {
+      StoredMessage m;
+      m.row = x[0].as<std::int64_t>();
+      m.message_id = x[1].c_str();
+      m.mailbox = x[2].c_str();
+      m.received_at = from_epoch(x[3]);
+      parsers::Email& e = m.email;
+      if (!x[4].is_null()) e.date = from_epoch(x[4]);
+      e.message_id = m.message_id.rfind("sha256:", 0) == 0 ? std::string() : m.message_id;
+      e.in_reply_to = x[5].c_str();
+      e.references = strings_from_json(x[6].c_str());
+      if (x[7].size() > 0) e.from = parsers::Address{x[8].c_str(), x[7].c_str()};
+      for (const auto& a : strings_from_json(x[9].c_str())) e.to.push_back({"", a});
+      for (const auto& a : strings_from_json(x[10].c_str())) e.cc.push_back({"", a});
+      e.subject = x[11].c_str();
+      e.kind = kind_from(x[12].c_str());
+      e.request_text = x[13].c_str();
+      out.push_back(std::move(m));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<MessageFigures>> PqxxTallyStore::figures_since(std::chrono::sys_seconds since, const std::string& sender,
+                                                                  int baseline_messages) {
+  return guarded("tally figures_since", [&]() -> Result<std::vector<MessageFigures>> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT " + figures_columns() +
+                                " FROM tally_messages m WHERE m.kind IN ('human', 'bulk') AND m.sent_at >= to_timestamp($2)"
+                                " AND ($3 = '' OR m.sender = lower($3)) ORDER BY m.sent_at, m.id",
+                            baseline_messages, static_cast<std::int64_t>(since.time_since_epoch().count()), sender);
+    std::vector<MessageFigures> out;
+    for (const auto& row : r) out.push_back(figures_from(row));
+    return out;
+  });
+}
+
+Result<TallyThread> PqxxTallyStore::thread(const std::string& message_id, int baseline_messages) {
+  return guarded("tally thread", [&]() -> Result<TallyThread> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT " + figures_columns() + " FROM tally_messages m WHERE m.message_id = $2",
+                            baseline_messages, message_id);
+    if (r.empty()) return fail("no tallied message <" + message_id + ">", true);
+    TallyThread t;
+    t.message = figures_from(r[0]);
+    const std::int64_t root = r[0][12].as<std::int64_t>();
+    auto rows = tx.exec_params(
+        "WITH RECURSIVE sub(id, level) AS ("
+        " SELECT c.id, 1 FROM tally_messages c WHERE c.parent_id = $1"
+        " UNION ALL SELECT c.id, s.level + 1 FROM sub s JOIN tally_messages c ON c.parent_id = s.id WHERE s.level < $3)"
+        " SELECT c.message_id, c.sender, c.sender_name, c.kind, extract(epoch FROM c.sent_at)::bigint, s.level, c.positive,"
+        " c.positive_words::text, c.sent_at <= o.sent_at + make_interval(secs => $2), c.sender = o.sender"
+        " FROM sub s JOIN tally_messages c ON c.id = s.id CROSS JOIN tally_messages o WHERE o.id = $1"
+        " ORDER BY c.sent_at, c.id LIMIT 100000",
+        root, reply_window_s_, max_levels);
+    for (const auto& row : rows) {
+      ThreadMessage m;
+      m.message_id = row[0].c_str();
+      m.sender = row[1].c_str();
+      m.sender_name = row[2].c_str();
+      m.kind = row[3].c_str();
+      m.sent_at = from_epoch(row[4]);
+      m.level = row[5].as<int>();
+      m.positive = row[6].as<bool>();
+      m.positive_words = strings_from_json(row[7].c_str());
+      const bool in_window = row[8].as<bool>();
+      const bool own = row[9].as<bool>();
+      if (m.kind != "human") m.not_counted_because = m.kind;
+      else if (own) m.not_counted_because = "the sender's own";
+      else if (!in_window) m.not_counted_because = "after the reply window";
+      m.counted = m.not_counted_because.empty();
+      t.replies.push_back(std::move(m));
+    }
+    return t;
+  });
+}
+
+Result<std::vector<KudosRow>> PqxxTallyStore::kudos_since(std::chrono::sys_seconds since) {
+  return guarded("tally kudos_since", [&]() -> Result<std::vector<KudosRow>> {
+    pqxx::work tx(conn_->conn);
+    // Named in the text, or, for thanks naming nobody, the author of the
+    // message it answers.
+    auto r = tx.exec_params(
+        "SELECT k.colleague, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_kudos k"
+        " JOIN tally_messages m ON m.id = k.message_ref WHERE m.sent_at >= to_timestamp($1)"
+        " UNION"
+        " SELECT p.sender, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_messages m"
+        " JOIN tally_messages p ON p.id = m.parent_id WHERE m.thanks_unnamed AND m.kind = 'human'"
+        " AND m.sent_at >= to_timestamp($1) AND p.sender <> m.sender AND p.sender <> ''"
+        " ORDER BY 1, 4, 3",
+        static_cast<std::int64_t>(since.time_since_epoch().count()));
+    std::vector<KudosRow> out;
+    for (const auto& row : r) out.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), from_epoch(row[3])});
+    return out;
+  });
+}
+
+}  // namespace intake::daemon

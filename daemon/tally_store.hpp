@@ -1,0 +1,113 @@
+// What the reply tallies need from PostgreSQL, and its libpqxx adapter. The
+// tallies are their own tables (0005): messages intake only observes or
+// imports never enter `messages`, so they can never turn into requests or
+// change how a request's thread is found. No pqxx type appears in this header.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "email.hpp"
+#include "result.hpp"
+#include "tally.hpp"
+
+namespace intake::daemon {
+
+// How far one feed has been read (tally_progress): committed with the entries
+// it produced, so a crash re-reads at most one batch (and Message-IDs make
+// that harmless).
+struct TallyProgress {
+  std::string key;  // "messages", "observe:boss/INBOX"
+  std::uint64_t uidvalidity = 0;
+  std::uint64_t position = 0;  // messages.id, or the last UID read
+};
+
+// A stored inbound message (table `messages`) as the tallies read it back.
+struct StoredMessage {
+  std::int64_t row = 0;
+  std::string message_id;
+  std::string mailbox;
+  std::chrono::sys_seconds received_at{};
+  parsers::Email email;  // headers, kind and request text (not the body)
+};
+
+struct AddStats {
+  std::size_t added = 0, known = 0;  // known: that Message-ID was tallied before
+};
+
+// One message of a thread under the message `tally show` shows.
+struct ThreadMessage {
+  std::string message_id, sender, sender_name, kind;
+  std::chrono::sys_seconds sent_at{};
+  int level = 1;  // 1: a direct reply
+  bool positive = false;
+  std::vector<std::string> positive_words;
+  bool counted = false;
+  std::string not_counted_because;  // empty when counted
+};
+
+struct TallyThread {
+  MessageFigures message;
+  std::vector<ThreadMessage> replies;  // every message below it, by time
+};
+
+struct KudosRow {
+  std::string colleague, by, message_id;
+  std::chrono::sys_seconds sent_at{};
+};
+
+class TallyStore {
+ public:
+  virtual ~TallyStore() = default;
+  // Figures are computed with this window; a change recomputes all of them.
+  virtual Status set_reply_window(std::int64_t reply_window_s) = 0;
+  virtual Result<TallyProgress> progress(const std::string& key) = 0;
+  // One transaction: the entries not yet known (by Message-ID), their links,
+  // the figures of every message whose thread changed, and `progress`.
+  virtual Result<AddStats> add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) = 0;
+  // Inbound rows of `messages` after `row`, oldest first, that are not
+  // tallied yet; `lookback` rows before it are looked at again, since ids are
+  // taken at insert and a transaction that took an earlier id can commit later
+  // (a `quarantine retry` beside the daemon's cycle).
+  virtual Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) = 0;
+  // Messages (human or bulk) sent at or after `since`, with their senders'
+  // baselines; `sender` empty for all.
+  virtual Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
+                                                            int baseline_messages) = 0;
+  // A permanent error when no such message is tallied.
+  virtual Result<TallyThread> thread(const std::string& message_id, int baseline_messages) = 0;
+  virtual Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) = 0;
+};
+
+struct PqxxTallyConnection;  // a pqxx::connection, kept out of this header
+
+class PqxxTallyStore final : public TallyStore {
+ public:
+  explicit PqxxTallyStore(std::string conninfo);
+  ~PqxxTallyStore() override;
+  PqxxTallyStore(const PqxxTallyStore&) = delete;
+  PqxxTallyStore& operator=(const PqxxTallyStore&) = delete;
+
+  Status set_reply_window(std::int64_t reply_window_s) override;
+  Result<TallyProgress> progress(const std::string& key) override;
+  Result<AddStats> add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) override;
+  Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) override;
+  Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
+                                                    int baseline_messages) override;
+  Result<TallyThread> thread(const std::string& message_id, int baseline_messages) override;
+  Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) override;
+
+ private:
+  template <typename F>
+  auto guarded(const char* what, F&& f) -> decltype(f());
+  Status connect();
+  std::string conninfo_;
+  std::unique_ptr<PqxxTallyConnection> conn_;
+  std::int64_t reply_window_s_ = 7 * 86400;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,223 @@
+// The pure part of the reply tallies: what a message becomes, the chord
+// score against the sender's baseline, the ranking, and --since.
+#include "tally.hpp"
+
+#include <gtest/gtest.h>
+
+#include "observed_imap.hpp"
+
+namespace intake::daemon {
+namespace {
+
+using namespace std::chrono;
+
+struct TallyEntryTest : ::testing::Test {
+  TallyEntryTest() {
+    parsers::MailboxConfig box;
+    box.name = "requests";
+    box.address = "requests@example.test";
+    config.mailboxes = {box};
+    config.smtp.from = "desk@example.test";
+    config.employees = {{"chris@example.test", "Chris Doe", "IT", "boss@example.test", ""}};
+    email.from = parsers::Address{"The Boss", "Boss+news@Example.test"};
+    email.to = {{"", "alice@example.test"}, {"", "Bob@example.test"}, {"", "requests+it@example.test"}};
+    email.cc = {{"", "alice@example.test"}, {"", "boss@example.test"}, {"", "desk@example.test"}, {"", "carol@example.test"}};
+    email.subject = "Plans";
+  }
+  parsers::Config config;
+  parsers::Email email;
+  const sys_seconds arrival = sys_days{year{2026} / 12 / 1} + hours{9};
+};
+
+TEST_F(TallyEntryTest, recipients_are_distinct_without_the_sender_and_intakes_own_addresses) {
+  const TallyEntry t = make_tally_entry(email, "m1@x", arrival, config, "import");
+  EXPECT_EQ(t.sender, "boss@example.test");
+  EXPECT_EQ(t.recipients, (std::vector<std::string>{"alice@example.test", "bob@example.test", "carol@example.test"}));
+  EXPECT_EQ(t.kind, "human");
+  EXPECT_EQ(t.sent_at, arrival);  // no Date header: the fallback
+  EXPECT_FALSE(t.positive);
+}
+
+TEST_F(TallyEntryTest, the_date_header_is_the_sending_time) {
+  email.date = arrival - hours{5};
+  EXPECT_EQ(make_tally_entry(email, "m1@x", arrival, config, "import").sent_at, arrival - hours{5});
+}
+
+TEST_F(TallyEntryTest, thanks_naming_a_colleague_credits_them_and_is_positive) {
+  email.request_text = "Thanks Chris, great work.";
+  const TallyEntry t = make_tally_entry(email, "m1@x", arrival, config, "import");
+  EXPECT_TRUE(t.positive);
+  EXPECT_EQ(t.kudos_to, std::vector<std::string>{"chris@example.test"});
+  EXPECT_FALSE(t.thanks_unnamed);
+  EXPECT_EQ(t.positive_words, (std::vector<std::string>{"thanks", "great work"}));
+}
+
+TEST_F(TallyEntryTest, thanks_naming_nobody_is_kept_for_the_author_replied_to) {
+  email.request_text = "Thank you!";
+  const TallyEntry t = make_tally_entry(email, "m1@x", arrival, config, "import");
+  EXPECT_TRUE(t.thanks_unnamed);
+  EXPECT_TRUE(t.kudos_to.empty());
+}
+
+TEST_F(TallyEntryTest, an_out_of_office_that_thanks_is_neither_positive_nor_kudos) {
+  email.kind = parsers::MessageKind::auto_reply;
+  email.request_text = "Thank you for your message, Chris. I am out of the office.";
+  const TallyEntry t = make_tally_entry(email, "m1@x", arrival, config, "import");
+  EXPECT_EQ(t.kind, "auto_reply");
+  EXPECT_FALSE(t.positive);
+  EXPECT_FALSE(t.thanks_unnamed);
+  EXPECT_TRUE(t.kudos_to.empty());
+}
+
+TEST_F(TallyEntryTest, hostile_header_sizes_are_bounded_so_no_row_can_fail_the_index) {
+  email.from = parsers::Address{std::string(5000, 'n'), std::string(3000, 'a') + "@example.test"};
+  email.subject = std::string(5000, 's');
+  email.in_reply_to = std::string(4000, 'i') + "@x";
+  for (int i = 0; i < 1000; ++i) email.references.push_back("ref" + std::to_string(i) + "@x");
+  email.to.push_back({"", std::string(400, 'r') + "@example.test"});
+  const TallyEntry t = make_tally_entry(email, std::string(3000, 'm') + "@x", arrival, config, "import");
+  EXPECT_EQ(t.message_id.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(t.message_id.size(), 7u + 64u);
+  EXPECT_EQ(t.in_reply_to.rfind("sha256:", 0), 0u);
+  EXPECT_LE(t.sender.size(), 254u);
+  EXPECT_LE(t.sender_name.size(), 200u);
+  EXPECT_LE(t.subject.size(), 1000u);
+  ASSERT_EQ(t.references.size(), 200u);
+  EXPECT_EQ(t.references.back(), "ref999@x");  // the nearest are kept
+  EXPECT_EQ(t.references.front(), "ref800@x");
+  // alice, bob, carol and boss (not the sender here); the over-long address is no recipient.
+  EXPECT_EQ(t.recipients.size(), 4u);
+}
+
+TEST(AudienceBand, bands_are_powers_of_two) {
+  EXPECT_EQ(audience_band(0), 0);
+  EXPECT_EQ(audience_band(1), 1);
+  EXPECT_EQ(audience_band(2), 2);
+  EXPECT_EQ(audience_band(3), 2);
+  EXPECT_EQ(audience_band(4), 3);
+  EXPECT_EQ(audience_band(6), 3);
+  EXPECT_EQ(audience_band(7), 3);
+  EXPECT_EQ(audience_band(8), 4);
+  EXPECT_EQ(audience_band(1000), 10);
+}
+
+TEST(Median, odd_even_and_empty) {
+  EXPECT_EQ(median({}), 0.0);
+  EXPECT_EQ(median({3, 1, 2}), 2.0);
+  EXPECT_EQ(median({4, 1, 2, 0}), 1.5);
+}
+
+MessageFigures figures(int repliers, std::vector<int> baseline, int recipients = 6) {
+  MessageFigures f;
+  f.message_id = "m" + std::to_string(repliers) + "@x";
+  f.recipients = recipients;
+  f.distinct_repliers = repliers;
+  f.replies = repliers;
+  f.baseline = std::move(baseline);
+  return f;
+}
+
+TEST(ChordScore, four_repliers_without_history_struck_a_chord) {
+  const ChordScore s = chord_score(figures(4, {}), parsers::TallyConfig{});
+  EXPECT_TRUE(s.struck_a_chord);
+  EXPECT_EQ(s.score, 5.0);
+  EXPECT_EQ(s.baseline_median, 0.0);
+  EXPECT_DOUBLE_EQ(s.reply_rate, 4.0 / 6.0);
+}
+
+TEST(ChordScore, one_replier_after_a_four_did_not) {
+  const ChordScore s = chord_score(figures(1, {4}), parsers::TallyConfig{});
+  EXPECT_FALSE(s.struck_a_chord);
+  EXPECT_DOUBLE_EQ(s.score, 2.0 / 5.0);
+}
+
+TEST(ChordScore, both_thresholds_must_be_cleared) {
+  const parsers::TallyConfig config;
+  EXPECT_TRUE(chord_score(figures(6, {3, 3, 2, 4, 3}), config).struck_a_chord);   // 6 >= 2 x 3
+  EXPECT_FALSE(chord_score(figures(5, {3, 3, 2, 4, 3}), config).struck_a_chord);  // 5 < 2 x 3
+  EXPECT_FALSE(chord_score(figures(2, {0, 0, 0}), config).struck_a_chord);        // 2 < 3 repliers
+  EXPECT_TRUE(chord_score(figures(3, {0, 1, 2, 1}), config).struck_a_chord);      // 3 >= 2 x 1
+}
+
+TEST(ChordScore, thresholds_come_from_the_config) {
+  parsers::TallyConfig config;
+  config.min_repliers = 1;
+  config.chord_factor = 1.0;
+  EXPECT_TRUE(chord_score(figures(1, {1}), config).struck_a_chord);
+}
+
+TEST(ChordScore, no_recipients_is_a_reply_rate_of_zero) {
+  EXPECT_EQ(chord_score(figures(2, {}, 0), parsers::TallyConfig{}).reply_rate, 0.0);
+}
+
+TEST(Rank, by_score_then_repliers_then_newest) {
+  std::vector<MessageFigures> list = {figures(1, {4}), figures(4, {}), figures(0, {}), figures(2, {1})};
+  list[2].message_id = "zero@x";
+  rank(list, parsers::TallyConfig{});
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[0].distinct_repliers, 4);  // 5.0
+  EXPECT_EQ(list[1].distinct_repliers, 2);  // 1.5
+  EXPECT_EQ(list[2].message_id, "zero@x");  // 1.0
+  EXPECT_EQ(list[3].distinct_repliers, 1);  // 0.4
+}
+
+TEST(FiguresJson, has_every_documented_key) {
+  MessageFigures f = figures(4, {});
+  f.sender = "boss@example.test";
+  f.subject = "Plans";
+  f.sent_at = sys_days{year{2026} / 12 / 1};
+  f.first_reply_after_s = 120;
+  f.depth = 2;
+  f.positive = 1;
+  const auto j = figures_json(f, parsers::TallyConfig{}, f.sent_at + days{8});
+  for (const char* key : {"message_id", "sender", "subject", "sent_at", "recipients", "replies", "distinct_repliers",
+                          "reply_rate", "first_reply_after_s", "depth", "positive", "score", "struck_a_chord"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["sent_at"], "2026-12-01T00:00:00Z");
+  EXPECT_EQ(j["reply_rate"], 0.667);
+  EXPECT_EQ(j["first_reply_after_s"], 120);
+  EXPECT_EQ(j["window_open"], false);
+}
+
+TEST(ParseSince, periods_and_dates) {
+  const sys_seconds now = sys_days{year{2026} / 12 / 10} + hours{12};
+  EXPECT_EQ(parse_since("30d", now), now - days{30});
+  EXPECT_EQ(parse_since("2w", now), now - days{14});
+  EXPECT_EQ(parse_since("12h", now), now - hours{12});
+  EXPECT_EQ(parse_since("90min", now), now - minutes{90});
+  EXPECT_EQ(parse_since("2026-01-31", now), sys_seconds{sys_days{year{2026} / 1 / 31}});
+  for (const char* bad : {"", "d", "30", "30 d", "-3d", "2026-02-30", "1234567d", "30y"})
+    EXPECT_FALSE(parse_since(bad, now).has_value()) << bad;
+}
+
+TEST(BareMessageId, angle_brackets_and_spaces_come_off) {
+  EXPECT_EQ(bare_message_id(" <a.b@example.test> "), "a.b@example.test");
+  EXPECT_EQ(bare_message_id("a@b"), "a@b");
+}
+
+TEST(ObservedImap, examine_answer_gives_uidvalidity_and_uidnext) {
+  const std::vector<ImapUntagged> answer = {{"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", {}},
+                                            {"* OK [UIDVALIDITY 1733050000] UIDs valid", {}},
+                                            {"* OK [UIDNEXT 17] Predicted next UID", {}},
+                                            {"* 16 EXISTS", {}}};
+  const FolderStatus s = parse_examine_response(answer);
+  EXPECT_EQ(s.uidvalidity, 1733050000u);
+  EXPECT_EQ(s.uidnext, 17u);
+}
+
+TEST(ObservedImap, the_body_literal_of_the_asked_uid_is_taken) {
+  const std::vector<ImapUntagged> answer = {{"* 3 FETCH (FLAGS (\\Seen))", {}},
+                                            {"* 4 FETCH (UID 9 BODY[]<0> {})", {"From: a@x\r\n\r\nhi\r\n"}},
+                                            {"* 5 FETCH (UID 10 BODY[]<0> NIL)", {}}};
+  EXPECT_EQ(fetched_body(answer, 9), std::optional<std::string>("From: a@x\r\n\r\nhi\r\n"));
+  EXPECT_EQ(fetched_body(answer, 10), std::optional<std::string>(""));
+  EXPECT_EQ(fetched_body(answer, 11), std::nullopt);
+}
+
+TEST(ObservedImap, a_literal_before_the_body_is_not_taken_for_it) {
+  const std::vector<ImapUntagged> answer = {{"* 4 FETCH (UID 9 X-GM-LABELS {} BODY[]<0> {})", {"label", "the message"}}};
+  EXPECT_EQ(fetched_body(answer, 9), std::optional<std::string>("the message"));
+}
+
+}  // namespace
+}  // namespace intake::daemon
