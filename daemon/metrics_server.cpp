@@ -172,6 +172,21 @@ void MetricsServer::serve(int fd) {
     if (n <= 0) return;
     sent += static_cast<std::size_t>(n);
   }
+  // Closing with unread input would reset the connection and could destroy
+  // the answer before the client reads it: end our side, then discard what
+  // the client still sends, within the same bounds.
+  ::shutdown(fd, SHUT_WR);
+  std::size_t discarded = 0;
+  const auto linger_until = steady::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
+  while (discarded < 16 * limits_.max_request_bytes) {
+    pollfd p{fd, POLLIN, 0};
+    const int left = ms_left(linger_until);
+    if (left == 0 || ::poll(&p, 1, left) <= 0) return;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return;
+    discarded += static_cast<std::size_t>(n);
+  }
 }
 
 }  // namespace intake::daemon
