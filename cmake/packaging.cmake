@@ -17,7 +17,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The shared libraries the binaries link (libcurl, libpqxx, libspdlog, libsystemd,
 # ...), as dpkg-shlibdeps finds them, plus what the maintainer scripts use.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ca-certificates")
+# procps: the unit reloads with /bin/kill -HUP.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ca-certificates, procps")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postgresql-client")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
