@@ -130,7 +130,13 @@ void MetricsServer::run() {
     if (fds[1].revents != 0) return;
     if ((fds[0].revents & POLLIN) == 0) continue;
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) continue;  // the client went away, or out of descriptors for a moment
+    if (fd < 0) {
+      // Out of descriptors or memory: the connection stays queued and poll
+      // would wake at once, so wait a little instead of spinning.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;  // otherwise the client went away
+    }
     serve(fd);
     ::close(fd);
   }
