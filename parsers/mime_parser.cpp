@@ -6,6 +6,7 @@
 #include <mimetic/mimetic.h>
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cctype>
 #include <cstring>
@@ -102,11 +103,14 @@ struct Base64Count {
 // GCC/Clang vector extensions, using only signed compares (which SSE2 and
 // NEON have), masks summed in byte-wide lanes flushed every 255 rounds. The
 // scalar loop, with a call to isalnum per byte, was a fifth of the parse.
+// The sums are unsigned lanes (a signed lane overflows past 127, which is
+// undefined; UBSan caught it): each mask is reinterpreted, true (-1) as 0xFF.
 using ByteVector = signed char __attribute__((vector_size(16)));
+using LaneCount = unsigned char __attribute__((vector_size(16)));
 
-std::size_t lane_sum(ByteVector v) {
+std::size_t lane_sum(LaneCount v) {
   std::size_t sum = 0;
-  for (int i = 0; i < 16; ++i) sum += static_cast<unsigned char>(v[i]);
+  for (int i = 0; i < 16; ++i) sum += v[i];
   return sum;
 }
 
@@ -115,7 +119,7 @@ Base64Count count_base64(const std::string& body) {
   const char* p = body.data();
   std::size_t left = body.size();
   while (left >= sizeof(ByteVector)) {
-    ByteVector symbols = {}, padding = {};
+    LaneCount symbols = {}, padding = {};
     const std::size_t rounds = std::min<std::size_t>(left / sizeof(ByteVector), 255);
     for (std::size_t r = 0; r < rounds; ++r, p += sizeof(ByteVector)) {
       ByteVector c;
@@ -125,8 +129,9 @@ Base64Count count_base64(const std::string& body) {
       const ByteVector letter = (folded > 'a' - 1) & (folded < 'z' + 1);
       const ByteVector digit = (c > '0' - 1) & (c < '9' + 1);
       const ByteVector pad = c == '=';
-      symbols -= letter | digit | (c == '+') | (c == '/') | pad;  // true is -1: subtracting counts it
-      padding -= pad;
+      // true is 0xFF: subtracting it adds one, modulo 256 (at most 255 rounds)
+      symbols -= std::bit_cast<LaneCount>(ByteVector(letter | digit | (c == '+') | (c == '/') | pad));
+      padding -= std::bit_cast<LaneCount>(pad);
     }
     n.symbols += lane_sum(symbols);
     n.padding += lane_sum(padding);
