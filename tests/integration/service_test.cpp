@@ -17,8 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -32,7 +34,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The service manager's end of NOTIFY_SOCKET: a Unix datagram socket.
+// The service manager's end of NOTIFY_SOCKET: a Unix datagram socket, read
+// all the time by a thread of its own, as systemd does (a sender blocks once
+// ten datagrams wait unread, and intaked with it).
 class NotifySocket {
  public:
   explicit NotifySocket(std::string path) : path_(std::move(path)) {
@@ -45,49 +49,65 @@ class NotifySocket {
       return;
     }
     std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       ADD_FAILURE() << "cannot bind " << path_;
+      return;
+    }
+    reader_ = std::thread([this] {
+      char buf[4096];
+      while (!done_.load()) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) continue;
+        std::lock_guard lock(mutex_);
+        received_.append(buf, static_cast<std::size_t>(n)).append("\n--\n");
+      }
+    });
   }
   ~NotifySocket() {
+    done_.store(true);
+    if (reader_.joinable()) reader_.join();
     if (fd_ >= 0) ::close(fd_);
     ::unlink(path_.c_str());
   }
   const std::string& path() const { return path_; }
-  // Collects datagrams until one contains `wanted` (returns true) or the timeout.
+  // Waits until what arrived after the last mark contains `wanted`; true if it did.
   bool wait_for(const std::string& wanted, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
-      if (received_.find(wanted, searched_) != std::string::npos) {
-        searched_ = received_.find(wanted, searched_) + wanted.size();
-        return true;
+      {
+        std::lock_guard lock(mutex_);
+        if (auto at = received_.find(wanted, searched_); at != std::string::npos) {
+          searched_ = at + wanted.size();
+          return true;
+        }
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) received_.append(buf, static_cast<std::size_t>(n)).append("\n--\n");
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(10ms);
     }
   }
   // Everything received so far, datagrams separated by "--" lines.
-  const std::string& received() const { return received_; }
-  // Marks all received so far as seen: later waits look only at what follows.
+  std::string received() {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+  // Later waits look only at what arrives from now on.
   void skip_seen() {
-    drain();
+    std::this_thread::sleep_for(100ms);  // what is on its way is read first
+    std::lock_guard lock(mutex_);
     searched_ = received_.size();
   }
-  void drain() {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0) received_.append(buf, static_cast<std::size_t>(n)).append("\n--\n");
-  }
+  void drain() { std::this_thread::sleep_for(100ms); }
 
  private:
   std::string path_;
   int fd_ = -1;
+  std::mutex mutex_;
   std::string received_;
   std::size_t searched_ = 0;
+  std::atomic<bool> done_{false};
+  std::thread reader_;
 };
 
 // intaked run by the test as systemd would: NOTIFY_SOCKET and WATCHDOG_USEC
