@@ -306,16 +306,22 @@ TEST_F(Service, reload_refuses_a_broken_config_applies_a_good_one_and_sigterm_le
 
   // SIGTERM in the middle of a backlog: exit 0 within 10 s, between messages,
   // with every acknowledgment of what was taken in sent.
-  constexpr int backlog = 40;
+  // The backlog is staged in another folder and moved into the inbox with one
+  // command, so it arrives all at once.
+  constexpr int backlog = 100;
+  const std::string staging = "Staging" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  imap_command(stack_, "requests", "INBOX", "CREATE " + staging);
   for (int n = 0; n < backlog; ++n)
-    imap_append(stack_, "requests", "INBOX",
+    imap_append(stack_, "requests", staging,
                 request_mail(n % 2 ? "dave" : "erin", "Backlog item " + std::to_string(n), "svc-backlog-" + std::to_string(n)));
+  imap_command(stack_, "requests", staging, "UID MOVE 1:* INBOX");
   const auto appended = std::chrono::steady_clock::now();
   while (sql_value(stack_, "SELECT count(*) FROM requests") == "3" && std::chrono::steady_clock::now() - appended < 30s)
     std::this_thread::sleep_for(10ms);
   notify.skip_seen();
   daemon.signal(SIGTERM);
   const auto term = std::chrono::steady_clock::now();
+  const int at_signal = std::stoi(sql_value(stack_, "SELECT count(*) FROM requests"));  // read after the signal
   const int code = daemon.wait_exit(10s);
   const auto took = std::chrono::steady_clock::now() - term;
   EXPECT_EQ(code, 0) << read_file(log_);
@@ -329,7 +335,10 @@ TEST_F(Service, reload_refuses_a_broken_config_applies_a_good_one_and_sigterm_le
   // What was taken in is in Processed, the rest still waits in the inbox.
   EXPECT_EQ(imap_uids(stack_, "requests", "Processed").size(), static_cast<std::size_t>(taken));
   EXPECT_EQ(imap_uids(stack_, "requests", "INBOX").size(), static_cast<std::size_t>(3 + backlog - taken));
-  std::cout << "SIGTERM after " << taken - 3 << " of " << backlog << " backlog messages; exit " << code << " in "
+  EXPECT_LE(taken - at_signal, 1) << "after SIGTERM only the message in progress is finished";
+  EXPECT_LT(taken, 3 + backlog) << "the stop came in the middle of the backlog";
+  std::cout << "SIGTERM after " << at_signal - 3 << " of " << backlog << " backlog messages, " << taken - at_signal
+            << " more finished after it; exit " << code << " in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 
   // The next start takes the rest, each exactly once.
