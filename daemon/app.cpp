@@ -8,6 +8,8 @@
 #include "curl_imap_source.hpp"
 #include "curl_smtp_sender.hpp"
 #include "logging.hpp"
+#include "migrations.hpp"
+#include "round_source.hpp"
 #include "secrets.hpp"
 #include "tally_stage.hpp"
 #include "token_source.hpp"
@@ -93,29 +95,94 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   return rt;
 }
 
-CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
+namespace {
+
+// Tells the service loop about each SMTP step (watchdog heartbeat).
+class HeartbeatSender final : public MailSender {
+ public:
+  HeartbeatSender(MailSender& inner, const std::function<void()>& heartbeat) : inner_(inner), heartbeat_(heartbeat) {}
+  Status send(const OutgoingMail& mail) override {
+    if (heartbeat_) heartbeat_();
+    return inner_.send(mail);
+  }
+
+ private:
+  MailSender& inner_;
+  const std::function<void()>& heartbeat_;
+};
+
+constexpr int max_sends_per_cycle = 10000;
+
+}  // namespace
+
+std::vector<std::string> read_config(const std::string& path, parsers::Config& out) {
+  std::vector<std::string> lines;
+  auto load = parsers::load_config(path);
+  if (!load.ok()) {
+    for (const auto& e : load.errors) lines.push_back(path + ": " + e.line());
+    return lines;
+  }
+  for (const auto& p : check_environment(load.config)) lines.push_back(path + ": " + p);
+  if (lines.empty()) out = std::move(load.config);
+  return lines;
+}
+
+int latest_schema_version() { return all_migrations().empty() ? 0 : all_migrations().back().version; }
+
+Status check_schema(PqxxRecordStore& store) {
+  auto schema = store.schema_version();
+  if (!schema) return schema.error();
+  if (*schema < latest_schema_version())
+    return fail("database schema is at version " + std::to_string(*schema) + ", this intaked needs " +
+                    std::to_string(latest_schema_version()) + ": run `intakectl migrate`",
+                true);
+  return Ok{};
+}
+
+CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) {
   CycleTotals totals;
+  auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
   IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
   cycle.set_tallies(rt.tallies.get());
   for (const auto& mailbox : rt.config.mailboxes) {
+    if (stop()) {
+      totals.stopped_early = true;
+      break;
+    }
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {
       stage_logger("fetch")->error("mailbox {}: {}", mailbox.name, password.error().message);
       totals.any_failure = true;
+      totals.mailboxes.push_back({mailbox.name, 0, false});
       continue;
     }
     const auto max_message_bytes = static_cast<std::size_t>(rt.config.daemon.max_message_bytes);
     CurlImapSource source = mailbox.auth == parsers::ImapAuth::xoauth2
                                 ? CurlImapSource(mailbox, make_token_source(mailbox), max_message_bytes)
                                 : CurlImapSource(mailbox, password.value(), max_message_bytes);
-    CycleStats s = cycle.fetch_mailbox(mailbox, source);
-    totals.any_failure = totals.any_failure || s.fetch_failed;
-    totals.total.fetched += s.fetched;
-    totals.total.created += s.created;
-    totals.total.joined += s.joined;
-    totals.total.observed += s.observed;
-    totals.total.duplicates += s.duplicates;
-    totals.total.quarantined += s.quarantined;
+    RoundSource rounds(source, hooks.messages_per_round, hooks.heartbeat, hooks.on_login);
+    MailboxPass pass{mailbox.name, 0, true};
+    // Round after round until the folder is done, a round fails, or a stop is asked for.
+    while (true) {
+      CycleStats s = cycle.fetch_mailbox(mailbox, rounds);
+      pass.fetched += s.fetched;
+      pass.ok = !s.fetch_failed;
+      totals.total.fetched += s.fetched;
+      totals.total.created += s.created;
+      totals.total.joined += s.joined;
+      totals.total.observed += s.observed;
+      totals.total.duplicates += s.duplicates;
+      totals.total.quarantined += s.quarantined;
+      if (s.fetch_failed || !rounds.more()) break;
+      if (stop()) {
+        totals.stopped_early = true;
+        stage_logger("fetch")->info("mailbox {}: stopping between messages; the rest waits for the next start",
+                                    mailbox.name);
+        break;
+      }
+    }
+    totals.any_failure = totals.any_failure || !pass.ok;
+    totals.mailboxes.push_back(pass);
   }
   auto smtp_password = read_secret_file(rt.config.smtp.password_file);
   if (!smtp_password) {
@@ -125,11 +192,33 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock) {
   }
   cycle.queue_due_alerts();
   cycle.queue_summaries();
-  CurlSmtpSender sender(rt.config.smtp, smtp_password.value());
-  CycleStats sent = cycle.drain_outbox(sender, 10000);
-  totals.total.acks_sent = sent.acks_sent;
-  totals.total.acks_failed = sent.acks_failed;
-  totals.any_failure = totals.any_failure || sent.send_failed || !sent.error.empty();
+  CurlSmtpSender smtp(rt.config.smtp, smtp_password.value());
+  StageTimes send_times;
+  HeartbeatSender sender(smtp, hooks.heartbeat);
+  // One mail per call, so a stop request is seen between any two sends.
+  for (int i = 0; i < max_sends_per_cycle; ++i) {
+    if (stop()) {
+      totals.stopped_early = true;
+      break;
+    }
+    CycleStats sent = cycle.drain_outbox(sender, 1);
+    totals.total.acks_sent += sent.acks_sent;
+    totals.total.acks_failed += sent.acks_failed;
+    for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
+      send_times.wall_ms[s] += sent.stages.wall_ms[s];
+      send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
+    }
+    if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
+      totals.any_failure = true;
+      break;
+    }
+    if (sent.acks_sent + sent.acks_failed == 0) break;  // nothing due
+  }
+  if (totals.total.acks_sent + totals.total.acks_failed > 0)
+    stage_logger("respond")->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms",
+                                  totals.total.acks_sent, totals.total.acks_failed,
+                                  send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
+                                  send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   return totals;
 }
 
@@ -152,6 +241,29 @@ void run_tally_cycle(Runtime& rt, const Clock& clock) {
                                   : CurlReadOnlyImap(mailbox, password.value());
     if (auto r = stage.observe(mailbox, source); !r) log->error("observe {}: {}", mailbox.name, r.error().message);
   }
+}
+
+FlushResult flush_outbox(Runtime& rt, const Clock& clock, std::chrono::steady_clock::time_point deadline,
+                         const std::function<void()>& heartbeat) {
+  FlushResult result;
+  auto smtp_password = read_secret_file(rt.config.smtp.password_file);
+  if (!smtp_password) {
+    stage_logger("respond")->error("smtp: {}", smtp_password.error().message);
+    return result;
+  }
+  IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
+  CurlSmtpSender smtp(rt.config.smtp, smtp_password.value());
+  HeartbeatSender sender(smtp, heartbeat);
+  while (std::chrono::steady_clock::now() < deadline) {
+    CycleStats sent = cycle.drain_outbox(sender, 1);
+    result.sent += sent.acks_sent;
+    result.failed += sent.acks_failed;
+    if (sent.acks_sent + sent.acks_failed == 0) {
+      result.finished = sent.error.empty();
+      break;
+    }
+  }
+  return result;
 }
 
 }  // namespace intake::daemon

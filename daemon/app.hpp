@@ -2,6 +2,8 @@
 // store, the templates, and one full cycle over every mailbox.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,7 +17,7 @@
 namespace intake::daemon {
 
 constexpr int exit_config = 78;  // EX_CONFIG (sysexits.h)
-constexpr const char* version_string = "0.1.0";
+constexpr const char* version_string = INTAKE_VERSION;  // the project() version in CMakeLists.txt
 
 // Prints one line per problem to stderr; nullopt when the config is unusable.
 std::optional<parsers::Config> load_config_or_report(const std::string& path);
@@ -36,11 +38,44 @@ struct Runtime {
 
 Result<Runtime> make_runtime(const parsers::Config& config);
 
+// Reads and checks the config at `path` (the file, password files, templates);
+// one "path: key: problem" line each, none when `out` is usable.
+std::vector<std::string> read_config(const std::string& path, parsers::Config& out);
+// The database answers and its schema is at least the one this binary needs.
+Status check_schema(PqxxRecordStore& store);
+int latest_schema_version();
+
+// What the service loop wants to hear from a cycle; all optional (intaked
+// --once and the tests run a cycle without any).
+struct CycleHooks {
+  std::function<void()> heartbeat;        // at every IMAP and SMTP step
+  std::function<void()> on_login;         // an IMAP server answered after login
+  std::function<bool()> stop_requested;   // checked between rounds and between sends
+  std::size_t messages_per_round = 0;     // 0: each mailbox in one go
+};
+
+struct MailboxPass {
+  std::string mailbox;
+  std::size_t fetched = 0;
+  bool ok = true;
+};
+
 struct CycleTotals {
   CycleStats total;
   bool any_failure = false;
+  bool stopped_early = false;  // a stop request left messages or mails for later
+  std::vector<MailboxPass> mailboxes;
 };
-CycleTotals run_cycle(Runtime& runtime, const Clock& clock);
+CycleTotals run_cycle(Runtime& runtime, const Clock& clock, const CycleHooks& hooks = {});
+
+// Sends what is due in the outbox until none is left or `deadline` passes
+// (one send may run past it by at most smtp.timeout_s).
+struct FlushResult {
+  std::size_t sent = 0, failed = 0;
+  bool finished = false;  // nothing due was left
+};
+FlushResult flush_outbox(Runtime& runtime, const Clock& clock, std::chrono::steady_clock::time_point deadline,
+                         const std::function<void()>& heartbeat);
 // After the intake cycle: stored messages into the reply tallies, then each
 // observed mailbox. Failures are logged, never a failed cycle: the tallies
 // must not slow intake down with backoff.

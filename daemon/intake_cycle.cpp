@@ -902,10 +902,6 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
       }
     }
   }
-  if (stats.acks_sent + stats.acks_failed > 0)
-    log->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms", stats.acks_sent, stats.acks_failed,
-              stats.stages.wall_ms[static_cast<std::size_t>(Stage::send)],
-              stats.stages.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   return stats;
 }
 

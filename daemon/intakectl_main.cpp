@@ -10,6 +10,7 @@
 #include "intake_cycle.hpp"
 #include "request_status.hpp"
 #include "email_json.hpp"
+#include "health_check.hpp"
 #include "mime_parser.hpp"
 #include "tally_cli.hpp"
 
@@ -280,9 +281,11 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
   return 0;
 }
 
-// Exit 0 when every mailbox fetched at its last attempt and nothing waits in
-// quarantine or failed in the outbox; 1 otherwise (for monitoring).
-int cmd_status(const std::string& path, bool json) {
+// A monitoring check (Nagios/Icinga plugin codes): exit 0 OK, 1 WARNING, 2
+// CRITICAL (the database does not answer, a mailbox failing past
+// alert_after_failures or not fetched for too long, an old schema, an
+// acknowledgment waiting too long); 78 for a config that does not load.
+int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
   auto config = load_config_or_report(path);
   if (!config) return exit_config;
   auto rt = make_runtime(*config);
@@ -291,23 +294,36 @@ int cmd_status(const std::string& path, bool json) {
     return exit_config;
   }
   auto h = rt->store->health();
-  if (!h) {
-    std::cerr << h.error().message << "\n";
-    return 1;
+  auto acks = h ? rt->store->acknowledgment_backlog() : intake::Result<AckBacklog>(h.error());
+  if (!h || !acks) {
+    const std::string why = !h ? h.error().message : acks.error().message;
+    if (json) {
+      nlohmann::json j = {{"level", "CRITICAL"}, {"healthy", false}, {"version", version_string}, {"error", why}};
+      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else {
+      std::cout << "CRITICAL - database: " << why << "\n";
+    }
+    return static_cast<int>(CheckLevel::critical);
   }
-  bool healthy = h->quarantine_held == 0 && h->outbox_failed == 0;
-  for (const auto& configured : config->mailboxes) {
-    auto it = std::find_if(h->mailboxes.begin(), h->mailboxes.end(),
-                           [&](const MailboxHealth& m) { return m.mailbox == configured.name; });
-    if (it == h->mailboxes.end() || it->consecutive_failures > 0 || it->seconds_since_success < 0) healthy = false;
-  }
+  const int required = latest_schema_version();
+  const HealthAssessment a = assess_health(*config, *h, *acks, required, thresholds);
+  const bool healthy = a.level == CheckLevel::ok;
   if (json) {
-    nlohmann::json j = {{"healthy", healthy},
+    nlohmann::json j = {{"level", to_string(a.level)},
+                        {"healthy", healthy},
+                        {"version", version_string},
                         {"schema_version", h->schema_version},
+                        {"schema_version_required", required},
                         {"outbox", {{"pending", h->outbox_pending}, {"sending", h->outbox_sending},
                                     {"failed", h->outbox_failed}, {"interrupted", h->outbox_interrupted}}},
                         {"quarantine_held", h->quarantine_held},
+                        {"acknowledgments_waiting", acks->waiting},
+                        {"oldest_waiting_acknowledgment", nullptr},
+                        {"problems", nlohmann::json::array()},
                         {"mailboxes", nlohmann::json::array()}};
+    if (acks->oldest_age_s >= 0)
+      j["oldest_waiting_acknowledgment"] = {{"reference", acks->oldest_reference}, {"age_s", acks->oldest_age_s}};
+    for (const auto& f : a.findings) j["problems"].push_back({{"level", to_string(f.level)}, {"text", f.text}});
     for (const auto& m : h->mailboxes)
       j["mailboxes"].push_back({{"mailbox", m.mailbox},
                                 {"last_success_at", m.last_success_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.last_success_at)},
@@ -316,9 +332,18 @@ int cmd_status(const std::string& path, bool json) {
                                 {"last_error", m.last_error},
                                 {"admin_alerted", m.alerted}});
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    return healthy ? 0 : 1;
+    return static_cast<int>(a.level);
   }
-  std::cout << (healthy ? "healthy" : "NOT healthy") << " (schema version " << h->schema_version << ")\n";
+  // First line: the plugin output with performance data after the bar.
+  std::cout << to_string(a.level) << " - "
+            << (healthy ? std::string("healthy")
+                        : std::to_string(a.findings.size()) + " problem(s): " + a.findings.front().text)
+            << " | outbox=" << h->outbox_pending + h->outbox_sending << " outbox_failed=" << h->outbox_failed
+            << " quarantine=" << h->quarantine_held << " oldest_ack_age=" << std::max<std::int64_t>(acks->oldest_age_s, 0)
+            << "s\n";
+  for (const auto& f : a.findings) std::cout << to_string(f.level) << ": " << f.text << "\n";
+  std::cout << "intakectl " << version_string << ", database schema version " << h->schema_version << " (needs "
+            << required << ")\n";
   for (const auto& m : h->mailboxes) {
     std::cout << "mailbox " << m.mailbox << ": ";
     if (m.seconds_since_success < 0) std::cout << "never fetched successfully";
@@ -330,8 +355,11 @@ int cmd_status(const std::string& path, bool json) {
   }
   std::cout << "outbox: " << h->outbox_pending << " pending, " << h->outbox_sending << " sending, " << h->outbox_failed
             << " failed, " << h->outbox_interrupted << " resent after an interrupted send\n";
+  std::cout << "acknowledgments waiting: " << acks->waiting;
+  if (acks->oldest_age_s >= 0) std::cout << ", oldest " << acks->oldest_reference << " for " << acks->oldest_age_s << " s";
+  std::cout << "\n";
   std::cout << "quarantine: " << h->quarantine_held << " held (intakectl quarantine list)\n";
-  return healthy ? 0 : 1;
+  return static_cast<int>(a.level);
 }
 
 int cmd_quarantine_list(const std::string& path, bool all, bool json) {
@@ -462,9 +490,15 @@ int main(int argc, char** argv) {
   parse->add_option("files", files, "RFC 5322 message files")->required();
   parse->add_flag("--json", parse_json, "one JSON object per message");
 
-  auto* status_cmd = app.add_subcommand("status", "health: last fetch per mailbox, failures, outbox, quarantine");
+  auto* status_cmd = app.add_subcommand(
+      "status", "health as a monitoring check (exit 0 OK, 1 WARNING, 2 CRITICAL): fetches, outbox, quarantine, schema");
   bool status_json = false;
   status_cmd->add_flag("--json", status_json, "one JSON object");
+  std::int64_t warn_fetch_age = -1, crit_fetch_age = -1, warn_ack_age = -1, crit_ack_age = -1;
+  status_cmd->add_option("--warn-fetch-age", warn_fetch_age, "seconds since a mailbox's last good fetch (default from the config)");
+  status_cmd->add_option("--crit-fetch-age", crit_fetch_age, "seconds since a mailbox's last good fetch (default from the config)");
+  status_cmd->add_option("--warn-ack-age", warn_ack_age, "seconds the oldest acknowledgment may wait (default 900)");
+  status_cmd->add_option("--crit-ack-age", crit_ack_age, "seconds the oldest acknowledgment may wait (default 3600)");
   auto* quarantine = app.add_subcommand("quarantine", "messages that could not be taken in");
   quarantine->require_subcommand(1);
   auto* q_list = quarantine->add_subcommand("list", "list held messages");
@@ -504,7 +538,15 @@ int main(int argc, char** argv) {
   if (*preview) return cmd_summary(config_path, summary_to, summary_period, summary_html && !summary_text, false);
   if (*send_now) return cmd_summary(config_path, summary_to, summary_period, false, true);
   if (*render) return cmd_render(config_path, render_name, render_ref, render_html);
-  if (*status_cmd) return cmd_status(config_path, status_json);
+  if (*status_cmd) {
+    auto config = intake::parsers::load_config(config_path);
+    CheckThresholds t = default_thresholds(config.config);
+    if (warn_fetch_age >= 0) t.warn_fetch_age_s = warn_fetch_age;
+    if (crit_fetch_age >= 0) t.crit_fetch_age_s = crit_fetch_age;
+    if (warn_ack_age >= 0) t.warn_ack_age_s = warn_ack_age;
+    if (crit_ack_age >= 0) t.crit_ack_age_s = crit_ack_age;
+    return cmd_status(config_path, status_json, t);
+  }
   if (*q_list) return cmd_quarantine_list(config_path, q_all, q_json);
   if (*q_retry) return cmd_quarantine_retry(config_path, q_id);
   if (*check) return cmd_check_config(config_path);

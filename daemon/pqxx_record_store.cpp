@@ -816,4 +816,21 @@ Status PqxxRecordStore::release_quarantined(std::int64_t id) {
   });
 }
 
+Result<AckBacklog> PqxxRecordStore::acknowledgment_backlog() {
+  return guarded("acknowledgment_backlog", [&]() -> Result<AckBacklog> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec(
+        "SELECT (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status IN ('pending', 'sending')),"
+        " coalesce(r.reference, ''), coalesce(extract(epoch FROM now() - o.created_at)::bigint, -1)"
+        " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT request_id, created_at FROM outbox"
+        "  WHERE purpose = 'acknowledgment' AND status IN ('pending', 'sending') ORDER BY created_at, id LIMIT 1) o ON true"
+        " LEFT JOIN requests r ON r.id = o.request_id");
+    AckBacklog b;
+    b.waiting = r[0][0].as<std::int64_t>();
+    b.oldest_reference = r[0][1].c_str();
+    b.oldest_age_s = r[0][2].as<std::int64_t>();
+    return b;
+  });
+}
+
 }  // namespace intake::daemon

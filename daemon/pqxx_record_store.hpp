@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "health_check.hpp"
 #include "record_store.hpp"
 
 namespace intake::daemon {
@@ -55,6 +56,9 @@ class PqxxRecordStore final : public RecordStore {
   // schema version afterwards.
   Result<int> migrate();
   Result<int> schema_version();
+  // Acknowledgments still in the outbox (pending or sending) and the oldest
+  // one's request, for `intakectl status`.
+  Result<AckBacklog> acknowledgment_backlog();
 
  private:
   template <typename F>

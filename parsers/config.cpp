@@ -50,6 +50,30 @@ bool is_loopback_host(std::string_view host) {
   return false;
 }
 
+bool split_host_port(std::string_view text, std::string& host, int& port) {
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return false;
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (host.empty() || port_text.empty() || port_text.size() > 5) return false;
+  int value = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value > 65535) return false;
+  port = value;
+  return true;
+}
+
 namespace {
 
 // Reads one table, remembering which keys were used so the rest can be named
@@ -762,6 +786,19 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
     r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30 * 86400);
     r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7 * 24 * 60);
+    r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
+    r.string("metrics_listen", cfg.daemon.metrics_listen);
+    if (!cfg.daemon.metrics_listen.empty()) {
+      std::string host;
+      int port = 0;
+      if (!split_host_port(cfg.daemon.metrics_listen, host, port))
+        errors.push_back({"daemon.metrics_listen", "must be \"HOST:PORT\" (\"[::1]:PORT\" for IPv6), got \"" +
+                                                       cfg.daemon.metrics_listen + "\""});
+      else if (!is_loopback_host(host) || host == "localhost")
+        errors.push_back({"daemon.metrics_listen", "must be a loopback address (127.0.0.0/8 or ::1), not \"" + host +
+                                                       "\": the endpoint has no authentication"});
+    }
+    r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
     r.reject_unknown();
   }
   {

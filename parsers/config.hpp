@@ -36,6 +36,15 @@ struct DaemonConfig {
   // The owner team is emailed once when a due time is this close, and once
   // when it has passed (0: no due-soon alert).
   int due_soon_before_min = 60;
+  // Where the logs go: "auto" is the journal when stderr is connected to it
+  // (JOURNAL_STREAM, as systemd sets it), stderr otherwise.
+  std::string log_target = "auto";
+  // Prometheus metrics on this loopback "host:port" ("[::1]:port" for IPv6);
+  // empty: no endpoint (the default).
+  std::string metrics_listen;
+  // On SIGTERM the outbox is flushed for at most this long (plus one send's
+  // smtp.timeout_s); what is left goes out at the next start.
+  int shutdown_flush_s = 20;
 };
 
 struct DatabaseConfig {
@@ -318,5 +327,9 @@ const char* to_string(Security security);
 const char* to_string(ImapAuth auth);
 // localhost, 127.0.0.0/8 or ::1: the only hosts plain (unencrypted) IMAP may use.
 bool is_loopback_host(std::string_view host);
+
+// "127.0.0.1:9464" or "[::1]:9464" split into host and port; false when the
+// text is not of that shape or the port is not 1..65535.
+bool split_host_port(std::string_view text, std::string& host, int& port);
 
 }  // namespace intake::parsers

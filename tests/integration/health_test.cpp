@@ -39,10 +39,11 @@ TEST_F(Health, failed_fetches_alert_the_admin_once_and_status_reports_them) {
     EXPECT_NE(r.output.find("mailbox requests:"), std::string::npos) << "one log line naming the mailbox\n" << r.output;
   }
   RunResult status = intakectl(broken, "status --json");
-  EXPECT_EQ(status.exit_code, 1) << status.output;
+  EXPECT_EQ(status.exit_code, 2) << "3 failures in a row, past alert_after_failures = 2: critical\n" << status.output;
   auto j = nlohmann::json::parse(status.output, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << status.output;
   EXPECT_FALSE(j["healthy"].get<bool>());
+  EXPECT_EQ(j["level"], "CRITICAL");
   ASSERT_EQ(j["mailboxes"].size(), 1U);
   EXPECT_EQ(j["mailboxes"][0]["consecutive_failures"], 3);
   EXPECT_TRUE(j["mailboxes"][0]["admin_alerted"].get<bool>());
@@ -78,7 +79,9 @@ TEST_F(Health, quarantined_message_is_taken_in_again_by_retry) {
   EXPECT_EQ(list.exit_code, 0) << list.output;
   EXPECT_NE(list.output.find("#" + id), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("parser failed: test"), std::string::npos) << list.output;
-  EXPECT_EQ(intakectl(stack_.config(), "status").exit_code, 1) << "a held message makes status unhealthy";
+  RunResult held = intakectl(stack_.config(), "status");
+  EXPECT_EQ(held.exit_code, 1) << "a held message is a warning\n" << held.output;
+  EXPECT_EQ(held.output.rfind("WARNING - ", 0), 0U) << held.output;
 
   RunResult retry = intakectl(stack_.config(), "quarantine retry " + id);
   EXPECT_EQ(retry.exit_code, 0) << retry.output;

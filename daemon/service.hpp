@@ -1,0 +1,74 @@
+// The long-running intaked: cycles every poll interval with backoff, tells
+// systemd where it stands (READY after the first IMAP login, STATUS, WATCHDOG),
+// reloads on SIGHUP (a config that does not check out is refused and the
+// running one kept), and stops on SIGTERM between messages, flushing the
+// outbox for a bounded time. Signals only set flags; this loop acts on them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "app.hpp"
+#include "clock.hpp"
+#include "logging.hpp"
+#include "metrics.hpp"
+#include "metrics_server.hpp"
+#include "service_notifier.hpp"
+
+namespace intake::daemon {
+
+// Set from signal handlers: lock-free atomics, nothing else.
+struct ServiceSignals {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> reload{false};
+};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+// SIGTERM and SIGINT set stop, SIGHUP sets reload; SIGPIPE is ignored.
+void install_signal_handlers(ServiceSignals& signals);
+
+struct ServiceSettings {
+  std::string config_path;
+  bool once = false;                   // one cycle, then exit (1 when it had failures)
+  std::size_t messages_per_round = 1;  // a stop or reload waits for at most this many messages
+};
+
+class Service {
+ public:
+  Service(ServiceSettings settings, Runtime runtime, ServiceNotifier& notifier, const Clock& clock,
+          ServiceSignals& signals);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  // Until SIGTERM (exit 0) or, with once, one cycle.
+  int run();
+
+ private:
+  void heartbeat();
+  void logged_in();
+  void after_cycle(const CycleTotals& totals, double seconds, long long next_pause_s);
+  bool reload();  // true: the new config is in force
+  void after_reload(const std::string& status);
+  void start_metrics();
+  void warn_about_watchdog() const;
+  // Sleeps until the deadline, a stop or a reload, pinging the watchdog.
+  void pause(std::chrono::steady_clock::time_point until);
+  int shut_down();
+
+  ServiceSettings settings_;
+  std::unique_ptr<Runtime> runtime_;
+  ServiceNotifier& notifier_;
+  const Clock& clock_;
+  ServiceSignals& signals_;
+  Metrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::string metrics_listen_;  // what metrics_server_ listens on
+  bool ready_ = false;
+  std::string last_status_;
+  std::chrono::steady_clock::time_point last_ping_{};
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace intake::daemon
