@@ -58,9 +58,15 @@ TEST(Summary, weekly_subscription_sends_one_email_and_a_restart_sends_nothing_mo
                                " summary preview --to boss@example.test --period 2020-01-01..2020-01-07");
   EXPECT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("Received 0"), std::string::npos) << text.output;
+  // The seeded requests, read back from PostgreSQL: the last eight days hold both.
+  const std::string from = sql_value(stack, "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '8 days', 'YYYY-MM-DD')");
+  const std::string to = sql_value(stack, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
   RunResult week = run_command(std::string(INTAKECTL_PATH) + " --config " + config +
-                               " summary preview --to boss@example.test --period this-week");
+                               " summary preview --to boss@example.test --period " + from + ".." + to);
   EXPECT_EQ(week.exit_code, 0) << week.output;
+  EXPECT_NE(week.output.find("Received 2 "), std::string::npos) << week.output;
+  EXPECT_NE(week.output.find("acknowledged 1, resolved 0"), std::string::npos) << week.output;
+  EXPECT_NE(week.output.find("to first response  2h    2h"), std::string::npos) << week.output;
   RunResult html = run_command(std::string(INTAKECTL_PATH) + " --config " + config +
                                " summary preview --to boss@example.test --period last-week --html");
   ASSERT_EQ(html.exit_code, 0) << html.output;
