@@ -18,6 +18,23 @@ namespace {
 
 using namespace intake::daemon;
 
+// The runtime a database command needs, from the config at `path`. When it
+// cannot be had, the reason is printed and `exit_code` says what to return.
+std::optional<Runtime> open_runtime(const std::string& path, int& exit_code) {
+  auto config = load_config_or_report(path);
+  if (!config) {
+    exit_code = exit_config;
+    return std::nullopt;
+  }
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    exit_code = exit_config;
+    return std::nullopt;
+  }
+  return std::move(rt.value());
+}
+
 int cmd_check_config(const std::string& path) {
   auto config = load_config_or_report(path);
   if (!config) return exit_config;
@@ -30,13 +47,9 @@ int cmd_check_config(const std::string& path) {
 }
 
 int cmd_migrate(const std::string& path) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto v = rt->store->migrate();
   if (!v) {
     std::cerr << v.error().message << "\n";
@@ -106,13 +119,9 @@ int cmd_requests_list(const std::string& path, const std::string& status, const 
 }
 
 int cmd_requests_show(const std::string& path, const std::string& reference, bool json) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto r = rt->store->find_request(reference);
   if (!r) {
     std::cerr << r.error().message << "\n";
@@ -142,13 +151,9 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
 
 // A preview of one template for a request, as intake would send it.
 int cmd_render(const std::string& path, const std::string& name, const std::string& reference, bool html) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto view = rt->store->request_view(reference);
   if (!view) {
     std::cerr << view.error().message << "\n";
@@ -176,13 +181,9 @@ int cmd_render(const std::string& path, const std::string& name, const std::stri
 // A summary for `to` (its subscription's teams and zone, else every team in
 // requests.time_zone) over a named period: printed, or queued to send.
 int cmd_summary(const std::string& path, const std::string& to, const std::string& period_name, bool html, bool send) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   intake::parsers::SummaryConfig subscription;
   subscription.to = to;
   subscription.time_zone = rt->config.requests.time_zone;
@@ -286,13 +287,9 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
 // alert_after_failures or not fetched for too long, an old schema, an
 // acknowledgment waiting too long); 78 for a config that does not load.
 int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto h = rt->store->health();
   auto acks = h ? rt->store->acknowledgment_backlog() : intake::Result<AckBacklog>(h.error());
   if (!h || !acks) {
@@ -306,7 +303,7 @@ int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
     return static_cast<int>(CheckLevel::critical);
   }
   const int required = latest_schema_version();
-  const HealthAssessment a = assess_health(*config, *h, *acks, required, thresholds);
+  const HealthAssessment a = assess_health(rt->config, *h, *acks, required, thresholds);
   const bool healthy = a.level == CheckLevel::ok;
   if (json) {
     nlohmann::json j = {{"level", to_string(a.level)},
@@ -363,13 +360,9 @@ int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
 }
 
 int cmd_quarantine_list(const std::string& path, bool all, bool json) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto rows = rt->store->list_quarantine(all);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
@@ -390,21 +383,17 @@ int cmd_quarantine_list(const std::string& path, bool all, bool json) {
 }
 
 int cmd_quarantine_retry(const std::string& path, std::int64_t id) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
-  auto rt = make_runtime(*config);
-  if (!rt) {
-    std::cerr << rt.error().message << "\n";
-    return exit_config;
-  }
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
   auto msg = rt->store->load_quarantined(id);
   if (!msg) {
     std::cerr << msg.error().message << "\n";
     return 1;
   }
-  auto box = std::find_if(config->mailboxes.begin(), config->mailboxes.end(),
+  auto box = std::find_if(rt->config.mailboxes.begin(), rt->config.mailboxes.end(),
                           [&](const intake::parsers::MailboxConfig& m) { return m.name == msg->mailbox; });
-  if (box == config->mailboxes.end()) {
+  if (box == rt->config.mailboxes.end()) {
     std::cerr << "quarantined message #" << id << " came from mailbox " << msg->mailbox << ", which is not configured\n";
     return 1;
   }
