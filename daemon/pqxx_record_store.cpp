@@ -1,5 +1,7 @@
 #include "pqxx_record_store.hpp"
 
+#include "pqxx_guard.hpp"
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -241,32 +243,11 @@ std::string conninfo_with_password(const std::string& url, const std::string& pa
 PqxxRecordStore::PqxxRecordStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 PqxxRecordStore::~PqxxRecordStore() = default;
 
-Status PqxxRecordStore::connect() {
-  try {
-    if (!conn_ || !conn_->conn.is_open()) conn_ = std::make_unique<PqxxConnection>(conninfo_);
-    return Ok{};
-  } catch (const std::exception& e) {
-    conn_.reset();
-    std::string msg = e.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return fail("PostgreSQL: cannot connect: " + msg);
-  }
-}
+Status PqxxRecordStore::connect() { return pqxx_guard::connect(conn_, conninfo_); }
 
 template <typename F>
 auto PqxxRecordStore::guarded(const char* what, F&& f) -> decltype(f()) {
-  if (auto c = connect(); !c) return c.error();
-  try {
-    return f();
-  } catch (const pqxx::broken_connection& e) {
-    conn_.reset();
-    return fail(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    if (conn_ && !conn_->conn.is_open()) conn_.reset();
-    return fail(std::string("PostgreSQL error during ") + what + ": " + msg);
-  }
+  return pqxx_guard::guarded(conn_, conninfo_, what, std::forward<F>(f));
 }
 
 Result<int> PqxxRecordStore::schema_version() {

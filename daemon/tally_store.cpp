@@ -8,6 +8,8 @@
 // made, and every walk is bounded by max_levels.
 #include "tally_store.hpp"
 
+#include "pqxx_guard.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -188,32 +190,11 @@ parsers::MessageKind kind_from(const std::string& s) {
 PqxxTallyStore::PqxxTallyStore(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 PqxxTallyStore::~PqxxTallyStore() = default;
 
-Status PqxxTallyStore::connect() {
-  try {
-    if (!conn_ || !conn_->conn.is_open()) conn_ = std::make_unique<PqxxTallyConnection>(conninfo_);
-    return Ok{};
-  } catch (const std::exception& e) {
-    conn_.reset();
-    std::string msg = e.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return fail("PostgreSQL: cannot connect: " + msg);
-  }
-}
+Status PqxxTallyStore::connect() { return pqxx_guard::connect(conn_, conninfo_); }
 
 template <typename F>
 auto PqxxTallyStore::guarded(const char* what, F&& f) -> decltype(f()) {
-  if (auto c = connect(); !c) return c.error();
-  try {
-    return f();
-  } catch (const pqxx::broken_connection& e) {
-    conn_.reset();
-    return fail(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    if (conn_ && !conn_->conn.is_open()) conn_.reset();
-    return fail(std::string("PostgreSQL error during ") + what + ": " + msg);
-  }
+  return pqxx_guard::guarded(conn_, conninfo_, what, std::forward<F>(f));
 }
 
 Status PqxxTallyStore::set_reply_window(std::int64_t reply_window_s) {

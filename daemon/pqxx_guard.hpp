@@ -1,0 +1,48 @@
+// What both PostgreSQL adapters (PqxxRecordStore, PqxxTallyStore) do around
+// every call: open the connection when it is not open, and turn libpqxx's
+// exceptions into error values, dropping a connection that broke. Included
+// only by those adapters' .cpp files: no pqxx type leaves them.
+#pragma once
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "result.hpp"
+
+namespace intake::daemon::pqxx_guard {
+
+// An exception's text without the trailing newline libpq adds.
+inline std::string text_of(const std::exception& e) {
+  std::string msg = e.what();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+// Holder: a struct with a pqxx::connection member `conn`, built from conninfo.
+template <typename Holder>
+Status connect(std::unique_ptr<Holder>& holder, const std::string& conninfo) {
+  try {
+    if (!holder || !holder->conn.is_open()) holder = std::make_unique<Holder>(conninfo);
+    return Ok{};
+  } catch (const std::exception& e) {
+    holder.reset();
+    return fail("PostgreSQL: cannot connect: " + text_of(e));
+  }
+}
+
+template <typename Holder, typename F>
+auto guarded(std::unique_ptr<Holder>& holder, const std::string& conninfo, const char* what, F&& f) -> decltype(f()) {
+  if (auto c = connect(holder, conninfo); !c) return c.error();
+  try {
+    return f();
+  } catch (const pqxx::broken_connection& e) {
+    holder.reset();
+    return fail(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
+  } catch (const std::exception& e) {
+    if (holder && !holder->conn.is_open()) holder.reset();
+    return fail(std::string("PostgreSQL error during ") + what + ": " + text_of(e));
+  }
+}
+
+}  // namespace intake::daemon::pqxx_guard
