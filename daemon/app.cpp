@@ -88,10 +88,11 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   if (!db_password) return db_password.error();
   auto service = ServicePolicy::build(config);
   if (!service.ok()) return fail(service.errors.front().line());
-  Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo_with_password(config.database.url, db_password.value())),
-             std::move(templates.value()), std::move(service.policy), nullptr};
+  const std::string conninfo = conninfo_with_password(config.database.url, db_password.value());
+  Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo), std::move(templates.value()),
+             std::move(service.policy), nullptr, conninfo};
   rt.store->set_flood_limit({config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s});
-  rt.tallies = std::make_unique<PqxxTallyStore>(conninfo_with_password(config.database.url, db_password.value()));
+  rt.tallies = std::make_unique<PqxxTallyStore>(conninfo);
   return rt;
 }
 
@@ -149,6 +150,14 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) 
       totals.stopped_early = true;
       break;
     }
+    if (hooks.instances && !hooks.instances->hold(mailbox.name)) {
+      // Another instance fetches it (or the database cannot say who): nothing to do here.
+      const bool elsewhere = !hooks.instances->holder_of(mailbox.name).empty();
+      if (elsewhere && hooks.on_standby) hooks.on_standby();
+      totals.any_failure = totals.any_failure || !elsewhere;
+      totals.mailboxes.push_back({mailbox.name, 0, elsewhere, true});
+      continue;
+    }
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {
       stage_logger("fetch")->error("mailbox {}: {}", mailbox.name, password.error().message);
@@ -174,6 +183,7 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) 
       totals.total.duplicates += s.duplicates;
       totals.total.quarantined += s.quarantined;
       if (s.fetch_failed || !rounds.more()) break;
+      if (hooks.instances && !hooks.instances->holds(mailbox.name)) break;  // lost it (logged by the registry)
       if (stop()) {
         totals.stopped_early = true;
         stage_logger("fetch")->info("mailbox {}: stopping between messages; the rest waits for the next start",
@@ -222,7 +232,14 @@ CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) 
   return totals;
 }
 
-void run_tally_cycle(Runtime& rt, const Clock& clock) {
+std::set<std::string> wanted_leases(const parsers::Config& config) {
+  std::set<std::string> leases{tallies_lease};
+  for (const auto& m : config.mailboxes) leases.insert(m.name);
+  return leases;
+}
+
+void run_tally_cycle(Runtime& rt, const Clock& clock, InstanceRegistry* instances) {
+  if (instances && !instances->hold(tallies_lease)) return;  // another instance keeps the tallies
   auto log = stage_logger("tally");
   TallyStage stage(rt.config, *rt.tallies, clock);
   if (auto r = stage.prepare(); !r) {

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config.hpp"
 #include "intake_cycle.hpp"
 #include "business_calendar.hpp"
+#include "instance_registry.hpp"
 #include "pqxx_record_store.hpp"
 #include "tally_store.hpp"
 #include "templates.hpp"
@@ -34,6 +36,7 @@ struct Runtime {
   TemplateSet templates;
   ServicePolicy service;  // calendars and service levels, zones and holidays loaded
   std::unique_ptr<PqxxTallyStore> tallies;  // reply tallies (own connection)
+  std::string database_conninfo;            // with the password: for the instance registry's own connection
 };
 
 Result<Runtime> make_runtime(const parsers::Config& config);
@@ -52,12 +55,17 @@ struct CycleHooks {
   std::function<void()> on_login;         // an IMAP server answered after login
   std::function<bool()> stop_requested;   // checked between rounds and between sends
   std::size_t messages_per_round = 0;     // 0: each mailbox in one go
+  // Several instances: a mailbox is fetched only while this instance holds
+  // its lease (nullptr: always, as for intakectl and the tests of one cycle).
+  InstanceRegistry* instances = nullptr;
+  std::function<void()> on_standby;       // another instance holds a mailbox this one would fetch
 };
 
 struct MailboxPass {
   std::string mailbox;
   std::size_t fetched = 0;
   bool ok = true;
+  bool standby = false;  // another instance holds its lease: not fetched here
 };
 
 struct CycleTotals {
@@ -79,6 +87,11 @@ FlushResult flush_outbox(Runtime& runtime, const Clock& clock, std::chrono::stea
 // After the intake cycle: stored messages into the reply tallies, then each
 // observed mailbox. Failures are logged, never a failed cycle: the tallies
 // must not slow intake down with backoff.
-void run_tally_cycle(Runtime& runtime, const Clock& clock);
+// With `instances`, only while this instance holds the "tallies" lease.
+void run_tally_cycle(Runtime& runtime, const Clock& clock, InstanceRegistry* instances = nullptr);
+// The leases an instance with this config wants: each mailbox, and the tallies.
+std::set<std::string> wanted_leases(const parsers::Config& config);
+// Not a possible mailbox name in practice: mailbox names are plain words.
+inline constexpr const char* tallies_lease = "(tallies)";
 
 }  // namespace intake::daemon

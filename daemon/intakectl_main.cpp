@@ -328,6 +328,22 @@ int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
                                 {"consecutive_failures", m.consecutive_failures},
                                 {"last_error", m.last_error},
                                 {"admin_alerted", m.alerted}});
+    j["instances"] = nlohmann::json::array();
+    for (const auto& i : h->instances)
+      j["instances"].push_back({{"id", i.id},
+                                {"node", i.node},
+                                {"pid", i.pid},
+                                {"version", i.version},
+                                {"state", i.state},
+                                {"started_at", i.started_at},
+                                {"last_heartbeat_at", i.heartbeat_at},
+                                {"seconds_since_heartbeat", i.seconds_since_heartbeat},
+                                {"stopped_at", i.stopped_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.stopped_at)},
+                                {"stop_reason", i.stop_reason},
+                                {"holds", i.holds}});
+    j["lease_events"] = nlohmann::json::array();
+    for (const auto& e : h->lease_events)
+      j["lease_events"].push_back({{"lease", e.lease}, {"at", e.at}, {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return static_cast<int>(a.level);
   }
@@ -356,6 +372,18 @@ int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
   if (acks->oldest_age_s >= 0) std::cout << ", oldest " << acks->oldest_reference << " for " << acks->oldest_age_s << " s";
   std::cout << "\n";
   std::cout << "quarantine: " << h->quarantine_held << " held (intakectl quarantine list)\n";
+  for (const auto& i : h->instances) {
+    std::cout << "instance " << i.node << " pid " << i.pid << ": intaked " << i.version << ", " << i.state;
+    if (i.state == "stopped") std::cout << " at " << i.stopped_at << " (" << i.stop_reason << ")";
+    else std::cout << ", last heartbeat " << i.seconds_since_heartbeat << " s ago (" << i.heartbeat_at << ")";
+    std::string holds;
+    for (const auto& l : i.holds) holds += (holds.empty() ? "" : ", ") + l;
+    if (i.state != "stopped") std::cout << ", holds " << (holds.empty() ? "nothing (standing by)" : holds);
+    std::cout << "\n";
+  }
+  for (const auto& e : h->lease_events)
+    std::cout << "lease " << e.lease << " " << e.at << ": " << (e.from.empty() ? "-" : e.from) << " -> "
+              << (e.to.empty() ? "released" : e.to) << " (" << e.reason << ")\n";
   return static_cast<int>(a.level);
 }
 

@@ -92,6 +92,19 @@ std::optional<std::int64_t> subject_reference(const std::string& subject) {
 }
 
 
+// With several instances, only the holder of a mailbox's lease may record
+// what it fetched from it (FOR SHARE: a takeover waits for this transaction).
+// Nothing is checked when the store serves no instance (intakectl, tests).
+bool fenced_out(pqxx::work& tx, const std::string& instance_id, const std::string& mailbox) {
+  if (instance_id.empty()) return false;
+  return tx.exec_params("SELECT 1 FROM mailbox_leases WHERE mailbox = $1 AND holder = $2 FOR SHARE", mailbox, instance_id)
+      .empty();
+}
+
+Error lease_lost(const std::string& mailbox) {
+  return fail("mailbox " + mailbox + ": this instance no longer holds its lease; another instance fetches it now");
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
@@ -295,6 +308,7 @@ Result<MailboxState> PqxxRecordStore::mailbox_state(const std::string& mailbox) 
 Status PqxxRecordStore::reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) {
   return guarded("reset_mailbox", [&]() -> Status {
     pqxx::work tx(conn_->conn);
+    if (fenced_out(tx, instance_id_, mailbox)) return lease_lost(mailbox);
     tx.exec_params("UPDATE mailbox_state SET uidvalidity = $2, last_uid = 0 WHERE mailbox = $1", mailbox, uidvalidity);
     tx.commit();
     return Ok{};
@@ -306,6 +320,7 @@ Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Deci
   return guarded("ingest", [&]() -> Result<IngestResult> {
     const parsers::Email& e = m.email;
     pqxx::work tx(conn_->conn);
+    if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
     IngestResult result;
     const std::string message_id = e.message_id.empty() ? "sha256:" + m.content_sha256 : e.message_id;
     auto inserted = tx.exec_params(
@@ -420,6 +435,7 @@ Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const 
                                                  const std::optional<QueuedMail>& notice) {
   return guarded("quarantine", [&]() -> Result<std::int64_t> {
     pqxx::work tx(conn_->conn);
+    if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
     auto r = tx.exec_params(
         "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes) VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1))"
         " RETURNING id",
@@ -469,14 +485,19 @@ Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int res
     // and counted as interrupted (its recipient may get it twice, which beats
     // never: SMTP cannot tell whether the cut-off transaction completed).
     auto r = tx.exec_params(
-        "UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(),"
+        "UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
         " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM ("
         " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= now())"
-        "  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))"
+        "  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
+        // Never while the instance that claimed it may still be sending it:
+        // only this instance's own (it sends one at a time), or a gone one's.
+        "      AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
+        "           WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
+        "           AND i.heartbeat_at > now() - make_interval(secs => i.failover_s))))"
         " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
         " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
         " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
-        limit, resend_interrupted_after_s);
+        limit, resend_interrupted_after_s, instance_id_);
     tx.commit();
     std::vector<OutboxItem> items;
     for (const auto& row : r) {
@@ -753,6 +774,39 @@ Result<HealthReport> PqxxRecordStore::health() {
     h.outbox_interrupted = outbox[0][3].as<std::int64_t>();
     h.quarantine_held = tx.exec("SELECT count(*) FROM quarantine WHERE status = 'held'")[0][0].as<std::int64_t>();
     h.schema_version = tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
+    if (h.schema_version < 7) return h;  // no instances before migration 0007 (status then says: migrate)
+    // Running instances first, then the stopped ones of the last day.
+    auto instances = tx.exec(
+        "SELECT i.id, i.node, i.pid, i.version, " + iso_sql("i.started_at") + ", " + iso_sql("i.heartbeat_at") + ","
+        " extract(epoch FROM now() - i.heartbeat_at)::bigint, i.failover_s, " + iso_sql("i.stopped_at") + ","
+        " coalesce(i.stop_reason, ''),"
+        " coalesce((SELECT string_agg(l.mailbox, ',' ORDER BY l.mailbox) FROM mailbox_leases l"
+        "           WHERE l.holder = i.id AND l.expires_at > now()), '')"
+        " FROM instances i WHERE i.stopped_at IS NULL OR i.stopped_at > now() - interval '1 day'"
+        " ORDER BY i.stopped_at IS NOT NULL, i.node, i.pid");
+    for (const auto& row : instances) {
+      InstanceRow i;
+      i.id = row[0].c_str();
+      i.node = row[1].c_str();
+      i.pid = row[2].as<int>();
+      i.version = row[3].c_str();
+      i.started_at = row[4].c_str();
+      i.heartbeat_at = row[5].c_str();
+      i.seconds_since_heartbeat = row[6].as<std::int64_t>();
+      i.stopped_at = row[8].c_str();
+      i.stop_reason = row[9].c_str();
+      i.state = !i.stopped_at.empty() ? "stopped" : i.seconds_since_heartbeat > row[7].as<std::int64_t>() ? "lost" : "running";
+      const std::string held = row[10].c_str();
+      for (std::size_t at = 0, end = 0; at < held.size(); at = end + 1) {
+        end = std::min(held.find(',', at), held.size());
+        i.holds.push_back(held.substr(at, end - at));
+      }
+      h.instances.push_back(std::move(i));
+    }
+    auto events = tx.exec("SELECT mailbox, " + iso_sql("at") + ", coalesce(from_holder, ''), coalesce(to_holder, ''), reason"
+                          " FROM lease_events ORDER BY id DESC LIMIT 10");
+    for (const auto& row : events)
+      h.lease_events.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str()});
     return h;
   });
 }

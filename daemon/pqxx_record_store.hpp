@@ -26,6 +26,10 @@ class PqxxRecordStore final : public RecordStore {
     int window_s = 3 * 3600;
   };
   void set_flood_limit(FloodLimit limit) { flood_limit_ = limit; }
+  // The instance this store works for (InstanceRegistry::id): fetched mail is
+  // recorded only while it holds the mailbox's lease, and outbox rows it
+  // claims carry its id. Empty (intakectl, tests): neither.
+  void set_instance(std::string instance_id) { instance_id_ = std::move(instance_id); }
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
@@ -66,6 +70,7 @@ class PqxxRecordStore final : public RecordStore {
   std::string conninfo_;
   std::unique_ptr<PqxxConnection> conn_;
   FloodLimit flood_limit_;
+  std::string instance_id_;
 };
 
 // Adds the password from a file to a libpq URI or key=value string.

@@ -145,11 +145,26 @@ struct MailboxHealth {
   bool alerted = false;
 };
 
+// An intaked instance sharing the database (intakectl status).
+struct InstanceRow {
+  std::string id, node, version, started_at, heartbeat_at, stopped_at, stop_reason;
+  int pid = 0;
+  std::int64_t seconds_since_heartbeat = 0;
+  std::string state;               // running, lost (no heartbeat within its failover_s), stopped
+  std::vector<std::string> holds;  // leases: mailbox names, "(tallies)"
+};
+
+struct LeaseEvent {
+  std::string lease, at, from, to, reason;  // from/to empty: none (first holder, released)
+};
+
 struct HealthReport {
   std::vector<MailboxHealth> mailboxes;
   std::int64_t outbox_pending = 0, outbox_sending = 0, outbox_failed = 0, outbox_interrupted = 0;
   std::int64_t quarantine_held = 0;
   int schema_version = 0;
+  std::vector<InstanceRow> instances;
+  std::vector<LeaseEvent> lease_events;  // the latest first
 };
 
 struct QuarantineRow {

@@ -54,11 +54,18 @@ Service::Service(ServiceSettings settings, Runtime runtime, ServiceNotifier& not
       clock_(clock),
       signals_(signals),
       metrics_(version_string),
-      log_(stage_logger("service")) {}
+      log_(stage_logger("service")) {
+  const auto& daemon = runtime_->config.daemon;
+  registry_ = std::make_unique<InstanceRegistry>(runtime_->database_conninfo,
+                                                 this_process(daemon.node_name, version_string), daemon.failover_s);
+  registry_->want(wanted_leases(runtime_->config));
+  runtime_->store->set_instance(registry_->id());
+}
 
 Service::~Service() = default;
 
 void Service::heartbeat() {
+  registry_->beat();  // at most every failover_s / 4 it asks the database
   const auto interval = notifier_.watchdog_interval();
   if (interval.count() == 0) return;
   const auto now = std::chrono::steady_clock::now();
@@ -75,6 +82,14 @@ void Service::logged_in() {
   // Config, database (the cycle read the mailbox state first) and an IMAP login all worked.
   notifier_.ready("running: first IMAP login succeeded, first cycle in progress");
   log_->info("ready: config, database and IMAP login checked");
+}
+
+void Service::standing_by() {
+  if (ready_) return;
+  ready_ = true;
+  // Config and database checked; the mailboxes are another instance's for now.
+  notifier_.ready("standing by: the mailboxes are fetched by other instances; this one sends and takes over");
+  log_->info("ready: config and database checked; standing by for the mailboxes held by other instances");
 }
 
 void Service::warn_about_watchdog() const {
@@ -113,7 +128,8 @@ void Service::start_metrics() {
 void Service::after_cycle(const CycleTotals& totals, double seconds, long long next_pause_s) {
   const auto& s = totals.total;
   const double now = unix_seconds(clock_);
-  for (const auto& pass : totals.mailboxes) metrics_.add_fetch(pass.mailbox, pass.fetched, pass.ok, now);
+  for (const auto& pass : totals.mailboxes)
+    if (!pass.standby) metrics_.add_fetch(pass.mailbox, pass.fetched, pass.ok, now);
   metrics_.add_cycle(s.created, s.acks_sent, s.acks_failed, seconds);
   std::string backlog;
   if (auto h = runtime_->store->health(); h) {
@@ -153,6 +169,9 @@ bool Service::reload() {
     return false;
   }
   runtime_ = std::make_unique<Runtime>(std::move(*fresh));
+  // node_name and failover_s stay as they were at start: they name this instance.
+  registry_->want(wanted_leases(runtime_->config));
+  runtime_->store->set_instance(registry_->id());
   setup_logging(runtime_->config.daemon.log_level, choose_log_target(runtime_->config.daemon.log_target));
   for (const auto& w : security_warnings(runtime_->config)) log_->warn("{}", w);
   start_metrics();
@@ -174,6 +193,7 @@ void Service::after_reload(const std::string& status) {
 void Service::pause(std::chrono::steady_clock::time_point until) {
   while (std::chrono::steady_clock::now() < until && !signals_.stop.load() && !signals_.reload.load()) {
     heartbeat();
+    if (registry_->take_gained()) return;  // a mailbox became this instance's: fetch it now
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -187,6 +207,7 @@ int Service::shut_down() {
   log_->info("intaked stopped: outbox {} ({} sent, {} failed)",
              flushed.finished ? "flushed" : "not empty, the rest goes out at the next start", flushed.sent,
              flushed.failed);
+  registry_->stop("stopped on SIGTERM");
   metrics_server_.reset();
   return 0;
 }
@@ -204,18 +225,24 @@ int Service::run() {
   hooks.on_login = [this] { logged_in(); };
   hooks.stop_requested = [this] { return signals_.stop.load(); };
   hooks.messages_per_round = settings_.once ? 0 : settings_.messages_per_round;
+  hooks.instances = registry_.get();
+  hooks.on_standby = [this] { standing_by(); };
   int failed_cycles = 0;  // in a row: the pause doubles with each, up to max_backoff_s
   while (true) {
     const auto t0 = std::chrono::steady_clock::now();
+    registry_->take_gained();  // what this cycle takes it fetches in this cycle
     CycleTotals totals = run_cycle(*runtime_, clock_, hooks);
-    if (!signals_.stop.load()) run_tally_cycle(*runtime_, clock_);
+    if (!signals_.stop.load()) run_tally_cycle(*runtime_, clock_, registry_.get());
     const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto& s = totals.total;
     log_->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}, "
                "acknowledgments sent {}, failed {}",
                static_cast<long long>(seconds * 1000), s.fetched, s.created, s.joined, s.observed, s.duplicates,
                s.quarantined, s.acks_sent, s.acks_failed);
-    if (settings_.once) return totals.any_failure ? 1 : 0;
+    if (settings_.once) {
+      registry_->stop("--once: one cycle done");
+      return totals.any_failure ? 1 : 0;
+    }
     const auto& daemon = runtime_->config.daemon;
     failed_cycles = totals.any_failure ? failed_cycles + 1 : 0;
     long long pause_s = daemon.poll_interval_s;

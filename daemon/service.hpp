@@ -48,6 +48,7 @@ class Service {
  private:
   void heartbeat();
   void logged_in();
+  void standing_by();
   void after_cycle(const CycleTotals& totals, double seconds, long long next_pause_s);
   bool reload();  // true: the new config is in force
   void after_reload(const std::string& status);
@@ -59,6 +60,7 @@ class Service {
 
   ServiceSettings settings_;
   std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<InstanceRegistry> registry_;  // this instance among the others on the database
   ServiceNotifier& notifier_;
   const Clock& clock_;
   ServiceSignals& signals_;

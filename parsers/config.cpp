@@ -799,6 +799,12 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
                                                        "\": the endpoint has no authentication"});
     }
     r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
+    r.integer("failover_s", cfg.daemon.failover_s, 4, 3600);
+    r.string("node_name", cfg.daemon.node_name);
+    if (cfg.daemon.node_name.size() > 64 ||
+        std::any_of(cfg.daemon.node_name.begin(), cfg.daemon.node_name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+      errors.push_back({"daemon.node_name", "must be at most 64 characters without spaces or control characters"});
     r.reject_unknown();
   }
   {

@@ -45,6 +45,12 @@ struct DaemonConfig {
   // On SIGTERM the outbox is flushed for at most this long (plus one send's
   // smtp.timeout_s); what is left goes out at the next start.
   int shutdown_flush_s = 20;
+  // Several instances on one database: a mailbox whose fetcher died or lost
+  // the database is taken over by another instance within this long.
+  int failover_s = 30;
+  // This instance's name in `intakectl status` and the leases; empty: the
+  // host name. Instances on one node see directly when another one's process is gone.
+  std::string node_name;
 };
 
 struct DatabaseConfig {
