@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +14,7 @@ namespace intake::daemon {
 struct RegistryConnection {
   explicit RegistryConnection(const std::string& conninfo) : conn(conninfo) {}
   pqxx::connection conn;
+  bool limited = false;  // idle_in_transaction_session_timeout set on this session
 };
 
 namespace {
@@ -78,9 +80,25 @@ InstanceRegistry::InstanceRegistry(std::string conninfo, InstanceIdentity me, in
 
 InstanceRegistry::~InstanceRegistry() = default;
 
+std::chrono::milliseconds InstanceRegistry::transaction_idle_limit() const {
+  // A quarter of failover_s: with the lease's 3/4 the takeover stays within it.
+  return std::max(std::chrono::milliseconds(1000), timing_.renew_every);
+}
+
+template <typename F>
+auto InstanceRegistry::guarded(const char* what, F&& f) -> decltype(f()) {
+  return pqxx_guard::guarded(conn_, conninfo_, what, [&]() -> decltype(f()) {
+    if (!conn_->limited) {
+      conn_->conn.set_variable("idle_in_transaction_session_timeout", std::to_string(transaction_idle_limit().count()));
+      conn_->limited = true;
+    }
+    return f();
+  });
+}
+
 Status InstanceRegistry::ensure_registered() {
   if (registered_) return Ok{};
-  auto r = pqxx_guard::guarded(conn_, conninfo_, "instance registration", [&]() -> Result<std::vector<std::string>> {
+  auto r = guarded("instance registration", [&]() -> Result<std::vector<std::string>> {
     pqxx::work tx(conn_->conn);
     tx.exec_params(
         "INSERT INTO instances (id, node, pid, process_start, version, failover_s) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -116,7 +134,7 @@ void InstanceRegistry::want(std::set<std::string> leases) {
     if (!leases.count(lease)) release.push_back(lease);
   wanted_ = std::move(leases);
   for (const auto& lease : release) {
-    auto r = pqxx_guard::guarded(conn_, conninfo_, "lease release", [&]() -> Status {
+    auto r = guarded("lease release", [&]() -> Status {
       pqxx::work tx(conn_->conn);
       auto gone = tx.exec_params("DELETE FROM mailbox_leases WHERE mailbox = $1 AND holder = $2 RETURNING 1", lease, id_);
       if (!gone.empty())
@@ -167,7 +185,7 @@ bool InstanceRegistry::try_take(const std::string& lease) {
     std::string from, reason, holder;
   };
   const auto asked_at = steady::now();
-  auto r = pqxx_guard::guarded(conn_, conninfo_, "lease", [&]() -> Result<Taken> {
+  auto r = guarded("lease", [&]() -> Result<Taken> {
     pqxx::work tx(conn_->conn);
     Taken t;
     const double ttl_s = seconds_of(timing_.ttl);
@@ -259,7 +277,7 @@ bool InstanceRegistry::try_take(const std::string& lease) {
 
 void InstanceRegistry::renew() {
   const auto asked_at = steady::now();
-  auto r = pqxx_guard::guarded(conn_, conninfo_, "lease renewal", [&]() -> Result<std::map<std::string, std::string>> {
+  auto r = guarded("lease renewal", [&]() -> Result<std::map<std::string, std::string>> {
     pqxx::work tx(conn_->conn);
     auto me = tx.exec_params("UPDATE instances SET heartbeat_at = now() WHERE id = $1 RETURNING 1", id_);
     if (me.empty()) {  // the row is gone (the database was reset or restored): register again
@@ -305,22 +323,25 @@ void InstanceRegistry::renew() {
 
 void InstanceRegistry::beat() {
   const auto now = steady::now();
+  if (last_beat_ == steady::time_point{} || now - last_beat_ >= timing_.renew_every) {
+    last_beat_ = now;
+    // Renewal first: after a long pause it tells who took a lease over.
+    if (ensure_registered()) {
+      renew();
+      for (const auto& lease : wanted_)
+        if (!held_.count(lease)) try_take(lease);
+    }
+  }
   std::vector<std::string> expired;
   for (const auto& [lease, held] : held_)
-    if (now >= held.valid_until) expired.push_back(lease);
+    if (steady::now() >= held.valid_until) expired.push_back(lease);
   for (const auto& lease : expired)
     give_up(lease, "it could not be renewed in time" + (last_error_.empty() ? std::string() : ": " + last_error_));
-  if (last_beat_ != steady::time_point{} && now - last_beat_ < timing_.renew_every) return;
-  last_beat_ = now;
-  if (!ensure_registered()) return;
-  renew();
-  for (const auto& lease : wanted_)
-    if (!held_.count(lease)) try_take(lease);
 }
 
 void InstanceRegistry::stop(const std::string& reason) {
   if (!registered_) return;
-  auto r = pqxx_guard::guarded(conn_, conninfo_, "instance stop", [&]() -> Result<std::vector<std::string>> {
+  auto r = guarded("instance stop", [&]() -> Result<std::vector<std::string>> {
     pqxx::work tx(conn_->conn);
     std::vector<std::string> released;
     for (const auto& row : tx.exec_params("DELETE FROM mailbox_leases WHERE holder = $1 RETURNING mailbox", id_)) {

@@ -49,6 +49,9 @@ class InstanceRegistry {
   InstanceRegistry& operator=(const InstanceRegistry&) = delete;
 
   const std::string& id() const { return id_; }
+  // The longest a transaction of this instance may sit idle before the server
+  // ends it (and with it the locks that would hold up a takeover).
+  std::chrono::milliseconds transaction_idle_limit() const;
   // The leases this instance should hold: the fetched mailboxes, the tallies.
   void want(std::set<std::string> leases);
   // Heartbeat, renewals and attempts on the wanted leases not held, at most
@@ -71,6 +74,8 @@ class InstanceRegistry {
   struct Held {
     std::chrono::steady_clock::time_point valid_until;
   };
+  template <typename F>
+  auto guarded(const char* what, F&& f) -> decltype(f());
   Status ensure_registered();
   void renew();
   bool try_take(const std::string& lease);

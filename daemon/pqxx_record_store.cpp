@@ -13,6 +13,7 @@ namespace intake::daemon {
 struct PqxxConnection {
   explicit PqxxConnection(const std::string& conninfo) : conn(conninfo) {}
   pqxx::connection conn;
+  bool limited = false;  // idle_in_transaction_session_timeout set on this session
 };
 
 const char* to_string(IngestOutcome outcome) {
@@ -260,7 +261,15 @@ Status PqxxRecordStore::connect() { return pqxx_guard::connect(conn_, conninfo_)
 
 template <typename F>
 auto PqxxRecordStore::guarded(const char* what, F&& f) -> decltype(f()) {
-  return pqxx_guard::guarded(conn_, conninfo_, what, std::forward<F>(f));
+  return pqxx_guard::guarded(conn_, conninfo_, what, [&]() -> decltype(f()) {
+    // A transaction of a process paused in the middle of it (a hung host)
+    // must not hold the lease row's lock forever: the server ends it.
+    if (!conn_->limited && transaction_idle_limit_.count() > 0) {
+      conn_->conn.set_variable("idle_in_transaction_session_timeout", std::to_string(transaction_idle_limit_.count()));
+      conn_->limited = true;
+    }
+    return f();
+  });
 }
 
 Result<int> PqxxRecordStore::schema_version() {

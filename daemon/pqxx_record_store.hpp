@@ -2,6 +2,7 @@
 // into an Error; a broken connection is reopened on the next call.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -28,8 +29,13 @@ class PqxxRecordStore final : public RecordStore {
   void set_flood_limit(FloodLimit limit) { flood_limit_ = limit; }
   // The instance this store works for (InstanceRegistry::id): fetched mail is
   // recorded only while it holds the mailbox's lease, and outbox rows it
-  // claims carry its id. Empty (intakectl, tests): neither.
-  void set_instance(std::string instance_id) { instance_id_ = std::move(instance_id); }
+  // claims carry its id. Empty (intakectl, tests): neither. A transaction
+  // left idle longer than `transaction_idle_limit` is ended by the server, so
+  // a paused instance cannot block a takeover with the locks it holds.
+  void set_instance(std::string instance_id, std::chrono::milliseconds transaction_idle_limit) {
+    instance_id_ = std::move(instance_id);
+    transaction_idle_limit_ = transaction_idle_limit;
+  }
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
@@ -71,6 +77,7 @@ class PqxxRecordStore final : public RecordStore {
   std::unique_ptr<PqxxConnection> conn_;
   FloodLimit flood_limit_;
   std::string instance_id_;
+  std::chrono::milliseconds transaction_idle_limit_{0};
 };
 
 // Adds the password from a file to a libpq URI or key=value string.

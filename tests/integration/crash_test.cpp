@@ -5,56 +5,22 @@
 // inbox must end empty, and every request must get its acknowledgment.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
-#include <map>
 #include <random>
 #include <regex>
-#include <set>
 #include <thread>
 
 #include "stack_client.hpp"
-
-extern char** environ;
 
 namespace intake::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-// intaked in the background, its output appended to a log file.
-class Daemon {
- public:
-  Daemon(const std::string& config, const std::string& log) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::string exe = INTAKED_PATH;
-    std::string flag = "--config";
-    std::vector<char*> argv = {exe.data(), flag.data(), const_cast<char*>(config.c_str()), nullptr};
-    if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Daemon() { stop(SIGKILL); }
-  bool running() const { return pid_ > 0; }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+using Daemon = DaemonProcess;
 
 std::string request_mail(const std::string& user, int n, bool with_message_id) {
   std::string raw = "From: Employee " + user + " <" + user + "@example.test>\n"
@@ -119,72 +85,17 @@ class Crash : public ::testing::Test {
     EXPECT_EQ(imap_uids(stack_, "requests", "Processed").size(), static_cast<std::size_t>(count));
     EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status = 'sent'"), n);
 
-    // Each request's acknowledgment in its sender's inbox, found by the
-    // X-Intake-Reference header; wait for the MTA to deliver them all. The
-    // Postfix queue id in the Received header tells one SMTP transaction
-    // from intake from another.
-    struct Seen {
-      int deliveries = 0;
-      std::set<std::string> transactions;  // Postfix queue ids
-    };
-    std::map<std::string, Seen> acks;
-    const std::regex reference_header("X-Intake-Reference: (REQ-[0-9]+)", std::regex::icase);
-    const std::regex queue_id("with E?SMTPS?A? id ([0-9A-Za-z]+)");
-    const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (true) {
-      acks.clear();
-      int total = 0;
-      for (const auto& user : senders) {
-        if (imap_uids(stack_, user, "INBOX").empty()) continue;
-        const std::string fetched = imap_command(
-            stack_, user, "INBOX", "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Intake-Reference Received)])");
-        // One "* n FETCH" item per message, its header literal inline.
-        std::size_t at = fetched.find("* ");
-        while (at != std::string::npos) {
-          const std::size_t next = fetched.find("\n* ", at + 2);
-          const std::string item = fetched.substr(at, next == std::string::npos ? std::string::npos : next - at);
-          at = next == std::string::npos ? next : next + 1;
-          std::smatch ref, id;
-          if (!std::regex_search(item, ref, reference_header)) continue;
-          Seen& seen = acks[ref[1].str()];
-          ++seen.deliveries;
-          seen.transactions.insert(std::regex_search(item, id, queue_id) ? id[1].str() : "?");
-          ++total;
-        }
-      }
-      if (total >= count || std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(1s);
-    }
-    // A send cut off by SIGKILL between the server's "250 OK" and our commit
-    // is sent again (SMTP cannot tell whether it completed): only such rows,
-    // counted in outbox.interrupted, may be two transactions. Apart from
+    // Each request's acknowledgment in its sender's inbox. Apart from
     // intake, the MTA itself may deliver one transaction twice when Dovecot
     // is stopped mid-delivery (LMTP is at least once): same queue id, counted
     // apart and not intake's doing.
-    int missing = 0, sent_twice = 0, unexplained = 0, redelivered = 0;
-    for (int i = 0; i < count; ++i) {
-      const std::string reference = sql_value(stack_, "SELECT reference FROM requests ORDER BY number OFFSET " + std::to_string(i) + " LIMIT 1");
-      const auto it = acks.find(reference);
-      if (it == acks.end()) {
-        ++missing;
-        continue;
-      }
-      const Seen& seen = it->second;
-      if (seen.deliveries > static_cast<int>(seen.transactions.size())) ++redelivered;
-      if (seen.transactions.size() > 1) {
-        ++sent_twice;
-        const std::string interrupted = sql_value(
-            stack_, "SELECT o.interrupted FROM outbox o JOIN requests r ON r.id = o.request_id WHERE r.reference = '" +
-                        reference + "'");
-        if (seen.transactions.size() > 2 || interrupted == "0") ++unexplained;
-      }
-    }
-    const std::string interrupted = sql_value(stack_, "SELECT count(*) FROM outbox WHERE interrupted > 0");
-    std::cout << "acknowledgments: " << count - missing << " of " << count << " delivered, " << sent_twice
-              << " sent twice after an interrupted send (" << interrupted << " sends were interrupted), " << redelivered
-              << " delivered twice by the MTA from one transaction\n";
-    EXPECT_EQ(missing, 0) << "requests without an acknowledgment";
-    EXPECT_EQ(unexplained, 0) << "acknowledgments sent twice without an interrupted send";
+    const AcknowledgmentTally acks = tally_acknowledgments(stack_, senders, "", 120);
+    std::cout << "acknowledgments: " << count - acks.missing << " of " << count << " delivered, " << acks.sent_twice
+              << " sent twice after an interrupted send (" << acks.interrupted_sends << " sends were interrupted), "
+              << acks.redelivered << " delivered twice by the MTA from one transaction\n";
+    EXPECT_EQ(acks.requests, count);
+    EXPECT_EQ(acks.missing, 0) << "requests without an acknowledgment";
+    EXPECT_EQ(acks.unexplained, 0) << "acknowledgments sent twice without an interrupted send";
   }
 
   void stack_part(const std::string& action, const std::string& part) {

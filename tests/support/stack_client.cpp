@@ -3,7 +3,11 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -16,8 +20,12 @@
 #include <fstream>
 #include <memory>
 #include <pqxx/pqxx>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
+
+extern char** environ;
 
 namespace intake::testing {
 namespace {
@@ -406,6 +414,103 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
   const std::string path = stack.get("STACK_DIR") + "/" + name + ".toml";
   std::ofstream(path) << config;
   return path;
+}
+
+DaemonProcess::DaemonProcess(const std::string& config, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::string exe = INTAKED_PATH;
+  std::string flag = "--config";
+  std::string path = config;
+  std::vector<char*> argv = {exe.data(), flag.data(), path.data(), nullptr};
+  pid_t pid = -1;
+  if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  pid_ = pid;
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+DaemonProcess::~DaemonProcess() { stop(SIGKILL); }
+
+void DaemonProcess::signal(int signal) const {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int DaemonProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  if (signal != SIGKILL && signal != SIGCONT) ::kill(pid_, SIGCONT);  // a stopped process must run to act on it
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+AcknowledgmentTally tally_acknowledgments(const Stack& stack, const std::vector<std::string>& users,
+                                          const std::string& where, int timeout_s) {
+  struct Seen {
+    int deliveries = 0;
+    std::set<std::string> transactions;  // Postfix queue ids
+  };
+  AcknowledgmentTally tally;
+  std::vector<std::string> references;
+  {
+    const std::string list = sql_value(stack, "SELECT string_agg(reference, ',' ORDER BY number) FROM requests r" +
+                                                  (where.empty() ? std::string() : " WHERE " + where));
+    std::stringstream in(list);
+    for (std::string ref; std::getline(in, ref, ',');) references.push_back(ref);
+  }
+  tally.requests = static_cast<int>(references.size());
+  std::map<std::string, Seen> acks;
+  const std::regex reference_header("X-Intake-Reference: (REQ-[0-9]+)", std::regex::icase);
+  const std::regex queue_id("with E?SMTPS?A? id ([0-9A-Za-z]+)");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (true) {
+    acks.clear();
+    std::size_t found = 0;
+    for (const auto& user : users) {
+      if (imap_uids(stack, user, "INBOX").empty()) continue;
+      const std::string fetched =
+          imap_command(stack, user, "INBOX", "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Intake-Reference Received)])");
+      // One "* n FETCH" item per message, its header literal inline.
+      std::size_t at = fetched.find("* ");
+      while (at != std::string::npos) {
+        const std::size_t next = fetched.find("\n* ", at + 2);
+        const std::string item = fetched.substr(at, next == std::string::npos ? std::string::npos : next - at);
+        at = next == std::string::npos ? next : next + 1;
+        std::smatch ref, id;
+        if (!std::regex_search(item, ref, reference_header)) continue;
+        Seen& seen = acks[ref[1].str()];
+        ++seen.deliveries;
+        seen.transactions.insert(std::regex_search(item, id, queue_id) ? id[1].str() : "?");
+      }
+    }
+    for (const auto& ref : references) found += acks.count(ref);
+    if (found >= references.size() || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  // A send cut off between the server's "250 OK" and intake's commit is sent
+  // again (SMTP cannot tell whether it completed): only such rows, counted in
+  // outbox.interrupted, may be two transactions.
+  const std::string interrupted_refs = sql_value(
+      stack, "SELECT ',' || coalesce(string_agg(r.reference, ','), '') || ',' FROM outbox o JOIN requests r ON r.id = o.request_id"
+             " WHERE o.purpose = 'acknowledgment' AND o.interrupted > 0");
+  for (const auto& ref : references) {
+    const auto it = acks.find(ref);
+    if (it == acks.end()) {
+      ++tally.missing;
+      continue;
+    }
+    const Seen& seen = it->second;
+    if (seen.deliveries > static_cast<int>(seen.transactions.size())) ++tally.redelivered;
+    if (seen.transactions.size() > 1) {
+      ++tally.sent_twice;
+      if (seen.transactions.size() > 2 || interrupted_refs.find("," + ref + ",") == std::string::npos) ++tally.unexplained;
+    }
+  }
+  tally.interrupted_sends = std::stoi(sql_value(stack, "SELECT count(*) FROM outbox WHERE interrupted > 0"));
+  return tally;
 }
 
 }  // namespace intake::testing

@@ -58,4 +58,37 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
 
+// intaked in the background with `config`, its output appended to `log`;
+// killed with SIGKILL when still running at destruction.
+class DaemonProcess {
+ public:
+  DaemonProcess(const std::string& config, const std::string& log);
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+  bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
+  void signal(int signal) const;  // without waiting (SIGSTOP, SIGCONT)
+  // Sends `signal` and waits for the exit; returns the exit code (-1: killed by a signal).
+  int stop(int signal);
+
+ private:
+  int pid_ = -1;
+};
+
+// The acknowledgments of the requests matching `where` (SQL on requests r;
+// empty: all), as delivered to `users`' inboxes: found by their
+// X-Intake-Reference header, told apart by the Postfix queue id of the SMTP
+// transaction that brought them. Waits up to timeout_s for them all.
+struct AcknowledgmentTally {
+  int requests = 0;
+  int missing = 0;      // no acknowledgment delivered
+  int sent_twice = 0;   // two SMTP transactions from intake
+  int unexplained = 0;  // of those, not after an interrupted send (outbox.interrupted) or more than two
+  int redelivered = 0;  // one transaction delivered twice by the MTA (not intake's doing)
+  int interrupted_sends = 0;
+};
+AcknowledgmentTally tally_acknowledgments(const Stack& stack, const std::vector<std::string>& users,
+                                          const std::string& where, int timeout_s);
+
 }  // namespace intake::testing
