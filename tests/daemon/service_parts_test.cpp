@@ -6,11 +6,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
 
 #include "health_check.hpp"
+#include "instance_registry.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "metrics_server.hpp"
@@ -367,6 +369,35 @@ TEST(StatusCheck, findings_come_most_severe_first_and_name_what_is_wrong) {
   EXPECT_EQ(a.findings[0].text, "mailbox requests: 6 failed fetch(es) in a row: login denied");
   EXPECT_EQ(a.findings[1].text, "acknowledgment of REQ-1009 waiting for 1000 s (warning over 900 s)");
   EXPECT_EQ(a.findings[2].text, "quarantine: 3 message(s) held (intakectl quarantine list)");
+}
+
+// --- instances and leases ------------------------------------------------
+
+TEST(Leases, a_holder_that_dies_right_after_renewing_is_replaced_within_failover_s) {
+  const LeaseTiming t = LeaseTiming::for_failover(30);
+  EXPECT_EQ(t.ttl, std::chrono::milliseconds(22500));
+  EXPECT_EQ(t.renew_every, std::chrono::milliseconds(7500));
+  // Worst case: it dies just after a renewal; the lease lasts ttl, and the
+  // others try once per renew_every.
+  EXPECT_LE(t.ttl + t.renew_every, std::chrono::seconds(30));
+  // The holder renews at least twice before its lease could run out.
+  EXPECT_GE(t.ttl, 2 * t.renew_every);
+}
+
+TEST(Leases, this_process_is_alive_and_an_exited_child_or_a_reused_pid_is_not) {
+  const InstanceIdentity me = this_process("node-x", "1.2.3");
+  EXPECT_EQ(me.node, "node-x");
+  EXPECT_EQ(me.pid, static_cast<int>(::getpid()));
+  EXPECT_GT(me.process_start, 0);
+  EXPECT_EQ(me.id(), "node-x:" + std::to_string(me.pid) + ":" + std::to_string(me.process_start));
+  EXPECT_TRUE(process_alive(me.pid, me.process_start));
+  EXPECT_FALSE(process_alive(me.pid, me.process_start + 1)) << "the same pid, started at another time";
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_FALSE(process_alive(static_cast<int>(child), me.process_start));
+  EXPECT_FALSE(this_process("", "1").node.empty()) << "the host name when no node name is set";
 }
 
 }  // namespace

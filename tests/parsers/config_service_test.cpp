@@ -74,5 +74,25 @@ TEST(ConfigService, split_host_port_takes_bracketed_ipv6) {
   EXPECT_FALSE(split_host_port("[]:80", host, port));
 }
 
+TEST(ConfigService, failover_defaults_to_30_s_and_the_node_name_to_the_host_name) {
+  auto load = parse_config(with_daemon(""));
+  ASSERT_TRUE(load.ok()) << load.errors[0].line();
+  EXPECT_EQ(load.config.daemon.failover_s, 30);
+  EXPECT_EQ(load.config.daemon.node_name, "");
+  auto set = parse_config(with_daemon("failover_s = 8\nnode_name = \"mail-2.example.com\""));
+  ASSERT_TRUE(set.ok()) << set.errors[0].line();
+  EXPECT_EQ(set.config.daemon.failover_s, 8);
+  EXPECT_EQ(set.config.daemon.node_name, "mail-2.example.com");
+}
+
+TEST(ConfigService, a_failover_too_short_to_renew_in_or_a_node_name_with_spaces_is_refused) {
+  for (const char* line : {"failover_s = 3", "failover_s = 3601", "node_name = \"mail 2\"", "node_name = \"a\\tb\""}) {
+    auto load = parse_config(with_daemon(line));
+    ASSERT_EQ(load.errors.size(), 1U) << line;
+    EXPECT_EQ(load.errors[0].key, std::string(line).rfind("failover", 0) == 0 ? "daemon.failover_s" : "daemon.node_name")
+        << line;
+  }
+}
+
 }  // namespace
 }  // namespace intake::parsers
