@@ -5,12 +5,8 @@
 // duplicates, and a connection cut in the middle of a 25 MB message.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -215,88 +211,6 @@ TEST_F(Connect, uidvalidity_change_with_the_same_messages_creates_no_duplicates)
   imap_command(stack_, "requests", "", "DELETE \"" + folder + "\"");
 }
 
-// A TCP relay to Dovecot that can cut the connection once the server has
-// sent a given number of bytes: the network failing mid-message.
-class CuttingRelay {
- public:
-  explicit CuttingRelay(int target_port) : target_port_(target_port) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_, 8) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "relay: cannot listen";
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~CuttingRelay() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (listener_ >= 0) ::close(listener_);
-  }
-  int port() const { return port_; }
-  // 0: relay everything.
-  void cut_after(std::size_t server_bytes) { cut_after_ = server_bytes; }
-  bool cut() const { return cut_; }
-
- private:
-  void run() {
-    while (!stop_) {
-      pollfd p{listener_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      const int client = ::accept(listener_, nullptr, nullptr);
-      if (client < 0) continue;
-      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      addr.sin_port = htons(static_cast<std::uint16_t>(target_port_));
-      if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) pump(client, server);
-      ::close(server);
-      ::close(client);
-    }
-  }
-  void pump(int client, int server) {
-    std::size_t from_server = 0;
-    char buf[65536];
-    while (!stop_) {
-      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
-      if (::poll(fds, 2, 100) < 0) return;
-      for (int i = 0; i < 2; ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
-        if (n <= 0) return;
-        if (i == 1) {
-          from_server += static_cast<std::size_t>(n);
-          if (cut_after_ > 0 && from_server >= cut_after_) {
-            cut_ = true;
-            return;  // both ends closed by the caller, mid-literal
-          }
-        }
-        const int to = i == 0 ? server : client;
-        for (ssize_t sent = 0; sent < n;) {
-          const ssize_t k = ::send(to, buf + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
-          if (k <= 0) return;
-          sent += k;
-        }
-      }
-    }
-  }
-
-  int target_port_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::size_t> cut_after_{0};
-  std::atomic<bool> cut_{false};
-  std::thread thread_;
-};
-
 TEST_F(Connect, connection_cut_in_the_middle_of_a_25_mb_message_leaves_no_partial_record) {
   // 25 MB on the wire: a base64 attachment of about 18.5 MB decoded.
   std::string raw = "From: Employee Alice <alice@example.test>\nTo: requests@example.test\n"
@@ -315,12 +229,12 @@ TEST_F(Connect, connection_cut_in_the_middle_of_a_25_mb_message_leaves_no_partia
   imap_append(stack_, "requests", "INBOX", raw);
   ASSERT_EQ(imap_uids(stack_, "requests", "INBOX").size(), 1U);
 
-  CuttingRelay relay(std::stoi(stack_.get("IMAP_PORT")));
+  TcpRelay relay(std::stoi(stack_.get("IMAP_PORT")));
   relay.cut_after(12'000'000);  // about half of the message
   const std::string config = write_config(
       stack_, "cut", "", {{plain_endpoint(), "port = " + std::to_string(relay.port()) + "\nsecurity = \"plain\""}});
   RunResult cut = intaked_once(config);
-  EXPECT_TRUE(relay.cut());
+  EXPECT_TRUE(relay.was_cut());
   EXPECT_EQ(cut.exit_code, 1) << cut.output;
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM messages"), "0") << cut.output;
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "0");

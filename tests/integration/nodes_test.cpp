@@ -247,5 +247,69 @@ TEST_F(Nodes, three_instances_share_one_mailbox_through_pause_sigkill_and_sigter
   EXPECT_NE(status.output.find("\"lease_events\":["), std::string::npos) << status.output;
 }
 
+TEST_F(Nodes, a_holder_cut_off_from_the_database_is_replaced_and_stands_by_once_it_is_back) {
+  // node-a reaches PostgreSQL through a relay the test can sever; node-b directly.
+  TcpRelay relay(std::stoi(stack_.get("PG_PORT")));
+  const std::string daemon_lines = "failover_s = " + std::to_string(failover_s) +
+                                   "\nresend_interrupted_after_s = 2\nmax_backoff_s = 2\nauto_reply_limit = 5000";
+  const std::string url_line = "url = \"postgresql://intake@127.0.0.1:" + stack_.get("PG_PORT") + "/intake\"";
+  const std::string config_a =
+      write_config(stack_, "node-a", daemon_lines + "\nnode_name = \"node-a\"",
+                   {{"poll_interval_s = 5", "poll_interval_s = 1"},
+                    {url_line, "url = \"postgresql://intake@127.0.0.1:" + std::to_string(relay.port()) + "/intake\""}});
+  const std::string config_b = write_config(stack_, "node-b", daemon_lines + "\nnode_name = \"node-b\"",
+                                            {{"poll_interval_s = 5", "poll_interval_s = 1"}});
+  const std::string log_a = stack_.get("STACK_DIR") + "/cut-node-a.log", log_b = stack_.get("STACK_DIR") + "/cut-node-b.log";
+  std::ofstream(log_a, std::ios::trunc).close();
+  std::ofstream(log_b, std::ios::trunc).close();
+
+  DaemonProcess a(config_a, log_a);
+  const auto started = Clock::now();
+  while (holder_node() != "node-a" && Clock::now() - started < 20s) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(holder_node(), "node-a");
+  DaemonProcess b(config_b, log_b);
+  for (int n = 0; n < 40; ++n) imap_append(stack_, "requests", "INBOX", request_mail(n));
+  wait_for_created(40);
+  ASSERT_EQ(created(), 40);
+
+  relay.sever();
+  const auto cut_at = Clock::now();
+  std::string taker;
+  const double takeover_s = wait_for_new_holder("node-a", cut_at, taker);
+  std::cout << "node-a cut off from PostgreSQL: lease moved to " << taker << " after " << takeover_s << " s\n";
+  EXPECT_EQ(taker, "node-b");
+  EXPECT_LE(takeover_s, failover_s + 1.0) << "taken over within failover_s";
+  for (int n = 40; n < 80; ++n) imap_append(stack_, "requests", "INBOX", request_mail(n));
+  wait_for_created(80);
+  EXPECT_EQ(created(), 80) << "node-b fetches while node-a is cut off";
+
+  relay.restore();
+  // Back on the database, node-a finds the lease taken and stands by.
+  const auto back = Clock::now();
+  while (read_file(log_a).find("lease requests: held by node-b") == std::string::npos && Clock::now() - back < 30s)
+    std::this_thread::sleep_for(200ms);
+  for (int n = 80; n < 100; ++n) imap_append(stack_, "requests", "INBOX", request_mail(n));
+  wait_for_created(100);
+  const auto deadline = Clock::now() + 60s;
+  while (sql_value(stack_, "SELECT count(*) FROM outbox WHERE status <> 'sent'") != "0" && Clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(holder_node(), "node-b") << "the lease stays where it went";
+  EXPECT_EQ(a.stop(SIGTERM), 0);
+  EXPECT_EQ(b.stop(SIGTERM), 0);
+
+  EXPECT_EQ(created(), 100);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM messages WHERE direction = 'in'"), "100");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status = 'sent'"), "100");
+  const AcknowledgmentTally acks = tally_acknowledgments(stack_, senders, "", 60);
+  EXPECT_EQ(acks.missing, 0);
+  EXPECT_EQ(acks.unexplained, 0);
+  // Both sides logged it, with the reason.
+  const std::string a_log = read_file(log_a), b_log = read_file(log_b);
+  EXPECT_NE(a_log.find("lease requests: lost, it could not be renewed in time"), std::string::npos) << a_log.substr(0, 6000);
+  EXPECT_NE(a_log.find("lease requests: held by node-b"), std::string::npos) << a_log.substr(0, 6000);
+  EXPECT_NE(b_log.find("lease requests: taken over from node-a"), std::string::npos) << b_log.substr(0, 6000);
+  EXPECT_NE(b_log.find("its lease expired"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace intake::testing

@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -445,6 +447,101 @@ int DaemonProcess::stop(int signal) {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TcpRelay::TcpRelay(int target_port) : target_port_(target_port) {
+  // CLOEXEC everywhere: an intaked spawned by the test must not keep a copy
+  // of a relayed connection open after the relay closes it.
+  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_, 64) != 0 ||
+      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ADD_FAILURE() << "relay: cannot listen";
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { run(); });
+}
+
+TcpRelay::~TcpRelay() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (listener_ >= 0) ::close(listener_);
+}
+
+void TcpRelay::run() {
+  struct Pair {
+    int client = -1, server = -1;
+    std::size_t from_server = 0;
+  };
+  std::vector<Pair> pairs;
+  auto close_pair = [](Pair& p) {
+    ::close(p.client);
+    ::close(p.server);
+    p.client = p.server = -1;
+  };
+  std::vector<char> buf(65536);
+  while (!stop_) {
+    if (severed_)
+      for (auto& p : pairs) close_pair(p);
+    pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [](const Pair& p) { return p.client < 0; }), pairs.end());
+    std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+    for (const auto& p : pairs) {
+      fds.push_back({p.client, POLLIN, 0});
+      fds.push_back({p.server, POLLIN, 0});
+    }
+    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client >= 0 && severed_) {
+        ::close(client);  // refused: the network is down
+      } else if (client >= 0) {
+        const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(target_port_));
+        if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+          pairs.push_back({client, server, 0});
+        } else {
+          ::close(server);
+          ::close(client);
+        }
+      }
+    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      Pair& p = pairs[i];
+      for (int side = 0; side < 2 && p.client >= 0; ++side) {
+        const pollfd& f = fds[1 + 2 * i + static_cast<std::size_t>(side)];
+        if (!(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t n = ::recv(f.fd, buf.data(), buf.size(), 0);
+        if (n <= 0) {
+          close_pair(p);
+          break;
+        }
+        if (side == 1) {
+          p.from_server += static_cast<std::size_t>(n);
+          if (cut_after_ > 0 && p.from_server >= cut_after_) {
+            cut_ = true;
+            close_pair(p);  // both ends, mid-answer
+            break;
+          }
+        }
+        const int to = side == 0 ? p.server : p.client;
+        for (ssize_t sent = 0; sent < n;) {
+          const ssize_t k = ::send(to, buf.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+          if (k <= 0) break;
+          sent += k;
+        }
+      }
+    }
+  }
+  for (auto& p : pairs)
+    if (p.client >= 0) close_pair(p);
 }
 
 AcknowledgmentTally tally_acknowledgments(const Stack& stack, const std::vector<std::string>& users,

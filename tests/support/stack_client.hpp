@@ -3,8 +3,11 @@
 // for the real binaries. Integration tests only; no fakes here.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -74,6 +77,32 @@ class DaemonProcess {
 
  private:
   int pid_ = -1;
+};
+
+// A TCP relay on loopback to a server of the stack, for network failures:
+// it relays any number of connections at once, can cut each once the server
+// has sent a number of bytes (the network failing mid-message), and can be
+// severed: every connection closed and new ones refused until restored.
+class TcpRelay {
+ public:
+  explicit TcpRelay(int target_port);
+  ~TcpRelay();
+  TcpRelay(const TcpRelay&) = delete;
+  TcpRelay& operator=(const TcpRelay&) = delete;
+  int port() const { return port_; }
+  void cut_after(std::size_t server_bytes) { cut_after_ = server_bytes; }  // 0: relay everything
+  bool was_cut() const { return cut_; }  // a connection was cut by cut_after
+  void sever() { severed_ = true; }
+  void restore() { severed_ = false; }
+
+ private:
+  void run();
+  int target_port_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false}, cut_{false}, severed_{false};
+  std::atomic<std::size_t> cut_after_{0};
+  std::thread thread_;
 };
 
 // The acknowledgments of the requests matching `where` (SQL on requests r;
