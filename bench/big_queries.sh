@@ -22,7 +22,7 @@ fi
 intakectl=$build/daemon/intakectl
 stack=$build/big-stack
 "$repo/scripts/stack" destroy "$stack" >/dev/null 2>&1 || true
-trap '"$repo/scripts/stack" destroy "$stack" >/dev/null 2>&1 || true' EXIT
+[ -n "${INTAKE_BIG_KEEP:-}" ] || trap '"$repo/scripts/stack" destroy "$stack" >/dev/null 2>&1 || true' EXIT
 INTAKECTL="$intakectl" "$repo/scripts/stack" up "$stack" >/dev/null
 config=$stack/intake.toml
 "$intakectl" --config "$config" migrate >/dev/null
