@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "imap_session.hpp"
 #include "logging.hpp"
 
 namespace intake::daemon {
@@ -145,27 +146,11 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   CurlSink sink;
   sink.max_bytes = max_bytes;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
-  if (tokens_) {
-    // XOAUTH2 by name: Microsoft 365 offers only it, Gmail both it and
-    // OAUTHBEARER, and libcurl would otherwise pick OAUTHBEARER when offered.
-    curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer_token_.c_str());
-    curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-  } else {
-    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
-  }
+  set_login_options(h, endpoint_of(config_), url, password_, bearer_token_);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, intake_curl_sink_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout_s));
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_USE_SSL, config_.security == parsers::Security::starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config_.verify_tls ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_tls ? 2L : 0L);
-  if (!config_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     if (sink.overflow) {

@@ -779,7 +779,12 @@ Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& s
   if (tallies_ != nullptr) {
     // The period's messages that struck a chord, best first, and the
     // colleagues thanked or praised in it (by distinct colleagues).
-    auto figures = tallies_->figures_since(period.start, "", config_.tally.baseline_messages);
+    TopQuery query;
+    query.since = period.start;
+    query.until = period.end;
+    query.limit = 5;
+    query.chords_only = true;
+    auto figures = top_figures(*tallies_, query, config_.tally);
     if (!figures) return figures.error();
     std::vector<std::pair<double, ChordMessage>> chords;
     for (const auto& f : *figures) {

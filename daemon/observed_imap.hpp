@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "config.hpp"
-#include "curl_handle.hpp"
+#include "imap_session.hpp"
 #include "mailbox_source.hpp"
 #include "result.hpp"
 #include "token_source.hpp"
@@ -40,13 +40,6 @@ class ObservedSource {
   virtual Result<std::string> peek(std::uint64_t uid) = 0;
 };
 
-// One untagged answer: its text with each literal replaced by "{}", and the
-// literals in order.
-struct ImapUntagged {
-  std::string text;
-  std::vector<std::string> literals;
-};
-
 class CurlReadOnlyImap final : public ObservedSource {
  public:
   CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password);
@@ -58,28 +51,13 @@ class CurlReadOnlyImap final : public ObservedSource {
   Result<std::string> peek(std::uint64_t uid) override;
 
  private:
-  Status connect();
-  Status connect_once(bool& login_denied);
-  Result<std::vector<ImapUntagged>> command(const std::string& text);
-  Status send_all(const std::string& data);
-  Result<std::string> read_line();
-  Status fill();
-  std::string server() const;
+  Result<std::vector<ImapUntagged>> command(const std::string& text) { return session_.command(text); }
+  std::string server() const { return session_.server(); }
 
-  static constexpr std::size_t max_line_bytes = 1 << 20;
   static constexpr std::uint64_t uids_per_search = 2000;
 
   parsers::ObserveConfig config_;
-  std::string password_;
-  std::unique_ptr<TokenSource> tokens_;  // null for auth = password
-  std::string bearer_token_;
-  CurlPtr handle_;
-  bool connected_ = false;
-  long socket_ = -1;
-  int tag_ = 0;
-  std::string buffer_;
-  std::string last_tagged_;  // the last tagged answer, without its tag
-  std::chrono::steady_clock::time_point deadline_{};  // of the command being answered
+  ImapSession session_;
   std::string folder_;
   FolderStatus status_;
 };

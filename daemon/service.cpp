@@ -141,7 +141,8 @@ void Service::after_cycle(const CycleTotals& totals, double seconds, long long n
                  std::to_string(s.created) + ", joined " + std::to_string(s.joined) + ", quarantined " +
                  std::to_string(s.quarantined) + ", sent " + std::to_string(s.acks_sent) + ", send failures " +
                  std::to_string(s.acks_failed) + (totals.any_failure ? ", with failures" : "") + backlog +
-                 "; next in " + std::to_string(next_pause_s) + " s";
+                 "; next in " + std::to_string(next_pause_s) + " s" +
+                 (idle_ && idle_->any_idling() && !totals.any_failure ? " or when mail arrives (IDLE)" : "");
   notifier_.status(last_status_);
 }
 
@@ -176,6 +177,7 @@ bool Service::reload() {
   for (const auto& w : security_warnings(runtime_->config)) log_->warn("{}", w);
   start_metrics();
   warn_about_watchdog();
+  start_idle();
   metrics_.add_reload(true);
   log_->info("reloaded {}: {} mailbox(es), poll every {} s", settings_.config_path, runtime_->config.mailboxes.size(),
              runtime_->config.daemon.poll_interval_s);
@@ -190,7 +192,17 @@ void Service::after_reload(const std::string& status) {
   else notifier_.status(status);
 }
 
-void Service::pause(std::chrono::steady_clock::time_point until) {
+void Service::start_idle() {
+  idle_.reset();  // the old connections go first: a reload may point elsewhere
+  if (runtime_->config.daemon.idle) idle_ = std::make_unique<IdleWatch>(runtime_->config, IdleSettings{}, [this] { heartbeat(); });
+}
+
+void Service::pause(std::chrono::steady_clock::time_point until, bool watch) {
+  if (watch && idle_) {
+    // A mailbox that became this instance's ends the wait too: fetch it now.
+    (void)idle_->wait(until, [this] { return signals_.stop.load() || signals_.reload.load() || registry_->take_gained(); });
+    return;
+  }
   while (std::chrono::steady_clock::now() < until && !signals_.stop.load() && !signals_.reload.load()) {
     heartbeat();
     if (registry_->take_gained()) return;  // a mailbox became this instance's: fetch it now
@@ -207,6 +219,7 @@ int Service::shut_down() {
   log_->info("intaked stopped: outbox {} ({} sent, {} failed)",
              flushed.finished ? "flushed" : "not empty, the rest goes out at the next start", flushed.sent,
              flushed.failed);
+  idle_.reset();
   registry_->stop("stopped on SIGTERM");
   metrics_server_.reset();
   return 0;
@@ -219,6 +232,7 @@ int Service::run() {
   if (!settings_.once) {
     start_metrics();
     warn_about_watchdog();
+    start_idle();
   }
   CycleHooks hooks;
   hooks.heartbeat = [this] { heartbeat(); };
@@ -229,6 +243,9 @@ int Service::run() {
   hooks.on_standby = [this] { standing_by(); };
   int failed_cycles = 0;  // in a row: the pause doubles with each, up to max_backoff_s
   while (true) {
+    // Armed before the cycle looks at the folder: mail that lands after that
+    // look is announced on this connection and wakes the pause below.
+    if (idle_) idle_->arm();
     const auto t0 = std::chrono::steady_clock::now();
     registry_->take_gained();  // what this cycle takes it fetches in this cycle
     CycleTotals totals = run_cycle(*runtime_, clock_, hooks);
@@ -254,7 +271,8 @@ int Service::run() {
     after_cycle(totals, seconds, pause_s);
     const auto next_cycle = std::chrono::steady_clock::now() + std::chrono::seconds(pause_s);
     while (true) {
-      pause(next_cycle);
+      // After failures the backoff holds: new mail must not hammer a broken setup.
+      pause(next_cycle, failed_cycles == 0);
       if (signals_.stop.load()) return shut_down();
       if (!signals_.reload.load()) break;
       // An accepted config takes effect at once with a cycle; after a refused

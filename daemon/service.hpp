@@ -2,7 +2,9 @@
 // systemd where it stands (READY after the first IMAP login, STATUS, WATCHDOG),
 // reloads on SIGHUP (a config that does not check out is refused and the
 // running one kept), and stops on SIGTERM between messages, flushing the
-// outbox for a bounded time. Signals only set flags; this loop acts on them.
+// outbox for a bounded time. Between cycles it holds an IMAP IDLE on the
+// shared mailboxes (idle_watch.hpp) and cycles early when mail arrives.
+// Signals only set flags; this loop acts on them.
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 
 #include "app.hpp"
 #include "clock.hpp"
+#include "idle_watch.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "metrics_server.hpp"
@@ -54,8 +57,11 @@ class Service {
   void after_reload(const std::string& status);
   void start_metrics();
   void warn_about_watchdog() const;
-  // Sleeps until the deadline, a stop or a reload, pinging the watchdog.
-  void pause(std::chrono::steady_clock::time_point until);
+  // Sleeps until the deadline, a stop or a reload, pinging the watchdog;
+  // with `watch`, also until new mail is announced on an IDLE connection.
+  void pause(std::chrono::steady_clock::time_point until, bool watch);
+  // The IDLE connections for the config in force (none with daemon.idle off).
+  void start_idle();
   int shut_down();
 
   ServiceSettings settings_;
@@ -66,6 +72,7 @@ class Service {
   ServiceSignals& signals_;
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<IdleWatch> idle_;
   std::string metrics_listen_;  // what metrics_server_ listens on
   bool ready_ = false;
   std::string last_status_;

@@ -8,6 +8,7 @@
 #include "intake_cycle.hpp"
 #include "positive_words.hpp"
 #include "request_fields.hpp"
+#include "tally_store.hpp"
 
 namespace intake::daemon {
 
@@ -120,6 +121,41 @@ void rank(std::vector<MessageFigures>& figures, const parsers::TallyConfig& conf
   out.reserve(figures.size());
   for (const auto& k : keyed) out.push_back(std::move(figures[k.second]));
   figures = std::move(out);
+}
+
+Result<std::vector<MessageFigures>> top_figures(TallyStore& store, const TopQuery& q, const parsers::TallyConfig& config) {
+  constexpr int batch = 500;
+  const int min_repliers = q.chords_only ? config.min_repliers : 0;
+  std::vector<MessageFigures> kept;
+  std::optional<FiguresCursor> after;
+  while (true) {
+    auto rows = store.figures_by_repliers(q.since, q.until, q.sender, config.baseline_messages, min_repliers, after, batch);
+    if (!rows) return rows.error();
+    if (rows->empty()) break;
+    after = FiguresCursor{rows->back().distinct_repliers, rows->back().row};
+    const int last_repliers = rows->back().distinct_repliers;
+    const bool more = rows->size() == static_cast<std::size_t>(batch);
+    for (auto& f : *rows)
+      if (!q.chords_only || chord_score(f, config).struck_a_chord) kept.push_back(std::move(f));
+    if (q.limit > 0 && kept.size() >= q.limit) {
+      // The limit-th best score so far: what scores less can never be shown.
+      std::vector<double> scores;
+      scores.reserve(kept.size());
+      for (const auto& f : kept) scores.push_back(chord_score(f, config).score);
+      std::nth_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(q.limit - 1), scores.end(),
+                       std::greater<>());
+      const double threshold = scores[q.limit - 1];
+      std::erase_if(kept, [&](const MessageFigures& f) { return chord_score(f, config).score < threshold; });
+      // A baseline median is never negative, so no later row scores above
+      // its distinct repliers + 1.
+      if (last_repliers + 1.0 < threshold) break;
+    }
+    if (!more) break;
+  }
+  std::sort(kept.begin(), kept.end(), [](const MessageFigures& a, const MessageFigures& b) {
+    return a.sent_at != b.sent_at ? a.sent_at < b.sent_at : a.row < b.row;
+  });
+  return kept;
 }
 
 std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now) {

@@ -16,6 +16,7 @@
 
 #include "config.hpp"
 #include "email.hpp"
+#include "result.hpp"
 
 namespace intake::daemon {
 
@@ -63,6 +64,7 @@ struct MessageFigures {
   // Distinct repliers of the sender's previous messages to a similar
   // audience, newest first, at most [tally] baseline_messages.
   std::vector<int> baseline;
+  std::int64_t row = 0;  // the store's id: a tie-breaker and a cursor
 };
 
 struct ChordScore {
@@ -78,6 +80,23 @@ ChordScore chord_score(const MessageFigures& figures, const parsers::TallyConfig
 // The messages in the order `tally top` shows them: score, then distinct
 // repliers, then the newer first, then by Message-ID (a total order).
 void rank(std::vector<MessageFigures>& figures, const parsers::TallyConfig& config);
+
+class TallyStore;
+
+// Which messages a ranking looks at: human or bulk, sent in [since, until).
+struct TopQuery {
+  std::chrono::sys_seconds since{}, until = std::chrono::sys_seconds::max();
+  std::string sender;         // empty: everyone
+  std::size_t limit = 20;     // how many the caller shows
+  bool chords_only = false;   // only those that struck a chord (the summaries)
+};
+
+// Every message that can be among the best `limit` by score (ties at the
+// last place included), oldest first as figures_since gives them: the
+// caller ranks and cuts. Read most distinct repliers first, it stops once no
+// later message can score as high (the score is at most distinct repliers
+// + 1), so it reads a few thousand rows of a million instead of all.
+Result<std::vector<MessageFigures>> top_figures(TallyStore& store, const TopQuery& query, const parsers::TallyConfig& config);
 
 // "30d", "12h", "2w", "90min" before `now`, or a date "2026-01-31" (00:00 UTC).
 std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now);

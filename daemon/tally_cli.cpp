@@ -90,7 +90,11 @@ int cmd_top(const TallyCommands& c, const std::string& config_path) {
   }
   Session s;
   if (auto rc = open_session(config_path, s, true)) return *rc;
-  auto rows = s.store->figures_since(*since, c.sender, s.config.tally.baseline_messages);
+  TopQuery query;
+  query.since = *since;
+  query.sender = c.sender;
+  query.limit = static_cast<std::size_t>(c.limit);
+  auto rows = top_figures(*s.store, query, s.config.tally);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
     return 1;

@@ -175,6 +175,7 @@ MessageFigures figures_from(const pqxx::row& row) {
   if (j.is_array())
     for (const auto& v : j)
       if (v.is_number_integer()) f.baseline.push_back(v.get<int>());
+  f.row = row[12].as<std::int64_t>();
   return f;
 }
 
@@ -306,6 +307,33 @@ Result<std::vector<MessageFigures>> PqxxTallyStore::figures_since(std::chrono::s
                                 " FROM tally_messages m WHERE m.kind IN ('human', 'bulk') AND m.sent_at >= to_timestamp($2)"
                                 " AND ($3 = '' OR m.sender = lower($3)) ORDER BY m.sent_at, m.id",
                             baseline_messages, static_cast<std::int64_t>(since.time_since_epoch().count()), sender);
+    std::vector<MessageFigures> out;
+    for (const auto& row : r) out.push_back(figures_from(row));
+    return out;
+  });
+}
+
+Result<std::vector<MessageFigures>> PqxxTallyStore::figures_by_repliers(std::chrono::sys_seconds since,
+                                                                        std::chrono::sys_seconds until,
+                                                                        const std::string& sender, int baseline_messages,
+                                                                        int min_repliers,
+                                                                        const std::optional<FiguresCursor>& after, int limit) {
+  return guarded("tally figures_by_repliers", [&]() -> Result<std::vector<MessageFigures>> {
+    pqxx::work tx(conn_->conn);
+    // Two texts rather than "$6 IS NULL OR ...": the row comparison must be
+    // an index condition (tally_messages_repliers_idx, 0008), not a filter.
+    const std::string where =
+        " FROM tally_messages m WHERE m.kind IN ('human', 'bulk') AND m.sent_at >= to_timestamp($2)"
+        " AND m.sent_at < to_timestamp($3) AND ($4 = '' OR m.sender = lower($4)) AND m.distinct_repliers >= $5";
+    const std::string order = " ORDER BY m.distinct_repliers DESC, m.id DESC LIMIT $6";
+    const auto since_s = static_cast<std::int64_t>(since.time_since_epoch().count());
+    // No end: the year 5138 stands in (to_timestamp takes a double).
+    const std::int64_t until_s = std::min<std::int64_t>(until.time_since_epoch().count(), 100'000'000'000);
+    const std::string text =
+        "SELECT " + figures_columns() + where + (after ? " AND (m.distinct_repliers, m.id) < ($7, $8)" : "") + order;
+    pqxx::result r = after ? tx.exec_params(text, baseline_messages, since_s, until_s, sender, min_repliers, limit,
+                                            after->distinct_repliers, after->row)
+                           : tx.exec_params(text, baseline_messages, since_s, until_s, sender, min_repliers, limit);
     std::vector<MessageFigures> out;
     for (const auto& row : r) out.push_back(figures_from(row));
     return out;

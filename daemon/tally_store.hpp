@@ -60,6 +60,12 @@ struct KudosRow {
   std::chrono::sys_seconds sent_at{};
 };
 
+// Where the previous batch of figures_by_repliers ended.
+struct FiguresCursor {
+  int distinct_repliers = 0;
+  std::int64_t row = 0;
+};
+
 class TallyStore {
  public:
   virtual ~TallyStore() = default;
@@ -78,6 +84,13 @@ class TallyStore {
   // baselines; `sender` empty for all.
   virtual Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
                                                             int baseline_messages) = 0;
+  // The same for [since, until), at least `min_repliers` distinct repliers,
+  // most distinct repliers first (then the latest row), after `after` when
+  // given, at most `limit` (top_figures reads them in batches).
+  virtual Result<std::vector<MessageFigures>> figures_by_repliers(std::chrono::sys_seconds since,
+                                                                  std::chrono::sys_seconds until, const std::string& sender,
+                                                                  int baseline_messages, int min_repliers,
+                                                                  const std::optional<FiguresCursor>& after, int limit) = 0;
   // A permanent error when no such message is tallied.
   virtual Result<TallyThread> thread(const std::string& message_id, int baseline_messages) = 0;
   virtual Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) = 0;
@@ -98,6 +111,9 @@ class PqxxTallyStore final : public TallyStore {
   Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) override;
   Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
                                                     int baseline_messages) override;
+  Result<std::vector<MessageFigures>> figures_by_repliers(std::chrono::sys_seconds since, std::chrono::sys_seconds until,
+                                                          const std::string& sender, int baseline_messages, int min_repliers,
+                                                          const std::optional<FiguresCursor>& after, int limit) override;
   Result<TallyThread> thread(const std::string& message_id, int baseline_messages) override;
   Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) override;
 

@@ -774,6 +774,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   {
     TableReader r(subtable(root, "daemon", errors), "daemon", errors);
     r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
+    r.boolean("idle", cfg.daemon.idle);
     r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
     r.string("templates_dir", cfg.daemon.templates_dir);
     r.string("admin_address", cfg.daemon.admin_address);

@@ -20,6 +20,10 @@ enum class ImapAuth { password, xoauth2 };      // xoauth2: OAuth2 bearer token 
 
 struct DaemonConfig {
   int poll_interval_s = 60;
+  // Between cycles, hold an IMAP IDLE (RFC 2177) on each shared mailbox whose
+  // server offers it and run a cycle as soon as new mail is announced; the
+  // poll interval still applies (and alone, where IDLE fails or is missing).
+  bool idle = true;
   std::string log_level = "info";
   std::string templates_dir = "/usr/share/intake/templates";
   std::string admin_address;  // told when fetching keeps failing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "observed_imap.hpp"
+#include "tally_store.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -217,6 +218,89 @@ TEST(ObservedImap, the_body_literal_of_the_asked_uid_is_taken) {
 TEST(ObservedImap, a_literal_before_the_body_is_not_taken_for_it) {
   const std::vector<ImapUntagged> answer = {{"* 4 FETCH (UID 9 X-GM-LABELS {} BODY[]<0> {})", {"label", "the message"}}};
   EXPECT_EQ(fetched_body(answer, 9), std::optional<std::string>("the message"));
+}
+
+
+// A store that answers figures_by_repliers from memory as the SQL does
+// (most distinct repliers first, then the latest row; after the cursor).
+class FiguresOnlyStore final : public TallyStore {
+ public:
+  explicit FiguresOnlyStore(std::vector<MessageFigures> all) : all_(std::move(all)) {}
+  Status set_reply_window(std::int64_t) override { return fail("unused"); }
+  Result<TallyProgress> progress(const std::string&) override { return fail("unused"); }
+  Result<AddStats> add(const std::vector<TallyEntry>&, const std::optional<TallyProgress>&) override { return fail("unused"); }
+  Result<std::vector<StoredMessage>> messages_after(std::int64_t, std::int64_t, int) override { return fail("unused"); }
+  Result<std::vector<MessageFigures>> figures_since(sys_seconds, const std::string&, int) override { return fail("unused"); }
+  Result<std::vector<MessageFigures>> figures_by_repliers(sys_seconds since, sys_seconds until, const std::string& sender, int,
+                                                          int min_repliers, const std::optional<FiguresCursor>& after,
+                                                          int limit) override {
+    ++batches;
+    std::vector<MessageFigures> out;
+    for (const auto& f : all_)
+      if (f.sent_at >= since && f.sent_at < until && (sender.empty() || f.sender == sender) &&
+          f.distinct_repliers >= min_repliers &&
+          (!after || std::pair(f.distinct_repliers, f.row) < std::pair(after->distinct_repliers, after->row)))
+        out.push_back(f);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.distinct_repliers, a.row) > std::pair(b.distinct_repliers, b.row);
+    });
+    if (out.size() > static_cast<std::size_t>(limit)) out.resize(static_cast<std::size_t>(limit));
+    return out;
+  }
+  Result<TallyThread> thread(const std::string&, int) override { return fail("unused"); }
+  Result<std::vector<KudosRow>> kudos_since(sys_seconds) override { return fail("unused"); }
+  int batches = 0;
+
+ private:
+  std::vector<MessageFigures> all_;
+};
+
+// Many messages with few repliers, a few with many, baselines of all sizes
+// and many exact ties: what the pruned reading keeps must rank exactly as
+// ranking every message would.
+TEST(TopFigures, reading_the_most_replied_first_ranks_and_cuts_exactly_as_ranking_everything) {
+  std::vector<MessageFigures> all;
+  std::uint64_t seed = 12345;
+  auto next = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  for (int i = 1; i <= 6000; ++i) {
+    MessageFigures f;
+    f.row = i;
+    f.message_id = "m" + std::to_string(i) + "@example.test";
+    f.sender = "s" + std::to_string(next(40)) + "@example.test";
+    f.sent_at = sys_seconds{seconds{1'700'000'000 + static_cast<long long>(next(3'000'000))}};
+    f.recipients = 1 + static_cast<int>(next(30));
+    f.distinct_repliers = next(100) == 0 ? 3 + static_cast<int>(next(30)) : static_cast<int>(next(3));
+    for (std::uint64_t b = next(21); b > 0; --b) f.baseline.push_back(static_cast<int>(next(4)));
+    all.push_back(f);
+  }
+  parsers::TallyConfig config;
+  for (std::size_t limit : {1U, 5U, 20U, 200U}) {
+    for (bool chords_only : {false, true}) {
+      std::vector<MessageFigures> expected;
+      for (const auto& f : all)
+        if (!chords_only || chord_score(f, config).struck_a_chord) expected.push_back(f);
+      rank(expected, config);
+      if (expected.size() > limit) expected.resize(limit);
+      FiguresOnlyStore store(all);
+      TopQuery q;
+      q.limit = limit;
+      q.chords_only = chords_only;
+      auto got = top_figures(store, q, config);
+      ASSERT_TRUE(got.ok()) << got.error().message;
+      for (std::size_t i = 1; i < got->size(); ++i)
+        EXPECT_LE((*got)[i - 1].sent_at, (*got)[i].sent_at) << "oldest first, as figures_since gives them";
+      rank(*got, config);
+      if (got->size() > limit) got->resize(limit);
+      ASSERT_EQ(got->size(), expected.size()) << limit;
+      for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ((*got)[i].row, expected[i].row) << limit << " at " << i;
+      if (limit <= 20) {
+        EXPECT_LT(store.batches, 4) << "read a few batches of 500, not all 6000 rows";
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // login, STATUS with each cycle's figures, WATCHDOG pings; SIGHUP with a broken
 // config keeps the old one working, with a good one the change takes effect;
 // SIGTERM mid-backlog exits 0 within 10 s with nothing left in the outbox; the
-// metrics endpoint answers Prometheus and shrugs off hostile clients.
+// metrics endpoint answers Prometheus and shrugs off hostile clients. With
+// IMAP IDLE a request is acknowledged within seconds of arriving, without it
+// only at the poll.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -369,6 +371,68 @@ TEST_F(Service, no_ready_before_the_first_imap_login_succeeds) {
   std::ofstream(config, std::ios::trunc) << fixed;
   daemon.signal(SIGHUP);
   EXPECT_TRUE(notify.wait_for("READY=1", 20s)) << notify.received() << read_file(log_);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), 0) << read_file(log_);
+}
+
+// IMAP IDLE (the Speed issue): with a poll interval of a minute, a request
+// sent by SMTP is acknowledged within seconds because Dovecot announces it
+// on the IDLE connection; the watchdog is still pinged and SIGHUP and SIGTERM
+// still act at once while intaked waits in IDLE.
+TEST_F(Service, with_idle_a_request_is_acknowledged_within_seconds_despite_a_one_minute_poll) {
+  const std::string config = write_config(stack_, "service-idle", "idle = true", {{"poll_interval_s = 5", "poll_interval_s = 60"}});
+  NotifySocket notify(dir_ + "/notify-idle.sock");
+  ServiceProcess daemon(config, log_, notify.path());
+  ASSERT_TRUE(daemon.running());
+  ASSERT_TRUE(notify.wait_for("READY=1", 20s)) << notify.received() << read_file(log_);
+  ASSERT_TRUE(notify.wait_for("or when mail arrives (IDLE)", 20s)) << notify.received() << read_file(log_);
+  EXPECT_NE(read_file(log_).find("mailbox requests: IDLE on 127.0.0.1:"), std::string::npos) << read_file(log_);
+
+  smtp_send(stack_, "alice@example.test", {"requests@example.test"}, request_mail("alice", "Printer jammed", "idle-1"));
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 15), 1U) << read_file(log_);
+  auto took = std::chrono::steady_clock::now() - sent;
+  EXPECT_LT(took, 5s) << "the poll alone would take up to 60 s";
+  std::cout << "IDLE: acknowledged " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after the MTA accepted the request\n";
+
+  // Waiting in IDLE, the watchdog is still pinged (WATCHDOG_USEC is 2 s).
+  notify.skip_seen();
+  EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 2s)) << notify.received();
+
+  // SIGHUP in the middle of the pause: reloaded at once, IDLE again after it.
+  notify.skip_seen();
+  const auto hup = std::chrono::steady_clock::now();
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(notify.wait_for("configuration reloaded", 5s)) << notify.received() << read_file(log_);
+  EXPECT_LT(std::chrono::steady_clock::now() - hup, 3s);
+  ASSERT_TRUE(notify.wait_for("or when mail arrives (IDLE)", 20s)) << notify.received() << read_file(log_);
+  smtp_send(stack_, "bob@example.test", {"requests@example.test"}, request_mail("bob", "VPN down", "idle-2"));
+  sent = std::chrono::steady_clock::now();
+  ASSERT_EQ(wait_for_messages(stack_, "bob", "INBOX", 1, 15), 1U) << read_file(log_);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "IDLE again after the reload";
+
+  // SIGTERM in the middle of the pause: out promptly.
+  const auto term = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), 0) << read_file(log_);
+  EXPECT_LT(std::chrono::steady_clock::now() - term, 3s);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "2");
+}
+
+TEST_F(Service, with_idle_off_a_request_waits_for_the_poll) {
+  const std::string config =
+      write_config(stack_, "service-no-idle", "idle = false", {{"poll_interval_s = 5", "poll_interval_s = 60"}});
+  NotifySocket notify(dir_ + "/notify-no-idle.sock");
+  ServiceProcess daemon(config, log_, notify.path());
+  ASSERT_TRUE(daemon.running());
+  ASSERT_TRUE(notify.wait_for("READY=1", 20s)) << notify.received() << read_file(log_);
+  ASSERT_TRUE(notify.wait_for("STATUS=last cycle", 20s)) << notify.received();
+  EXPECT_EQ(notify.received().find("(IDLE)"), std::string::npos) << notify.received();
+  smtp_send(stack_, "alice@example.test", {"requests@example.test"}, request_mail("alice", "Printer jammed", "no-idle-1"));
+  EXPECT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 10), 0U) << "nothing before the next poll\n" << read_file(log_);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "0");
+  EXPECT_EQ(read_file(log_).find("IDLE on"), std::string::npos) << read_file(log_);
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(10s), 0) << read_file(log_);
 }

@@ -1,5 +1,5 @@
 // The [daemon] keys of issue 9: log_target, metrics_listen (loopback only, as
-// the endpoint has no authentication), shutdown_flush_s.
+// the endpoint has no authentication), shutdown_flush_s; and idle (the Speed issue).
 #include <gtest/gtest.h>
 
 #include "config.hpp"
@@ -63,6 +63,23 @@ TEST(ConfigService, log_target_and_shutdown_flush_are_checked) {
   EXPECT_EQ(bad.errors[1].key, "daemon.shutdown_flush_s");
   auto good = parse_config(with_daemon("log_target = \"journal\"\nshutdown_flush_s = 0"));
   EXPECT_TRUE(good.ok());
+}
+
+TEST(ConfigService, idle_is_on_by_default_and_a_boolean_turns_it_off) {
+  auto defaults = parse_config(with_daemon(""));
+  ASSERT_TRUE(defaults.ok()) << defaults.errors[0].line();
+  EXPECT_TRUE(defaults.config.daemon.idle);
+  auto off = parse_config(with_daemon("idle = false"));
+  ASSERT_TRUE(off.ok()) << off.errors[0].line();
+  EXPECT_FALSE(off.config.daemon.idle);
+}
+
+TEST(ConfigService, idle_that_is_not_a_boolean_is_refused_naming_the_key) {
+  for (const char* value : {"\"yes\"", "1", "\"true\""}) {
+    auto load = parse_config(with_daemon(std::string("idle = ") + value));
+    ASSERT_EQ(load.errors.size(), 1U) << value;
+    EXPECT_EQ(load.errors[0].key, "daemon.idle") << value;
+  }
 }
 
 TEST(ConfigService, split_host_port_takes_bracketed_ipv6) {
