@@ -145,6 +145,11 @@ TEST_F(Bounds, a_one_megabyte_subject_is_cut_and_the_acknowledgment_keeps_to_the
   take_in("1 MB subjects", stack_.config(), 120, 60);
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "3");
   EXPECT_EQ(sql_value(stack_, "SELECT max(octet_length(subject)) <= 65536 FROM requests"), "t");
+  // What intake itself wrote, before any MTA could mend it: RFC 5322's line limit.
+  const std::string longest_written = sql_value(
+      stack_, "SELECT max(octet_length(line)) FROM outbox, regexp_split_to_table(convert_from(raw, 'UTF8'), E'\\r\\n') AS line");
+  ASSERT_FALSE(longest_written.empty());
+  EXPECT_LE(std::stol(longest_written), 998L) << "the longest line intake wrote into an acknowledgment";
   for (const char* user : {"alice", "bob"}) {
     ASSERT_EQ(wait_for_messages(stack_, user, "INBOX", 1, 60), 1U) << user;
     const std::string ack = imap_fetch(stack_, user, "INBOX", imap_uids(stack_, user, "INBOX")[0]);
