@@ -150,6 +150,7 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, intake_curl_sink_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, receive_buffer_bytes);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
@@ -193,10 +194,13 @@ Result<FolderStatus> CurlImapSource::status() {
 
 Result<std::vector<std::uint64_t>> CurlImapSource::search_uids(std::uint64_t first, std::uint64_t last, bool unseen_only) {
   first = std::max<std::uint64_t>(first, 1);
-  // A SEARCH answer is one line listing every match, and libcurl fails on a
-  // long response line: search in windows of UIDs, narrow where messages are,
-  // growing over empty stretches. Messages that arrive after STATUS are left
-  // for the next cycle.
+  // A SEARCH answer is one line listing every match, and libcurl silently cuts
+  // a long response line (receive_buffer_bytes): search in windows of UIDs,
+  // narrow where messages are, growing over empty stretches; a grown window
+  // that finds messages is searched again in narrow windows, since its answer
+  // may have been cut (the UIDs lost from the middle would otherwise be
+  // skipped for good: last_uid passes them). Messages that arrive after
+  // STATUS are left for the next cycle.
   const std::uint64_t end = last != 0 ? last : (uidnext_ > 0 ? uidnext_ - 1 : 0);
   std::vector<std::uint64_t> uids;
   if (end != 0 && end < first) return uids;
@@ -210,6 +214,10 @@ Result<std::vector<std::uint64_t>> CurlImapSource::search_uids(std::uint64_t fir
     auto found = parse_search_response(r.value());
     // "n:*" always matches the highest UID, even one below n (RFC 3501 6.4.8).
     std::erase_if(found, [&](std::uint64_t u) { return u < lo || (hi != 0 && u > hi); });
+    if (!found.empty() && width > uids_per_search) {
+      width = uids_per_search;  // the same range again, narrowly
+      continue;
+    }
     uids.insert(uids.end(), found.begin(), found.end());
     if (hi == 0 || hi >= end) break;
     width = found.empty() ? std::min<std::uint64_t>(width * 4, std::uint64_t{1} << 32) : uids_per_search;

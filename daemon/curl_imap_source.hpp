@@ -38,6 +38,11 @@ class CurlImapSource final : public MailboxSource {
 
   // Bounds on one command's answer (see search_uids and mark_processed).
   static constexpr std::uint64_t uids_per_search = 2000;
+  // libcurl (7.88) keeps only the first 40 bytes of a response line that one
+  // read of more than half its buffer finds no line end in, and reports
+  // success: a SEARCH line must stay well below half of this. 2000 UIDs of
+  // up to 20 digits are 42 KB.
+  static constexpr long receive_buffer_bytes = 256 * 1024;
   static constexpr std::size_t uids_per_command = 100;
   static constexpr std::size_t max_header_bytes = 1 << 20;  // of an oversized message
 

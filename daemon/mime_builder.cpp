@@ -7,6 +7,9 @@ namespace intake::daemon {
 namespace {
 
 constexpr std::size_t max_line_chars = 76;  // RFC 2045 base64 line length
+// A value written as it is on one header line: with the field name well
+// within RFC 5322's 998 octets.
+constexpr std::size_t max_plain_header_bytes = 900;
 
 // Base64 by hand: mimetic lives only in parsers/, and this is twenty lines.
 std::string base64_lines(std::string_view in) {
@@ -46,10 +49,13 @@ bool is_plain_ascii(std::string_view s) {
   return true;
 }
 
+// Empty for an ID too long for a header line of its own: it cannot thread
+// anything, and the line would break RFC 5322's limit.
 std::string clean_id(std::string_view id) {
   std::string out;
   for (char c : strip_controls(id))
     if (c != '<' && c != '>' && c != ' ') out += c;
+  if (out.size() > max_plain_header_bytes) out.clear();
   return out;
 }
 
@@ -69,7 +75,10 @@ std::string strip_controls(std::string_view value) {
 
 std::string encode_header_text(std::string_view utf8) {
   std::string clean = strip_controls(utf8);
-  if (is_plain_ascii(clean) && clean.find("=?") == std::string::npos) return clean;
+  // Plain ASCII as it is, unless it would not fit on one line (RFC 5322: 998
+  // octets with the field name); encoded words are folded.
+  if (is_plain_ascii(clean) && clean.find("=?") == std::string::npos && clean.size() <= max_plain_header_bytes)
+    return clean;
   // Encoded words of at most 75 characters, split on UTF-8 character boundaries.
   std::string out;
   std::size_t i = 0;
@@ -96,7 +105,7 @@ std::string format_address(const parsers::Address& address) {
   std::string addr = clean_id(address.address);
   std::string name = strip_controls(address.name);
   if (name.empty()) return "<" + addr + ">";
-  if (is_plain_ascii(name)) {
+  if (is_plain_ascii(name) && name.size() <= max_plain_header_bytes) {
     std::string quoted = "\"";
     for (char c : name) {
       if (c == '"' || c == '\\') quoted += '\\';
@@ -128,7 +137,7 @@ std::string build_message(const MessageSpec& spec) {
   header("Subject", encode_header_text(spec.subject));
   header("Date", rfc5322_date(spec.date));
   header("Message-ID", "<" + clean_id(spec.message_id) + ">");
-  if (!spec.in_reply_to.empty()) header("In-Reply-To", "<" + clean_id(spec.in_reply_to) + ">");
+  if (const std::string id = clean_id(spec.in_reply_to); !id.empty()) header("In-Reply-To", "<" + id + ">");
   if (!spec.references.empty()) {
     std::string refs;
     for (const auto& r : spec.references) {

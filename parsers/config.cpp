@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -902,6 +903,40 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   return load;
 }
 
+bool conninfo_holds_password(std::string_view conninfo) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+  };
+  const std::string text = lower(conninfo);
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (text.rfind(scheme, 0) != 0) continue;
+    const std::size_t start = scheme.size();
+    const std::size_t end = std::min(text.find_first_of("/?", start), text.size());
+    const std::string_view authority = std::string_view(text).substr(start, end - start);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos)
+      return true;
+    const std::size_t query = text.find('?', start);
+    if (query == std::string::npos) return false;
+    std::size_t pos = query + 1;
+    while (pos < text.size()) {
+      const std::size_t amp = std::min(text.find('&', pos), text.size());
+      if (std::string_view(text).substr(pos, amp - pos).rfind("password=", 0) == 0) return true;
+      pos = amp + 1;
+    }
+    return false;
+  }
+  // key=value form: any "password" keyword (spaces allowed around '=').
+  for (std::size_t pos = text.find("password"); pos != std::string::npos; pos = text.find("password", pos + 1)) {
+    if (pos > 0 && !std::isspace(static_cast<unsigned char>(text[pos - 1]))) continue;
+    std::size_t after = pos + 8;
+    while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after]))) ++after;
+    if (after < text.size() && text[after] == '=') return true;
+  }
+  return false;
+}
+
 ConfigLoad load_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -912,6 +947,19 @@ ConfigLoad load_config(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   ConfigLoad load = parse_config(text.str(), path);
+  // A secret in a file anyone on the machine can read is no secret: refused
+  // before anything connects with it (systemd credentials and password_file
+  // exist for this).
+  std::error_code ec;
+  const auto perms = std::filesystem::status(path, ec).permissions();
+  if (!ec && (perms & std::filesystem::perms::others_read) != std::filesystem::perms::none &&
+      conninfo_holds_password(load.config.database.url)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777U);
+    load.errors.push_back({"database.url", std::string("holds a password, and the config file is readable by everyone "
+                                                       "(mode ") + mode + "): chmod o-r it, or move the password to "
+                                                       "database.password_file"});
+  }
   // A holidays file named relative to the config sits beside it (/etc/intake/).
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   for (auto& cal : load.config.calendars)

@@ -319,7 +319,14 @@ struct ConfigLoad {
 };
 
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name = "config");
+// Also refuses a file readable by everyone when it holds a secret inline
+// (a password in database.url): one error naming the key.
 ConfigLoad load_config(const std::string& path);
+
+// A libpq URI with a password in its user info ("postgresql://u:secret@h/db")
+// or a password parameter, or a key=value string with password=...: the
+// config file then holds a secret.
+bool conninfo_holds_password(std::string_view conninfo);
 
 // The targets for a request, each field from the first level that sets it:
 // category.priority, then the top-level priority, then the category, then the

@@ -114,4 +114,38 @@ TEST(CheckConfig, toml_syntax_error_names_the_line) {
   EXPECT_NE(r.out.find("not valid TOML at line"), std::string::npos) << r.out;
 }
 
+TEST(CheckConfig, world_readable_config_with_a_password_in_database_url_is_refused_in_one_line) {
+  auto dir = std::filesystem::temp_directory_path() / ("intake-check-mode-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "pw") << "secret\n";
+  std::string text = with("postgresql://intake@127.0.0.1", "postgresql://intake:Inline-Pa55@127.0.0.1");
+  text.replace(text.find("@PW@"), 4, (dir / "pw").string());
+  text.replace(text.find("@TPL@"), 5, INTAKE_TEMPLATES_DIR);
+  const auto path = dir / "intake.toml";
+  std::ofstream(path) << text;
+  using std::filesystem::perms;
+  std::filesystem::permissions(path, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  auto run = [&] {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(
+        popen((std::string(INTAKECTL_PATH) + " --config " + path.string() + " check-config 2>&1").c_str(), "r"), pclose);
+    ::Run r{-1, {}};
+    std::array<char, 512> buf;
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe.get())) > 0) r.out.append(buf.data(), n);
+    r.code = WEXITSTATUS(pclose(pipe.release()));
+    return r;
+  };
+  ::Run refused = run();
+  EXPECT_EQ(refused.code, 78) << refused.out;
+  EXPECT_NE(refused.out.find("database.url: holds a password, and the config file is readable by everyone (mode 0644)"),
+            std::string::npos)
+      << refused.out;
+  EXPECT_EQ(std::count(refused.out.begin(), refused.out.end(), '\n'), 1) << refused.out;
+  EXPECT_EQ(refused.out.find("Inline-Pa55"), std::string::npos) << refused.out;
+  std::filesystem::permissions(path, perms::owner_read | perms::owner_write | perms::group_read);
+  ::Run accepted = run();
+  EXPECT_EQ(accepted.code, 0) << accepted.out;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

@@ -70,5 +70,26 @@ TEST(MimeBuilder, strip_controls_removes_every_control_character) {
   EXPECT_EQ(strip_controls(std::string("a\rb\nc\0d\x7f" "e\tf", 11)), "abcde f");
 }
 
+TEST(MimeBuilder, a_64_kib_subject_name_and_message_id_keep_every_line_within_998_octets) {
+  MessageSpec s = spec_with_subject("Please " + std::string(64 * 1024, 'x') + " and " + std::string(2000, 'y'));
+  s.to = {{std::string(64 * 1024, 'N'), "alice@example.test"}};
+  s.in_reply_to = std::string(60 * 1024, 'i') + "@alice.example.test";
+  s.references = {s.in_reply_to, "short@alice.example.test"};
+  const std::string raw = build_message(s);
+  std::size_t longest = 0;
+  for (std::size_t start = 0, eol; (eol = raw.find("\r\n", start)) != std::string::npos; start = eol + 2)
+    longest = std::max(longest, eol - start);
+  EXPECT_LE(longest, 998U) << "RFC 5322 2.1.1";
+  // An ID that long cannot thread anything and is left out; the others stay.
+  EXPECT_EQ(raw.find("iiiiiiii"), std::string::npos);
+  EXPECT_EQ(raw.find("In-Reply-To:"), std::string::npos);
+  EXPECT_NE(raw.find("References: <short@alice.example.test>"), std::string::npos);
+  // The subject is all there, in encoded words.
+  const auto head = raw.substr(0, raw.find("\r\n\r\n"));
+  std::size_t words = 0;
+  for (std::size_t at = head.find("=?UTF-8?B?"); at != std::string::npos; at = head.find("=?UTF-8?B?", at + 1)) ++words;
+  EXPECT_GT(words, (64U * 1024 + 2000) / 45);
+}
+
 }  // namespace
 }  // namespace intake::daemon

@@ -284,5 +284,60 @@ TEST(ConfigCalendar, relative_holidays_file_is_taken_beside_the_config) {
   EXPECT_EQ(load.config.calendars[0].holidays_file, (dir / "holidays" / "de.ics").string());
 }
 
+TEST(ConfigSecrets, a_password_inline_in_database_url_is_recognised_in_every_form) {
+  EXPECT_TRUE(conninfo_holds_password("postgresql://intake:s3cret@db.example.test/intake"));
+  EXPECT_TRUE(conninfo_holds_password("postgres://intake:@db.example.test"));
+  EXPECT_TRUE(conninfo_holds_password("postgresql://intake@db.example.test/intake?sslmode=require&password=s3cret"));
+  EXPECT_TRUE(conninfo_holds_password("POSTGRESQL://db.example.test/intake?Password=s3cret"));
+  EXPECT_TRUE(conninfo_holds_password("host=db.example.test user=intake password=s3cret"));
+  EXPECT_TRUE(conninfo_holds_password("password = 's3 cret' host=db"));
+  EXPECT_FALSE(conninfo_holds_password("postgresql://intake@db.example.test:5432/intake"));
+  EXPECT_FALSE(conninfo_holds_password("postgresql://[::1]:5432/intake?sslmode=require"));
+  EXPECT_FALSE(conninfo_holds_password("postgresql://intake@db/intake?passfile=/etc/intake/pgpass"));
+  EXPECT_FALSE(conninfo_holds_password("host=db user=intake passfile=/etc/intake/pgpass"));
+  EXPECT_FALSE(conninfo_holds_password("host=db user=intake application_name=nopassword"));
+}
+
+// The config file itself, by its mode: a password in it must not be readable by everyone.
+class ConfigFileMode : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("intake-mode-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  ConfigLoad load(const std::string& url, std::filesystem::perms mode) {
+    std::string text = minimal;
+    text.replace(text.find("postgresql://x@127.0.0.1/intake"), 31, url);
+    const auto path = dir_ / "intake.toml";
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, mode);
+    return load_config(path.string());
+  }
+  std::filesystem::path dir_;
+};
+
+using std::filesystem::perms;
+
+TEST_F(ConfigFileMode, world_readable_file_with_a_password_in_database_url_is_refused_naming_the_key) {
+  auto l = load("postgresql://intake:s3cret@127.0.0.1/intake", perms::owner_read | perms::owner_write | perms::group_read |
+                                                                   perms::others_read);
+  ASSERT_EQ(l.errors.size(), 1U) << messages_of(l);
+  EXPECT_EQ(l.errors[0].key, "database.url");
+  EXPECT_NE(l.errors[0].message.find("readable by everyone"), std::string::npos) << l.errors[0].message;
+  EXPECT_EQ(l.errors[0].message.find("s3cret"), std::string::npos) << "the refusal does not show the password";
+}
+
+TEST_F(ConfigFileMode, the_same_password_in_a_file_only_its_group_can_read_is_accepted) {
+  auto l = load("postgresql://intake:s3cret@127.0.0.1/intake", perms::owner_read | perms::owner_write | perms::group_read);
+  EXPECT_TRUE(l.ok()) << messages_of(l);
+}
+
+TEST_F(ConfigFileMode, world_readable_file_without_a_password_is_accepted) {
+  auto l = load("postgresql://intake@127.0.0.1/intake", perms::owner_read | perms::owner_write | perms::group_read |
+                                                            perms::others_read);
+  EXPECT_TRUE(l.ok()) << messages_of(l);
+}
+
 }  // namespace
 }  // namespace intake::parsers

@@ -10,8 +10,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -418,37 +423,6 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
   return path;
 }
 
-DaemonProcess::DaemonProcess(const std::string& config, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::string exe = INTAKED_PATH;
-  std::string flag = "--config";
-  std::string path = config;
-  std::vector<char*> argv = {exe.data(), flag.data(), path.data(), nullptr};
-  pid_t pid = -1;
-  if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  pid_ = pid;
-  posix_spawn_file_actions_destroy(&actions);
-}
-
-DaemonProcess::~DaemonProcess() { stop(SIGKILL); }
-
-void DaemonProcess::signal(int signal) const {
-  if (pid_ > 0) ::kill(pid_, signal);
-}
-
-int DaemonProcess::stop(int signal) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, signal);
-  if (signal != SIGKILL && signal != SIGCONT) ::kill(pid_, SIGCONT);  // a stopped process must run to act on it
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TcpRelay::TcpRelay(int target_port) : target_port_(target_port) {
   // CLOEXEC everywhere: an intaked spawned by the test must not keep a copy
   // of a relayed connection open after the relay closes it.
@@ -609,5 +583,108 @@ AcknowledgmentTally tally_acknowledgments(const Stack& stack, const std::vector<
   tally.interrupted_sends = std::stoi(sql_value(stack, "SELECT count(*) FROM outbox WHERE interrupted > 0"));
   return tally;
 }
+void maildir_deliver(const Stack& stack, const std::string& user, const std::vector<std::string>& raws) {
+  (void)imap_uids(stack, user, "INBOX");  // Dovecot makes the Maildir at the first login
+  const std::string maildir = stack.get("STACK_DIR") + "/state/mail/example.test/" + user + "/Maildir";
+  struct stat owner {};
+  ASSERT_EQ(::stat(maildir.c_str(), &owner), 0) << "no Maildir at " << maildir;
+  const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (std::size_t i = 0; i < raws.size(); ++i) {
+    const std::string path = maildir + "/new/" + std::to_string(stamp) + ".test" + std::to_string(::getpid()) + "_" +
+                             std::to_string(i) + ".intake";
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << raws[i];
+      ASSERT_TRUE(out.good()) << "cannot write " << path;
+    }
+    ASSERT_EQ(::chown(path.c_str(), owner.st_uid, owner.st_gid), 0) << path;
+  }
+}
+
+namespace {
+
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path, int open_flags) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | open_flags, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+long proc_status_kb(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  return 0;
+}
+
+}  // namespace
+
+MeasuredRun run_measured(const std::vector<std::string>& argv, int timeout_s) {
+  MeasuredRun result;
+  char log_template[] = "/tmp/intake-measured-XXXXXX";
+  const int fd = ::mkstemp(log_template);
+  if (fd < 0) return result;
+  ::close(fd);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = spawn_logged(argv, log_template, O_TRUNC);
+  if (pid <= 0) {
+    ::unlink(log_template);
+    return result;
+  }
+  const auto deadline = start + std::chrono::seconds(timeout_s);
+  int status = 0;
+  rusage usage{};
+  while (true) {
+    // Not the child's ru_maxrss: a child made by posix_spawn (vfork) starts
+    // with this process's own peak in it, which may be far larger.
+    result.peak_rss_kb = std::max(result.peak_rss_kb, proc_status_kb(pid, "VmHWM"));
+    const pid_t done = ::wait4(pid, &status, WNOHANG, &usage);
+    if (done == pid) break;
+    if (std::chrono::steady_clock::now() > deadline && !result.timed_out) {
+      result.timed_out = true;
+      ::kill(pid, SIGKILL);
+    }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.exit_code = WIFEXITED(status) && !result.timed_out ? WEXITSTATUS(status) : -1;
+  std::ifstream in(log_template, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  result.output = text.str();
+  ::unlink(log_template);
+  return result;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path)
+    : pid_(spawn_logged(argv, log_path, O_APPEND)) {}
+
+BackgroundProcess::~BackgroundProcess() { stop(SIGKILL); }
+
+void BackgroundProcess::signal(int signal) const {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int BackgroundProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  if (signal != SIGKILL && signal != SIGCONT) ::kill(pid_, SIGCONT);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+long BackgroundProcess::rss_kb() const { return pid_ > 0 ? proc_status_kb(pid_, "VmRSS") : 0; }
+long BackgroundProcess::peak_rss_kb() const { return pid_ > 0 ? proc_status_kb(pid_, "VmHWM") : 0; }
 
 }  // namespace intake::testing

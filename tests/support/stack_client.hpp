@@ -61,22 +61,50 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
 
-// intaked in the background with `config`, its output appended to `log`;
-// killed with SIGKILL when still running at destruction.
-class DaemonProcess {
+// Writes messages straight into a user's Maildir (new/, unseen), as the MTA
+// would: thousands in seconds, where one IMAP APPEND each takes minutes
+// (Dovecot re-reads a growing Maildir at every APPEND). Dovecot indexes them at
+// the next SELECT.
+void maildir_deliver(const Stack& stack, const std::string& user, const std::vector<std::string>& raws);
+
+// A child process run to its end: its output, wall time and peak resident set
+// size (VmHWM of /proc/<pid>/status, read every 5 ms until it exits). Killed
+// with SIGKILL after timeout_s (exit_code -1, timed_out).
+struct MeasuredRun {
+  int exit_code = -1;
+  bool timed_out = false;
+  std::string output;  // stdout and stderr
+  long peak_rss_kb = 0;
+  double seconds = 0;
+};
+MeasuredRun run_measured(const std::vector<std::string>& argv, int timeout_s);
+
+// intaked (or another binary) in the background, its stdout and stderr
+// appended to a log file; SIGKILLed when destroyed.
+class BackgroundProcess {
  public:
-  DaemonProcess(const std::string& config, const std::string& log);
-  ~DaemonProcess();
-  DaemonProcess(const DaemonProcess&) = delete;
-  DaemonProcess& operator=(const DaemonProcess&) = delete;
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
   bool running() const { return pid_ > 0; }
   int pid() const { return pid_; }
   void signal(int signal) const;  // without waiting (SIGSTOP, SIGCONT)
-  // Sends `signal` and waits for the exit; returns the exit code (-1: killed by a signal).
+  // Sends `signal` (and SIGCONT, so a stopped process can act on it) and
+  // reaps the process; its exit status (raw, as waitpid: 0 is exit 0).
   int stop(int signal);
+  // From /proc/<pid>/status: the current and the peak resident set (kB), 0 when unreadable.
+  long rss_kb() const;
+  long peak_rss_kb() const;
 
  private:
   int pid_ = -1;
+};
+
+// intaked with `config` in the background, its output appended to `log`.
+class DaemonProcess : public BackgroundProcess {
+ public:
+  DaemonProcess(const std::string& config, const std::string& log) : BackgroundProcess({INTAKED_PATH, "--config", config}, log) {}
 };
 
 // A TCP relay on loopback to a server of the stack, for network failures:
