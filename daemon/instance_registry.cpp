@@ -189,13 +189,20 @@ bool InstanceRegistry::try_take(const std::string& lease) {
     pqxx::work tx(conn_->conn);
     Taken t;
     const double ttl_s = seconds_of(timing_.ttl);
-    auto cur = tx.exec_params(
-        "SELECT l.holder, l.expires_at <= now(), i.id IS NULL, i.stopped_at IS NOT NULL, coalesce(i.stop_reason, ''),"
-        " coalesce(i.node, ''), coalesce(i.pid, 0), coalesce(i.process_start, 0),"
-        " to_char(extract(epoch FROM now() - l.expires_at), 'FM999999990.0'),"
-        " coalesce(to_char(extract(epoch FROM now() - i.heartbeat_at), 'FM999999990.0'), '?')"
-        " FROM mailbox_leases l LEFT JOIN instances i ON i.id = l.holder WHERE l.mailbox = $1 FOR UPDATE OF l",
-        lease);
+    // The lease row first, locked, on its own: joined in the same statement,
+    // a row another taker changed meanwhile would be re-checked against the
+    // old holder's instance row (PostgreSQL's EvalPlanQual) and look orphaned.
+    auto locked = tx.exec_params(
+        "SELECT holder, expires_at <= now(), to_char(extract(epoch FROM now() - expires_at), 'FM999999990.0')"
+        " FROM mailbox_leases WHERE mailbox = $1 FOR UPDATE", lease);
+    pqxx::result cur;
+    if (!locked.empty())
+      cur = tx.exec_params(
+          "SELECT $1::text, $2::boolean, i.id IS NULL, i.stopped_at IS NOT NULL, coalesce(i.stop_reason, ''),"
+          " coalesce(i.node, ''), coalesce(i.pid, 0), coalesce(i.process_start, 0), $3::text,"
+          " coalesce(to_char(extract(epoch FROM now() - i.heartbeat_at), 'FM999999990.0'), '?')"
+          " FROM (SELECT 1) one LEFT JOIN instances i ON i.id = $1",
+          std::string(locked[0][0].c_str()), locked[0][1].as<bool>(), std::string(locked[0][2].c_str()));
     if (cur.empty()) {
       auto ins = tx.exec_params(
           "INSERT INTO mailbox_leases (mailbox, holder, acquired_at, renewed_at, expires_at)"

@@ -247,9 +247,9 @@ int Service::run() {
     // look is announced on this connection and wakes the pause below.
     if (idle_) idle_->arm();
     const auto t0 = std::chrono::steady_clock::now();
-    registry_->take_gained();  // what this cycle takes it fetches in this cycle
     CycleTotals totals = run_cycle(*runtime_, clock_, hooks);
     if (!signals_.stop.load()) run_tally_cycle(*runtime_, clock_, registry_.get());
+    registry_->take_gained();  // what the cycle took it has worked on: only a lease gained while waiting cuts the wait
     const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto& s = totals.total;
     log_->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}, "

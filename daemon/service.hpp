@@ -35,7 +35,9 @@ void install_signal_handlers(ServiceSignals& signals);
 struct ServiceSettings {
   std::string config_path;
   bool once = false;                   // one cycle, then exit (1 when it had failures)
-  std::size_t messages_per_round = 1;  // a stop or reload waits for at most this many messages
+  // A stop or reload waits for at most this many messages; each round costs a
+  // STATUS, a SEARCH and a commit of the fetch health, so not one per message.
+  std::size_t messages_per_round = 20;
 };
 
 class Service {
