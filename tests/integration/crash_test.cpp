@@ -89,13 +89,7 @@ class Crash : public ::testing::Test {
     // intake, the MTA itself may deliver one transaction twice when Dovecot
     // is stopped mid-delivery (LMTP is at least once): same queue id, counted
     // apart and not intake's doing.
-    const AcknowledgmentTally acks = tally_acknowledgments(stack_, senders, "", 120);
-    std::cout << "acknowledgments: " << count - acks.missing << " of " << count << " delivered, " << acks.sent_twice
-              << " sent twice after an interrupted send (" << acks.interrupted_sends << " sends were interrupted), "
-              << acks.redelivered << " delivered twice by the MTA from one transaction\n";
-    EXPECT_EQ(acks.requests, count);
-    EXPECT_EQ(acks.missing, 0) << "requests without an acknowledgment";
-    EXPECT_EQ(acks.unexplained, 0) << "acknowledgments sent twice without an interrupted send";
+    expect_each_acknowledged_once(stack_, senders, "", count, 120);
   }
 
   void stack_part(const std::string& action, const std::string& part) {

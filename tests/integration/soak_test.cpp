@@ -24,7 +24,6 @@
 #include <mutex>
 #include <random>
 #include <regex>
-#include <set>
 #include <shared_mutex>
 #include <thread>
 
@@ -458,64 +457,15 @@ TEST_F(Soak, steady_traffic_and_hostile_mail_under_restarts_and_kills_lose_and_d
   }
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'oversized_notice'"), std::to_string(oversized));
 
-  // Acknowledgments as delivered: by X-Intake-Reference in the senders'
-  // inboxes, one SMTP transaction from intake per Postfix queue id.
-  struct Seen {
-    int deliveries = 0;
-    std::set<std::string> transactions;
-  };
-  std::map<std::string, Seen> acks;
-  const std::regex reference_header("X-Intake-Reference: (REQ-[0-9]+)", std::regex::icase);
-  const std::regex queue_id("with E?SMTPS?A? id ([0-9A-Za-z]+)");
-  const auto ack_deadline = Clock::now() + 180s;
-  while (true) {
-    acks.clear();
-    int total = 0;
-    for (const auto& user : users) {
-      if (imap_uids(stack_, user, "INBOX").empty()) continue;
-      const std::string fetched = imap_command(stack_, user, "INBOX",
-                                               "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Intake-Reference Received)])");
-      std::size_t at = fetched.find("* ");
-      while (at != std::string::npos) {
-        const std::size_t next = fetched.find("\n* ", at + 2);
-        const std::string item = fetched.substr(at, next == std::string::npos ? std::string::npos : next - at);
-        at = next == std::string::npos ? next : next + 1;
-        std::smatch ref, id;
-        if (!std::regex_search(item, ref, reference_header)) continue;
-        Seen& seen = acks[ref[1].str()];
-        ++seen.deliveries;
-        seen.transactions.insert(std::regex_search(item, id, queue_id) ? id[1].str() : "?");
-        ++total;
-      }
-    }
-    if (total >= acknowledged || Clock::now() > ack_deadline) break;
-    std::this_thread::sleep_for(2s);
-  }
-  // Each acknowledged request's reference and its outbox figures.
-  int acks_missing = 0, acks_twice_interrupted = 0, acks_twice_unexplained = 0, mta_redelivered = 0;
-  const std::string rows = sql_value(
-      stack_, "SELECT string_agg(r.reference || ':' || o.interrupted || ':' || o.attempts, ',') FROM requests r"
-              " JOIN outbox o ON o.request_id = r.id AND o.purpose = 'acknowledgment'");
-  int acks_queued = 0;
-  for (std::size_t pos = 0; pos < rows.size();) {
-    const std::size_t comma = std::min(rows.find(',', pos), rows.size());
-    const std::string row = rows.substr(pos, comma - pos);
-    pos = comma + 1;
-    const auto c1 = row.find(':'), c2 = row.rfind(':');
-    const std::string reference = row.substr(0, c1);
-    const int interrupted = std::stoi(row.substr(c1 + 1, c2 - c1 - 1));
-    ++acks_queued;
-    const auto it = acks.find(reference);
-    if (it == acks.end()) {
-      ++acks_missing;
-      continue;
-    }
-    if (it->second.deliveries > static_cast<int>(it->second.transactions.size())) ++mta_redelivered;
-    if (it->second.transactions.size() > 1) {
-      if (interrupted > 0 && it->second.transactions.size() == 2) ++acks_twice_interrupted;
-      else ++acks_twice_unexplained;
-    }
-  }
+  // Acknowledgments as delivered, for every request that has one queued: by
+  // X-Intake-Reference in the senders' inboxes, one SMTP transaction from
+  // intake per Postfix queue id.
+  const AcknowledgmentTally delivered = tally_acknowledgments(
+      stack_, users, "EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.purpose = 'acknowledgment')", 180);
+  const int acks_queued = delivered.requests, acks_missing = delivered.missing;
+  const int acks_twice_unexplained = delivered.unexplained;
+  const int acks_twice_interrupted = delivered.sent_twice - delivered.unexplained;
+  const int mta_redelivered = delivered.redelivered;
 
   // Memory: the peak resident set in the first and in the last third.
   long early_kb = 0, late_kb = 0;

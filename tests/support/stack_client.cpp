@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <pqxx/pqxx>
 #include <regex>
@@ -686,5 +687,16 @@ int BackgroundProcess::stop(int signal) {
 
 long BackgroundProcess::rss_kb() const { return pid_ > 0 ? proc_status_kb(pid_, "VmRSS") : 0; }
 long BackgroundProcess::peak_rss_kb() const { return pid_ > 0 ? proc_status_kb(pid_, "VmHWM") : 0; }
+
+void expect_each_acknowledged_once(const Stack& stack, const std::vector<std::string>& users, const std::string& where,
+                                   int count, int timeout_s) {
+  const AcknowledgmentTally acks = tally_acknowledgments(stack, users, where, timeout_s);
+  std::cout << "acknowledgments: " << count - acks.missing << " of " << count << " delivered, " << acks.sent_twice
+            << " sent twice after an interrupted send (" << acks.interrupted_sends << " sends were interrupted), "
+            << acks.redelivered << " delivered twice by the MTA from one transaction\n";
+  EXPECT_EQ(acks.requests, count);
+  EXPECT_EQ(acks.missing, 0) << "requests without an acknowledgment";
+  EXPECT_EQ(acks.unexplained, 0) << "acknowledgments sent twice without an interrupted send";
+}
 
 }  // namespace intake::testing

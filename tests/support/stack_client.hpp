@@ -147,5 +147,9 @@ struct AcknowledgmentTally {
 };
 AcknowledgmentTally tally_acknowledgments(const Stack& stack, const std::vector<std::string>& users,
                                           const std::string& where, int timeout_s);
+// The tally printed, and as a test's expectation: exactly `count` requests,
+// each acknowledged, none twice except after an interrupted send.
+void expect_each_acknowledged_once(const Stack& stack, const std::vector<std::string>& users, const std::string& where,
+                                   int count, int timeout_s);
 
 }  // namespace intake::testing
