@@ -11,57 +11,6 @@
 #include "curl_imap_source.hpp"
 
 namespace intake::daemon {
-namespace {
-
-std::uint64_t number_after(const std::string& text, const std::string& key) {
-  auto pos = text.find(key);
-  if (pos == std::string::npos) return 0;
-  pos += key.size();
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  std::uint64_t v = 0;
-  int digits = 0;
-  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 19) {
-    v = v * 10 + static_cast<std::uint64_t>(text[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  return v;
-}
-
-bool starts_with_ci(const std::string& s, std::size_t at, const char* word) {
-  const std::size_t n = std::strlen(word);
-  if (s.size() < at + n) return false;
-  for (std::size_t i = 0; i < n; ++i)
-    if (std::toupper(static_cast<unsigned char>(s[at + i])) != word[i]) return false;
-  return true;
-}
-
-}  // namespace
-
-FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged) {
-  FolderStatus s;
-  for (const auto& u : untagged) {
-    if (auto v = number_after(u.text, "[UIDVALIDITY"); v != 0) s.uidvalidity = v;
-    if (auto v = number_after(u.text, "[UIDNEXT"); v != 0) s.uidnext = v;
-  }
-  return s;
-}
-
-std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid) {
-  for (const auto& u : untagged) {
-    // "* 5 FETCH (UID 12 BODY[]<0> {}" (literal) or "... BODY[]<0> NIL"
-    if (u.text.find(" FETCH (") == std::string::npos) continue;
-    if (number_after(u.text, "UID ") != uid) continue;
-    const auto body = u.text.find("BODY[]");
-    if (body == std::string::npos) continue;
-    // Which literal: those before BODY[] belong to other items.
-    std::size_t index = 0;
-    for (std::size_t at = u.text.find("{}"); at != std::string::npos && at < body; at = u.text.find("{}", at + 2)) ++index;
-    if (index < u.literals.size()) return u.literals[index];
-    return std::string();  // NIL or an empty string: an empty message
-  }
-  return std::nullopt;
-}
 
 CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password)
     : config_(config), password_(std::move(password)), handle_(curl_easy_init()) {}
@@ -183,18 +132,6 @@ Status CurlReadOnlyImap::fill() {
   }
 }
 
-Result<std::string> CurlReadOnlyImap::read_line() {
-  while (true) {
-    if (auto at = buffer_.find("\r\n"); at != std::string::npos) {
-      std::string line = buffer_.substr(0, at);
-      buffer_.erase(0, at + 2);
-      return line;
-    }
-    if (buffer_.size() > max_line_bytes) return fail("IMAP " + server() + ": an answer line longer than 1 MiB");
-    if (auto r = fill(); !r) return r.error();
-  }
-}
-
 Result<std::vector<ImapUntagged>> CurlReadOnlyImap::command(const std::string& text) {
   if (auto c = connect(); !c) return c.error();
   const std::string tag = "v" + std::to_string(++tag_);
@@ -205,66 +142,32 @@ Result<std::vector<ImapUntagged>> CurlReadOnlyImap::command(const std::string& t
     connected_ = false;
     return s.error();
   }
-  std::vector<ImapUntagged> out;
+  ImapAnswerReader::Limits limits;
+  limits.max_line_bytes = max_line_bytes;
   // A literal may be a little longer than the partial fetch asked for (never
   // by the server's rules, but it is not trusted).
-  const std::size_t max_literal = static_cast<std::size_t>(config_.max_message_bytes) + 65536;
-  std::size_t total = 0;
-  ImapUntagged current;
-  bool in_untagged = false;
-  while (true) {
-    auto line = read_line();
-    if (!line) {
+  limits.max_literal_bytes = static_cast<std::size_t>(config_.max_message_bytes) + 65536;
+  limits.max_answer_bytes = limits.max_literal_bytes + (std::size_t{64} << 20);
+  ImapAnswerReader reader(tag, limits);
+  // Bytes left from the last answer (an unsolicited untagged line) come first.
+  std::string pending = std::move(buffer_);
+  buffer_.clear();
+  while (reader.feed(pending) == ImapAnswerReader::State::reading) {
+    if (auto r = fill(); !r) {
       connected_ = false;
-      return line.error();
+      return r.error();
     }
-    std::string& l = line.value();
-    if (!in_untagged) {
-      if (l.rfind(tag + " ", 0) == 0) {
-        const std::size_t at = tag.size() + 1;
-        last_tagged_ = l.substr(at, 300);
-        if (starts_with_ci(l, at, "OK")) return out;
-        return fail("IMAP " + server() + ": " + text.substr(0, text.find(' ')) + " refused: " + l.substr(at).substr(0, 300),
-                    starts_with_ci(l, at, "NO"));
-      }
-      current = ImapUntagged{};
-      in_untagged = true;
-    }
-    // A literal announced at the end of the line: {N}, or {N+} (LITERAL+).
-    std::size_t open = l.empty() || l.back() != '}' ? std::string::npos : l.rfind('{');
-    if (open != std::string::npos) {
-      std::string digits = l.substr(open + 1, l.size() - open - 2);
-      if (!digits.empty() && digits.back() == '+') digits.pop_back();
-      if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) {
-        open = std::string::npos;
-      } else {
-        const std::size_t size = std::stoull(digits);
-        if (size > max_literal) {
-          connected_ = false;  // the rest of this answer is unreadable
-          return fail("IMAP " + server() + ": a literal of " + digits + " bytes, over the " + std::to_string(max_literal) +
-                      " this reader takes");
-        }
-        current.text += l.substr(0, open) + "{}";
-        while (buffer_.size() < size)
-          if (auto r = fill(); !r) {
-            connected_ = false;
-            return r.error();
-          }
-        current.literals.push_back(buffer_.substr(0, size));
-        buffer_.erase(0, size);
-        total += size;
-        continue;  // the untagged answer goes on after the literal
-      }
-    }
-    current.text += l;
-    total += l.size();
-    if (total > max_literal + (std::size_t{64} << 20)) {
-      connected_ = false;
-      return fail("IMAP " + server() + ": an answer over 64 MiB");
-    }
-    out.push_back(std::move(current));
-    in_untagged = false;
+    pending = std::move(buffer_);
+    buffer_.clear();
   }
+  if (reader.state() == ImapAnswerReader::State::failed) {
+    connected_ = false;  // the rest of this answer is unreadable
+    return fail("IMAP " + server() + ": " + reader.error());
+  }
+  buffer_ = reader.rest();
+  last_tagged_ = reader.tagged().substr(0, 300);
+  if (reader.tagged_ok()) return reader.take_untagged();
+  return fail("IMAP " + server() + ": " + text.substr(0, text.find(' ')) + " refused: " + last_tagged_, reader.tagged_no());
 }
 
 Result<FolderStatus> CurlReadOnlyImap::examine(const std::string& folder) {

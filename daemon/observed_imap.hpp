@@ -23,6 +23,7 @@
 
 #include "config.hpp"
 #include "curl_handle.hpp"
+#include "imap_responses.hpp"
 #include "mailbox_source.hpp"
 #include "result.hpp"
 #include "token_source.hpp"
@@ -40,13 +41,6 @@ class ObservedSource {
   virtual Result<std::string> peek(std::uint64_t uid) = 0;
 };
 
-// One untagged answer: its text with each literal replaced by "{}", and the
-// literals in order.
-struct ImapUntagged {
-  std::string text;
-  std::vector<std::string> literals;
-};
-
 class CurlReadOnlyImap final : public ObservedSource {
  public:
   CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password);
@@ -62,7 +56,6 @@ class CurlReadOnlyImap final : public ObservedSource {
   Status connect_once(bool& login_denied);
   Result<std::vector<ImapUntagged>> command(const std::string& text);
   Status send_all(const std::string& data);
-  Result<std::string> read_line();
   Status fill();
   std::string server() const;
 
@@ -83,11 +76,6 @@ class CurlReadOnlyImap final : public ObservedSource {
   std::string folder_;
   FolderStatus status_;
 };
-
-// Parsers for the answers, exposed for unit tests.
-FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged);
-// The BODY[] literal of the FETCH answer for `uid`; nullopt when absent.
-std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid);
 
 }  // namespace intake::daemon
 
