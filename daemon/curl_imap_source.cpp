@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
+#include <cstdio>
 
 #include "imap_session.hpp"
 #include "logging.hpp"
@@ -18,79 +18,14 @@ std::string url_escape_path(const std::string& s) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      (void)std::snprintf(buf, sizeof buf, "%%%02X", c);  // exactly 3 characters
       out += buf;
     }
   }
   return out;
 }
 
-std::uint64_t number_after(const std::string& text, const std::string& key) {
-  auto pos = text.find(key);
-  if (pos == std::string::npos) return 0;
-  pos += key.size();
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  std::uint64_t v = 0;
-  int digits = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && digits < 19) {
-    v = v * 10 + static_cast<std::uint64_t>(text[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  return v;
-}
-
 }  // namespace
-
-std::vector<std::uint64_t> parse_search_response(const std::string& text) {
-  std::vector<std::uint64_t> uids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("* SEARCH", 0) != 0) continue;
-    std::istringstream words(line.substr(8));
-    std::string w;
-    while (words >> w) {
-      if (w.empty() || w.size() > 19 || !std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
-        continue;
-      uids.push_back(std::stoull(w));
-    }
-  }
-  std::sort(uids.begin(), uids.end());
-  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-  return uids;
-}
-
-FolderStatus parse_status_response(const std::string& text) {
-  FolderStatus s;
-  s.uidvalidity = number_after(text, "UIDVALIDITY");
-  s.uidnext = number_after(text, "UIDNEXT");
-  return s;
-}
-
-std::string imap_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\r' || c == '\n') continue;
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string uid_set(const std::vector<std::uint64_t>& uids) {
-  // Ranges keep the command short for long batches: 1,2,3,7 -> 1:3,7.
-  std::string out;
-  for (std::size_t i = 0; i < uids.size();) {
-    std::size_t j = i;
-    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += std::to_string(uids[i]);
-    if (j > i) out += ':' + std::to_string(uids[j]);
-    i = j + 1;
-  }
-  return out;
-}
 
 CurlImapSource::CurlImapSource(const parsers::MailboxConfig& config, std::string password, std::size_t max_message_bytes)
     : config_(config), password_(std::move(password)), max_message_bytes_(max_message_bytes), handle_(curl_easy_init()) {}
@@ -242,13 +177,9 @@ Result<std::uint64_t> CurlImapSource::size_of(std::uint64_t uid) {
   // No literal in this answer, so a custom command serves (libcurl drops literals there).
   auto r = perform(folder_url(config_.folder), "UID FETCH " + std::to_string(uid) + " (RFC822.SIZE)", 1 << 16);
   if (!r) return r.error();
-  const std::string& text = r.value();
-  const auto at = text.find("RFC822.SIZE ");
-  if (at == std::string::npos) return fail("IMAP " + server() + ": no RFC822.SIZE for UID " + std::to_string(uid));
-  std::uint64_t size = 0;
-  for (std::size_t i = at + 12; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && size < (1ULL << 50); ++i)
-    size = size * 10 + static_cast<std::uint64_t>(text[i] - '0');
-  return size;
+  const auto size = parse_rfc822_size(r.value());
+  if (!size) return fail("IMAP " + server() + ": no RFC822.SIZE for UID " + std::to_string(uid));
+  return *size;
 }
 
 Status CurlImapSource::mark_processed(const std::vector<std::uint64_t>& uids) {

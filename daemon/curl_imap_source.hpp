@@ -9,6 +9,7 @@
 
 #include "config.hpp"
 #include "curl_handle.hpp"
+#include "imap_responses.hpp"
 #include "mailbox_source.hpp"
 #include "token_source.hpp"
 
@@ -56,11 +57,5 @@ class CurlImapSource final : public MailboxSource {
   std::size_t max_message_bytes_;
   CurlPtr handle_;
 };
-
-// Parsers for the untagged answers, exposed for unit tests.
-std::vector<std::uint64_t> parse_search_response(const std::string& text);
-FolderStatus parse_status_response(const std::string& text);
-std::string imap_quote(const std::string& s);
-std::string uid_set(const std::vector<std::uint64_t>& uids);
 
 }  // namespace intake::daemon

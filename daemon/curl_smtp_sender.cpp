@@ -15,7 +15,7 @@ extern "C" size_t read_upload(char* buffer, size_t size, size_t nitems, void* us
   auto* up = static_cast<Upload*>(userdata);
   const size_t room = size * nitems;
   const size_t n = std::min(room, up->data->size() - up->offset);
-  std::memcpy(buffer, up->data->data() + up->offset, n);
+  std::copy_n(up->data->data() + up->offset, n, buffer);  // bytes for libcurl, not a C string
   up->offset += n;
   return n;
 }

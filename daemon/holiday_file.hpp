@@ -16,7 +16,7 @@
 namespace intake::daemon {
 
 struct HolidayFileLimits {
-  std::size_t max_bytes = 1024 * 1024;  // a national holiday feed for decades is ~100 KB
+  std::size_t max_bytes = std::size_t{1024} * 1024;  // a national holiday feed for decades is ~100 KB
   std::size_t max_events = 5000;
   std::size_t max_dates = 20000;  // after expanding RRULEs and multi-day events
   int last_year = 2100;           // recurring events are expanded up to this year

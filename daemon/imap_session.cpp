@@ -9,13 +9,6 @@
 namespace intake::daemon {
 namespace {
 
-bool starts_with_ci(const std::string& s, std::size_t at, const char* word) {
-  const std::size_t n = std::strlen(word);
-  if (s.size() < at + n) return false;
-  for (std::size_t i = 0; i < n; ++i)
-    if (std::toupper(static_cast<unsigned char>(s[at + i])) != word[i]) return false;
-  return true;
-}
 
 int poll_ms(std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -159,21 +152,6 @@ Result<bool> ImapSession::fill(std::chrono::steady_clock::time_point deadline) {
   }
 }
 
-Result<std::string> ImapSession::read_line(std::chrono::steady_clock::time_point deadline) {
-  while (true) {
-    if (auto at = buffer_.find("\r\n"); at != std::string::npos) {
-      std::string line = buffer_.substr(0, at);
-      buffer_.erase(0, at + 2);
-      return line;
-    }
-    if (buffer_.size() > max_line_bytes) return fail("IMAP " + server() + ": an answer line longer than 1 MiB");
-    auto got = fill(deadline);
-    if (!got) return got.error();
-    if (!*got)
-      return fail("IMAP " + server() + ": no complete answer within " + std::to_string(endpoint_.timeout_s) + " s");
-  }
-}
-
 Result<std::optional<std::string>> ImapSession::next_line(std::chrono::milliseconds wait) {
   if (!connected_) return fail("IMAP " + server() + ": not connected");
   auto complete = [&]() -> std::optional<std::string> {
@@ -227,70 +205,34 @@ Result<std::vector<ImapUntagged>> ImapSession::command(const std::string& text) 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(endpoint_.timeout_s);
   auto started = start_command(text);
   if (!started) return started.error();
-  const std::string tag = std::move(started.value());
-  std::vector<ImapUntagged> out;
+  ImapAnswerReader::Limits limits;
+  limits.max_line_bytes = max_line_bytes;
   // A literal may be a little longer than a partial fetch asked for (never
   // by the server's rules, but it is not trusted).
-  const std::size_t max_literal = max_literal_bytes_ + 65536;
-  std::size_t total = 0;
-  ImapUntagged current;
-  bool in_untagged = false;
-  while (true) {
-    auto line = read_line(deadline);
-    if (!line) {
+  limits.max_literal_bytes = max_literal_bytes_ + 65536;
+  limits.max_answer_bytes = limits.max_literal_bytes + (std::size_t{64} << 20);
+  ImapAnswerReader reader(started.value(), limits);
+  // Bytes left from before (an unsolicited untagged line) come first.
+  std::string pending = std::move(buffer_);
+  buffer_.clear();
+  while (reader.feed(pending) == ImapAnswerReader::State::reading) {
+    auto got = fill(deadline);
+    if (!got || !*got) {
       close();
-      return line.error();
+      if (!got) return got.error();
+      return fail("IMAP " + server() + ": no complete answer within " + std::to_string(endpoint_.timeout_s) + " s");
     }
-    std::string& l = line.value();
-    if (!in_untagged) {
-      if (l.rfind(tag + " ", 0) == 0) {
-        const std::size_t at = tag.size() + 1;
-        last_tagged_ = l.substr(at, 300);
-        if (starts_with_ci(l, at, "OK")) return out;
-        return fail("IMAP " + server() + ": " + text.substr(0, text.find(' ')) + " refused: " + l.substr(at).substr(0, 300),
-                    starts_with_ci(l, at, "NO"));
-      }
-      current = ImapUntagged{};
-      in_untagged = true;
-    }
-    // A literal announced at the end of the line: {N}, or {N+} (LITERAL+).
-    std::size_t open = l.empty() || l.back() != '}' ? std::string::npos : l.rfind('{');
-    if (open != std::string::npos) {
-      std::string digits = l.substr(open + 1, l.size() - open - 2);
-      if (!digits.empty() && digits.back() == '+') digits.pop_back();
-      if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) {
-        open = std::string::npos;
-      } else {
-        const std::size_t size = std::stoull(digits);
-        if (size > max_literal) {
-          close();  // the rest of this answer is unreadable
-          return fail("IMAP " + server() + ": a literal of " + digits + " bytes, over the " + std::to_string(max_literal) +
-                      " this reader takes");
-        }
-        current.text += l.substr(0, open) + "{}";
-        while (buffer_.size() < size) {
-          auto got = fill(deadline);
-          if (!got || !*got) {
-            close();
-            if (!got) return got.error();
-            return fail("IMAP " + server() + ": no complete answer within " + std::to_string(endpoint_.timeout_s) + " s");
-          }
-        }
-        current.literals.push_back(buffer_.substr(0, size));
-        buffer_.erase(0, size);
-        total += size;
-        continue;  // the untagged answer goes on after the literal
-      }
-    }
-    current.text += l;
-    total += l.size();
-    if (total > max_literal + (std::size_t{64} << 20)) {
-      close();
-      return fail("IMAP " + server() + ": an answer over 64 MiB");
-    }
-    out.push_back(std::move(current));
-    in_untagged = false;
+    pending = std::move(buffer_);
+    buffer_.clear();
   }
+  if (reader.state() == ImapAnswerReader::State::failed) {
+    close();  // the rest of this answer is unreadable
+    return fail("IMAP " + server() + ": " + reader.error());
+  }
+  buffer_ = reader.rest();
+  last_tagged_ = reader.tagged().substr(0, 300);
+  if (reader.tagged_ok()) return reader.take_untagged();
+  return fail("IMAP " + server() + ": " + text.substr(0, text.find(' ')) + " refused: " + last_tagged_, reader.tagged_no());
 }
 
 }  // namespace intake::daemon

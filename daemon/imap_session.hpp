@@ -15,6 +15,7 @@
 
 #include "config.hpp"
 #include "curl_handle.hpp"
+#include "imap_responses.hpp"
 #include "result.hpp"
 #include "token_source.hpp"
 
@@ -41,13 +42,6 @@ std::string server_name(const ImapEndpoint& endpoint);
 // transfer (libcurl copies strings, but the caller keeps it for clarity).
 void set_login_options(CURL* handle, const ImapEndpoint& endpoint, const std::string& url, const std::string& password,
                        const std::string& bearer_token);
-
-// One untagged answer: its text with each literal replaced by "{}", and the
-// literals in order.
-struct ImapUntagged {
-  std::string text;
-  std::vector<std::string> literals;
-};
 
 class ImapSession {
  public:
@@ -84,7 +78,6 @@ class ImapSession {
  private:
   Status connect_once(bool& login_denied);
   Status send_all(const std::string& data, std::chrono::steady_clock::time_point deadline);
-  Result<std::string> read_line(std::chrono::steady_clock::time_point deadline);
   // Receives what is there; waits for more until `deadline`. false: nothing came.
   Result<bool> fill(std::chrono::steady_clock::time_point deadline);
 

@@ -334,7 +334,7 @@ std::string StageTimes::line() const {
   std::string out;
   for (std::size_t i = 0; i < wall_ms.size(); ++i) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%s%s %.1f/%.1f ms", out.empty() ? "" : ", ", names[i], wall_ms[i], cpu_ms[i]);
+    (void)std::snprintf(buf, sizeof buf, "%s%s %.1f/%.1f ms", out.empty() ? "" : ", ", names[i], wall_ms[i], cpu_ms[i]);  // a log line: cut short at worst
     out += buf;
   }
   return out;
@@ -435,7 +435,7 @@ std::optional<QueuedMail> IntakeCycle::make_due_alert(const RequestView& request
 }
 
 std::optional<QueuedMail> IntakeCycle::make_request_mail_to(const std::string& template_name, const RequestView& request,
-                                                            nlohmann::json extra, std::vector<parsers::Address> to) const {
+                                                            nlohmann::json extra, const std::vector<parsers::Address>& to) const {
   nlohmann::json values = request_values(request);
   for (auto it = extra.begin(); it != extra.end(); ++it) values[it.key()] = it.value();
   auto rendered = templates_.render(template_name, request.category, values);
@@ -459,6 +459,7 @@ std::optional<QueuedMail> IntakeCycle::make_request_mail_to(const std::string& t
   spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
   spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
   std::vector<std::string> rcpts;
+  rcpts.reserve(to.size());
   for (const auto& a : to) rcpts.push_back(a.address);
   return queued(spec, config_.smtp.from, std::move(rcpts));
 }

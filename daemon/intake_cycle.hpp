@@ -53,7 +53,7 @@ class IntakeCycle {
                                               nlohmann::json values) const;
   // The same to other recipients (the owner team).
   std::optional<QueuedMail> make_request_mail_to(const std::string& template_name, const RequestView& request,
-                                                 nlohmann::json extra, std::vector<parsers::Address> to) const;
+                                                 nlohmann::json extra, const std::vector<parsers::Address>& to) const;
   // The variables every request mail gets (templates/README.md).
   nlohmann::json request_values(const RequestView& request) const;
   // To the owner, else the category's staff, else the admin address.

@@ -11,6 +11,9 @@
 #include "service.hpp"
 #include "service_notifier.hpp"
 
+// An exception reaching main is a bug; std::terminate (abort, core,
+// a restart by systemd) is the intended end for it (STYLE.md: "this should never happen" terminates).
+// NOLINTNEXTLINE(bugprone-exception-escape)
 int main(int argc, char** argv) {
   using namespace intake::daemon;
   CLI::App app{"intaked: turns mail to shared addresses into tracked requests"};

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <string_view>
 #include <vector>
 
 namespace intake::daemon {
@@ -67,8 +69,8 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::vector<iovec> iov;
     iov.reserve(fields.size());
     for (auto& field : fields) iov.push_back({field.data(), field.size()});
-    if (writer_(iov.data(), static_cast<int>(iov.size())) < 0)
-      std::fprintf(stderr, "%.*s [%.*s] %.*s\n", static_cast<int>(spdlog::level::to_string_view(msg.level).size()),
+    if (writer_(iov.data(), static_cast<int>(iov.size())) < 0)  // then stderr, the last resort: its failure is not reported
+      (void)std::fprintf(stderr, "%.*s [%.*s] %.*s\n", static_cast<int>(spdlog::level::to_string_view(msg.level).size()),
                    spdlog::level::to_string_view(msg.level).data(), static_cast<int>(stage.size()), stage.data(),
                    static_cast<int>(text.size()), text.data());
   }
@@ -116,8 +118,15 @@ LogTarget choose_log_target(const std::string& setting) {
   // child whose stderr was redirected inherits the variable but not the stream.
   const char* stream = std::getenv("JOURNAL_STREAM");
   if (stream == nullptr) return LogTarget::stderr_text;
+  // "<device>:<inode>", both decimal; anything else is not systemd's.
+  const std::string_view text(stream);
   unsigned long long device = 0, inode = 0;
-  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return LogTarget::stderr_text;
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return LogTarget::stderr_text;
+  const auto [d_end, d_err] = std::from_chars(text.data(), text.data() + colon, device);
+  const auto [i_end, i_err] = std::from_chars(text.data() + colon + 1, text.data() + text.size(), inode);
+  if (d_err != std::errc{} || d_end != text.data() + colon || i_err != std::errc{} || i_end != text.data() + text.size())
+    return LogTarget::stderr_text;
   struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return LogTarget::stderr_text;
   return static_cast<unsigned long long>(st.st_dev) == device && static_cast<unsigned long long>(st.st_ino) == inode

@@ -13,6 +13,8 @@
 #include <mutex>
 #include <vector>
 
+#include "errno_text.hpp"
+
 namespace intake::daemon {
 namespace {
 
@@ -47,12 +49,12 @@ Status read_mbox(const std::string& path, std::size_t max_bytes, const std::func
   static std::once_flag init;
   std::call_once(init, [] { g_mime_init(); });
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail("cannot read " + path + ": " + std::strerror(errno), true);
+  if (fd < 0) return fail("cannot read " + path + ": " + errno_text(), true);
   // The slices are read through a second descriptor; GMime owns the first.
   FdCloser slices{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (slices.fd < 0) {
     ::close(fd);
-    return fail("cannot read " + path + ": " + std::strerror(errno), true);
+    return fail("cannot read " + path + ": " + errno_text(), true);
   }
   char first[5] = {};
   if (::pread(slices.fd, first, 5, 0) != 5 || std::memcmp(first, "From ", 5) != 0) {

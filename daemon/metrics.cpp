@@ -7,7 +7,7 @@ namespace intake::daemon {
 namespace {
 std::string number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  (void)std::snprintf(buf, sizeof buf, "%.17g", v);  // at most 24 characters
   return buf;
 }
 void family(std::string& out, const char* name, const char* type, const char* help) {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "logging.hpp"
+#include "errno_text.hpp"
 
 namespace intake::daemon {
 
@@ -81,11 +82,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& h
     return fail("metrics: \"" + host + "\" is not an IP address", true);
   }
   const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return fail(std::string("metrics: socket: ") + std::strerror(errno));
+  if (fd < 0) return fail(std::string("metrics: socket: ") + errno_text());
   const int one = 1;
   (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0 || ::listen(fd, 16) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string why = errno_text();
     ::close(fd);
     return fail("metrics: cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
   }
@@ -97,7 +98,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& h
   int wake[2];
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
     ::close(fd);
-    return fail(std::string("metrics: pipe: ") + std::strerror(errno));
+    return fail(std::string("metrics: pipe: ") + errno_text());
   }
   return std::unique_ptr<MetricsServer>(
       new MetricsServer(fd, wake[0], wake[1], bound_port, std::move(metrics_text), limits));
@@ -124,7 +125,7 @@ void MetricsServer::run() {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      stage_logger("metrics")->error("metrics: poll: {}", std::strerror(errno));
+      stage_logger("metrics")->error("metrics: poll: {}", errno_text());
       return;
     }
     if (fds[1].revents != 0) return;

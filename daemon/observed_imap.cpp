@@ -8,49 +8,6 @@
 #include "curl_imap_source.hpp"
 
 namespace intake::daemon {
-namespace {
-
-std::uint64_t number_after(const std::string& text, const std::string& key) {
-  auto pos = text.find(key);
-  if (pos == std::string::npos) return 0;
-  pos += key.size();
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  std::uint64_t v = 0;
-  int digits = 0;
-  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 19) {
-    v = v * 10 + static_cast<std::uint64_t>(text[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  return v;
-}
-
-}  // namespace
-
-FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged) {
-  FolderStatus s;
-  for (const auto& u : untagged) {
-    if (auto v = number_after(u.text, "[UIDVALIDITY"); v != 0) s.uidvalidity = v;
-    if (auto v = number_after(u.text, "[UIDNEXT"); v != 0) s.uidnext = v;
-  }
-  return s;
-}
-
-std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid) {
-  for (const auto& u : untagged) {
-    // "* 5 FETCH (UID 12 BODY[]<0> {}" (literal) or "... BODY[]<0> NIL"
-    if (u.text.find(" FETCH (") == std::string::npos) continue;
-    if (number_after(u.text, "UID ") != uid) continue;
-    const auto body = u.text.find("BODY[]");
-    if (body == std::string::npos) continue;
-    // Which literal: those before BODY[] belong to other items.
-    std::size_t index = 0;
-    for (std::size_t at = u.text.find("{}"); at != std::string::npos && at < body; at = u.text.find("{}", at + 2)) ++index;
-    if (index < u.literals.size()) return u.literals[index];
-    return std::string();  // NIL or an empty string: an empty message
-  }
-  return std::nullopt;
-}
 
 CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password)
     : config_(config),

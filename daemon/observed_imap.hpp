@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "imap_responses.hpp"
 #include "imap_session.hpp"
 #include "mailbox_source.hpp"
 #include "result.hpp"
@@ -61,11 +62,6 @@ class CurlReadOnlyImap final : public ObservedSource {
   std::string folder_;
   FolderStatus status_;
 };
-
-// Parsers for the answers, exposed for unit tests.
-FolderStatus parse_examine_response(const std::vector<ImapUntagged>& untagged);
-// The BODY[] literal of the FETCH answer for `uid`; nullopt when absent.
-std::optional<std::string> fetched_body(const std::vector<ImapUntagged>& untagged, std::uint64_t uid);
 
 }  // namespace intake::daemon
 

@@ -44,8 +44,8 @@ std::string iso_utc(const std::optional<std::chrono::sys_seconds>& t) {
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
 }
 
 std::string json_addresses(const std::vector<parsers::Address>& list) {
@@ -67,7 +67,7 @@ std::string url_encode(const std::string& s) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      (void)std::snprintf(buf, sizeof buf, "%%%02X", c);  // exactly 3 characters
       out += buf;
     }
   }
@@ -185,7 +185,7 @@ std::optional<std::int64_t> find_thread(pqxx::work& tx, const parsers::Email& e)
 
 // Queues `mail` for the request and records it as one of its outbound messages.
 std::string queue_outbound(pqxx::work& tx, const std::string& purpose, const RequestView& view, const QueuedMail& mail) {
-  const std::string rcpts = queue_mail(tx, purpose, view.id, mail);
+  std::string rcpts = queue_mail(tx, purpose, view.id, mail);
   tx.exec_params(
       "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
       " to_addresses, subject, kind, raw) VALUES ($1, 'out', $2, $3, '', $4, $5, $6::jsonb, $7, 'auto_reply', $8)",

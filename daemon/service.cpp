@@ -26,8 +26,8 @@ std::string utc_time(const Clock& clock) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace
@@ -43,7 +43,7 @@ void install_signal_handlers(ServiceSignals& signals) {
   reload.sa_handler = on_reload_signal;
   sigemptyset(&reload.sa_mask);
   sigaction(SIGHUP, &reload, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
 }
 
 Service::Service(ServiceSettings settings, Runtime runtime, ServiceNotifier& notifier, const Clock& clock,
@@ -98,11 +98,11 @@ void Service::warn_about_watchdog() const {
   // Every IMAP or SMTP step pings; a single step may take its whole timeout.
   const auto& cfg = runtime_->config;
   for (const auto& m : cfg.mailboxes)
-    if (m.timeout_s * 2 > interval_s)
+    if (2L * m.timeout_s > interval_s)
       log_->warn("mailbox {}: timeout_s = {} is more than half of the watchdog interval ({} s): a slow server may "
                  "get intaked restarted; raise WatchdogSec= or lower timeout_s",
                  m.name, m.timeout_s, interval_s);
-  if (cfg.smtp.timeout_s * 2 > interval_s)
+  if (2L * cfg.smtp.timeout_s > interval_s)
     log_->warn("smtp: timeout_s = {} is more than half of the watchdog interval ({} s)", cfg.smtp.timeout_s, interval_s);
 }
 

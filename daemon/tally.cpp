@@ -37,7 +37,7 @@ std::string bounded_id(const std::string& id) {
 }
 }  // namespace
 
-TallyEntry make_tally_entry(const parsers::Email& email, std::string message_id, std::chrono::sys_seconds fallback_sent_at,
+TallyEntry make_tally_entry(const parsers::Email& email, const std::string& message_id, std::chrono::sys_seconds fallback_sent_at,
                             const parsers::Config& config, std::string source) {
   TallyEntry t;
   t.message_id = bounded_id(message_id);
@@ -193,8 +193,8 @@ std::string iso_utc(std::chrono::sys_seconds t) {
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
 }
 
 nlohmann::json figures_json(const MessageFigures& f, const parsers::TallyConfig& config, std::chrono::sys_seconds now) {

@@ -44,7 +44,7 @@ struct TallyEntry {
 
 // The parsed message as a tally entry. `fallback_sent_at` stands in for a
 // missing Date header (arrival time, an mbox "From " line, a file's time).
-TallyEntry make_tally_entry(const parsers::Email& email, std::string message_id, std::chrono::sys_seconds fallback_sent_at,
+TallyEntry make_tally_entry(const parsers::Email& email, const std::string& message_id, std::chrono::sys_seconds fallback_sent_at,
                             const parsers::Config& config, std::string source);
 
 // "Similar audience": recipient counts in the same power-of-two band

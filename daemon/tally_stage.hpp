@@ -40,7 +40,7 @@ class TallyStage {
   // An mbox file or a Maildir folder.
   Result<TallyFeedStats> import(const std::string& path);
 
-  static constexpr std::size_t max_import_message_bytes = 4 * 1024 * 1024;
+  static constexpr std::size_t max_import_message_bytes = std::size_t{4} * 1024 * 1024;
 
  private:
   std::chrono::sys_seconds now() const;

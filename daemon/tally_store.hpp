@@ -123,7 +123,7 @@ class PqxxTallyStore final : public TallyStore {
   Status connect();
   std::string conninfo_;
   std::unique_ptr<PqxxTallyConnection> conn_;
-  std::int64_t reply_window_s_ = 7 * 86400;
+  std::int64_t reply_window_s_ = std::int64_t{7} * 86400;
 };
 
 }  // namespace intake::daemon

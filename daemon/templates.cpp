@@ -1,6 +1,7 @@
 #include "templates.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
@@ -65,31 +66,93 @@ std::string unknown_variable(const std::string& text, const std::set<std::string
   return {};
 }
 
+// kainjow reports "Unclosed tag at 45" (a byte offset): the line of that
+// offset instead, which is what a person editing the file looks for.
+std::string with_line(const std::string& message, const std::string& text) {
+  const auto at = message.rfind(" at ");
+  std::size_t offset = 0;
+  if (at != std::string::npos && at + 4 < message.size() &&
+      message.find_first_not_of("0123456789", at + 4) == std::string::npos && message.size() - at - 4 < 10)
+    offset = std::min<std::size_t>(std::stoul(message.substr(at + 4)), text.size());
+  else
+    return "line 1: " + message;
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
+  return "line " + std::to_string(line) + ": " + message.substr(0, at);
+}
+
+// What kainjow would accept but must not be: sections nested deeper than
+// max_section_depth (it renders them recursively) and set-delimiter tags
+// (after one, neither this nor unknown_variable could see the tags).
+std::string structure_error(const std::string& text) {
+  int depth = 0;
+  const auto line_of = [&](std::size_t pos) {
+    return std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  };
+  for (std::size_t pos = 0; (pos = text.find("{{", pos)) != std::string::npos; pos += 2) {
+    // kainjow trims a tag's contents before reading its sigil.
+    std::size_t at = pos + 2;
+    while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+    const char sigil = at < text.size() ? text[at] : '\0';
+    if (sigil == '=') return "line " + line_of(pos) + ": set-delimiter tags ({{=...=}}) are not supported";
+    if (sigil == '#' || sigil == '^') {
+      if (++depth > max_section_depth)
+        return "line " + line_of(pos) + ": sections nested deeper than " + std::to_string(max_section_depth);
+    } else if (sigil == '/') {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string template_error(const std::string& text, const std::set<std::string>* allowed) {
+  if (text.size() > max_template_bytes)
+    return "line 1: longer than " + std::to_string(max_template_bytes / 1024) + " KiB";
+  if (std::string bad = structure_error(text); !bad.empty()) return bad;
+  mustache check{text};
+  if (!check.is_valid()) return with_line(check.error_message(), text);
+  if (allowed) return unknown_variable(text, *allowed);
+  return {};
+}
 
 Result<TemplateSet> TemplateSet::load(const std::string& dir, const std::vector<std::string>& required,
                                       const std::map<std::string, std::set<std::string>>& known) {
-  TemplateSet set;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return fail("templates directory " + dir + " does not exist", true);
+  std::map<std::string, std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string file = entry.path().filename().string();
     if (entry.path().extension() != ".mustache") continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    mustache check{text.str()};
-    if (!check.is_valid()) return fail("template " + entry.path().string() + ": " + check.error_message(), true);
+    files[entry.path().filename().string()] = text.str();
+  }
+  auto set = from_sources(files, required, known);
+  if (!set) {
+    // Name the file by its path, as found.
+    std::string message = set.error().message;
+    if (message.rfind("template ", 0) == 0) message.insert(9, dir + "/");
+    return fail(message, true);
+  }
+  return set;
+}
+
+Result<TemplateSet> TemplateSet::from_sources(const std::map<std::string, std::string>& files,
+                                              const std::vector<std::string>& required,
+                                              const std::map<std::string, std::set<std::string>>& known) {
+  TemplateSet set;
+  for (const auto& [file, text] : files) {
     // NAME.VARIANT.mustache or NAME.CATEGORY.VARIANT.mustache: NAME's variables.
-    if (auto it = known.find(file.substr(0, file.find('.'))); it != known.end())
-      if (std::string bad = unknown_variable(text.str(), it->second); !bad.empty())
-        return fail("template " + entry.path().string() + ": " + bad, true);
-    set.sources_[file] = text.str();
+    const auto it = known.find(file.substr(0, file.find('.')));
+    if (std::string bad = template_error(text, it == known.end() ? nullptr : &it->second); !bad.empty())
+      return fail("template " + file + ": " + bad, true);
+    set.sources_[file] = text;
   }
   for (const auto& name : required) {
     for (const char* v : variants) {
       std::string file = name + "." + v + ".mustache";
-      if (set.sources_.count(file) == 0) return fail("template " + dir + "/" + file + " is missing", true);
+      if (set.sources_.count(file) == 0) return fail("template " + file + " is missing", true);
     }
   }
   return set;

@@ -19,6 +19,14 @@ struct RenderedMail {
   std::string html;
 };
 
+// Why `text` is not a usable template, as "line N: ...", or "" when it is:
+// a broken tag or section, more than max_template_bytes, sections nested
+// deeper than max_section_depth, a set-delimiter tag, or (with `allowed`) a
+// variable not in it.
+std::string template_error(const std::string& text, const std::set<std::string>* allowed = nullptr);
+inline constexpr std::size_t max_template_bytes = std::size_t{256} * 1024;
+inline constexpr int max_section_depth = 32;
+
 class TemplateSet {
  public:
   // Loads every NAME[.CATEGORY].{subject,txt,html}.mustache in dir; each of
@@ -27,6 +35,11 @@ class TemplateSet {
   // an error with its file and line.
   static Result<TemplateSet> load(const std::string& dir, const std::vector<std::string>& required,
                                   const std::map<std::string, std::set<std::string>>& known = {});
+  // The same from file name -> text (what load reads; errors name the file
+  // as given).
+  static Result<TemplateSet> from_sources(const std::map<std::string, std::string>& files,
+                                          const std::vector<std::string>& required,
+                                          const std::map<std::string, std::set<std::string>>& known = {});
   // Uses NAME.CATEGORY.* when present, else NAME.*.
   Result<RenderedMail> render(const std::string& name, const std::string& category, const nlohmann::json& data) const;
 

@@ -11,8 +11,9 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <fstream>
+
+#include "errno_text.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -38,11 +39,9 @@ std::string first_line(const std::string& text) {
   std::string line = trim(text.substr(0, text.find('\n')));
   for (char& c : line)
     if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) c = '?';
-  if (line.size() > max_shown_stderr_chars) line = line.substr(0, max_shown_stderr_chars) + "...";
+  if (line.size() > max_shown_stderr_chars) line.replace(max_shown_stderr_chars, std::string::npos, "...");
   return line;
 }
-
-std::string errno_text() { return std::strerror(errno); }
 
 std::string duration_text(int ms) { return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms"; }
 

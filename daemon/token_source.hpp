@@ -22,7 +22,7 @@ class TokenSource {
 
 struct TokenCommandLimits {
   int timeout_ms = 30000;                  // then the command's process group is killed
-  std::size_t max_output_bytes = 64 * 1024;  // bearer tokens are a few KiB
+  std::size_t max_output_bytes = std::size_t{64} * 1024;  // bearer tokens are a few KiB
 };
 
 // The file's first line, trimmed of surrounding whitespace; empty is an error.

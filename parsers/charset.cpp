@@ -116,6 +116,7 @@ using IconvHandle = std::unique_ptr<void, IconvCloser>;
 
 IconvHandle open_to_utf8(const std::string& from) {
   iconv_t cd = iconv_open("UTF-8", from.c_str());
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): (iconv_t)-1 is how iconv_open says it failed
   if (cd == reinterpret_cast<iconv_t>(static_cast<std::intptr_t>(-1))) return IconvHandle{};
   return IconvHandle{cd};
 }
@@ -234,8 +235,6 @@ std::string to_utf8(std::string_view bytes, std::string_view charset,
       warnings.push_back("invalid UTF-8 replaced with U+FFFD");
       return sanitize_utf8(bytes);
     case Plan::ascii:
-      if (is_ascii(bytes)) return std::string(bytes);
-      return guess(bytes, charset, warnings);
     case Plan::guess:
       if (is_ascii(bytes)) return std::string(bytes);
       return guess(bytes, charset, warnings);

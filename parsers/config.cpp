@@ -748,6 +748,25 @@ std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& l
 namespace {
 // [tally] and [[observe]], defined at the end of this file.
 void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors);
+
+// Each check names its key ("mailbox[0].port"); the line is looked up once
+// here, so no check has to carry it: the key's own line, else (a missing key)
+// its table's, else line 1.
+void add_source_lines(const toml::table& root, std::vector<ConfigError>& errors) {
+  for (auto& e : errors) {
+    if (e.source_line > 0) continue;
+    std::string path = e.key;
+    e.source_line = 1;
+    while (!path.empty()) {
+      if (const toml::node* n = root.at_path(path).node(); n && n->source().begin.line > 0) {
+        e.source_line = static_cast<int>(n->source().begin.line);
+        break;
+      }
+      const auto up = path.find_last_of(".[");
+      path = up == std::string::npos ? "" : path.substr(0, up);
+    }
+  }
+}
 }  // namespace
 
 ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name) {
@@ -783,11 +802,11 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
       errors.push_back({"daemon.admin_address", "must be an email address"});
     r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
     r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
-    r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024 * 1024 * 1024);
+    r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
     r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
     r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
-    r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30 * 86400);
-    r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7 * 24 * 60);
+    r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
+    r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
     r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
     r.string("metrics_listen", cfg.daemon.metrics_listen);
     if (!cfg.daemon.metrics_listen.empty()) {
@@ -900,6 +919,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   read_calendars(root.get("calendar"), cfg, limits, errors);
   read_service_levels(subtable(root, "service_levels", errors), cfg, limits, errors);
   read_summaries(root.get("summary"), cfg, errors);
+  add_source_lines(root, errors);
   return load;
 }
 
@@ -1024,7 +1044,7 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
     r.string("ca_file", o.ca_file);
     r.strings("folders", o.folders, 200);
     r.integer("timeout_s", o.timeout_s, 1, 3600);
-    r.integer("max_message_bytes", o.max_message_bytes, 4096, 64 * 1024 * 1024);
+    r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
     r.integer("batch_size", o.batch_size, 1, 10000);
     r.reject_unknown();
     if (!o.name.empty() && !valid_name(o.name, 64))

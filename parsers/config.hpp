@@ -309,7 +309,13 @@ struct Config {
 struct ConfigError {
   std::string key;      // dotted path, e.g. "mailbox[0].port"
   std::string message;  // what is wrong, for humans
-  std::string line() const { return key + ": " + message; }
+  // The line of the key in the file (of its table when the key is missing);
+  // 0 when the error is not about a place in the file (it cannot be read,
+  // or the TOML syntax, whose message names line and column itself).
+  int source_line = 0;
+  std::string line() const {
+    return (source_line > 0 ? "line " + std::to_string(source_line) + ": " : std::string()) + key + ": " + message;
+  }
 };
 
 struct ConfigLoad {

@@ -23,8 +23,8 @@ nlohmann::json email_to_json(const Email& e) {
     std::tm tm{};
     gmtime_r(&tt, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    j["date"] = buf;
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    j["date"] = std::string(buf, n);
   } else {
     j["date"] = nullptr;
   }

@@ -20,7 +20,7 @@ namespace intake::parsers {
 // Limits applied to every header value; over-limit input is truncated or
 // dropped with a warning, never rejected.
 struct HeaderLimits {
-  std::size_t max_value_bytes = 1024 * 1024;  // the rest of a longer value is ignored
+  std::size_t max_value_bytes = std::size_t{1024} * 1024;  // the rest of a longer value is ignored
   std::size_t max_addresses = 1000;           // no real request has more recipients
   std::size_t max_message_ids = 500;          // References keeps its first and last ids
   std::size_t max_parameters = 256;           // Content-Type/Disposition parameters

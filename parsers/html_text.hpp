@@ -10,7 +10,7 @@
 namespace intake::parsers {
 
 struct HtmlLimits {
-  std::size_t max_input_bytes = 16 * 1024 * 1024;  // libxml2 takes an int size; larger input is cut
+  std::size_t max_input_bytes = std::size_t{16} * 1024 * 1024;  // libxml2 takes an int size; larger input is cut
 };
 inline constexpr HtmlLimits html_limits{};
 

@@ -9,11 +9,11 @@
 namespace intake::parsers {
 
 struct Limits {
-  std::size_t max_header_block_bytes = 100 * 1024;  // Postfix header_size_limit
-  std::size_t max_header_field_bytes = 64 * 1024;   // one field, folded lines included
-  std::size_t max_parts = 1000;                     // MIME parts in one message
-  std::size_t max_multipart_nesting = 32;           // nested multipart and message/rfc822
-  std::size_t max_text_bytes = 4 * 1024 * 1024;     // decoded text kept per message
+  std::size_t max_header_block_bytes = std::size_t{100} * 1024;  // Postfix header_size_limit
+  std::size_t max_header_field_bytes = std::size_t{64} * 1024;   // one field, folded lines included
+  std::size_t max_parts = 1000;                                  // MIME parts in one message
+  std::size_t max_multipart_nesting = 32;                        // nested multipart and message/rfc822
+  std::size_t max_text_bytes = std::size_t{4} * 1024 * 1024;     // decoded text kept per message
 };
 
 }  // namespace intake::parsers

@@ -149,7 +149,9 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
       ++boundary_lines;
       auto open = std::find(open_boundaries.begin(), open_boundaries.end(), match.boundary);
       if (open != open_boundaries.end()) {
-        while (open_boundaries.end() - open > 1) {
+        // By position: the pops below end with this one, so no iterator outlives them.
+        const auto depth = static_cast<std::size_t>(open - open_boundaries.begin()) + 1;
+        while (open_boundaries.size() > depth) {
           if (!warned_unclosed) {
             out.warnings.push_back("multipart not closed before its outer boundary: closed there (RFC 2046)");
             warned_unclosed = true;

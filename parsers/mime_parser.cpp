@@ -260,7 +260,7 @@ class Walker {
       // mime_guard kept the forwarded message opaque; a message/rfc822 that
       // still reached mimetic (nested too deep for the guard to see) comes back
       // as a child entity and is re-serialized.
-      std::string encoded = entity.body();
+      std::string encoded(entity.body().begin(), entity.body().end());
       if (encoded.empty() && !entity.body().parts().empty())
         entity.body().parts().front()->copy(std::back_inserter(encoded));
       std::string inner_raw = decode(encoded, encoding);

@@ -77,7 +77,7 @@ std::optional<Match> search(const pcre2_code* code, std::string_view text, std::
   Match m;
   m.begin = ov[0];
   m.end = ov[1];
-  for (int g = 1; g < rc; ++g) {
+  for (std::size_t g = 1; g < static_cast<std::size_t>(rc); ++g) {
     if (ov[2 * g] == PCRE2_UNSET) m.groups.emplace_back();
     else m.groups.emplace_back(text.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
   }
@@ -358,7 +358,9 @@ std::optional<RequestedTime> find_requested_time(std::string_view text_in, const
   all("\\b(20\\d\\d)-(\\d\\d)-(\\d\\d)\\b", [&](const Match& m) {
     const year_month_day ymd{date::year{std::stoi(m.groups[0])}, date::month{static_cast<unsigned>(std::stoi(m.groups[1]))},
                              date::day{static_cast<unsigned>(std::stoi(m.groups[2]))}};
-    if (ymd.ok()) add_day(m, sys_days(ymd));
+    // A day before today is about the past (a quoted Date: header, "since
+    // 2024-05-01"), not a time wanted.
+    if (ymd.ok() && sys_days(ymd) >= today) add_day(m, sys_days(ymd));
   });
   // "4 December", "4th of December 2026", "December 4th", "Dec 4, 2026".
   auto day_month = [&](unsigned day, unsigned month, const std::string& year_text, const Match& m) {
@@ -366,7 +368,7 @@ std::optional<RequestedTime> find_requested_time(std::string_view text_in, const
     year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
     if (!ymd.ok()) return;
     if (year_text.empty() && sys_days(ymd) < today) ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day}};
-    if (ymd.ok()) add_day(m, sys_days(ymd));
+    if (ymd.ok() && sys_days(ymd) >= today) add_day(m, sys_days(ymd));  // a past year's: about the past
   };
   all(std::string("\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+(") + months_alt + ")\\b(?:,?\\s+(20\\d\\d)\\b)?",
       [&](const Match& m) { day_month(static_cast<unsigned>(std::stoi(m.groups[0])), month_numbers.at(m.groups[1]), m.groups[2], m); });

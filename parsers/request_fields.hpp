@@ -17,7 +17,7 @@ namespace intake::parsers {
 
 // Text longer than this is looked at only up to here (request text is short;
 // a hostile 10 MB body must not make matching slow).
-inline constexpr std::size_t max_scanned_text_bytes = 64 * 1024;
+inline constexpr std::size_t max_scanned_text_bytes = std::size_t{64} * 1024;
 
 struct Routing {
   std::string category;

@@ -40,6 +40,37 @@ TEST(Templates, misspelt_variable_is_named_with_file_and_line) {
       << set.error().message;
 }
 
+TEST(Templates, a_broken_tag_or_section_is_named_with_its_line_not_its_byte_offset) {
+  EXPECT_EQ(template_error("Hello\n\n{{reference"), "line 3: Unclosed tag");
+  EXPECT_EQ(template_error("Hello\n{{#missing}}\n- {{.}}\n"), "line 2: Unclosed section \"missing\"");
+  EXPECT_EQ(template_error("a\nb\n{{/missing}}"), "line 3: Unopened section \"missing\"");
+  EXPECT_EQ(template_error("{{reference}}\n{{#missing}}{{.}}{{/missing}}"), "");
+}
+
+TEST(Templates, sections_nested_past_the_limit_and_set_delimiters_are_refused) {
+  std::string deep;
+  for (int i = 0; i <= max_section_depth; ++i) deep += "{{#has_missing}}\n";
+  EXPECT_EQ(template_error(deep), "line " + std::to_string(max_section_depth + 1) + ": sections nested deeper than " +
+                                      std::to_string(max_section_depth));
+  // Closed again in time, the same number of sections is fine.
+  std::string flat;
+  for (int i = 0; i <= max_section_depth; ++i) flat += "{{# has_missing}}x{{/has_missing}}";
+  EXPECT_EQ(template_error(flat), "");
+  // After {{=<% %>=}} no check here could see the tags.
+  EXPECT_EQ(template_error("ok\n{{=<% %>=}}<%refrence%>"), "line 2: set-delimiter tags ({{=...=}}) are not supported");
+  EXPECT_EQ(template_error(std::string(max_template_bytes + 1, 'x')).rfind("line 1: longer than", 0), 0u);
+}
+
+TEST(Templates, a_broken_template_file_is_named_with_file_and_line) {
+  const std::string dir = temp_dir("broken");
+  write(dir, "acknowledgment.subject.mustache", "[{{reference}}] {{subject}}");
+  write(dir, "acknowledgment.txt.mustache", "Hello,\n{{#missing}}\n");
+  write(dir, "acknowledgment.html.mustache", "<p>{{reference}}</p>");
+  auto set = TemplateSet::load(dir, {"acknowledgment"}, template_variables());
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().message, "template " + dir + "/acknowledgment.txt.mustache: line 2: Unclosed section \"missing\"");
+}
+
 TEST(Templates, sections_comments_and_the_list_item_are_allowed_and_a_category_override_is_checked_too) {
   const std::string dir = temp_dir("sections");
   write(dir, "acknowledgment.subject.mustache", "{{! a comment }}[{{reference}}]");

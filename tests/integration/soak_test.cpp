@@ -1,4 +1,4 @@
-// The soak: intaked on the real stack for INTAKE_SOAK_SECONDS (300) of steady
+// The soak: intaked on the real stack for INTAKE_SOAK_SECONDS (240) of steady
 // traffic (requests by SMTP through Postfix and by IMAP APPEND) mixed with
 // hostile mail (unparseable, oversized, auto-replies, intake's own mail coming
 // back, malformed headers), while PostgreSQL, Dovecot and Postfix are each
@@ -38,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 int soak_seconds() {
   const char* v = std::getenv("INTAKE_SOAK_SECONDS");
   const int s = v != nullptr ? std::atoi(v) : 0;
-  return s > 0 ? s : 300;
+  return s > 0 ? s : 240;
 }
 
 std::string crlf(const std::string& raw) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -48,6 +49,35 @@ TEST(Config, every_problem_is_reported_once_with_its_key) {
   for (const auto& e : load.errors) keys.push_back(e.key);
   EXPECT_EQ(keys, (std::vector<std::string>{"daemon.poll_interval_s", "daemon.log_level", "daemon.colour", "database",
                                             "smtp", "mailbox"}));
+}
+
+TEST(Config, every_error_names_the_line_of_its_key_or_its_table) {
+  // minimal opens with an empty line 1; its [[mailbox]] ends on line 12.
+  std::string text = std::string(minimal) + "security = \"plain\"\n" +  // line 13
+                     "[[mailbox]]\nname = \"requests\"\n";               // lines 14 and 15: most keys missing
+  auto load = parse_config(text);
+  std::vector<std::string> lines;
+  for (const auto& e : load.errors) lines.push_back(e.line());
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(lines[0].rfind("line 13: mailbox[0].security: plain IMAP", 0), 0u) << lines[0];
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "line 14: mailbox[1].address: missing (required)"), lines.end())
+      << ::testing::PrintToString(lines);
+  EXPECT_NE(std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("line 15: mailbox[1].name: ", 0) == 0; }),
+            lines.end())
+      << ::testing::PrintToString(lines);
+}
+
+TEST(Config, an_error_about_a_missing_table_names_line_1) {
+  auto load = parse_config("[daemon]\npoll_interval_s = 5\n");
+  ASSERT_FALSE(load.ok());
+  EXPECT_EQ(load.errors[0].line(), "line 1: " + load.errors[0].key + ": " + load.errors[0].message);
+}
+
+TEST(Config, toml_syntax_errors_carry_line_and_column_in_the_message) {
+  auto load = parse_config("[daemon]\npoll_interval_s = = 5\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].source_line, 0);
+  EXPECT_NE(load.errors[0].line().find("not valid TOML at line 2, column"), std::string::npos) << load.errors[0].line();
 }
 
 TEST(Config, duplicate_mailbox_names_are_refused) {

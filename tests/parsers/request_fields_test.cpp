@@ -225,6 +225,20 @@ TEST(Timeframe, explicit_dates) {
   EXPECT_EQ(by("Jan 5, 2027 at 9am"), (LocalTime{2027, 1, 5, 9, 0}));
 }
 
+// Found by classify_fuzz: a quoted "Date: Thu, 12 Mar 2026 09:00" read in
+// 2041 became a requested time 15 years ago.
+TEST(Timeframe, an_explicit_date_before_today_is_about_the_past_and_ignored) {
+  EXPECT_FALSE(find_requested_time("Date: Thu, 12 Mar 2026 09:00:00 +0000", LocalTime{2041, 1, 14, 13, 52}));
+  EXPECT_FALSE(find_requested_time("broken since 2026-11-30", wednesday_morning));
+  EXPECT_FALSE(find_requested_time("since December 1st, 2026", wednesday_morning));
+  // The next phrase about the future still counts.
+  auto t = find_requested_time("Broken since 1 December 2026, please fix by Friday", wednesday_morning);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->phrase, "by Friday");
+  // Today itself is not the past.
+  EXPECT_EQ(by("by 2026-12-02"), (LocalTime{2026, 12, 2, 17, 0}));
+}
+
 TEST(Timeframe, the_first_phrase_wins_and_is_kept_as_written) {
   auto t = find_requested_time("Hi, I need it by Friday 3pm, or Monday at the latest", wednesday_morning);
   ASSERT_TRUE(t);
