@@ -43,7 +43,7 @@ class CurlImapSource final : public MailboxSource {
   // read of more than half its buffer finds no line end in, and reports
   // success: a SEARCH line must stay well below half of this. 2000 UIDs of
   // up to 20 digits are 42 KB.
-  static constexpr long receive_buffer_bytes = 256 * 1024;
+  static constexpr long receive_buffer_bytes = 256L * 1024;
   static constexpr std::size_t uids_per_command = 100;
   static constexpr std::size_t max_header_bytes = 1 << 20;  // of an oversized message
 

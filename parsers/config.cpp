@@ -975,7 +975,7 @@ ConfigLoad load_config(const std::string& path) {
   if (!ec && (perms & std::filesystem::perms::others_read) != std::filesystem::perms::none &&
       conninfo_holds_password(load.config.database.url)) {
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777U);
+    (void)std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777U);
     load.errors.push_back({"database.url", std::string("holds a password, and the config file is readable by everyone "
                                                        "(mode ") + mode + "): chmod o-r it, or move the password to "
                                                        "database.password_file"});
