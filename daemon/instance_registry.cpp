@@ -156,7 +156,13 @@ bool InstanceRegistry::holds(const std::string& lease) const {
 bool InstanceRegistry::hold(const std::string& lease) {
   wanted_.insert(lease);
   if (holds(lease)) return true;
-  if (held_.count(lease)) give_up(lease, "it was not renewed in time");
+  if (held_.count(lease)) {
+    // Run out locally (this process was paused, or the database slow): ask
+    // the database, which also says who took it over if anyone did.
+    if (ensure_registered()) renew();
+    if (holds(lease)) return true;
+    give_up(lease, "it could not be renewed in time" + (last_error_.empty() ? std::string() : ": " + last_error_));
+  }
   if (!ensure_registered()) return false;
   return try_take(lease);
 }

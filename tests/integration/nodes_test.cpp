@@ -96,8 +96,11 @@ TEST_F(Nodes, three_instances_share_one_mailbox_through_pause_sigkill_and_sigter
   std::cout << "summary due at " << summary_at << " UTC, in " << summary_in.count() << " s\n";
   const std::string sections = "[[summary]]\nname = \"daily\"\nto = \"boss@example.test\"\nfrequency = \"daily\"\n"
                                "at = \"" + summary_at + "\"\ntime_zone = \"UTC\"\n";
+  // A send left 'sending' by the paused or the killed instance is taken again
+  // after 20 s: longer than the pause, so the paused one, woken in the middle
+  // of a send, finishes it before anyone else would send it again.
   const std::string daemon_lines = "failover_s = " + std::to_string(failover_s) +
-                                   "\nresend_interrupted_after_s = 2\nmax_backoff_s = 2\nauto_reply_limit = 5000"
+                                   "\nresend_interrupted_after_s = 20\nmax_backoff_s = 2\nauto_reply_limit = 5000"
                                    "\ndue_soon_before_min = 60";
   std::map<std::string, std::string> configs;
   for (const std::string node : {"node-a", "node-b", "node-c"})
