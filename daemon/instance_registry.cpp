@@ -42,6 +42,20 @@ std::int64_t process_start_of(int pid) {
   }
 }
 
+// Deletes `holder`'s leases (every one, or only `lease`) and records each
+// release with its reason; returns the leases released.
+std::vector<std::string> release_leases(pqxx::work& tx, const std::string& holder, const std::string& lease,
+                                        const std::string& reason) {
+  std::vector<std::string> released;
+  for (const auto& row : tx.exec_params(
+           "DELETE FROM mailbox_leases WHERE holder = $1 AND ($2 = '' OR mailbox = $2) RETURNING mailbox", holder, lease)) {
+    released.emplace_back(row[0].c_str());
+    tx.exec_params("INSERT INTO lease_events (mailbox, from_holder, to_holder, reason) VALUES ($1, $2, NULL, $3)",
+                   released.back(), holder, "released: " + reason);
+  }
+  return released;
+}
+
 double seconds_of(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
 }  // namespace
@@ -136,10 +150,7 @@ void InstanceRegistry::want(std::set<std::string> leases) {
   for (const auto& lease : release) {
     auto r = guarded("lease release", [&]() -> Status {
       pqxx::work tx(conn_->conn);
-      auto gone = tx.exec_params("DELETE FROM mailbox_leases WHERE mailbox = $1 AND holder = $2 RETURNING 1", lease, id_);
-      if (!gone.empty())
-        tx.exec_params("INSERT INTO lease_events (mailbox, from_holder, to_holder, reason) VALUES ($1, $2, NULL, $3)",
-                       lease, id_, std::string("released: no longer in the configuration"));
+      release_leases(tx, id_, lease, "no longer in the configuration");
       tx.commit();
       return Ok{};
     });
@@ -356,12 +367,7 @@ void InstanceRegistry::stop(const std::string& reason) {
   if (!registered_) return;
   auto r = guarded("instance stop", [&]() -> Result<std::vector<std::string>> {
     pqxx::work tx(conn_->conn);
-    std::vector<std::string> released;
-    for (const auto& row : tx.exec_params("DELETE FROM mailbox_leases WHERE holder = $1 RETURNING mailbox", id_)) {
-      released.emplace_back(row[0].c_str());
-      tx.exec_params("INSERT INTO lease_events (mailbox, from_holder, to_holder, reason) VALUES ($1, $2, NULL, $3)",
-                     released.back(), id_, "released: " + reason);
-    }
+    std::vector<std::string> released = release_leases(tx, id_, "", reason);
     tx.exec_params("UPDATE instances SET stopped_at = now(), stop_reason = $2 WHERE id = $1", id_, reason);
     tx.commit();
     return released;

@@ -37,13 +37,6 @@ std::string request_mail(int n) {
          "Content-Type: text/plain; charset=utf-8\n\nPlease handle request number " + std::to_string(n) + ".\n";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // "HH:MM" UTC of the first whole minute at least `ahead` from now, and how long until it.
 std::pair<std::string, std::chrono::seconds> minute_ahead(std::chrono::seconds ahead) {
   using namespace std::chrono;

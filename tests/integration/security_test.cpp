@@ -52,13 +52,6 @@ std::string part_of(const std::string& mail, const std::string& type) {
   return base64_decode(mail.substr(body, end == std::string::npos ? std::string::npos : end - body));
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class Security : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -209,13 +209,6 @@ std::string request_mail(const std::string& user, const std::string& subject, co
          "Please help with: " + subject + ".\n";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class Service : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -358,6 +358,13 @@ RunResult run_command(const std::string& command) {
   return result;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string header_of(const std::string& raw, const std::string& name) {
   std::istringstream in(raw);
   std::string line, value;

@@ -58,6 +58,9 @@ std::string write_config(const Stack& stack, const std::string& name, const std:
                          const std::vector<std::pair<std::string, std::string>>& replace = {},
                          const std::string& append = "");
 
+// A whole file as bytes ("" when it cannot be read): logs, configs.
+std::string read_file(const std::string& path);
+
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
 
