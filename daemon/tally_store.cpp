@@ -29,11 +29,6 @@ namespace {
 constexpr int max_levels = 200;           // a thread deeper than this is counted to here
 constexpr std::int64_t tally_lock = 7426158;  // pg_advisory_xact_lock: one tally writer at a time
 
-std::string json_strings(const std::vector<std::string>& list) {
-  nlohmann::json j = list;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::vector<std::string> strings_from_json(const char* text) {
   std::vector<std::string> out;
   auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
@@ -109,40 +104,70 @@ void save_progress(pqxx::work& tx, const TallyProgress& p) {
       p.key, static_cast<std::int64_t>(p.uidvalidity), static_cast<std::int64_t>(p.position));
 }
 
-// Links the new message `id` and moves earlier answers under it; returns the
-// messages whose threads changed.
-std::set<std::int64_t> link(pqxx::work& tx, std::int64_t id, const TallyEntry& e) {
-  std::set<std::int64_t> changed = {id};
-  const auto wanted = parent_candidates(e.message_id, e.in_reply_to, e.references);
-  if (!wanted.empty()) {
-    auto r = tx.exec_params(
-        "SELECT t.id FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS w(mid, n)"
-        " JOIN tally_messages t ON t.message_id = w.mid WHERE t.id <> $2 ORDER BY w.n LIMIT 1",
-        json_strings(wanted), id);
-    if (!r.empty()) tx.exec_params("UPDATE tally_messages SET parent_id = $2 WHERE id = $1", id, r[0][0].as<std::int64_t>());
+// Links the messages just added (`added`: their ids by Message-ID) to the
+// nearest message each answers, and moves earlier answers under a new one
+// when it is nearer than their present parent. All of a batch is in the table
+// before any link is looked for, so a reply and its original in the same
+// batch link at once, whichever came first. Returns the messages whose
+// threads changed. Three statements for the batch, more only for answers to
+// move (round trips, not the SQL, are what a batch costs).
+std::set<std::int64_t> link_all(pqxx::work& tx, const std::vector<TallyEntry>& entries,
+                                const std::map<std::string, std::int64_t>& added) {
+  std::set<std::int64_t> changed;
+  nlohmann::json wants = nlohmann::json::array(), mids = nlohmann::json::array();
+  for (const auto& e : entries) {
+    auto it = added.find(e.message_id);
+    if (it == added.end() || changed.count(it->second) > 0) continue;  // known, or a second copy in the batch
+    changed.insert(it->second);
+    mids.push_back({{"id", it->second}, {"mid", e.message_id}});
+    const auto wanted = parent_candidates(e.message_id, e.in_reply_to, e.references);
+    if (!wanted.empty()) wants.push_back({{"id", it->second}, {"wanted", wanted}});
   }
-  // Earlier messages that answer this one.
+  if (!wants.empty()) {
+    // The nearest known candidate of each; set in one statement.
+    tx.exec_params(
+        "UPDATE tally_messages t SET parent_id = p.parent FROM ("
+        " SELECT DISTINCT ON (x.id) x.id, m.id AS parent"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, wanted jsonb)"
+        " CROSS JOIN LATERAL jsonb_array_elements_text(x.wanted) WITH ORDINALITY AS w(mid, n)"
+        " JOIN tally_messages m ON m.message_id = w.mid WHERE m.id <> x.id ORDER BY x.id, w.n) p"
+        " WHERE t.id = p.id",
+        wants.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  // Messages that answer one of the new ones and are not under it yet.
   auto answers = tx.exec_params(
-      "SELECT t.id, t.message_id, t.in_reply_to, t.refs::text, coalesce(p.message_id, '') FROM tally_messages t"
-      " LEFT JOIN tally_messages p ON p.id = t.parent_id"
-      " WHERE (t.in_reply_to = $1 OR t.refs @> jsonb_build_array($1::text)) AND t.id <> $2 LIMIT 10000",
-      e.message_id, id);
-  if (answers.empty()) return changed;
-  const std::set<std::int64_t> above = with_ancestors(tx, {id});
+      "SELECT x.id, x.mid, t.id, t.message_id, t.in_reply_to, t.refs::text, coalesce(p.message_id, '')"
+      " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, mid text)"
+      " CROSS JOIN LATERAL (SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id FROM tally_messages a"
+      "  WHERE a.in_reply_to = x.mid AND a.id <> x.id UNION SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id"
+      "  FROM tally_messages a WHERE a.refs @> jsonb_build_array(x.mid) AND a.id <> x.id LIMIT 10000) t"
+      " LEFT JOIN tally_messages p ON p.id = t.parent_id WHERE t.parent_id IS DISTINCT FROM x.id ORDER BY x.id, t.id",
+      mids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::map<std::int64_t, std::set<std::int64_t>> above_of;  // a new message: it and all above it, read when needed
+  std::map<std::int64_t, std::string> moved;  // answers moved in this loop: their parent's Message-ID now
   for (const auto& row : answers) {
-    const std::int64_t answer = row[0].as<std::int64_t>();
-    if (above.count(answer) > 0) continue;  // it is above this one: linking would close a loop
-    const auto list = parent_candidates(row[1].c_str(), row[2].c_str(), strings_from_json(row[3].c_str()));
-    const std::string current = row[4].c_str();
-    const auto rank_of = [&](const std::string& mid) {
-      return static_cast<std::size_t>(std::find(list.begin(), list.end(), mid) - list.begin());
+    const std::int64_t id = row[0].as<std::int64_t>();
+    const std::string mid = row[1].c_str();
+    const std::int64_t answer = row[2].as<std::int64_t>();
+    const auto list = parent_candidates(row[3].c_str(), row[4].c_str(), strings_from_json(row[5].c_str()));
+    // An answer to two of the new messages is read twice: the second time, where the first one put it.
+    const auto was_moved = moved.find(answer);
+    const std::string current = was_moved != moved.end() ? was_moved->second : std::string(row[6].c_str());
+    const auto rank_of = [&](const std::string& m) {
+      return static_cast<std::size_t>(std::find(list.begin(), list.end(), m) - list.begin());
     };
-    if (!current.empty() && rank_of(current) <= rank_of(e.message_id)) continue;
+    if (!current.empty() && rank_of(current) <= rank_of(mid)) continue;
+    auto above = above_of.find(id);
+    if (above == above_of.end()) above = above_of.emplace(id, with_ancestors(tx, {id})).first;
+    if (above->second.count(answer) > 0) continue;  // it is above this one: linking would close a loop
     if (!current.empty()) {
       auto old = tx.exec_params("SELECT parent_id FROM tally_messages WHERE id = $1", answer);
       if (!old.empty() && !old[0][0].is_null()) changed.insert(old[0][0].as<std::int64_t>());
     }
     tx.exec_params("UPDATE tally_messages SET parent_id = $2 WHERE id = $1", answer, id);
+    moved[answer] = mid;
+    // Ancestry changed: read again for the next answer.
+    above_of.clear();
   }
   return changed;
 }
@@ -234,29 +259,50 @@ Result<AddStats> PqxxTallyStore::add(const std::vector<TallyEntry>& entries, con
     pqxx::work tx(conn_->conn);
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", tally_lock);
     AddStats stats;
-    std::set<std::int64_t> changed;
-    for (const auto& e : entries) {
+    std::map<std::string, std::int64_t> added;
+    if (!entries.empty()) {
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& e : entries)
+        rows.push_back({{"message_id", e.message_id},
+                        {"sender", e.sender},
+                        {"sender_name", e.sender_name},
+                        {"subject", e.subject},
+                        {"sent_at", static_cast<std::int64_t>(e.sent_at.time_since_epoch().count())},
+                        {"recipients", e.recipients},
+                        {"audience", static_cast<int>(e.recipients.size())},
+                        {"audience_band", audience_band(e.recipients.size())},
+                        {"kind", e.kind},
+                        {"in_reply_to", e.in_reply_to},
+                        {"refs", e.references},
+                        {"positive", e.positive},
+                        {"positive_words", e.positive_words},
+                        {"thanks_unnamed", e.thanks_unnamed},
+                        {"source", e.source},
+                        {"kudos", e.kudos_to}});
+      // One statement for the batch; ORDER BY n keeps the ids in the batch's order.
       auto inserted = tx.exec_params(
-          "INSERT INTO tally_messages (message_id, sender, sender_name, subject, sent_at, recipients, audience, audience_band,"
-          " kind, in_reply_to, refs, positive, positive_words, thanks_unnamed, source)"
-          " VALUES ($1, $2, $3, $4, to_timestamp($5), $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13::jsonb, $14, $15)"
-          " ON CONFLICT (message_id) DO NOTHING RETURNING id",
-          e.message_id, e.sender, e.sender_name, e.subject, static_cast<std::int64_t>(e.sent_at.time_since_epoch().count()),
-          json_strings(e.recipients), static_cast<int>(e.recipients.size()), audience_band(e.recipients.size()), e.kind,
-          e.in_reply_to, json_strings(e.references), e.positive, json_strings(e.positive_words), e.thanks_unnamed, e.source);
-      if (inserted.empty()) {
-        ++stats.known;
-        continue;
-      }
-      ++stats.added;
-      const std::int64_t id = inserted[0][0].as<std::int64_t>();
-      if (!e.kudos_to.empty())
-        tx.exec_params(
-            "INSERT INTO tally_kudos (message_ref, colleague) SELECT $1, c FROM jsonb_array_elements_text($2::jsonb) AS k(c)"
-            " ON CONFLICT DO NOTHING",
-            id, json_strings(e.kudos_to));
-      for (auto c : link(tx, id, e)) changed.insert(c);
+          "WITH x AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (message_id text, sender text,"
+          "  sender_name text, subject text, sent_at bigint, recipients jsonb, audience int, audience_band int, kind text,"
+          "  in_reply_to text, refs jsonb, positive boolean, positive_words jsonb, thanks_unnamed boolean, source text,"
+          "  kudos jsonb)) WITH ORDINALITY AS x(message_id, sender, sender_name, subject, sent_at, recipients, audience,"
+          "  audience_band, kind, in_reply_to, refs, positive, positive_words, thanks_unnamed, source, kudos, n)),"
+          " ins AS (INSERT INTO tally_messages (message_id, sender, sender_name, subject, sent_at, recipients, audience,"
+          "  audience_band, kind, in_reply_to, refs, positive, positive_words, thanks_unnamed, source)"
+          "  SELECT message_id, sender, sender_name, subject, to_timestamp(sent_at), recipients, audience, audience_band,"
+          "  kind, in_reply_to, refs, positive, positive_words, thanks_unnamed, source FROM x ORDER BY n"
+          "  ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id),"
+          " kudos AS (INSERT INTO tally_kudos (message_ref, colleague)"
+          "  SELECT ins.id, k.c FROM ins"
+          "  JOIN (SELECT DISTINCT ON (message_id) message_id, kudos FROM x ORDER BY message_id, n) xk"
+          "  ON xk.message_id = ins.message_id CROSS JOIN LATERAL jsonb_array_elements_text(xk.kudos) AS k(c)"
+          "  ON CONFLICT DO NOTHING)"
+          " SELECT id, message_id FROM ins",
+          rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      for (const auto& row : inserted) added.emplace(row[1].c_str(), row[0].as<std::int64_t>());
+      stats.added = added.size();
+      stats.known = entries.size() - added.size();
     }
+    const std::set<std::int64_t> changed = link_all(tx, entries, added);
     recompute(tx, with_ancestors(tx, changed), reply_window_s_);
     if (progress) save_progress(tx, *progress);
     tx.commit();
