@@ -21,6 +21,10 @@
 namespace intake::daemon {
 namespace {
 
+// The raw bytes one chunk of fetched mail may hold before it is stored: a
+// group commit needs a few messages, not megabytes of them in memory.
+constexpr std::size_t max_chunk_bytes = std::size_t{4} << 20;
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -604,116 +608,185 @@ CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, Mai
 
   auto uids = source.search_uids(state->last_uid + 1, 0, false);
   if (!uids) return failed(uids.error().message);
+
+  // A chunk: messages fetched, parsed and classified, then stored in one
+  // transaction (group commit) and moved with one command. Bounded by
+  // mailbox.batch_size and by the bytes it holds, so a run of large messages
+  // never sits in memory together.
+  struct Pending {
+    InboundMessage msg;
+    Decision decision;
+    bool quarantine = false;  // else an ingest
+    std::string reason;
+    std::int64_t size_bytes = -1;
+    std::optional<QueuedMail> notice;
+  };
+  std::vector<Pending> chunk;
+  std::size_t chunk_bytes = 0;
   const std::size_t batch = static_cast<std::size_t>(mailbox.batch_size);
-  for (std::size_t start = 0; start < uids->size(); start += batch) {
+
+  auto report_quarantine = [&](const Pending& p, std::int64_t id) {
+    ++stats.quarantined;
+    log->warn("mailbox {} uid {} <{}>: quarantined #{}: {}{}", mailbox.name, p.msg.uid, p.msg.email.message_id, id, p.reason,
+              p.notice ? ", sender told" : "");
+  };
+  auto report_ingest = [&](const Pending& p, const IngestResult& result) {
+    const std::string from = p.msg.email.from ? p.msg.email.from->address : "?";
+    switch (result.outcome) {
+      case IngestOutcome::created: ++stats.created; break;
+      case IngestOutcome::joined: ++stats.joined; break;
+      case IngestOutcome::observed: ++stats.observed; break;
+      case IngestOutcome::duplicate: ++stats.duplicates; break;
+    }
+    log->info("{} <{}> from {}: {}{}{}{}", result.reference.empty() ? "-" : result.reference, p.msg.email.message_id, from,
+              to_string(result.outcome), result.reply_role.empty() ? "" : " as " + result.reply_role,
+              result.ack_queued ? ", acknowledgment queued" : "",
+              result.flood_limited ? ", quiet: flood limit (daemon.auto_reply_limit)"
+              : p.decision.quiet_reason.empty() || result.outcome != IngestOutcome::created
+                  ? ""
+                  : ", quiet: " + p.decision.quiet_reason);
+  };
+  // Stores and moves the chunk; an error: what is stored is moved, the rest
+  // stays on the server for the next cycle.
+  auto store_chunk = [&]() -> std::optional<std::string> {
     std::vector<std::uint64_t> done;
-    for (std::size_t i = start; i < std::min(uids->size(), start + batch); ++i) {
-      const std::uint64_t uid = (*uids)[i];
-      InboundMessage msg;
-      msg.mailbox = mailbox.name;
-      msg.uidvalidity = folder->uidvalidity;
-      msg.uid = uid;
-      auto raw = [&] {
-        StageTimer t(stats.stages, Stage::fetch);
-        return source.fetch(uid);
-      }();
-      if (!raw && raw.error().too_large) {
-        // Not taken in, not lost: the headers and the reason are kept, the
-        // message itself goes on to the processed folder, the sender is told.
-        auto size = source.size_of(uid);
-        auto header = source.fetch_header(uid);
-        if ((!size && !size.error().permanent) || (!header && !header.error().permanent)) {
-          if (!done.empty()) (void)source.mark_processed(done);
-          return failed(!size ? size.error().message : header.error().message);
+    std::optional<std::string> error;
+    bool stored = false;
+    if (chunk.size() > 1 && store_.supports_groups()) {
+      std::vector<GroupItem> items;
+      items.reserve(chunk.size());
+      for (const Pending& p : chunk) {
+        GroupItem item;
+        item.message = &p.msg;
+        if (p.quarantine) {
+          item.reason = p.reason;
+          item.size_bytes = p.size_bytes;
+          item.notice = p.notice;
+        } else {
+          item.decision = &p.decision;
+          item.make_ack = [this, &p](const RequestView& r) { return make_acknowledgment(p.msg.email, r); };
+          item.plan_reply = [this, &p](const RequestView& r) { return plan_reply(p.msg.email, r); };
         }
-        msg.raw = header ? header.value() : std::string();
-        msg.content_sha256 = sha256_hex(msg.raw);
-        msg.email = parsers::parse_email(msg.raw);
-        const std::uint64_t size_bytes = size ? size.value() : 0;
-        const std::string reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
-                                   ", over daemon.max_message_bytes = " + std::to_string(config_.daemon.max_message_bytes) +
-                                   "; headers kept, the message is in the processed folder";
-        const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
-        std::optional<QueuedMail> notice;
-        if (decision.make_request && decision.acknowledge)
-          notice = make_oversized_notice(msg.email, decision.category, size_bytes);
-        auto q = store_.quarantine(msg, reason, static_cast<std::int64_t>(size_bytes), notice);
-        if (!q) return failed(q.error().message);
-        ++stats.quarantined;
-        log->warn("mailbox {} uid {} <{}>: quarantined #{}: {}{}", mailbox.name, uid, msg.email.message_id, *q, reason,
-                  notice ? ", sender told" : "");
-        done.push_back(uid);
-        continue;
+        items.push_back(std::move(item));
       }
-      if (!raw) {
-        if (!raw.error().permanent) {
-          if (!done.empty()) (void)source.mark_processed(done);
-          return failed(raw.error().message);
+      StageTimer t(stats.stages, Stage::store);
+      auto results = store_.store_group(items);
+      if (results) {
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          if (chunk[i].quarantine)
+            report_quarantine(chunk[i], (*results)[i].quarantine_id);
+          else
+            report_ingest(chunk[i], (*results)[i].ingest);
+          done.push_back(chunk[i].msg.uid);
         }
-        msg.raw = "";
-        msg.content_sha256 = sha256_hex("");
-        auto q = store_.quarantine(msg, raw.error().message, -1, std::nullopt);
-        if (!q) return failed(q.error().message);
-        ++stats.quarantined;
-        log->warn("mailbox {} uid {}: quarantined #{}: {}", mailbox.name, uid, *q, raw.error().message);
-        done.push_back(uid);
-        continue;
+        stored = true;
+      } else {
+        // Nothing of the group is committed: each message again on its own,
+        // so one that the database refuses holds up only itself and those after it.
+        log->warn("mailbox {}: {} messages could not be stored together ({}); storing them one at a time", mailbox.name,
+                  chunk.size(), results.error().message);
       }
+    }
+    for (std::size_t i = 0; !stored && i < chunk.size(); ++i) {
+      Pending& p = chunk[i];
+      StageTimer t(stats.stages, Stage::store);
+      if (p.quarantine) {
+        auto q = store_.quarantine(p.msg, p.reason, p.size_bytes, p.notice);
+        if (!q) {
+          error = q.error().message;
+          break;
+        }
+        report_quarantine(p, *q);
+      } else {
+        auto result = store_.ingest(
+            p.msg, p.decision, [&](const RequestView& r) { return make_acknowledgment(p.msg.email, r); },
+            [&](const RequestView& r) { return plan_reply(p.msg.email, r); });
+        if (!result) {
+          // Nothing of this message is committed; it stays on the server for the next cycle.
+          error = result.error().message;
+          break;
+        }
+        report_ingest(p, *result);
+      }
+      done.push_back(p.msg.uid);
+    }
+    chunk.clear();
+    chunk_bytes = 0;
+    if (!done.empty()) {
+      StageTimer move_timer(stats.stages, Stage::move);
+      if (auto r = source.mark_processed(done); !r)
+        log->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox.name,
+                  done.size(), r.error().message);
+    }
+    return error;
+  };
+  // A fetch that failed for now: what came before it is stored, then the cycle stops.
+  auto fetch_failed = [&](const std::string& why) {
+    if (auto e = store_chunk()) return failed(*e);
+    return failed(why);
+  };
+
+  for (const std::uint64_t uid : *uids) {
+    Pending p;
+    InboundMessage& msg = p.msg;
+    msg.mailbox = mailbox.name;
+    msg.uidvalidity = folder->uidvalidity;
+    msg.uid = uid;
+    auto raw = [&] {
+      StageTimer t(stats.stages, Stage::fetch);
+      return source.fetch(uid);
+    }();
+    if (!raw && raw.error().too_large) {
+      // Not taken in, not lost: the headers and the reason are kept, the
+      // message itself goes on to the processed folder, the sender is told.
+      auto size = source.size_of(uid);
+      auto header = source.fetch_header(uid);
+      if ((!size && !size.error().permanent) || (!header && !header.error().permanent))
+        return fetch_failed(!size ? size.error().message : header.error().message);
+      msg.raw = header ? header.value() : std::string();
+      msg.content_sha256 = sha256_hex(msg.raw);
+      msg.email = parsers::parse_email(msg.raw);
+      const std::uint64_t size_bytes = size ? size.value() : 0;
+      p.quarantine = true;
+      p.reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
+                 ", over daemon.max_message_bytes = " + std::to_string(config_.daemon.max_message_bytes) +
+                 "; headers kept, the message is in the processed folder";
+      p.size_bytes = static_cast<std::int64_t>(size_bytes);
+      const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
+      if (decision.make_request && decision.acknowledge)
+        p.notice = make_oversized_notice(msg.email, decision.category, size_bytes);
+    } else if (!raw) {
+      if (!raw.error().permanent) return fetch_failed(raw.error().message);
+      msg.raw = "";
+      msg.content_sha256 = sha256_hex("");
+      p.quarantine = true;
+      p.reason = raw.error().message;
+    } else {
       ++stats.fetched;
       msg.raw = std::move(raw.value());
       msg.content_sha256 = sha256_hex(msg.raw);
-      std::string parse_error;
       try {
         StageTimer t(stats.stages, Stage::parse);
         msg.email = parsers::parse_email(msg.raw);
         if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
-          parse_error = "no headers and no text could be read";
+          p.reason = "no headers and no text could be read";
       } catch (const std::exception& e) {
-        parse_error = std::string("parser failed: ") + e.what();
+        p.reason = std::string("parser failed: ") + e.what();
       }
-      if (!parse_error.empty()) {
-        auto q = store_.quarantine(msg, parse_error, -1, std::nullopt);
-        if (!q) return failed(q.error().message);
-        ++stats.quarantined;
-        log->warn("mailbox {} uid {}: quarantined #{}: {}", mailbox.name, uid, *q, parse_error);
-        done.push_back(uid);
-        continue;
-      }
-      Decision decision;
-      {
+      if (!p.reason.empty()) {
+        p.quarantine = true;
+      } else {
         StageTimer t(stats.stages, Stage::classify);
-        decision = classify(msg.email, mailbox, config_, now_seconds());
-        set_due_times(decision, now_seconds());
+        p.decision = classify(msg.email, mailbox, config_, now_seconds());
+        set_due_times(p.decision, now_seconds());
       }
-      StageTimer store_timer(stats.stages, Stage::store);
-      auto result = store_.ingest(
-          msg, decision, [&](const RequestView& r) { return make_acknowledgment(msg.email, r); },
-          [&](const RequestView& r) { return plan_reply(msg.email, r); });
-      if (!result) {
-        // Nothing of this message is committed; it stays on the server for the next cycle.
-        if (!done.empty()) (void)source.mark_processed(done);
-        return failed(result.error().message);
-      }
-      done.push_back(uid);
-      const std::string from = msg.email.from ? msg.email.from->address : "?";
-      switch (result->outcome) {
-        case IngestOutcome::created: ++stats.created; break;
-        case IngestOutcome::joined: ++stats.joined; break;
-        case IngestOutcome::observed: ++stats.observed; break;
-        case IngestOutcome::duplicate: ++stats.duplicates; break;
-      }
-      log->info("{} <{}> from {}: {}{}{}{}", result->reference.empty() ? "-" : result->reference, msg.email.message_id, from,
-                to_string(result->outcome), result->reply_role.empty() ? "" : " as " + result->reply_role,
-                result->ack_queued ? ", acknowledgment queued" : "",
-                result->flood_limited ? ", quiet: flood limit (daemon.auto_reply_limit)"
-                : decision.quiet_reason.empty() || result->outcome != IngestOutcome::created ? ""
-                                                                                         : ", quiet: " + decision.quiet_reason);
     }
-    StageTimer move_timer(stats.stages, Stage::move);
-    if (auto r = source.mark_processed(done); !r)
-      log->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox.name,
-                done.size(), r.error().message);
+    chunk_bytes += msg.raw.size();
+    chunk.push_back(std::move(p));
+    if (chunk.size() >= batch || chunk_bytes >= max_chunk_bytes)
+      if (auto e = store_chunk()) return failed(*e);
   }
+  if (auto e = store_chunk()) return failed(*e);
   (void)store_.record_fetch(mailbox.name, true, "", config_.daemon.alert_after_failures, nullptr);
   if (stats.fetched > 0) log->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox.name, stats.fetched, stats.stages.line());
   return stats;

@@ -2,8 +2,12 @@
 
 #include "pqxx_guard.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "migrations.hpp"
 #include "request_status.hpp"
@@ -28,11 +32,16 @@ const char* to_string(IngestOutcome outcome) {
 
 namespace {
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
 // Queues `mail` in the outbox inside `tx`; returns its recipients as stored.
 // request_id 0: the mail belongs to no request.
 std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t request_id, const QueuedMail& mail) {
-  std::string rcpts;
-  for (const auto& rcpt : mail.mail.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + rcpt;
+  const std::string rcpts = join(mail.mail.rcpt_to, ",");
   tx.exec_params("INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw) VALUES (NULLIF($1::bigint, 0), $2, $3, $4, $5, $6)",
                  request_id, purpose, mail.mail.mail_from, rcpts, mail.message_id, pqxx::binarystring(mail.mail.raw));
   return rcpts;
@@ -106,12 +115,6 @@ Error lease_lost(const std::string& mailbox) {
   return fail("mailbox " + mailbox + ": this instance no longer holds its lease; another instance fetches it now");
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
-
 std::vector<std::string> strings_from_json(const char* text) {
   std::vector<std::string> out;
   auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
@@ -170,9 +173,13 @@ std::optional<std::int64_t> find_thread(pqxx::work& tx, const parsers::Email& e)
   if (e.kind == parsers::MessageKind::bounce)
     for (const auto& id : e.enclosed_message_ids) ids.push_back(id);
   if (!ids.empty()) {
+    // One arm per direction: each Message-ID index is partial (0001), and a
+    // join without the direction reads the whole table for every reply.
     auto t = tx.exec_params(
         "SELECT m.request_id FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS want(id, n)"
-        " JOIN messages m ON m.message_id = want.id WHERE m.request_id IS NOT NULL ORDER BY want.n, m.id LIMIT 1",
+        " CROSS JOIN LATERAL (SELECT id, request_id FROM messages WHERE direction = 'in' AND message_id = want.id"
+        "  UNION ALL SELECT id, request_id FROM messages WHERE direction = 'out' AND message_id = want.id) m"
+        " WHERE m.request_id IS NOT NULL ORDER BY want.n, m.id LIMIT 1",
         json_strings(ids));
     if (!t.empty()) return t[0][0].as<std::int64_t>();
   }
@@ -238,6 +245,447 @@ void apply_plan(pqxx::work& tx, const RequestView& view, const ReplyPlan& plan, 
   for (const auto& [purpose, mail] : plan.mails) {
     const std::string rcpts = queue_outbound(tx, purpose, view, mail);
     event(purpose + "_queued", "to " + rcpts);
+  }
+}
+// The history lines both ingest paths write.
+std::string created_detail(const RequestView& view, const Decision& decision) {
+  std::string detail = "category " + view.category + " (" + decision.routing_reason + "), priority " + view.priority + " (" +
+                       decision.priority_reason + ")";
+  if (!decision.requested_by_phrase.empty())
+    detail += ", requested by " + iso_utc(decision.requested_by) + " (\"" + decision.requested_by_phrase + "\")";
+  return detail;
+}
+
+std::string flood_detail(int sent, const std::string& rcpt, const PqxxRecordStore::FloodLimit& flood_limit) {
+  return "flood limit: " + std::to_string(sent) + " acknowledgments to " + rcpt + " in the last " +
+         std::to_string(flood_limit.window_s / 60) + " min";
+}
+
+// The ingest of one message inside `tx` (fenced by the caller, committed by
+// it): see RecordStore::ingest.
+IngestResult ingest_in(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, const InboundMessage& m,
+                       const Decision& decision, const AckFactory& make_ack, const ReplyPlanner& plan_reply) {
+    const parsers::Email& e = m.email;
+    IngestResult result;
+    const std::string message_id = e.message_id.empty() ? "sha256:" + m.content_sha256 : e.message_id;
+    auto inserted = tx.exec_params(
+        "INSERT INTO messages (direction, role, mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
+        " from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text, request_text, warnings, raw)"
+        " VALUES ('in', 'pending', $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb, $11::jsonb, $12,"
+        " NULLIF($13, '')::timestamptz, $14, $15, $16, $17::jsonb, $18)"
+        " ON CONFLICT (message_id) WHERE direction = 'in' DO NOTHING RETURNING id",
+        m.mailbox, m.uidvalidity, m.uid, message_id, m.content_sha256, e.in_reply_to, json_strings(e.references),
+        e.from ? e.from->address : std::string(), e.from ? e.from->name : std::string(), json_addresses(e.to),
+        json_addresses(e.cc), e.subject, iso_utc(e.date), std::string(parsers::to_string(e.kind)), e.body_text,
+        e.request_text, json_strings(e.warnings), pqxx::binarystring(m.raw));
+    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
+                   m.mailbox, m.uid, m.uidvalidity);
+    if (inserted.empty()) {
+      // The same Message-ID again: a reply-all copy through another shared
+      // address, or a message seen before a UIDVALIDITY change.
+      result.outcome = IngestOutcome::duplicate;
+      return result;
+    }
+    const std::int64_t msg_row = inserted[0][0].as<std::int64_t>();
+    const std::string who = e.from ? e.from->address : std::string();
+
+    // Our own mail come back: a copy of something sent, not a reply to it.
+    const bool own_copy =
+        decision.own_mail ||
+        !tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' AND message_id = $1", e.message_id).empty();
+    if (own_copy) {
+      tx.exec_params("UPDATE messages SET role = 'own_copy' WHERE id = $1", msg_row);
+      result.outcome = IngestOutcome::observed;
+      return result;
+    }
+    if (auto thread = find_thread(tx, e)) {
+      const RequestView view = load_view(tx, *thread);
+      const ReplyPlan plan = plan_reply ? plan_reply(view) : ReplyPlan{};
+      tx.exec_params("UPDATE messages SET request_id = $1, role = $2 WHERE id = $3", view.id, plan.role, msg_row);
+      apply_plan(tx, view, plan, who, msg_row);
+      result.outcome = IngestOutcome::joined;
+      result.reference = view.reference;
+      result.reply_role = plan.role;
+      return result;
+    }
+    if (!decision.make_request) {
+      tx.exec_params("UPDATE messages SET role = 'observed' WHERE id = $1", msg_row);
+      result.outcome = IngestOutcome::observed;
+      return result;
+    }
+    const std::string status = decision.missing.empty() ? "new" : "waiting_on_requester";
+    auto req = tx.exec_params(
+        "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, priority, status,"
+        " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')::timestamptz, NULLIF($9, ''), $10::jsonb, $11, $12,"
+        " NULLIF($13, '')::timestamptz, NULLIF($14, '')::timestamptz) RETURNING id",
+        m.mailbox, who, e.from ? e.from->name : std::string(), e.subject, decision.category, decision.priority, status,
+        iso_utc(decision.requested_by), decision.requested_by_phrase, json_strings(decision.missing),
+        decision.requester_department, decision.time_zone, iso_utc(decision.due_first_response),
+        iso_utc(decision.due_resolution));
+    const std::int64_t id = req[0][0].as<std::int64_t>();
+    tx.exec_params("UPDATE messages SET request_id = $1, role = 'request' WHERE id = $2", id, msg_row);
+    RequestView view = load_view(tx, id);
+    view.requested_earlier = decision.requested_earlier;
+    tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, 'created', $2, $3, $4)", id,
+                   who, created_detail(view, decision), msg_row);
+    if (!decision.missing.empty())
+      tx.exec_params("INSERT INTO events (request_id, type, detail, message_ref) VALUES ($1, 'information_missing', $2, $3)",
+                     id, join(decision.missing, "; "), msg_row);
+    result.outcome = IngestOutcome::created;
+    result.reference = view.reference;
+    std::optional<QueuedMail> ack;
+    if (decision.acknowledge) ack = make_ack(view);
+    if (ack && flood_limit.limit > 0) {
+      // Flood protection: counted per recipient over the window, in this
+      // transaction, so two instances cannot both slip past the limit.
+      tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('intake-flood:' || lower($1)))", ack->mail.rcpt_to.front());
+      const auto sent = tx.exec_params(
+          "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower($1)"
+          " AND created_at > now() - make_interval(secs => $2)",
+          ack->mail.rcpt_to.front(), flood_limit.window_s)[0][0].as<int>();
+      if (sent >= flood_limit.limit) {
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
+                       flood_detail(sent, ack->mail.rcpt_to.front(), flood_limit));
+        result.flood_limited = true;
+        ack.reset();
+      }
+    }
+    if (decision.acknowledge) {
+      if (ack) {
+        const std::string rcpts = queue_outbound(tx, "acknowledgment", view, *ack);
+        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'acknowledgment_queued', $2)", id,
+                       "to " + rcpts);
+        result.ack_queued = true;
+      }
+    } else {
+      tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
+                     decision.quiet_reason);
+    }
+    return result;
+}
+
+
+std::int64_t quarantine_in(pqxx::work& tx, const InboundMessage& m, const std::string& reason, std::int64_t size_bytes,
+                           const std::optional<QueuedMail>& notice) {
+    auto r = tx.exec_params(
+        "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes) VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1))"
+        " RETURNING id",
+        m.mailbox, m.uidvalidity, m.uid, reason, pqxx::binarystring(m.raw), size_bytes);
+    if (notice) {
+      queue_mail(tx, "oversized_notice", 0, *notice);
+    }
+    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
+                   m.mailbox, m.uid, m.uidvalidity);
+    return r[0][0].as<std::int64_t>();
+}
+
+
+
+// ---------------------------------------------------------------------------
+// Group commit's fast path (the Speed issue). Most of a backlog is new
+// requests from mail that names no thread; for a run of those, the fifteen or
+// so round trips per message of ingest_in become ten statements for the whole
+// run, each over a JSON array of rows (a round trip, not the SQL, is what
+// costs on loopback). The rows, events and outbox entries are the ones
+// ingest_in writes; the GroupCommit integration test compares both paths row
+// by row. What the fast path cannot decide without ingest_in's lookups (a
+// Message-ID already known, in or out; a second copy in the same run) goes
+// through ingest_in after the run, in the same transaction.
+
+// Mail bigger than this goes through ingest_in: the JSON carries the raw
+// message hex-coded, twice its size.
+constexpr std::size_t fast_path_max_raw_bytes = std::size_t{1} << 20;
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+// Could be a plain new request: no subject tag, not a bounce, not too big.
+// Whether the Message-IDs it carries and names are unknown is for
+// store_group to tell (fast_path_candidates).
+bool fast_path_eligible(const GroupItem& item) {
+  if (!item.decision || !item.decision->make_request || item.decision->own_mail) return false;
+  const InboundMessage& m = *item.message;
+  const parsers::Email& e = m.email;
+  if (e.kind == parsers::MessageKind::bounce || subject_reference(e.subject)) return false;
+  if (m.raw.size() > fast_path_max_raw_bytes) return false;
+  // libpq reads parameters up to a NUL; JSON would carry it and PostgreSQL refuse it.
+  auto any_nul = [](const std::vector<std::string>& list) { return std::any_of(list.begin(), list.end(), has_nul); };
+  return !has_nul(e.subject) && !has_nul(e.body_text) && !has_nul(e.request_text) && !has_nul(e.message_id) &&
+         !has_nul(e.in_reply_to) && !any_nul(e.references) && !any_nul(e.warnings) &&
+         !(e.from && (has_nul(e.from->address) || has_nul(e.from->name)));
+}
+
+std::string message_id_of(const InboundMessage& m) {
+  return m.email.message_id.empty() ? "sha256:" + m.content_sha256 : m.email.message_id;
+}
+
+// Which items take the fast path: eligible, and neither their own Message-ID
+// nor any they answer (In-Reply-To, References) is known, to the database
+// (in or out: a duplicate, our own copy, a thread) or to an earlier item of
+// the group (a reply within the same chunk). One round trip for the group.
+std::vector<bool> fast_path_candidates(pqxx::work& tx, const std::vector<GroupItem>& items) {
+  std::vector<bool> fast(items.size(), false);
+  nlohmann::json ids = nlohmann::json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!fast_path_eligible(items[i])) continue;
+    fast[i] = true;
+    const parsers::Email& e = items[i].message->email;
+    ids.push_back(message_id_of(*items[i].message));
+    if (!e.in_reply_to.empty()) ids.push_back(e.in_reply_to);
+    for (const auto& r : e.references) ids.push_back(r);
+  }
+  if (ids.empty()) return fast;
+  std::set<std::string> known;
+  // Per Message-ID, one index probe per direction (both indexes are partial).
+  for (const auto& row : tx.exec_params(
+           "SELECT w.mid FROM (SELECT DISTINCT mid FROM jsonb_array_elements_text($1::jsonb) AS j(mid)) w"
+           " WHERE EXISTS (SELECT 1 FROM messages WHERE direction = 'in' AND message_id = w.mid"
+           "  UNION ALL SELECT 1 FROM messages WHERE direction = 'out' AND message_id = w.mid)",
+           dump(ids)))
+    known.insert(row[0].c_str());
+  std::set<std::string> earlier;  // Message-IDs of the items before, whichever path they take
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].decision) continue;
+    const parsers::Email& e = items[i].message->email;
+    const std::string mid = message_id_of(*items[i].message);
+    if (fast[i]) {
+      auto seen = [&](const std::string& id) { return known.count(id) > 0 || earlier.count(id) > 0; };
+      fast[i] = !seen(mid) && (e.in_reply_to.empty() || !seen(e.in_reply_to)) &&
+                std::none_of(e.references.begin(), e.references.end(), seen);
+    }
+    earlier.insert(mid);
+  }
+  return fast;
+}
+
+std::string hex_of(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+nlohmann::json address_list(const std::vector<parsers::Address>& list) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& a : list) j.push_back(a.address);
+  return j;
+}
+
+void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, const std::vector<GroupItem>& items,
+                const std::vector<std::size_t>& run, std::vector<GroupResult>& out) {
+  const std::vector<std::size_t>& fresh = run;
+  if (!fresh.empty()) {
+    // 2. Ids and numbers, so the acknowledgments can be rendered before the rows exist.
+    auto ids = tx.exec_params(
+        "SELECT nextval('requests_id_seq'), nextval('request_number_seq'), nextval('messages_id_seq')"
+        " FROM generate_series(1, $1)",
+        static_cast<int>(fresh.size()));
+    struct Fresh {
+      std::size_t item = 0;
+      RequestView view;
+      std::int64_t message_row = 0;
+      std::optional<QueuedMail> ack;
+      int flood_sent = -1;  // >= 0: held back by the flood limit, with this count
+      std::string flood_rcpt;
+    };
+    std::vector<Fresh> rows;
+    rows.reserve(fresh.size());
+    for (std::size_t k = 0; k < fresh.size(); ++k) {
+      const GroupItem& item = items[fresh[k]];
+      const Decision& d = *item.decision;
+      const parsers::Email& e = item.message->email;
+      const auto& id_row = ids[static_cast<pqxx::result::size_type>(k)];
+      Fresh f;
+      f.item = fresh[k];
+      f.message_row = id_row[2].as<std::int64_t>();
+      RequestView& v = f.view;
+      v.id = id_row[0].as<std::int64_t>();
+      v.reference = "REQ-" + std::to_string(id_row[1].as<std::int64_t>());
+      v.category = d.category;
+      v.priority = d.priority;
+      v.status = d.missing.empty() ? "new" : "waiting_on_requester";
+      v.requester_address = e.from ? e.from->address : std::string();
+      v.requester_name = e.from ? e.from->name : std::string();
+      v.subject = e.subject;
+      v.request_message_id = e.message_id;  // load_view: the request's own Message-ID, '' for a sha256: one
+      v.time_zone = d.time_zone;
+      v.missing = d.missing;
+      v.requested_by = d.requested_by;
+      v.due_first_response = d.due_first_response;
+      v.due_resolution = d.due_resolution;
+      v.requested_earlier = d.requested_earlier;
+      if (d.acknowledge && item.make_ack) f.ack = item.make_ack(v);
+      rows.push_back(std::move(f));
+    }
+
+    // 3. The flood limit, as ingest_in counts it: locked per recipient, then
+    // counted, the acknowledgments of this run included as they are taken.
+    if (flood_limit.limit > 0) {
+      std::set<std::string> rcpts;
+      for (const auto& f : rows)
+        if (f.ack) rcpts.insert(f.ack->mail.rcpt_to.front());
+      if (!rcpts.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& r : rcpts) list.push_back(r);
+        tx.exec_params(
+            "SELECT pg_advisory_xact_lock(hashtext('intake-flood:' || r)) FROM"
+            " (SELECT DISTINCT lower(r) AS r FROM jsonb_array_elements_text($1::jsonb) AS x(r) ORDER BY 1) l",
+            dump(list));
+        std::map<std::string, int> counts;  // by lower-case address
+        for (const auto& row : tx.exec_params(
+                 "SELECT l.r, (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = l.r"
+                 " AND created_at > now() - make_interval(secs => $2))::int"
+                 " FROM (SELECT DISTINCT lower(r) AS r FROM jsonb_array_elements_text($1::jsonb) AS x(r)) l",
+                 dump(list), flood_limit.window_s))
+          counts[row[0].c_str()] = row[1].as<int>();
+        for (auto& f : rows) {
+          if (!f.ack) continue;
+          std::string key = f.ack->mail.rcpt_to.front();
+          std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          int& sent = counts[key];
+          if (sent >= flood_limit.limit) {
+            f.flood_sent = sent;
+            f.flood_rcpt = f.ack->mail.rcpt_to.front();
+            f.ack.reset();
+          } else {
+            ++sent;
+          }
+        }
+      }
+    }
+
+    // 4. The rows, in the order ingest_in writes them.
+    nlohmann::json requests = nlohmann::json::array(), messages = nlohmann::json::array(),
+                   events = nlohmann::json::array(), outbox = nlohmann::json::array(), sent = nlohmann::json::array();
+    std::uint64_t last_uid = 0;
+    auto event = [&](const Fresh& f, const char* type, const std::string& by, const std::string& detail, bool with_message) {
+      nlohmann::json ev = {{"request_id", f.view.id}, {"type", type}, {"detail", detail}};
+      if (!by.empty()) ev["by"] = by;
+      if (with_message) ev["message_ref"] = f.message_row;
+      events.push_back(std::move(ev));
+    };
+    for (const auto& f : rows) {
+      const GroupItem& item = items[f.item];
+      const InboundMessage& m = *item.message;
+      const parsers::Email& e = m.email;
+      const Decision& d = *item.decision;
+      const RequestView& v = f.view;
+      last_uid = std::max(last_uid, m.uid);
+      requests.push_back({{"id", v.id},
+                          {"number", std::stoll(v.reference.substr(4))},
+                          {"mailbox", m.mailbox},
+                          {"requester_address", v.requester_address},
+                          {"requester_name", v.requester_name},
+                          {"subject", v.subject},
+                          {"category", v.category},
+                          {"priority", v.priority},
+                          {"status", v.status},
+                          {"requested_by", iso_utc(d.requested_by)},
+                          {"requested_by_phrase", d.requested_by_phrase},
+                          {"missing", d.missing},
+                          {"requester_department", d.requester_department},
+                          {"time_zone", d.time_zone},
+                          {"due_first_response", iso_utc(d.due_first_response)},
+                          {"due_resolution", iso_utc(d.due_resolution)}});
+      messages.push_back({{"id", f.message_row},
+                          {"request_id", v.id},
+                          {"mailbox", m.mailbox},
+                          {"uidvalidity", m.uidvalidity},
+                          {"uid", m.uid},
+                          {"message_id", message_id_of(m)},
+                          {"content_sha256", m.content_sha256},
+                          {"in_reply_to", e.in_reply_to},
+                          {"refs", e.references},
+                          {"from_address", v.requester_address},
+                          {"from_name", v.requester_name},
+                          {"to_addresses", address_list(e.to)},
+                          {"cc_addresses", address_list(e.cc)},
+                          {"subject", e.subject},
+                          {"sent_at", iso_utc(e.date)},
+                          {"kind", std::string(parsers::to_string(e.kind))},
+                          {"body_text", e.body_text},
+                          {"request_text", e.request_text},
+                          {"warnings", e.warnings},
+                          {"raw", hex_of(m.raw)}});
+      event(f, "created", v.requester_address, created_detail(v, d), true);
+      if (!d.missing.empty()) event(f, "information_missing", "", join(d.missing, "; "), true);
+      if (f.flood_sent >= 0) event(f, "not_acknowledged", "", flood_detail(f.flood_sent, f.flood_rcpt, flood_limit), false);
+      if (d.acknowledge) {
+        if (f.ack) {
+          const QueuedMail& a = *f.ack;
+          const std::string rcpts = join(a.mail.rcpt_to, ",");
+          const std::string raw = hex_of(a.mail.raw);
+          outbox.push_back({{"request_id", v.id}, {"mail_from", a.mail.mail_from}, {"rcpt_to", rcpts},
+                            {"message_id", a.message_id}, {"raw", raw}});
+          sent.push_back({{"request_id", v.id}, {"message_id", a.message_id}, {"in_reply_to", v.request_message_id},
+                          {"from_address", a.mail.mail_from}, {"to_addresses", a.mail.rcpt_to}, {"subject", a.subject},
+                          {"raw", raw}});
+          event(f, "acknowledgment_queued", "", "to " + rcpts, false);
+        }
+      } else {
+        event(f, "not_acknowledged", "", d.quiet_reason, false);
+      }
+      GroupResult& r = out[f.item];
+      r.ingest.outcome = IngestOutcome::created;
+      r.ingest.reference = v.reference;
+      r.ingest.ack_queued = f.ack.has_value();
+      r.ingest.flood_limited = f.flood_sent >= 0;
+    }
+    tx.exec_params(
+        "INSERT INTO requests (id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
+        " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
+        " SELECT id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
+        " NULLIF(requested_by, '')::timestamptz, NULLIF(requested_by_phrase, ''), missing, requester_department, time_zone,"
+        " NULLIF(due_first_response, '')::timestamptz, NULLIF(due_resolution, '')::timestamptz"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, number bigint, mailbox text, requester_address text,"
+        " requester_name text, subject text, category text, priority text, status text, requested_by text,"
+        " requested_by_phrase text, missing jsonb, requester_department text, time_zone text, due_first_response text,"
+        " due_resolution text)",
+        dump(requests));
+    requests = nullptr;
+    tx.exec_params(
+        "INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
+        " in_reply_to, refs, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text,"
+        " request_text, warnings, raw)"
+        " SELECT id, request_id, 'in', 'request', mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
+        " from_address,"
+        " from_name, to_addresses, cc_addresses, subject, NULLIF(sent_at, '')::timestamptz, kind, body_text, request_text,"
+        " warnings, decode(raw, 'hex')"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, request_id bigint, mailbox text, uidvalidity bigint, uid bigint,"
+        " message_id text, content_sha256 text, in_reply_to text, refs jsonb, from_address text, from_name text, to_addresses jsonb, cc_addresses jsonb,"
+        " subject text, sent_at text, kind text, body_text text, request_text text, warnings jsonb, raw text)",
+        dump(messages));
+    messages = nullptr;
+    if (!outbox.empty()) {
+      tx.exec_params(
+          "INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw)"
+          " SELECT request_id, 'acknowledgment', mail_from, rcpt_to, message_id, decode(raw, 'hex')"
+          " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, mail_from text, rcpt_to text, message_id text, raw text)",
+          dump(outbox));
+      tx.exec_params(
+          "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
+          " to_addresses, subject, kind, raw)"
+          " SELECT request_id, 'out', 'acknowledgment', message_id, '', in_reply_to, from_address, to_addresses, subject,"
+          " 'auto_reply', decode(raw, 'hex')"
+          " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, message_id text, in_reply_to text,"
+          " from_address text, to_addresses jsonb, subject text, raw text)",
+          dump(sent));
+    }
+    tx.exec_params(
+        "INSERT INTO events (request_id, type, by, detail, message_ref)"
+        " SELECT request_id, type, coalesce(by, 'intake'), detail, message_ref"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, type text, by text, detail text, message_ref bigint)",
+        dump(events));
+    const InboundMessage& first = *items[fresh.front()].message;
+    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
+                   first.mailbox, last_uid, first.uidvalidity);
   }
 }
 }  // namespace
@@ -327,114 +775,9 @@ Status PqxxRecordStore::reset_mailbox(const std::string& mailbox, std::uint64_t 
 Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Decision& decision, const AckFactory& make_ack,
                                              const ReplyPlanner& plan_reply) {
   return guarded("ingest", [&]() -> Result<IngestResult> {
-    const parsers::Email& e = m.email;
     pqxx::work tx(conn_->conn);
     if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
-    IngestResult result;
-    const std::string message_id = e.message_id.empty() ? "sha256:" + m.content_sha256 : e.message_id;
-    auto inserted = tx.exec_params(
-        "INSERT INTO messages (direction, role, mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
-        " from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text, request_text, warnings, raw)"
-        " VALUES ('in', 'pending', $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb, $11::jsonb, $12,"
-        " NULLIF($13, '')::timestamptz, $14, $15, $16, $17::jsonb, $18)"
-        " ON CONFLICT (message_id) WHERE direction = 'in' DO NOTHING RETURNING id",
-        m.mailbox, m.uidvalidity, m.uid, message_id, m.content_sha256, e.in_reply_to, json_strings(e.references),
-        e.from ? e.from->address : std::string(), e.from ? e.from->name : std::string(), json_addresses(e.to),
-        json_addresses(e.cc), e.subject, iso_utc(e.date), std::string(parsers::to_string(e.kind)), e.body_text,
-        e.request_text, json_strings(e.warnings), pqxx::binarystring(m.raw));
-    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
-                   m.mailbox, m.uid, m.uidvalidity);
-    if (inserted.empty()) {
-      // The same Message-ID again: a reply-all copy through another shared
-      // address, or a message seen before a UIDVALIDITY change.
-      tx.commit();
-      result.outcome = IngestOutcome::duplicate;
-      return result;
-    }
-    const std::int64_t msg_row = inserted[0][0].as<std::int64_t>();
-    const std::string who = e.from ? e.from->address : std::string();
-
-    // Our own mail come back: a copy of something sent, not a reply to it.
-    const bool own_copy =
-        decision.own_mail ||
-        !tx.exec_params("SELECT 1 FROM messages WHERE direction = 'out' AND message_id = $1", e.message_id).empty();
-    if (own_copy) {
-      tx.exec_params("UPDATE messages SET role = 'own_copy' WHERE id = $1", msg_row);
-      tx.commit();
-      result.outcome = IngestOutcome::observed;
-      return result;
-    }
-    if (auto thread = find_thread(tx, e)) {
-      const RequestView view = load_view(tx, *thread);
-      const ReplyPlan plan = plan_reply ? plan_reply(view) : ReplyPlan{};
-      tx.exec_params("UPDATE messages SET request_id = $1, role = $2 WHERE id = $3", view.id, plan.role, msg_row);
-      apply_plan(tx, view, plan, who, msg_row);
-      tx.commit();
-      result.outcome = IngestOutcome::joined;
-      result.reference = view.reference;
-      result.reply_role = plan.role;
-      return result;
-    }
-    if (!decision.make_request) {
-      tx.exec_params("UPDATE messages SET role = 'observed' WHERE id = $1", msg_row);
-      tx.commit();
-      result.outcome = IngestOutcome::observed;
-      return result;
-    }
-    const std::string status = decision.missing.empty() ? "new" : "waiting_on_requester";
-    auto req = tx.exec_params(
-        "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, priority, status,"
-        " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')::timestamptz, NULLIF($9, ''), $10::jsonb, $11, $12,"
-        " NULLIF($13, '')::timestamptz, NULLIF($14, '')::timestamptz) RETURNING id",
-        m.mailbox, who, e.from ? e.from->name : std::string(), e.subject, decision.category, decision.priority, status,
-        iso_utc(decision.requested_by), decision.requested_by_phrase, json_strings(decision.missing),
-        decision.requester_department, decision.time_zone, iso_utc(decision.due_first_response),
-        iso_utc(decision.due_resolution));
-    const std::int64_t id = req[0][0].as<std::int64_t>();
-    tx.exec_params("UPDATE messages SET request_id = $1, role = 'request' WHERE id = $2", id, msg_row);
-    RequestView view = load_view(tx, id);
-    view.requested_earlier = decision.requested_earlier;
-    std::string detail = "category " + view.category + " (" + decision.routing_reason + "), priority " + view.priority + " (" +
-                         decision.priority_reason + ")";
-    if (!decision.requested_by_phrase.empty())
-      detail += ", requested by " + iso_utc(decision.requested_by) + " (\"" + decision.requested_by_phrase + "\")";
-    tx.exec_params("INSERT INTO events (request_id, type, by, detail, message_ref) VALUES ($1, 'created', $2, $3, $4)", id,
-                   who, detail, msg_row);
-    if (!decision.missing.empty())
-      tx.exec_params("INSERT INTO events (request_id, type, detail, message_ref) VALUES ($1, 'information_missing', $2, $3)",
-                     id, join(decision.missing, "; "), msg_row);
-    result.outcome = IngestOutcome::created;
-    result.reference = view.reference;
-    std::optional<QueuedMail> ack;
-    if (decision.acknowledge) ack = make_ack(view);
-    if (ack && flood_limit_.limit > 0) {
-      // Flood protection: counted per recipient over the window, in this
-      // transaction, so two instances cannot both slip past the limit.
-      tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('intake-flood:' || lower($1)))", ack->mail.rcpt_to.front());
-      const auto sent = tx.exec_params(
-          "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower($1)"
-          " AND created_at > now() - make_interval(secs => $2)",
-          ack->mail.rcpt_to.front(), flood_limit_.window_s)[0][0].as<int>();
-      if (sent >= flood_limit_.limit) {
-        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
-                       "flood limit: " + std::to_string(sent) + " acknowledgments to " + ack->mail.rcpt_to.front() +
-                           " in the last " + std::to_string(flood_limit_.window_s / 60) + " min");
-        result.flood_limited = true;
-        ack.reset();
-      }
-    }
-    if (decision.acknowledge) {
-      if (ack) {
-        const std::string rcpts = queue_outbound(tx, "acknowledgment", view, *ack);
-        tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'acknowledgment_queued', $2)", id,
-                       "to " + rcpts);
-        result.ack_queued = true;
-      }
-    } else {
-      tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, 'not_acknowledged', $2)", id,
-                     decision.quiet_reason);
-    }
+    IngestResult result = ingest_in(tx, flood_limit_, m, decision, make_ack, plan_reply);
     tx.commit();
     return result;
   });
@@ -445,17 +788,43 @@ Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const 
   return guarded("quarantine", [&]() -> Result<std::int64_t> {
     pqxx::work tx(conn_->conn);
     if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
-    auto r = tx.exec_params(
-        "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes) VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1))"
-        " RETURNING id",
-        m.mailbox, m.uidvalidity, m.uid, reason, pqxx::binarystring(m.raw), size_bytes);
-    if (notice) {
-      queue_mail(tx, "oversized_notice", 0, *notice);
-    }
-    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
-                   m.mailbox, m.uid, m.uidvalidity);
+    const std::int64_t id = quarantine_in(tx, m, reason, size_bytes, notice);
     tx.commit();
-    return r[0][0].as<std::int64_t>();
+    return id;
+  });
+}
+
+Result<std::vector<GroupResult>> PqxxRecordStore::store_group(const std::vector<GroupItem>& items) {
+  return guarded("ingest", [&]() -> Result<std::vector<GroupResult>> {
+    std::vector<GroupResult> out;
+    if (items.empty()) return out;
+    pqxx::work tx(conn_->conn);
+    // The lease row stays share-locked until the commit: one check holds for the group.
+    if (fenced_out(tx, instance_id_, items.front().message->mailbox)) return lease_lost(items.front().message->mailbox);
+    out.resize(items.size());
+    // Runs of plain new requests take the fast path; everything else, in
+    // its place in the order, the one-message path.
+    std::vector<std::size_t> run;
+    auto flush = [&] {
+      if (!run.empty()) ingest_run(tx, flood_limit_, items, run, out);
+      run.clear();
+    };
+    const std::vector<bool> fast = fast_path_candidates(tx, items);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const GroupItem& item = items[i];
+      if (fast[i]) {
+        run.push_back(i);
+        continue;
+      }
+      flush();
+      if (item.decision)
+        out[i].ingest = ingest_in(tx, flood_limit_, *item.message, *item.decision, item.make_ack, item.plan_reply);
+      else
+        out[i].quarantine_id = quarantine_in(tx, *item.message, item.reason, item.size_bytes, item.notice);
+    }
+    flush();
+    tx.commit();
+    return out;
   });
 }
 
@@ -488,7 +857,8 @@ Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const 
 
 Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int resend_interrupted_after_s) {
   return guarded("claim_outbox", [&]() -> Result<std::vector<OutboxItem>> {
-    pqxx::work tx(conn_->conn);
+    // One statement, committed on its own: one round trip per claim.
+    pqxx::nontransaction tx(conn_->conn);
     // Marked 'sending' and committed before any byte goes out. A row still
     // 'sending' long after its claim was cut off by a crash: it is taken again
     // and counted as interrupted (its recipient may get it twice, which beats
@@ -537,16 +907,17 @@ Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int res
 
 Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
   return guarded("finish_outbox", [&]() -> Status {
-    pqxx::work tx(conn_->conn);
+    // Each outcome is one statement, committed on its own (one round trip).
+    pqxx::nontransaction tx(conn_->conn);
     if (result.ok()) {
-      auto r = tx.exec_params("UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
-                              " RETURNING request_id, purpose", id);
-      if (!r.empty() && !r[0][0].is_null() && std::string(r[0][1].c_str()) == "acknowledgment") {
-        auto req = r[0][0].as<std::int64_t>();
-        tx.exec_params("UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
-                       " status = CASE WHEN status = 'new' THEN 'acknowledged' ELSE status END WHERE id = $1", req);
-        tx.exec_params("INSERT INTO events (request_id, type) VALUES ($1, 'acknowledged')", req);
-      }
+      tx.exec_params(
+          "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
+          "  RETURNING request_id, purpose),"
+          " r AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
+          "  status = CASE WHEN status = 'new' THEN 'acknowledged' ELSE status END"
+          "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id)"
+          " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
+          id);
     } else if (result.error().permanent) {
       tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
     } else {
@@ -555,7 +926,6 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
                      " next_attempt_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, least(attempts, 12)))"
                      " WHERE id = $1", id, result.error().message);
     }
-    tx.commit();
     return Ok{};
   });
 }

@@ -42,6 +42,8 @@ class PqxxRecordStore final : public RecordStore {
                               const ReplyPlanner& plan_reply) override;
   Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
                                   const std::optional<QueuedMail>& notice) override;
+  bool supports_groups() const override { return true; }
+  Result<std::vector<GroupResult>> store_group(const std::vector<GroupItem>& items) override;
   Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
                       const AlertFactory& make_alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;

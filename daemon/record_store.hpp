@@ -174,6 +174,22 @@ struct QuarantineRow {
   std::int64_t raw_bytes = 0;
 };
 
+// One fetched message as a chunk stores it (RecordStore::store_group): an
+// ingest when `decision` is set, else a quarantine with its reason.
+struct GroupItem {
+  const InboundMessage* message = nullptr;
+  const Decision* decision = nullptr;
+  AckFactory make_ack;
+  ReplyPlanner plan_reply;
+  std::string reason;
+  std::int64_t size_bytes = -1;
+  std::optional<QueuedMail> notice;
+};
+struct GroupResult {
+  IngestResult ingest;
+  std::int64_t quarantine_id = 0;
+};
+
 class RecordStore {
  public:
   virtual ~RecordStore() = default;
@@ -185,6 +201,14 @@ class RecordStore {
   // `plan_reply` decides for that request).
   virtual Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
                                       const ReplyPlanner& plan_reply) = 0;
+  // Group commit: the items in order, as `ingest` and `quarantine` would
+  // store them, in one transaction: all of them or, on an error, none.
+  // Stores without it (supports_groups false) take one item at a time.
+  virtual bool supports_groups() const { return false; }
+  virtual Result<std::vector<GroupResult>> store_group(const std::vector<GroupItem>& items) {
+    (void)items;
+    return fail("this store takes one message at a time", true);
+  }
   // Held with its reason (size_bytes: as the server reported it, -1 unknown);
   // `notice`, when given, is queued to the sender in the same transaction.
   virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
