@@ -393,8 +393,8 @@ std::int64_t quarantine_in(pqxx::work& tx, const InboundMessage& m, const std::s
 // Message-ID already known, in or out; a second copy in the same run) goes
 // through ingest_in after the run, in the same transaction.
 
-// Mail bigger than this goes through ingest_in: the JSON carries the raw
-// message hex-coded, twice its size.
+// Mail bigger than this goes through ingest_in: a run's raw bytes travel
+// together in one statement, where a big one would double the peak memory.
 constexpr std::size_t fast_path_max_raw_bytes = std::size_t{1} << 20;
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -460,15 +460,10 @@ std::vector<bool> fast_path_candidates(pqxx::work& tx, const std::vector<GroupIt
   return fast;
 }
 
-std::string hex_of(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
+// "$first::bytea, ..." for n binary parameters: placeholders only, never values.
+std::string bytea_placeholders(int first, std::size_t n) {
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
+  for (std::size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + static_cast<int>(i)) + "::bytea";
   return out;
 }
 
@@ -565,6 +560,9 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
     nlohmann::json requests = nlohmann::json::array(), messages = nlohmann::json::array(),
                    events = nlohmann::json::array(), outbox = nlohmann::json::array(), sent = nlohmann::json::array();
     std::uint64_t last_uid = 0;
+    // The raw bytes go as binary parameters, each once (no hex in the JSON):
+    // the inbound mail and the acknowledgments, each row naming its own by k.
+    std::vector<pqxx::binarystring> raws, ack_raws;
     auto event = [&](const Fresh& f, const char* type, const std::string& by, const std::string& detail, bool with_message) {
       nlohmann::json ev = {{"request_id", f.view.id}, {"type", type}, {"detail", detail}};
       if (!by.empty()) ev["by"] = by;
@@ -613,7 +611,8 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
                           {"body_text", e.body_text},
                           {"request_text", e.request_text},
                           {"warnings", e.warnings},
-                          {"raw", hex_of(m.raw)}});
+                          {"k", raws.size() + 1}});
+      raws.emplace_back(m.raw);
       event(f, "created", v.requester_address, created_detail(v, d), true);
       if (!d.missing.empty()) event(f, "information_missing", "", join(d.missing, "; "), true);
       if (f.flood_sent >= 0) event(f, "not_acknowledged", "", flood_detail(f.flood_sent, f.flood_rcpt, flood_limit), false);
@@ -621,12 +620,13 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
         if (f.ack) {
           const QueuedMail& a = *f.ack;
           const std::string rcpts = join(a.mail.rcpt_to, ",");
-          const std::string raw = hex_of(a.mail.raw);
+          const std::size_t k = ack_raws.size() + 1;
+          ack_raws.emplace_back(a.mail.raw);
           outbox.push_back({{"request_id", v.id}, {"mail_from", a.mail.mail_from}, {"rcpt_to", rcpts},
-                            {"message_id", a.message_id}, {"raw", raw}});
+                            {"message_id", a.message_id}, {"k", k}});
           sent.push_back({{"request_id", v.id}, {"message_id", a.message_id}, {"in_reply_to", v.request_message_id},
                           {"from_address", a.mail.mail_from}, {"to_addresses", a.mail.rcpt_to}, {"subject", a.subject},
-                          {"raw", raw}});
+                          {"k", k}});
           event(f, "acknowledgment_queued", "", "to " + rcpts, false);
         }
       } else {
@@ -651,32 +651,37 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
         dump(requests));
     requests = nullptr;
     tx.exec_params(
-        "INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
+        "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, raws.size()) + "]) WITH ORDINALITY AS u(raw, k))"
+        " INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
         " in_reply_to, refs, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text,"
         " request_text, warnings, raw)"
         " SELECT id, request_id, 'in', 'request', mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
-        " from_address,"
-        " from_name, to_addresses, cc_addresses, subject, NULLIF(sent_at, '')::timestamptz, kind, body_text, request_text,"
-        " warnings, decode(raw, 'hex')"
+        " from_address, from_name, to_addresses, cc_addresses, subject, NULLIF(sent_at, '')::timestamptz, kind, body_text,"
+        " request_text, warnings, r.raw"
         " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, request_id bigint, mailbox text, uidvalidity bigint, uid bigint,"
-        " message_id text, content_sha256 text, in_reply_to text, refs jsonb, from_address text, from_name text, to_addresses jsonb, cc_addresses jsonb,"
-        " subject text, sent_at text, kind text, body_text text, request_text text, warnings jsonb, raw text)",
-        dump(messages));
+        " message_id text, content_sha256 text, in_reply_to text, refs jsonb, from_address text, from_name text,"
+        " to_addresses jsonb, cc_addresses jsonb, subject text, sent_at text, kind text, body_text text, request_text text,"
+        " warnings jsonb, k bigint) JOIN r ON r.k = x.k ORDER BY x.id",
+        dump(messages), pqxx::prepare::make_dynamic_params(raws));
+    raws.clear();
     messages = nullptr;
     if (!outbox.empty()) {
-      tx.exec_params(
-          "INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw)"
-          " SELECT request_id, 'acknowledgment', mail_from, rcpt_to, message_id, decode(raw, 'hex')"
-          " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, mail_from text, rcpt_to text, message_id text, raw text)",
-          dump(outbox));
-      tx.exec_params(
-          "INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to, from_address,"
-          " to_addresses, subject, kind, raw)"
-          " SELECT request_id, 'out', 'acknowledgment', message_id, '', in_reply_to, from_address, to_addresses, subject,"
-          " 'auto_reply', decode(raw, 'hex')"
-          " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, message_id text, in_reply_to text,"
-          " from_address text, to_addresses jsonb, subject text, raw text)",
-          dump(sent));
+      const std::string acks =
+          "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, ack_raws.size()) + "]) WITH ORDINALITY AS u(raw, k))";
+      tx.exec_params(acks +
+                         " INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw)"
+                         " SELECT request_id, 'acknowledgment', mail_from, rcpt_to, message_id, r.raw"
+                         " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, mail_from text, rcpt_to text,"
+                         " message_id text, k bigint) JOIN r ON r.k = x.k ORDER BY x.k",
+                     dump(outbox), pqxx::prepare::make_dynamic_params(ack_raws));
+      tx.exec_params(acks +
+                         " INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to,"
+                         " from_address, to_addresses, subject, kind, raw)"
+                         " SELECT request_id, 'out', 'acknowledgment', message_id, '', in_reply_to, from_address, to_addresses,"
+                         " subject, 'auto_reply', r.raw"
+                         " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, message_id text, in_reply_to text,"
+                         " from_address text, to_addresses jsonb, subject text, k bigint) JOIN r ON r.k = x.k ORDER BY x.k",
+                     dump(sent), pqxx::prepare::make_dynamic_params(ack_raws));
     }
     tx.exec_params(
         "INSERT INTO events (request_id, type, by, detail, message_ref)"
@@ -864,16 +869,20 @@ Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int res
     // and counted as interrupted (its recipient may get it twice, which beats
     // never: SMTP cannot tell whether the cut-off transaction completed).
     auto r = tx.exec_params(
-        "UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
-        " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM ("
-        " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= now())"
-        "  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
+        // Each kind through its own index (0009, 0008): the due pending rows
+        // in due order, and the interrupted ones; the oldest of both go.
+        "WITH p AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+        "  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+        " s AS (SELECT id FROM outbox WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
         // Never while the instance that claimed it may still be sending it:
         // only this instance's own (it sends one at a time), or a gone one's.
-        "      AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
-        "           WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
-        "           AND i.heartbeat_at > now() - make_interval(secs => i.failover_s))))"
-        " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
+        "  AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
+        "       WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
+        "       AND i.heartbeat_at > now() - make_interval(secs => i.failover_s)))"
+        "  ORDER BY claimed_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+        " due AS (SELECT id FROM p UNION ALL SELECT id FROM s ORDER BY id LIMIT $1)"
+        " UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
+        " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM due"
         " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
         " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
         limit, resend_interrupted_after_s, instance_id_);

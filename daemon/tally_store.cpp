@@ -134,12 +134,13 @@ std::set<std::int64_t> link_all(pqxx::work& tx, const std::vector<TallyEntry>& e
         " WHERE t.id = p.id",
         wants.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  // Messages that answer one of the new ones and are not under it yet.
+  // Messages that answer one of the new ones and are not under it yet
+  // (in_reply_to <> '': the index on it is partial, 0005).
   auto answers = tx.exec_params(
       "SELECT x.id, x.mid, t.id, t.message_id, t.in_reply_to, t.refs::text, coalesce(p.message_id, '')"
       " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, mid text)"
       " CROSS JOIN LATERAL (SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id FROM tally_messages a"
-      "  WHERE a.in_reply_to = x.mid AND a.id <> x.id UNION SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id"
+      "  WHERE a.in_reply_to = x.mid AND a.in_reply_to <> '' AND a.id <> x.id UNION SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id"
       "  FROM tally_messages a WHERE a.refs @> jsonb_build_array(x.mid) AND a.id <> x.id LIMIT 10000) t"
       " LEFT JOIN tally_messages p ON p.id = t.parent_id WHERE t.parent_id IS DISTINCT FROM x.id ORDER BY x.id, t.id",
       mids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

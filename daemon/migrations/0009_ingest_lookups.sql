@@ -4,3 +4,7 @@
 -- the whole outbox for every new request, so a backlog drained in O(n²).
 CREATE INDEX outbox_acknowledgment_rcpt_idx ON outbox (lower(rcpt_to), created_at)
   WHERE purpose = 'acknowledgment';
+-- The outbox claim (claim_outbox) takes the earliest due row; this index
+-- serves that order directly, where the one of 0001 made each claim read
+-- every due row.
+CREATE INDEX outbox_pending_due_order_idx ON outbox (next_attempt_at, id) WHERE status = 'pending';
