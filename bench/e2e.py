@@ -265,9 +265,12 @@ def main():
     # 2. The raw ceilings.
     url = "imap://127.0.0.1:%s/INBOX" % env["IMAP_PORT"]
     password_file = os.path.join(a.stack, "secrets", "mail_password")
-    raw_fetch = json.loads(subprocess.run([os.path.join(bench, "intake_bench_raw"), "raw-fetch", url,
-                                           "requests@example.test", password_file],
-                                          check=True, stdout=subprocess.PIPE).stdout)
+    # Twice, the faster counting: the first pass also warms Dovecot's cache
+    # (dovecot.index.cache), which intake's drain then finds warm as well.
+    raw_fetch = min((json.loads(subprocess.run([os.path.join(bench, "intake_bench_raw"), "raw-fetch", url,
+                                                "requests@example.test", password_file],
+                                               check=True, stdout=subprocess.PIPE).stdout) for _ in range(2)),
+                    key=lambda r: r["seconds"])
     raw_copy = json.loads(subprocess.run([os.path.join(bench, "intake_bench_raw"), "raw-copy", env["DATABASE_URL"],
                                           str(a.count), str(max(1, total_bytes // max(1, a.count)))],
                                          check=True, stdout=subprocess.PIPE).stdout)

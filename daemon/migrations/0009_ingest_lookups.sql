@@ -8,3 +8,8 @@ CREATE INDEX outbox_acknowledgment_rcpt_idx ON outbox (lower(rcpt_to), created_a
 -- serves that order directly, where the one of 0001 made each claim read
 -- every due row.
 CREATE INDEX outbox_pending_due_order_idx ON outbox (next_attempt_at, id) WHERE status = 'pending';
+-- Every tallied message looks for the messages that answer it through the
+-- GIN index on References (tally_store.cpp, link_all). With fastupdate, new
+-- entries wait in the index's pending list until a vacuum, and every lookup
+-- reads that whole list: a backlog made each lookup slower than the last.
+ALTER INDEX tally_messages_refs_idx SET (fastupdate = off);
