@@ -41,7 +41,7 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 // Queues `mail` in the outbox inside `tx`; returns its recipients as stored.
 // request_id 0: the mail belongs to no request.
 std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t request_id, const QueuedMail& mail) {
-  const std::string rcpts = join(mail.mail.rcpt_to, ",");
+  std::string rcpts = join(mail.mail.rcpt_to, ",");
   tx.exec_params("INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw) VALUES (NULLIF($1::bigint, 0), $2, $3, $4, $5, $6)",
                  request_id, purpose, mail.mail.mail_from, rcpts, mail.message_id, pqxx::binarystring(mail.mail.raw));
   return rcpts;
