@@ -1,10 +1,12 @@
 // What both PostgreSQL adapters (PqxxRecordStore, PqxxTallyStore) do around
 // every call: open the connection when it is not open, and turn libpqxx's
-// exceptions into error values, dropping a connection that broke. Included
-// only by those adapters' .cpp files: no pqxx type leaves them.
+// exceptions into error values, dropping a connection that broke; and how
+// both write a jsonb parameter. Included only by those adapters' .cpp files:
+// no pqxx type leaves them.
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -18,6 +20,10 @@ inline std::string text_of(const std::exception& e) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   return msg;
 }
+
+// JSON text for a jsonb parameter; text that is not UTF-8 becomes U+FFFD
+// instead of an exception (PostgreSQL would refuse it anyway).
+inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 // Holder: a struct with a pqxx::connection member `conn`, built from conninfo.
 template <typename Holder>

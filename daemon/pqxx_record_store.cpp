@@ -57,16 +57,18 @@ std::string iso_utc(const std::optional<std::chrono::sys_seconds>& t) {
   return std::string(buf, n);
 }
 
-std::string json_addresses(const std::vector<parsers::Address>& list) {
+using pqxx_guard::dump;
+
+// The addresses alone, as a JSON array (names stay in their own columns).
+nlohmann::json address_list(const std::vector<parsers::Address>& list) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& a : list) j.push_back(a.address);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
 }
 
-std::string json_strings(const std::vector<std::string>& list) {
-  nlohmann::json j = list;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string json_addresses(const std::vector<parsers::Address>& list) { return dump(address_list(list)); }
+
+std::string json_strings(const std::vector<std::string>& list) { return dump(nlohmann::json(list)); }
 
 std::string url_encode(const std::string& s) {
   std::string out;
@@ -397,8 +399,6 @@ std::int64_t quarantine_in(pqxx::work& tx, const InboundMessage& m, const std::s
 // together in one statement, where a big one would double the peak memory.
 constexpr std::size_t fast_path_max_raw_bytes = std::size_t{1} << 20;
 
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
 // Could be a plain new request: no subject tag, not a bounce, not too big.
@@ -467,15 +467,12 @@ std::string bytea_placeholders(int first, std::size_t n) {
   return out;
 }
 
-nlohmann::json address_list(const std::vector<parsers::Address>& list) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& a : list) j.push_back(a.address);
-  return j;
-}
-
+// The fast path for a run of plain new requests (1. chosen by
+// fast_path_candidates): the rows ingest_in would write one message at a
+// time, in a few statements for the whole run (the GroupCommit test compares
+// both paths row for row).
 void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, const std::vector<GroupItem>& items,
-                const std::vector<std::size_t>& run, std::vector<GroupResult>& out) {
-  const std::vector<std::size_t>& fresh = run;
+                const std::vector<std::size_t>& fresh, std::vector<GroupResult>& out) {
   if (!fresh.empty()) {
     // 2. Ids and numbers, so the acknowledgments can be rendered before the rows exist.
     auto ids = tx.exec_params(
@@ -485,6 +482,7 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
     struct Fresh {
       std::size_t item = 0;
       RequestView view;
+      std::int64_t number = 0;  // of the reference, REQ-<number>
       std::int64_t message_row = 0;
       std::optional<QueuedMail> ack;
       int flood_sent = -1;  // >= 0: held back by the flood limit, with this count
@@ -502,7 +500,8 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
       f.message_row = id_row[2].as<std::int64_t>();
       RequestView& v = f.view;
       v.id = id_row[0].as<std::int64_t>();
-      v.reference = "REQ-" + std::to_string(id_row[1].as<std::int64_t>());
+      f.number = id_row[1].as<std::int64_t>();
+      v.reference = "REQ-" + std::to_string(f.number);
       v.category = d.category;
       v.priority = d.priority;
       v.status = d.missing.empty() ? "new" : "waiting_on_requester";
@@ -577,7 +576,7 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
       const RequestView& v = f.view;
       last_uid = std::max(last_uid, m.uid);
       requests.push_back({{"id", v.id},
-                          {"number", std::stoll(v.reference.substr(4))},
+                          {"number", f.number},
                           {"mailbox", m.mailbox},
                           {"requester_address", v.requester_address},
                           {"requester_name", v.requester_name},

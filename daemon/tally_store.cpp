@@ -132,7 +132,7 @@ std::set<std::int64_t> link_all(pqxx::work& tx, const std::vector<TallyEntry>& e
         " CROSS JOIN LATERAL jsonb_array_elements_text(x.wanted) WITH ORDINALITY AS w(mid, n)"
         " JOIN tally_messages m ON m.message_id = w.mid WHERE m.id <> x.id ORDER BY x.id, w.n) p"
         " WHERE t.id = p.id",
-        wants.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        pqxx_guard::dump(wants));
   }
   // Messages that answer one of the new ones and are not under it yet
   // (in_reply_to <> '': the index on it is partial, 0005).
@@ -143,7 +143,7 @@ std::set<std::int64_t> link_all(pqxx::work& tx, const std::vector<TallyEntry>& e
       "  WHERE a.in_reply_to = x.mid AND a.in_reply_to <> '' AND a.id <> x.id UNION SELECT a.id, a.message_id, a.in_reply_to, a.refs, a.parent_id"
       "  FROM tally_messages a WHERE a.refs @> jsonb_build_array(x.mid) AND a.id <> x.id LIMIT 10000) t"
       " LEFT JOIN tally_messages p ON p.id = t.parent_id WHERE t.parent_id IS DISTINCT FROM x.id ORDER BY x.id, t.id",
-      mids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      pqxx_guard::dump(mids));
   std::map<std::int64_t, std::set<std::int64_t>> above_of;  // a new message: it and all above it, read when needed
   std::map<std::int64_t, std::string> moved;  // answers moved in this loop: their parent's Message-ID now
   for (const auto& row : answers) {
@@ -298,7 +298,7 @@ Result<AddStats> PqxxTallyStore::add(const std::vector<TallyEntry>& entries, con
           "  ON xk.message_id = ins.message_id CROSS JOIN LATERAL jsonb_array_elements_text(xk.kudos) AS k(c)"
           "  ON CONFLICT DO NOTHING)"
           " SELECT id, message_id FROM ins",
-          rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+          pqxx_guard::dump(rows));
       for (const auto& row : inserted) added.emplace(row[1].c_str(), row[0].as<std::int64_t>());
       stats.added = added.size();
       stats.known = entries.size() - added.size();
