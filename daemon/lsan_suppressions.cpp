@@ -11,10 +11,10 @@
 // PGresult can come from no other path: intake never calls libpq itself, and a
 // pqxx::result we leaked would be reported through its own allocation.
 //
-// Hand-written: the sanitizer runtime reads this hook at start
-// (sanitizer/lsan_interface.h); a suppressions file would have to be named in
+// Hand-written: the sanitizer runtime reads this hook, declared in its own
+// header, at start; a suppressions file would have to be named in
 // LSAN_OPTIONS by every caller.
-extern "C" const char* __lsan_default_suppressions();  // NOLINT(bugprone-reserved-identifier)
+#include <sanitizer/lsan_interface.h>
 
 extern "C" const char* __lsan_default_suppressions() {  // NOLINT(bugprone-reserved-identifier)
   return "leak:PQmakeEmptyPGresult\n";
