@@ -154,6 +154,15 @@ bool iconv_convert(std::string_view bytes, const std::string& iconv_name, std::s
     }
     if (errno == E2BIG) continue;
     if (errno == EILSEQ || errno == EINVAL) {
+      if (in_left == 0) {
+        // POSIX leaves `in` at the offending bytes, but glibc's ISO-2022-CN-EXT
+        // reports a shift-out with nothing designated after consuming it. At
+        // the end of the input there is nothing left to skip (skipping would
+        // run `in_left` below zero and iconv past the end of `bytes`).
+        out += replacement_character;
+        had_invalid = true;
+        return true;
+      }
       const auto bad = static_cast<unsigned char>(*in);
       if (is_windows_1252(iconv_name) && bad >= 0x80 && bad <= 0x9F) {
         // The five bytes windows-1252 leaves undefined decode to the C1

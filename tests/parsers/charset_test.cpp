@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -105,6 +108,57 @@ TEST(charset, truncated_multibyte_at_end_replaced) {
   std::vector<std::string> w;
   EXPECT_EQ(to_utf8("a\x82", "shift_jis", w), "a\xEF\xBF\xBD");
   EXPECT_EQ(w.size(), 1u);
+}
+
+TEST(charset, iso_2022_cn_ext_shift_out_at_the_end_is_one_replacement) {
+  // glibc's ISO-2022-CN-EXT consumes a shift-out with no set designated and
+  // then reports it as invalid; skipping "the bad byte" after that ran past
+  // the end of the input (found by parse_email_fuzz in CI).
+  std::vector<std::string> w;
+  EXPECT_EQ(to_utf8("a\x0E", "ISO-2022-CN-EXT", w), "a\xEF\xBF\xBD");
+  EXPECT_EQ(w.size(), 1u);
+}
+
+// The charset names this machine's iconv lists ("iconv --list": "NAME//"
+// entries, comma or line separated).
+std::vector<std::string> iconv_charsets() {
+  std::vector<std::string> names;
+  const std::unique_ptr<FILE, int (*)(FILE*)> list(popen("iconv --list", "r"), pclose);
+  if (!list) return names;
+  std::string name;
+  for (int c = std::fgetc(list.get()); c != EOF; c = std::fgetc(list.get())) {
+    if (c == ',' || c == '\n' || c == ' ' || c == '/') {
+      if (!name.empty()) names.push_back(name);
+      name.clear();
+    } else {
+      name += static_cast<char>(c);
+    }
+  }
+  if (!name.empty()) names.push_back(name);
+  return names;
+}
+
+TEST(charset, every_charset_iconv_knows_survives_malformed_input) {
+  // A message may name any of them. Escapes, shifts and lead bytes at random,
+  // cut anywhere, some longer than one output chunk: whatever a converter
+  // does with them, the result is valid UTF-8 and nothing is read past the
+  // input (ASan checks that in stage 5).
+  const std::vector<std::string> names = iconv_charsets();
+  ASSERT_GT(names.size(), 100u) << "iconv --list gave too few names";
+  static constexpr std::string_view tricky = "\x1B$()*+-.@ABCDGHJNOS~{}\x0E\x0F\x8E\x8F\xA1\xFE\x80\xFF";
+  std::mt19937 rng(20261202);
+  for (const auto& name : names) {
+    for (int k = 0; k < 60; ++k) {
+      std::string bytes((k % 20 == 19) ? 4096 + rng() % 4096 : rng() % 48, '\0');
+      for (char& c : bytes) {
+        const auto r = rng();
+        c = (k % 2 == 0 || r % 4 == 0) ? static_cast<char>(r >> 8) : tricky[r % tricky.size()];
+      }
+      std::vector<std::string> w;
+      const std::string out = to_utf8(bytes, name, w);
+      ASSERT_TRUE(is_valid_utf8(out)) << name << ", input " << k;
+    }
+  }
 }
 
 TEST(charset, nul_bytes_survive_conversion) {
