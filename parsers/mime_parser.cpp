@@ -309,7 +309,7 @@ class Walker {
     a.size = decoded_size(entity.body(), encoding);
     std::string cid = trim(headers.get("content-id"));
     if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
-    a.content_id = cid;
+    a.content_id = sanitize_utf8(cid);  // header bytes may be anything
     a.inline_part = disposition == "inline" || (disposition.empty() && !cid.empty());
     if (a.content_type == "application/ms-tnef" || lower(a.filename) == "winmail.dat")
       email_.warnings.push_back("winmail.dat (TNEF) attachment: its contents are not listed");

@@ -59,6 +59,15 @@ TEST(MimeParser, attachment_listed_with_decoded_size) {
   EXPECT_EQ(e.body_text, "see file");
 }
 
+TEST(MimeParser, content_id_with_invalid_bytes_is_utf8) {
+  auto e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/related; boundary=\"x\"\n\n--x\nContent-Type: text/plain\n\nlogo\n"
+      "--x\nContent-Type: image/png\nContent-ID: <logo\xFF@b.test>\n\nPNG\n--x--\n");
+  ASSERT_EQ(e.attachments.size(), 1u);
+  EXPECT_EQ(e.attachments[0].content_id, "logo\xEF\xBF\xBD@b.test");
+  EXPECT_TRUE(e.attachments[0].inline_part);
+}
+
 TEST(MimeParser, out_of_office_is_auto_reply_and_list_mail_is_bulk_and_null_path_is_bounce) {
   EXPECT_EQ(parse_email("From: a@b.test\nAuto-Submitted: auto-replied\n\nx\n").kind, MessageKind::auto_reply);
   EXPECT_EQ(parse_email("From: a@b.test\nSubject: Out of Office: away\n\nx\n").kind, MessageKind::auto_reply);
