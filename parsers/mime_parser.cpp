@@ -536,34 +536,53 @@ Email parse_email(std::string_view raw, const Limits& limits) { return parse_gua
 
 namespace {
 
+// The header block through mimetic, the body kept as plain text: for a
+// structure mimetic must not walk. Returns the top Content-Type.
+std::string read_headers_body_as_text(Email& email, const std::string& text, const Limits& limits) {
+  mimetic::MimeEntity entity;
+  const std::size_t split = text.find("\r\n\r\n");
+  const std::string head = split == std::string::npos ? text : text.substr(0, split + 4);
+  entity.load(head.begin(), head.end(), mimetic::imBody | mimetic::imChildParts);
+  const HeaderView h(entity.header());
+  fill_headers(email, h);
+  if (split != std::string::npos) {
+    std::string body = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
+    if (body.size() > limits.max_text_bytes) body.resize(limits.max_text_bytes);
+    email.body_text = sanitize_utf8(body);
+  }
+  return h.get("content-type");
+}
+
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth) {
   Email email;
   GuardedMessage guarded = guard_message(raw, limits);
   email.warnings = std::move(guarded.warnings);
 
-  mimetic::MimeEntity entity;
   std::string top_ct;
   if (guarded.structure_too_deep) {
-    // Let mimetic see the header block only; the body is kept as plain text.
-    std::size_t split = guarded.text.find("\r\n\r\n");
-    std::string head = split == std::string::npos ? guarded.text : guarded.text.substr(0, split + 4);
-    entity.load(head.begin(), head.end(), mimetic::imBody | mimetic::imChildParts);
-    const HeaderView h(entity.header());
-    fill_headers(email, h);
-    top_ct = h.get("content-type");
-    if (split != std::string::npos) {
-      std::string body = sanitize_utf8(crlf_to_lf(std::string_view(guarded.text).substr(split + 4)));
-      if (body.size() > limits.max_text_bytes) body.resize(limits.max_text_bytes);
-      email.body_text = sanitize_utf8(body);
-    }
+    top_ct = read_headers_body_as_text(email, guarded.text, limits);
   } else {
-    entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
-    const HeaderView h(entity.header());
-    flag_duplicates(entity.header(), email.warnings);
-    fill_headers(email, h);
-    top_ct = h.get("content-type");
-    Walker walker(limits, email, depth);
-    walker.walk(entity, 0);
+    const std::vector<std::string> guard_warnings = email.warnings;
+    try {
+      mimetic::MimeEntity entity;
+      entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
+      const HeaderView h(entity.header());
+      flag_duplicates(entity.header(), email.warnings);
+      fill_headers(email, h);
+      top_ct = h.get("content-type");
+      Walker walker(limits, email, depth);
+      walker.walk(entity, 0);
+    } catch (const std::exception& e) {
+      // The seam: mimetic 0.9.8 throws on some malformed multiparts. A part
+      // whose text starts with a bare CR and then the delimiter ("\r--b")
+      // makes it trim a newline from a one-byte block and append -1 bytes
+      // (std::length_error; found by parse_email_fuzz). The message keeps its
+      // headers, and its body as text, flagged.
+      email = Email{};
+      email.warnings = guard_warnings;
+      email.warnings.push_back(std::string("MIME structure unreadable (") + e.what() + "): body kept as text");
+      top_ct = read_headers_body_as_text(email, guarded.text, limits);
+    }
   }
   if (!email.from) email.warnings.push_back("no usable From address");
   scrub_nul(email);

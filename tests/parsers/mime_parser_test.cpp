@@ -68,6 +68,22 @@ TEST(MimeParser, content_id_with_invalid_bytes_is_utf8) {
   EXPECT_TRUE(e.attachments[0].inline_part);
 }
 
+TEST(MimeParser, part_text_starting_with_bare_cr_and_delimiter_keeps_headers_and_text) {
+  // mimetic 0.9.8 threw std::length_error on it (found by parse_email_fuzz).
+  const std::string raw =
+      "From: Ann <ann@b.test>\r\nSubject: printer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nThe printer is jammed.\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\n\r--b--\r\n";
+  Email e;
+  ASSERT_NO_THROW(e = parse_email(raw));
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "ann@b.test");
+  EXPECT_EQ(e.subject, "printer");
+  EXPECT_NE(e.body_text.find("The printer is jammed."), std::string::npos);
+  ASSERT_FALSE(e.warnings.empty());
+  EXPECT_NE(e.warnings.back().find("MIME structure unreadable"), std::string::npos) << e.warnings.back();
+}
+
 TEST(MimeParser, out_of_office_is_auto_reply_and_list_mail_is_bulk_and_null_path_is_bounce) {
   EXPECT_EQ(parse_email("From: a@b.test\nAuto-Submitted: auto-replied\n\nx\n").kind, MessageKind::auto_reply);
   EXPECT_EQ(parse_email("From: a@b.test\nSubject: Out of Office: away\n\nx\n").kind, MessageKind::auto_reply);
