@@ -65,4 +65,33 @@ struct Email {
   std::vector<std::string> warnings;  // what was malformed and how it was handled
 };
 
+// Calls f(string) on every string an Email holds: the header values, the
+// addresses, the text, the attachments' names and ids, the message ids and the
+// warnings. Each must be UTF-8 without NUL (PostgreSQL text, JSON); one list,
+// so that the parser's scrubbing and the fuzz harness's check see the same.
+template <typename EmailRef, typename F>
+void for_each_string(EmailRef& e, F&& f) {
+  for (auto* s : {&e.subject, &e.raw_subject, &e.raw_date, &e.message_id, &e.in_reply_to, &e.list_id,
+                  &e.list_unsubscribe, &e.auto_submitted, &e.precedence, &e.x_auto_response_suppress, &e.x_priority,
+                  &e.importance, &e.loop_header, &e.body_text, &e.request_text})
+    f(*s);
+  for (auto* one : {&e.from, &e.sender, &e.return_path})
+    if (*one) {
+      f((*one)->name);
+      f((*one)->address);
+    }
+  for (auto* list : {&e.reply_to, &e.to, &e.cc})
+    for (auto& a : *list) {
+      f(a.name);
+      f(a.address);
+    }
+  for (auto& a : e.attachments) {
+    f(a.filename);
+    f(a.content_type);
+    f(a.content_id);
+  }
+  for (auto* list : {&e.references, &e.enclosed_message_ids, &e.warnings})
+    for (auto& s : *list) f(s);
+}
+
 }  // namespace intake::parsers

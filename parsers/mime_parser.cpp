@@ -482,30 +482,9 @@ void scrub_nul(Email& email) {
   const auto scrub = [](std::string& s) {
     for (auto at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3)) s.replace(at, 1, "\xEF\xBF\xBD");
   };
-  const auto scrub_address = [&](Address& a) {
-    scrub(a.name);
-    scrub(a.address);
-  };
-  if (email.body_text.find('\0') != std::string::npos) {  // text kept raw when the structure was over limits
+  if (email.body_text.find('\0') != std::string::npos)  // text kept raw when the structure was over limits
     email.warnings.push_back("NUL bytes in the text replaced with U+FFFD");
-    scrub(email.body_text);
-  }
-  if (email.from) scrub_address(*email.from);
-  if (email.sender) scrub_address(*email.sender);
-  if (email.return_path) scrub_address(*email.return_path);
-  for (auto* list : {&email.reply_to, &email.to, &email.cc})
-    for (auto& a : *list) scrub_address(a);
-  for (auto* s : {&email.subject, &email.raw_subject, &email.raw_date, &email.message_id, &email.in_reply_to,
-                  &email.list_id, &email.list_unsubscribe, &email.auto_submitted, &email.precedence,
-                  &email.x_auto_response_suppress, &email.x_priority, &email.importance, &email.loop_header})
-    scrub(*s);
-  for (auto& r : email.references) scrub(r);
-  for (auto& a : email.attachments) {
-    scrub(a.filename);
-    scrub(a.content_type);
-    scrub(a.content_id);
-  }
-  for (auto& w : email.warnings) scrub(w);
+  for_each_string(email, scrub);
 }
 
 }  // namespace
@@ -546,9 +525,11 @@ std::string read_headers_body_as_text(Email& email, const std::string& text, con
   const HeaderView h(entity.header());
   fill_headers(email, h);
   if (split != std::string::npos) {
-    std::string body = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
-    if (body.size() > limits.max_text_bytes) body.resize(limits.max_text_bytes);
-    email.body_text = sanitize_utf8(body);
+    email.body_text = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
+    if (email.body_text.size() > limits.max_text_bytes) {
+      email.body_text.resize(limits.max_text_bytes);
+      email.body_text = sanitize_utf8(email.body_text);  // the cut may split a character
+    }
   }
   return h.get("content-type");
 }
@@ -562,7 +543,7 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
   if (guarded.structure_too_deep) {
     top_ct = read_headers_body_as_text(email, guarded.text, limits);
   } else {
-    const std::vector<std::string> guard_warnings = email.warnings;
+    const std::size_t guard_warnings = email.warnings.size();  // the walk only appends
     try {
       mimetic::MimeEntity entity;
       entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
@@ -578,8 +559,10 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       // makes it trim a newline from a one-byte block and append -1 bytes
       // (std::length_error; found by parse_email_fuzz). The message keeps its
       // headers, and its body as text, flagged.
-      email = Email{};
-      email.warnings = guard_warnings;
+      email.warnings.resize(guard_warnings);
+      Email headers_and_text;
+      headers_and_text.warnings = std::move(email.warnings);
+      email = std::move(headers_and_text);
       email.warnings.push_back(std::string("MIME structure unreadable (") + e.what() + "): body kept as text");
       top_ct = read_headers_body_as_text(email, guarded.text, limits);
     }

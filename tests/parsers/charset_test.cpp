@@ -113,7 +113,7 @@ TEST(charset, truncated_multibyte_at_end_replaced) {
 TEST(charset, iso_2022_cn_ext_shift_out_at_the_end_is_one_replacement) {
   // glibc's ISO-2022-CN-EXT consumes a shift-out with no set designated and
   // then reports it as invalid; skipping "the bad byte" after that ran past
-  // the end of the input (found by parse_email_fuzz in CI).
+  // the end of the input (found by feeding every charset malformed input).
   std::vector<std::string> w;
   EXPECT_EQ(to_utf8("a\x0E", "ISO-2022-CN-EXT", w), "a\xEF\xBF\xBD");
   EXPECT_EQ(w.size(), 1u);
