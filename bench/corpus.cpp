@@ -1,4 +1,4 @@
-#include "corpus.hpp"
+#include "bench/corpus.hpp"
 
 #include <charconv>
 #include <fstream>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::bench {
 

@@ -1,4 +1,4 @@
-#include "gmime_digest.hpp"
+#include "bench/gmime_digest.hpp"
 
 #include <gmime/gmime.h>
 

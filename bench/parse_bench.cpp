@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "corpus.hpp"
-#include "gmime_digest.hpp"
-#include "mime_parser.hpp"
+#include "bench/corpus.hpp"
+#include "bench/gmime_digest.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace intake::bench {
 namespace {

@@ -5,7 +5,7 @@ find_package(tomlplusplus REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(LibXml2 REQUIRED)
 find_package(Iconv REQUIRED)
-# PCRE2 for the config's requirement patterns and timeframe phrases (parsers/request_fields.cpp);
+# PCRE2 for the config's requirement patterns and timeframe phrases (parsers/request/request_fields.cpp);
 # date.h (libhowardhinnant-date-dev) is used header-only there.
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 if(NOT INTAKE_PARSERS_ONLY)
@@ -22,7 +22,7 @@ if(NOT INTAKE_PARSERS_ONLY)
   pkg_check_modules(LIBICAL REQUIRED IMPORTED_TARGET libical)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
-  # GMime 3 splits mbox files for `intakectl import` (daemon/mail_archive.cpp).
+  # GMime 3 splits mbox files for `intakectl import` (daemon/adapters/archive/mail_archive.cpp).
   pkg_check_modules(GMIME3 REQUIRED IMPORTED_TARGET gmime-3.0)
 endif()
 

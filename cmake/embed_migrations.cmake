@@ -1,4 +1,4 @@
-# Run with cmake -P: writes OUT, a .cpp holding every daemon/migrations/NNNN_name.sql
+# Run with cmake -P: writes OUT, a .cpp holding every daemon/adapters/postgres/migrations/NNNN_name.sql
 # as a raw string, so the binaries carry their schema.
 file(GLOB files "${MIGRATIONS_DIR}/*.sql")
 list(SORT files)
@@ -13,5 +13,5 @@ foreach(f IN LISTS files)
   file(READ "${f}" sql)
   string(APPEND body "    {${version}, \"${name}\", R\"intake_sql(${sql})intake_sql\"},\n")
 endforeach()
-file(WRITE "${OUT}.tmp" "// Generated from daemon/migrations/*.sql; do not edit.\n#include \"migrations.hpp\"\nnamespace intake::daemon {\nconst std::vector<Migration>& all_migrations() {\n  static const std::vector<Migration> list = {\n${body}  };\n  return list;\n}\n}  // namespace intake::daemon\n")
+file(WRITE "${OUT}.tmp" "// Generated from daemon/adapters/postgres/migrations/*.sql; do not edit.\n#include \"daemon/adapters/postgres/migrations.hpp\"\nnamespace intake::daemon {\nconst std::vector<Migration>& all_migrations() {\n  static const std::vector<Migration> list = {\n${body}  };\n  return list;\n}\n}  // namespace intake::daemon\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

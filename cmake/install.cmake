@@ -11,7 +11,7 @@ configure_file(${PROJECT_SOURCE_DIR}/systemd/intake.toml.in ${PROJECT_BINARY_DIR
 install(FILES ${PROJECT_BINARY_DIR}/systemd/intaked.service DESTINATION ${INTAKE_SYSTEMD_UNIT_DIR})
 install(DIRECTORY templates/ DESTINATION ${CMAKE_INSTALL_DATADIR}/intake/templates
         FILES_MATCHING PATTERN "*.mustache" PATTERN "*.md")
-install(DIRECTORY daemon/migrations/ DESTINATION ${CMAKE_INSTALL_DATADIR}/intake/migrations
+install(DIRECTORY daemon/adapters/postgres/migrations/ DESTINATION ${CMAKE_INSTALL_DATADIR}/intake/migrations
         FILES_MATCHING PATTERN "*.sql")
 # The example config, readable by root and (through the package's postinst)
 # the intake group; an existing one is never overwritten by the package

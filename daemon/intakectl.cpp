@@ -6,13 +6,13 @@
 #include <iostream>
 #include <sstream>
 
-#include "app.hpp"
-#include "intake_cycle.hpp"
-#include "request_status.hpp"
-#include "email_json.hpp"
-#include "health_check.hpp"
-#include "mime_parser.hpp"
-#include "tally_cli.hpp"
+#include "daemon/app/app.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
+#include "daemon/core/request_status.hpp"
+#include "parsers/common/email_json.hpp"
+#include "daemon/service/health_check.hpp"
+#include "parsers/mime/mime_parser.hpp"
+#include "daemon/cli/tally_cli.hpp"
 
 namespace {
 

@@ -5,11 +5,11 @@
 
 #include <iostream>
 
-#include "app.hpp"
-#include "curl_handle.hpp"
-#include "logging.hpp"
-#include "service.hpp"
-#include "service_notifier.hpp"
+#include "daemon/app/app.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/service/service.hpp"
+#include "daemon/adapters/systemd/service_notifier.hpp"
 
 // An exception reaching main is a bug; std::terminate (abort, core,
 // a restart by systemd) is the intended end for it (STYLE.md: "this should never happen" terminates).
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     for (const auto& p : problems) std::cerr << p << "\n";
     return exit_config;
   }
+  set_journal_writer(systemd_journal_writer());
   setup_logging(config.daemon.log_level, choose_log_target(config.daemon.log_target));
   curl_global_setup();
   auto log = stage_logger("main");

@@ -1,18 +1,18 @@
-#include "app.hpp"
+#include "daemon/app/app.hpp"
 
 #include <iostream>
 
-#include "business_calendar.hpp"
-#include "local_time.hpp"
-#include "template_catalog.hpp"
-#include "curl_imap_source.hpp"
-#include "curl_smtp_sender.hpp"
-#include "logging.hpp"
-#include "migrations.hpp"
-#include "round_source.hpp"
-#include "secrets.hpp"
-#include "tally_stage.hpp"
-#include "token_source.hpp"
+#include "daemon/core/business_calendar.hpp"
+#include "daemon/core/local_time.hpp"
+#include "daemon/respond/template_catalog.hpp"
+#include "daemon/adapters/imap/curl_imap_source.hpp"
+#include "daemon/adapters/smtp/curl_smtp_sender.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/adapters/postgres/migrations.hpp"
+#include "daemon/fetch/round_source.hpp"
+#include "daemon/adapters/files/secrets.hpp"
+#include "daemon/tally/tally_stage.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
 
@@ -79,6 +79,13 @@ std::vector<std::string> security_warnings(const parsers::Config& config) {
     warnings.push_back("smtp: verify_tls = false: the certificate of " + config.smtp.host + ":" +
                        std::to_string(config.smtp.port) + " is not checked");
   return warnings;
+}
+
+Result<std::unique_ptr<TallyStore>> make_tally_store(const parsers::Config& config) {
+  auto password = read_secret_file(config.database.password_file);
+  if (!password) return fail("database.password_file: " + password.error().message, true);
+  return std::unique_ptr<TallyStore>(
+      std::make_unique<PqxxTallyStore>(conninfo_with_password(config.database.url, password.value())));
 }
 
 Result<Runtime> make_runtime(const parsers::Config& config) {

@@ -8,13 +8,13 @@
 #include <set>
 #include <string>
 
-#include "config.hpp"
-#include "intake_cycle.hpp"
-#include "business_calendar.hpp"
-#include "instance_registry.hpp"
-#include "pqxx_record_store.hpp"
-#include "tally_store.hpp"
-#include "templates.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
+#include "daemon/core/business_calendar.hpp"
+#include "daemon/adapters/postgres/instance_registry.hpp"
+#include "daemon/adapters/postgres/pqxx_record_store.hpp"
+#include "daemon/tally/tally_store.hpp"
+#include "daemon/respond/templates.hpp"
 
 namespace intake::daemon {
 
@@ -40,6 +40,9 @@ struct Runtime {
 };
 
 Result<Runtime> make_runtime(const parsers::Config& config);
+// The tally store alone (intakectl tally): an error names the key
+// ("database.password_file: ...").
+Result<std::unique_ptr<TallyStore>> make_tally_store(const parsers::Config& config);
 
 // Reads and checks the config at `path` (the file, password files, templates);
 // one "path: key: problem" line each, none when `out` is usable.

@@ -1,4 +1,4 @@
-#include "tally_cli.hpp"
+#include "daemon/cli/tally_cli.hpp"
 
 #include <iomanip>
 #include <iostream>
@@ -6,13 +6,12 @@
 #include <set>
 #include <sstream>
 
-#include "app.hpp"
-#include "request_fields.hpp"
-#include "logging.hpp"
-#include "secrets.hpp"
-#include "tally.hpp"
-#include "tally_stage.hpp"
-#include "tally_store.hpp"
+#include "daemon/app/app.hpp"
+#include "parsers/request/request_fields.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/tally/tally.hpp"
+#include "daemon/tally/tally_stage.hpp"
+#include "daemon/tally/tally_store.hpp"
 
 namespace intake::daemon {
 
@@ -38,7 +37,7 @@ std::chrono::sys_seconds now_s() {
 // shared mailboxes stored (so a report never lags behind intaked's cycle).
 struct Session {
   parsers::Config config;
-  std::unique_ptr<PqxxTallyStore> store;
+  std::unique_ptr<TallyStore> store;
   SystemClock clock;
   std::unique_ptr<TallyStage> stage;
 };
@@ -48,12 +47,12 @@ std::optional<int> open_session(const std::string& config_path, Session& s, bool
   if (!config) return exit_config;
   setup_logging("warn");
   s.config = std::move(*config);
-  auto password = read_secret_file(s.config.database.password_file);
-  if (!password) {
-    std::cerr << "database.password_file: " << password.error().message << "\n";
+  auto store = make_tally_store(s.config);
+  if (!store) {
+    std::cerr << store.error().message << "\n";
     return exit_config;
   }
-  s.store = std::make_unique<PqxxTallyStore>(conninfo_with_password(s.config.database.url, password.value()));
+  s.store = std::move(store.value());
   s.stage = std::make_unique<TallyStage>(s.config, *s.store, s.clock);
   if (auto r = s.stage->prepare(); !r) {
     std::cerr << r.error().message << "\n";

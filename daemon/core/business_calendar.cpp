@@ -1,4 +1,4 @@
-#include "business_calendar.hpp"
+#include "daemon/core/business_calendar.hpp"
 
 #include <algorithm>
 #include <stdexcept>

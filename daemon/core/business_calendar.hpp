@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
-#include "holiday_file.hpp"
-#include "result.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/calendar/holiday_file.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

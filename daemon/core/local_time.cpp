@@ -1,4 +1,4 @@
-#include "local_time.hpp"
+#include "daemon/core/local_time.hpp"
 
 #include <date/tz.h>
 

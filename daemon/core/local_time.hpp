@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "request_fields.hpp"
-#include "result.hpp"
+#include "parsers/request/request_fields.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -1,7 +1,6 @@
-#include "logging.hpp"
+#include "daemon/core/logging.hpp"
 
 #include <sys/stat.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,8 +105,18 @@ JournalFields journal_fields(std::string_view stage, std::string_view text) {
   return f;
 }
 
+// The journal's writer, set once by the main from the systemd adapter; none:
+// the journal target falls back to stderr.
+JournalWriter& registered_journal_writer() {
+  static JournalWriter writer;
+  return writer;
+}
+
+void set_journal_writer(JournalWriter writer) { registered_journal_writer() = std::move(writer); }
+
 std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::string identifier, JournalWriter writer) {
-  if (!writer) writer = [](const iovec* fields, int count) { return sd_journal_sendv(fields, count); };
+  if (!writer) writer = registered_journal_writer();
+  if (!writer) return nullptr;
   return std::make_shared<JournalSink>(std::move(identifier), std::move(writer));
 }
 
@@ -141,7 +150,8 @@ void setup_logging(const std::string& level, LogTarget target) {
   if (target == LogTarget::journal) {
     const char* name = program_invocation_short_name;
     sink = make_journal_sink(name != nullptr ? name : "intake");
-  } else {
+  }
+  if (!sink) {
     sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     sink->set_pattern(text_pattern);
   }

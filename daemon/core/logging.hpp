@@ -37,8 +37,12 @@ JournalFields journal_fields(std::string_view stage, std::string_view text);
 // Writes one entry; sd_journal_sendv in production, a fake in tests. Returns
 // 0 or a negative errno, as sd_journal_sendv does.
 using JournalWriter = std::function<int(const iovec* fields, int count)>;
+// The journal's writer for the journal target (the systemd adapter's
+// sd_journal_sendv, set by the main); without one that target writes stderr.
+void set_journal_writer(JournalWriter writer);
 // A sink that sends each line to the journal with the fields above; a line the
 // journal refuses is written to stderr instead of being lost.
+// `writer` null: the registered one; null when there is none.
 std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::string identifier, JournalWriter writer = nullptr);
 
 }  // namespace intake::daemon

@@ -7,14 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
+#include "parsers/imap/imap_responses.hpp"  // FolderStatus
 
 namespace intake::daemon {
-
-struct FolderStatus {
-  std::uint64_t uidvalidity = 0;
-  std::uint64_t uidnext = 0;
-};
 
 class MailboxSource {
  public:

@@ -1,8 +1,8 @@
-#include "plain_time.hpp"
+#include "daemon/core/plain_time.hpp"
 
 #include <array>
 
-#include "business_calendar.hpp"
+#include "daemon/core/business_calendar.hpp"
 
 namespace intake::daemon {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "email.hpp"
-#include "mail_sender.hpp"
-#include "result.hpp"
-#include "summary.hpp"
+#include "parsers/common/email.hpp"
+#include "daemon/core/mail_sender.hpp"
+#include "parsers/common/result.hpp"
+#include "daemon/summarize/summary.hpp"
 
 namespace intake::daemon {
 

@@ -1,4 +1,4 @@
-#include "request_status.hpp"
+#include "daemon/core/request_status.hpp"
 
 #include <algorithm>
 #include <map>

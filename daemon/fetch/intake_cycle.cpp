@@ -1,4 +1,4 @@
-#include "intake_cycle.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
 
 #include <openssl/evp.h>
 
@@ -8,15 +8,15 @@
 #include <random>
 #include <set>
 
-#include "local_time.hpp"
-#include "plain_time.hpp"
-#include "summary.hpp"
-#include "tally.hpp"
-#include "logging.hpp"
-#include "mime_builder.hpp"
-#include "mime_parser.hpp"
-#include "request_fields.hpp"
-#include "request_status.hpp"
+#include "daemon/core/local_time.hpp"
+#include "daemon/core/plain_time.hpp"
+#include "daemon/summarize/summary.hpp"
+#include "daemon/tally/tally.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/respond/mime_builder.hpp"
+#include "parsers/mime/mime_parser.hpp"
+#include "parsers/request/request_fields.hpp"
+#include "daemon/core/request_status.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -8,15 +8,15 @@
 #include <cstddef>
 #include <string>
 
-#include "clock.hpp"
-#include "business_calendar.hpp"
-#include "config.hpp"
-#include "mail_sender.hpp"
-#include "mailbox_source.hpp"
-#include "record_store.hpp"
-#include "request_fields.hpp"
-#include "tally_store.hpp"
-#include "templates.hpp"
+#include "daemon/core/clock.hpp"
+#include "daemon/core/business_calendar.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/core/mail_sender.hpp"
+#include "daemon/core/mailbox_source.hpp"
+#include "daemon/core/record_store.hpp"
+#include "parsers/request/request_fields.hpp"
+#include "daemon/tally/tally_store.hpp"
+#include "daemon/respond/templates.hpp"
 
 namespace intake::daemon {
 

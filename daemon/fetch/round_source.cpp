@@ -1,4 +1,4 @@
-#include "round_source.hpp"
+#include "daemon/fetch/round_source.hpp"
 
 #include <algorithm>
 

@@ -8,7 +8,7 @@
 #include <functional>
 #include <optional>
 
-#include "mailbox_source.hpp"
+#include "daemon/core/mailbox_source.hpp"
 
 namespace intake::daemon {
 

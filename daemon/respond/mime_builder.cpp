@@ -1,4 +1,4 @@
-#include "mime_builder.hpp"
+#include "daemon/respond/mime_builder.hpp"
 
 #include <ctime>
 #include <functional>

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "email.hpp"
+#include "parsers/common/email.hpp"
 
 namespace intake::daemon {
 

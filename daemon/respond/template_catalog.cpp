@@ -1,4 +1,4 @@
-#include "template_catalog.hpp"
+#include "daemon/respond/template_catalog.hpp"
 
 namespace intake::daemon {
 namespace {

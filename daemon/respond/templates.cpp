@@ -1,4 +1,4 @@
-#include "templates.hpp"
+#include "daemon/respond/templates.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "health_check.hpp"
+#include "daemon/service/health_check.hpp"
 
 #include <algorithm>
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "record_store.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/core/record_store.hpp"
 
 namespace intake::daemon {
 

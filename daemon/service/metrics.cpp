@@ -1,4 +1,4 @@
-#include "metrics.hpp"
+#include "daemon/service/metrics.hpp"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "service.hpp"
+#include "daemon/service/service.hpp"
 
 #include <csignal>
 #include <ctime>

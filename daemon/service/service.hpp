@@ -12,13 +12,13 @@
 #include <memory>
 #include <string>
 
-#include "app.hpp"
-#include "clock.hpp"
-#include "idle_watch.hpp"
-#include "logging.hpp"
-#include "metrics.hpp"
-#include "metrics_server.hpp"
-#include "service_notifier.hpp"
+#include "daemon/app/app.hpp"
+#include "daemon/core/clock.hpp"
+#include "daemon/adapters/imap/idle_watch.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/service/metrics.hpp"
+#include "daemon/adapters/metrics/metrics_server.hpp"
+#include "daemon/core/notifier.hpp"
 
 namespace intake::daemon {
 

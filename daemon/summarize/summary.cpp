@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "daemon/summarize/summary.hpp"
 
 #include <algorithm>
 #include <cmath>

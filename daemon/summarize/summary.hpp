@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "business_calendar.hpp"
-#include "config.hpp"
-#include "result.hpp"
+#include "daemon/core/business_calendar.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

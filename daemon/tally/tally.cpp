@@ -1,14 +1,14 @@
-#include "tally.hpp"
+#include "daemon/tally/tally.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <set>
 
-#include "intake_cycle.hpp"
-#include "positive_words.hpp"
-#include "request_fields.hpp"
-#include "tally_store.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
+#include "parsers/request/positive_words.hpp"
+#include "parsers/request/request_fields.hpp"
+#include "daemon/tally/tally_store.hpp"
 
 namespace intake::daemon {
 

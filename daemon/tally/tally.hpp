@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config.hpp"
-#include "email.hpp"
-#include "result.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/common/email.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -1,9 +1,9 @@
-#include "tally_stage.hpp"
+#include "daemon/tally/tally_stage.hpp"
 
-#include "intake_cycle.hpp"
-#include "logging.hpp"
-#include "mail_archive.hpp"
-#include "mime_parser.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/adapters/archive/mail_archive.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace intake::daemon {
 namespace {

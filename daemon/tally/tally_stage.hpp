@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <string>
 
-#include "clock.hpp"
-#include "config.hpp"
-#include "observed_imap.hpp"
-#include "result.hpp"
-#include "tally_store.hpp"
+#include "daemon/core/clock.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/adapters/imap/observed_imap.hpp"
+#include "parsers/common/result.hpp"
+#include "daemon/tally/tally_store.hpp"
 
 namespace intake::daemon {
 

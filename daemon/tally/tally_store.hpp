@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "email.hpp"
-#include "result.hpp"
-#include "tally.hpp"
+#include "parsers/common/email.hpp"
+#include "parsers/common/result.hpp"
+#include "daemon/tally/tally.hpp"
 
 namespace intake::daemon {
 

@@ -1,6 +1,6 @@
 // libical (Debian libical-dev) does the parsing and the RRULE expansion: RFC
 // 5545 recurrence rules are too large a grammar to hand-write well.
-#include "holiday_file.hpp"
+#include "parsers/calendar/holiday_file.hpp"
 
 #include <libical/ical.h>
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -1,4 +1,4 @@
-#include "charset.hpp"
+#include "parsers/common/charset.hpp"
 
 #include <iconv.h>
 

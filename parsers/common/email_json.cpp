@@ -1,4 +1,4 @@
-#include "email_json.hpp"
+#include "parsers/common/email_json.hpp"
 
 #include <ctime>
 

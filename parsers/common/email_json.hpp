@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "email.hpp"
+#include "parsers/common/email.hpp"
 
 namespace intake::parsers {
 

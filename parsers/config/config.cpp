@@ -1,6 +1,6 @@
-#include "config.hpp"
+#include "parsers/config/config.hpp"
 
-#include "request_fields.hpp"
+#include "parsers/request/request_fields.hpp"
 
 #include <arpa/inet.h>
 

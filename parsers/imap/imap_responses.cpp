@@ -1,4 +1,4 @@
-#include "imap_responses.hpp"
+#include "parsers/imap/imap_responses.hpp"
 
 #include <algorithm>
 #include <cctype>

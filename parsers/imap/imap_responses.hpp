@@ -12,9 +12,14 @@
 #include <string_view>
 #include <vector>
 
-#include "mailbox_source.hpp"
 
 namespace intake::daemon {
+
+// What STATUS or EXAMINE says of a folder.
+struct FolderStatus {
+  std::uint64_t uidvalidity = 0;
+  std::uint64_t uidnext = 0;
+};
 
 // One untagged answer: its text with each literal replaced by "{}", and the
 // literals in order.

@@ -1,14 +1,14 @@
 // Hand-written: no Debian library here decodes these well (mimetic does not
 // decode RFC 2047 at all, and nothing packaged parses obsolete RFC 5322
 // addresses and dates or RFC 2231 continuations with the tolerance mail needs).
-#include "header_values.hpp"
+#include "parsers/mime/header_values.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
-#include "charset.hpp"
+#include "parsers/common/charset.hpp"
 
 namespace intake::parsers {
 namespace {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "email.hpp"
+#include "parsers/common/email.hpp"
 
 namespace intake::parsers {
 

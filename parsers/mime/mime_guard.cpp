@@ -1,4 +1,4 @@
-#include "mime_guard.hpp"
+#include "parsers/mime/mime_guard.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "charset.hpp"
+#include "parsers/common/charset.hpp"
 
 namespace intake::parsers {
 namespace {

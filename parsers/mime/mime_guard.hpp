@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "limits.hpp"
+#include "parsers/common/limits.hpp"
 
 namespace intake::parsers {
 

@@ -1,7 +1,7 @@
 // The only file that includes mimetic: it gives the MIME tree and the transfer
 // decodings; everything mimetic lacks (RFC 2047/2231, charsets, HTML, limits)
 // comes from the other files in parsers/.
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 #include <mimetic/mimetic.h>
 
@@ -13,12 +13,12 @@
 #include <map>
 #include <set>
 
-#include "charset.hpp"
-#include "flowed.hpp"
-#include "header_values.hpp"
-#include "html_text.hpp"
-#include "mime_guard.hpp"
-#include "request_text.hpp"
+#include "parsers/common/charset.hpp"
+#include "parsers/text/flowed.hpp"
+#include "parsers/mime/header_values.hpp"
+#include "parsers/text/html_text.hpp"
+#include "parsers/mime/mime_guard.hpp"
+#include "parsers/text/request_text.hpp"
 
 namespace intake::parsers {
 

@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "email.hpp"
-#include "limits.hpp"
+#include "parsers/common/email.hpp"
+#include "parsers/common/limits.hpp"
 
 namespace intake::parsers {
 

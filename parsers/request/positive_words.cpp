@@ -1,10 +1,10 @@
-#include "positive_words.hpp"
+#include "parsers/request/positive_words.hpp"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "request_fields.hpp"
+#include "parsers/request/request_fields.hpp"
 
 namespace intake::parsers {
 namespace {

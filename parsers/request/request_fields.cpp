@@ -1,4 +1,4 @@
-#include "request_fields.hpp"
+#include "parsers/request/request_fields.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

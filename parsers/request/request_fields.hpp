@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
-#include "email.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/common/email.hpp"
 
 namespace intake::parsers {
 

@@ -1,5 +1,5 @@
 // Hand-written: RFC 3676 is small and no Debian library here decodes it.
-#include "flowed.hpp"
+#include "parsers/text/flowed.hpp"
 
 #include <cstddef>
 

@@ -1,4 +1,4 @@
-#include "html_text.hpp"
+#include "parsers/text/html_text.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "charset.hpp"
+#include "parsers/common/charset.hpp"
 
 namespace intake::parsers {
 namespace {

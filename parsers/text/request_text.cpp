@@ -1,6 +1,6 @@
 // Hand-written: quote and signature stripping is heuristic and no Debian
 // library here does it (talon and email_reply_parser are not C++ nor packaged).
-#include "request_text.hpp"
+#include "parsers/text/request_text.hpp"
 
 #include <algorithm>
 #include <array>

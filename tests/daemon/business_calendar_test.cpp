@@ -2,12 +2,12 @@
 // weekends, listed and .ics holidays, daylight saving changes, arrival out of
 // hours with and without on-call cover, working days, requested times.
 // Every expected time is written out by hand in UTC, with its local reading.
-#include "business_calendar.hpp"
+#include "daemon/core/business_calendar.hpp"
 
 #include <gtest/gtest.h>
 
-#include "clock.hpp"
-#include "config.hpp"
+#include "daemon/core/clock.hpp"
+#include "parsers/config/config.hpp"
 
 namespace intake::daemon {
 namespace {

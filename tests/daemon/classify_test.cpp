@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "intake_cycle.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
 
 namespace intake::daemon {
 namespace {

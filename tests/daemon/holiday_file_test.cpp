@@ -1,6 +1,6 @@
 // The .ics holiday reader: the fixture files in tests/data/calendar, expanded
 // by hand into the dates each must give, and the files it must refuse.
-#include "holiday_file.hpp"
+#include "parsers/calendar/holiday_file.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,14 +3,14 @@
 // capability check, and the watcher against a scripted server: no IDLE
 // offered or IDLE refused means polling and no further asking, new mail
 // announced wakes, a server closing the connection stops the watching.
-#include "idle_watch.hpp"
+#include "daemon/adapters/imap/idle_watch.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "curl_handle.hpp"
-#include "scripted_imap.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "tests/daemon/scripted_imap.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "curl_imap_source.hpp"
-#include "imap_responses.hpp"
+#include "daemon/adapters/imap/curl_imap_source.hpp"
+#include "parsers/imap/imap_responses.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -1,5 +1,5 @@
 // mbox (split by GMime) and Maildir reading for `intakectl import`.
-#include "mail_archive.hpp"
+#include "daemon/adapters/archive/mail_archive.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
-#include "mime_builder.hpp"
+#include "daemon/respond/mime_builder.hpp"
 
 #include <gtest/gtest.h>
 
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace intake::daemon {
 namespace {

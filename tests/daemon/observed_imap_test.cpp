@@ -1,14 +1,14 @@
 // The read-only IMAP reader against a scripted server on loopback (in this
 // process, no real mail server): what it sends (nothing that could change the
 // mailbox) and how it treats answers it must not trust.
-#include "observed_imap.hpp"
+#include "daemon/adapters/imap/observed_imap.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 
-#include "curl_handle.hpp"
-#include "scripted_imap.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "tests/daemon/scripted_imap.hpp"
 
 namespace intake::daemon {
 namespace {

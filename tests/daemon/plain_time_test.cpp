@@ -1,5 +1,5 @@
 // Plain-words due times in the requester's zone.
-#include "plain_time.hpp"
+#include "daemon/core/plain_time.hpp"
 
 #include <gtest/gtest.h>
 

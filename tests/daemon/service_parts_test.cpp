@@ -11,12 +11,12 @@
 
 #include <map>
 
-#include "health_check.hpp"
-#include "instance_registry.hpp"
-#include "logging.hpp"
-#include "metrics.hpp"
-#include "metrics_server.hpp"
-#include "round_source.hpp"
+#include "daemon/service/health_check.hpp"
+#include "daemon/adapters/postgres/instance_registry.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/service/metrics.hpp"
+#include "daemon/adapters/metrics/metrics_server.hpp"
+#include "daemon/fetch/round_source.hpp"
 
 namespace intake::daemon {
 namespace {

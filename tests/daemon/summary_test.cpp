@@ -5,7 +5,7 @@
 // against the previous period, the bar chart and the departments.
 #include <gtest/gtest.h>
 
-#include "summary.hpp"
+#include "daemon/summarize/summary.hpp"
 
 namespace intake::daemon {
 namespace {

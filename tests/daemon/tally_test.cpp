@@ -1,11 +1,11 @@
 // The pure part of the reply tallies: what a message becomes, the chord
 // score against the sender's baseline, the ranking, and --since.
-#include "tally.hpp"
+#include "daemon/tally/tally.hpp"
 
 #include <gtest/gtest.h>
 
-#include "observed_imap.hpp"
-#include "tally_store.hpp"
+#include "daemon/adapters/imap/observed_imap.hpp"
+#include "daemon/tally/tally_store.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "request_status.hpp"
-#include "template_catalog.hpp"
-#include "templates.hpp"
+#include "daemon/core/request_status.hpp"
+#include "daemon/respond/template_catalog.hpp"
+#include "daemon/respond/templates.hpp"
 
 namespace intake::daemon {
 namespace {

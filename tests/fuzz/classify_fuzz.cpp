@@ -16,8 +16,8 @@
 #include <string_view>
 #include <tuple>
 
-#include "mime_parser.hpp"
-#include "request_fields.hpp"
+#include "parsers/mime/mime_parser.hpp"
+#include "parsers/request/request_fields.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// libFuzzer harness over the config file (parsers/config.cpp): any bytes as
+// libFuzzer harness over the config file (parsers/config/config.cpp): any bytes as
 // intake.toml. Never a crash or a hang, and the loader's promises kept: every
 // error is one line naming a line of the file, and a config it accepts is
 // usable (it names at least one mailbox).
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "config.hpp"
+#include "parsers/config/config.hpp"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "imap_responses.hpp"
+#include "parsers/imap/imap_responses.hpp"
 
 namespace {
 

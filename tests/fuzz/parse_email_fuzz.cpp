@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "charset.hpp"
-#include "email_json.hpp"
-#include "mime_parser.hpp"
+#include "parsers/common/charset.hpp"
+#include "parsers/common/email_json.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <set>
 #include <string_view>
 
-#include "positive_words.hpp"
-#include "request_fields.hpp"
+#include "parsers/request/positive_words.hpp"
+#include "parsers/request/request_fields.hpp"
 
 namespace {
 

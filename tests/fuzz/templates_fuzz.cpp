@@ -13,8 +13,8 @@
 #include <iterator>
 #include <string>
 
-#include "template_catalog.hpp"
-#include "templates.hpp"
+#include "daemon/respond/template_catalog.hpp"
+#include "daemon/respond/templates.hpp"
 
 namespace {
 

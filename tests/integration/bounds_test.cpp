@@ -9,7 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include <regex>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

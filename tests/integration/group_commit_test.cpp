@@ -11,7 +11,7 @@
 // cannot be read, and a sender over the flood limit.
 #include <gtest/gtest.h>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

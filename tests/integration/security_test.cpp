@@ -12,7 +12,7 @@
 #include <regex>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {
@@ -41,7 +41,7 @@ std::string base64_decode(const std::string& in) {
 }
 
 // The decoded body of the first part of `type` in a multipart mail intake built
-// (base64 parts, see daemon/mime_builder.cpp).
+// (base64 parts, see daemon/respond/mime_builder.cpp).
 std::string part_of(const std::string& mail, const std::string& type) {
   const auto header = mail.find("Content-Type: " + type);
   if (header == std::string::npos) return {};

@@ -27,7 +27,7 @@
 #include <sstream>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 extern char** environ;
 

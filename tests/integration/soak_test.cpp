@@ -27,7 +27,7 @@
 #include <shared_mutex>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

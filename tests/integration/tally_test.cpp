@@ -21,7 +21,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 namespace intake::testing {
 namespace {

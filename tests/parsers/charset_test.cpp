@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "charset.hpp"
+#include "parsers/common/charset.hpp"
 
 namespace intake::parsers {
 namespace {

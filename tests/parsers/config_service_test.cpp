@@ -2,7 +2,7 @@
 // the endpoint has no authentication), shutdown_flush_s; and idle (the Speed issue).
 #include <gtest/gtest.h>
 
-#include "config.hpp"
+#include "parsers/config/config.hpp"
 
 namespace intake::parsers {
 namespace {

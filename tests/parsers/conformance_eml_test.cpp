@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 #ifndef INTAKE_CONFORMANCE_DIR
 #define INTAKE_CONFORMANCE_DIR "../shared/conformance"

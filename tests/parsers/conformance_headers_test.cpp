@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "header_values.hpp"
+#include "parsers/mime/header_values.hpp"
 
 #ifndef INTAKE_CONFORMANCE_DIR
 #define INTAKE_CONFORMANCE_DIR "../shared/conformance"

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "email_json.hpp"
-#include "mime_parser.hpp"
+#include "parsers/common/email_json.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 #ifndef INTAKE_TEST_DATA
 #error "INTAKE_TEST_DATA must name the tests/data directory"

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "flowed.hpp"
+#include "parsers/text/flowed.hpp"
 
 namespace intake::parsers {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "header_values.hpp"
+#include "parsers/mime/header_values.hpp"
 
 namespace intake::parsers {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace intake::parsers {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "html_text.hpp"
+#include "parsers/text/html_text.hpp"
 
 namespace intake::parsers {
 namespace {

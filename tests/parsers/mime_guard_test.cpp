@@ -1,4 +1,4 @@
-#include "mime_guard.hpp"
+#include "parsers/mime/mime_guard.hpp"
 
 #include <gtest/gtest.h>
 

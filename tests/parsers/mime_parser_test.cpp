@@ -1,4 +1,4 @@
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Positive replies and kudos from the new text of a message.
-#include "positive_words.hpp"
+#include "parsers/request/positive_words.hpp"
 
 #include <gtest/gtest.h>
 
-#include "mime_parser.hpp"
+#include "parsers/mime/mime_parser.hpp"
 
 namespace intake::parsers {
 namespace {

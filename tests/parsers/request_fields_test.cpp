@@ -1,7 +1,7 @@
 // Reading what a request asks for: routing, priority, timeframe phrases
 // (against a fixed "now", the unit tests' clock), missing facts, thank-you
 // replies and staff commands; and the config sections that drive them.
-#include "request_fields.hpp"
+#include "parsers/request/request_fields.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "request_text.hpp"
+#include "parsers/text/request_text.hpp"
 
 namespace intake::parsers {
 namespace {

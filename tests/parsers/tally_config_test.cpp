@@ -1,7 +1,7 @@
 // [tally] and [[observe]]: defaults, and every bad key named on one line.
 #include <gtest/gtest.h>
 
-#include "config.hpp"
+#include "parsers/config/config.hpp"
 
 namespace intake::parsers {
 namespace {

@@ -1,4 +1,4 @@
-#include "stack_client.hpp"
+#include "tests/support/stack_client.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "mail_archive.hpp"
+#include "daemon/adapters/archive/mail_archive.hpp"
 
 #include <fcntl.h>
 #include <gmime/gmime.h>
@@ -13,7 +13,7 @@
 #include <mutex>
 #include <vector>
 
-#include "errno_text.hpp"
+#include "daemon/core/errno_text.hpp"
 
 namespace intake::daemon {
 namespace {

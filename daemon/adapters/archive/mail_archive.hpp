@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -1,4 +1,4 @@
-#include "curl_handle.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
 
 #include <mutex>
 

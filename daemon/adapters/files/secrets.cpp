@@ -1,4 +1,4 @@
-#include "secrets.hpp"
+#include "daemon/adapters/files/secrets.hpp"
 
 #include <fstream>
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

@@ -1,4 +1,4 @@
-#include "token_source.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "errno_text.hpp"
+#include "daemon/core/errno_text.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "config.hpp"
-#include "result.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

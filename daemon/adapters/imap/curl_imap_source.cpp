@@ -1,11 +1,11 @@
-#include "curl_imap_source.hpp"
+#include "daemon/adapters/imap/curl_imap_source.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 
-#include "imap_session.hpp"
-#include "logging.hpp"
+#include "daemon/adapters/imap/imap_session.hpp"
+#include "daemon/core/logging.hpp"
 
 namespace intake::daemon {
 namespace {

@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
-#include "config.hpp"
-#include "curl_handle.hpp"
-#include "imap_responses.hpp"
-#include "mailbox_source.hpp"
-#include "token_source.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "parsers/imap/imap_responses.hpp"
+#include "daemon/core/mailbox_source.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
 

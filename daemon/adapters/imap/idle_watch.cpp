@@ -1,4 +1,4 @@
-#include "idle_watch.hpp"
+#include "daemon/adapters/imap/idle_watch.hpp"
 
 #include <poll.h>
 
@@ -7,10 +7,10 @@
 #include <thread>
 #include <utility>
 
-#include "curl_imap_source.hpp"
-#include "logging.hpp"
-#include "secrets.hpp"
-#include "token_source.hpp"
+#include "daemon/adapters/imap/curl_imap_source.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/adapters/files/secrets.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
 namespace {

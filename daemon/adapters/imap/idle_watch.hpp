@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
-#include "imap_session.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/adapters/imap/imap_session.hpp"
 
 namespace intake::daemon {
 

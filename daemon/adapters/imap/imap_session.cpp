@@ -1,4 +1,4 @@
-#include "imap_session.hpp"
+#include "daemon/adapters/imap/imap_session.hpp"
 
 #include <poll.h>
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "curl_handle.hpp"
-#include "imap_responses.hpp"
-#include "result.hpp"
-#include "token_source.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "parsers/imap/imap_responses.hpp"
+#include "parsers/common/result.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
 

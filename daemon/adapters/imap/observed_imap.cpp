@@ -1,11 +1,11 @@
-#include "observed_imap.hpp"
+#include "daemon/adapters/imap/observed_imap.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <sstream>
 
-#include "curl_imap_source.hpp"
+#include "daemon/adapters/imap/curl_imap_source.hpp"
 
 namespace intake::daemon {
 

@@ -21,12 +21,12 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "imap_responses.hpp"
-#include "imap_session.hpp"
-#include "mailbox_source.hpp"
-#include "result.hpp"
-#include "token_source.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/imap/imap_responses.hpp"
+#include "daemon/adapters/imap/imap_session.hpp"
+#include "daemon/core/mailbox_source.hpp"
+#include "parsers/common/result.hpp"
+#include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
 

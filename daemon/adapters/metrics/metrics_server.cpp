@@ -1,4 +1,4 @@
-#include "metrics_server.hpp"
+#include "daemon/adapters/metrics/metrics_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "logging.hpp"
-#include "errno_text.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/core/errno_text.hpp"
 
 namespace intake::daemon {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <thread>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

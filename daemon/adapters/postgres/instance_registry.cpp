@@ -1,4 +1,4 @@
-#include "instance_registry.hpp"
+#include "daemon/adapters/postgres/instance_registry.hpp"
 
 #include <unistd.h>
 
@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "logging.hpp"
-#include "pqxx_guard.hpp"
+#include "daemon/core/logging.hpp"
+#include "daemon/adapters/postgres/pqxx_guard.hpp"
 
 namespace intake::daemon {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon {
 

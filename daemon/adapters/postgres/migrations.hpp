@@ -1,4 +1,4 @@
-// The numbered SQL migrations in daemon/migrations/, compiled into the binary
+// The numbered SQL migrations in daemon/adapters/postgres/migrations/, compiled into the binary
 // (cmake/embed_migrations.cmake) so a binary always carries its own schema.
 #pragma once
 

@@ -10,7 +10,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
-#include "result.hpp"
+#include "parsers/common/result.hpp"
 
 namespace intake::daemon::pqxx_guard {
 

@@ -1,6 +1,6 @@
-#include "pqxx_record_store.hpp"
+#include "daemon/adapters/postgres/pqxx_record_store.hpp"
 
-#include "pqxx_guard.hpp"
+#include "daemon/adapters/postgres/pqxx_guard.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,8 +9,8 @@
 #include <pqxx/pqxx>
 #include <set>
 
-#include "migrations.hpp"
-#include "request_status.hpp"
+#include "daemon/adapters/postgres/migrations.hpp"
+#include "daemon/core/request_status.hpp"
 
 namespace intake::daemon {
 
@@ -19,16 +19,6 @@ struct PqxxConnection {
   pqxx::connection conn;
   bool limited = false;  // idle_in_transaction_session_timeout set on this session
 };
-
-const char* to_string(IngestOutcome outcome) {
-  switch (outcome) {
-    case IngestOutcome::created: return "created";
-    case IngestOutcome::joined: return "joined";
-    case IngestOutcome::observed: return "observed";
-    case IngestOutcome::duplicate: return "duplicate";
-  }
-  return "duplicate";
-}
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "health_check.hpp"
-#include "record_store.hpp"
+#include "daemon/service/health_check.hpp"
+#include "daemon/core/record_store.hpp"
 
 namespace intake::daemon {
 

@@ -6,9 +6,9 @@
 // message above a changed link are recomputed from its thread, in the same
 // transaction. A link that would close a loop (hostile References) is never
 // made, and every walk is bounded by max_levels.
-#include "tally_store.hpp"
+#include "daemon/tally/tally_store.hpp"
 
-#include "pqxx_guard.hpp"
+#include "daemon/adapters/postgres/pqxx_guard.hpp"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "curl_smtp_sender.hpp"
+#include "daemon/adapters/smtp/curl_smtp_sender.hpp"
 
 #include <algorithm>
 #include <cstring>

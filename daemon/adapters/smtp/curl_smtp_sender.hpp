@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "config.hpp"
-#include "curl_handle.hpp"
-#include "mail_sender.hpp"
+#include "parsers/config/config.hpp"
+#include "daemon/adapters/curl/curl_handle.hpp"
+#include "daemon/core/mail_sender.hpp"
 
 namespace intake::daemon {
 

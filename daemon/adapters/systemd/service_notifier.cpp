@@ -1,6 +1,7 @@
-#include "service_notifier.hpp"
+#include "daemon/adapters/systemd/service_notifier.hpp"
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
 #include <cstdint>
 
@@ -14,6 +15,10 @@ std::string one_line(std::string s) {
   return s;
 }
 }  // namespace
+
+JournalWriter systemd_journal_writer() {
+  return [](const iovec* fields, int count) { return sd_journal_sendv(fields, count); };
+}
 
 SystemdNotifier::SystemdNotifier() {
   std::uint64_t usec = 0;

@@ -7,21 +7,11 @@
 #include <chrono>
 #include <string>
 
+#include "daemon/core/logging.hpp"
+#include "daemon/core/notifier.hpp"
+
 namespace intake::daemon {
 
-class ServiceNotifier {
- public:
-  virtual ~ServiceNotifier() = default;
-  virtual void ready(const std::string& status) = 0;
-  virtual void reloading() = 0;
-  virtual void stopping(const std::string& status) = 0;
-  virtual void status(const std::string& status) = 0;
-  virtual void watchdog() = 0;
-  // The interval the manager expects pings within; zero: no watchdog.
-  virtual std::chrono::microseconds watchdog_interval() const = 0;
-};
-
-// sd_notify(3) from libsystemd.
 class SystemdNotifier final : public ServiceNotifier {
  public:
   SystemdNotifier();
@@ -35,5 +25,8 @@ class SystemdNotifier final : public ServiceNotifier {
  private:
   std::chrono::microseconds watchdog_{0};
 };
+
+// The journal's writer over sd_journal_sendv, for set_journal_writer.
+JournalWriter systemd_journal_writer();
 
 }  // namespace intake::daemon
