@@ -1,13 +1,12 @@
 #include "daemon/fetch/intake_cycle.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <random>
 #include <set>
 
+#include "daemon/core/digest.hpp"
 #include "daemon/core/local_time.hpp"
 #include "daemon/core/plain_time.hpp"
 #include "daemon/summarize/summary.hpp"
@@ -15,6 +14,7 @@
 #include "daemon/core/logging.hpp"
 #include "daemon/respond/mime_builder.hpp"
 #include "parsers/mime/mime_parser.hpp"
+#include "parsers/common/strings.hpp"
 #include "parsers/request/request_fields.hpp"
 #include "daemon/core/request_status.hpp"
 
@@ -24,33 +24,6 @@ namespace {
 // The raw bytes one chunk of fetched mail may hold before it is stored: a
 // group commit needs a few messages, not megabytes of them in memory.
 constexpr std::size_t max_chunk_bytes = std::size_t{4} << 20;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// requests+it@example.test counts as requests@example.test.
-std::string without_plus(const std::string& address) {
-  std::string a = lower(address);
-  auto at = a.find('@');
-  auto plus = a.find('+');
-  if (at == std::string::npos || plus == std::string::npos || plus > at) return a;
-  return a.substr(0, plus) + a.substr(at);
-}
-
-bool in_list(const std::vector<parsers::Address>& list, const std::string& address) {
-  const std::string want = without_plus(address);
-  return std::any_of(list.begin(), list.end(), [&](const parsers::Address& a) { return without_plus(a.address) == want; });
-}
-
-bool is_no_reply(const std::string& address, const std::vector<std::string>& patterns) {
-  const std::string a = lower(address);
-  const std::string local = a.substr(0, a.find('@'));
-  for (const auto& p : patterns)
-    if (local.find(lower(p)) != std::string::npos) return true;
-  return false;
-}
 
 std::string random_hex(std::size_t bytes) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -75,121 +48,15 @@ QueuedMail queued(const MessageSpec& spec, const std::string& mail_from, std::ve
   return q;
 }
 
-std::string domain_of(const std::string& address) {
-  auto at = address.find('@');
-  return at == std::string::npos ? "intake.invalid" : address.substr(at + 1);
-}
-
-// Category, priority, requested time and missing facts, from the config and the text.
-void read_request_fields(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
-                         std::chrono::sys_seconds now, Decision& d) {
-  const parsers::Employee* requester = email.from ? config.employee(email.from->address) : nullptr;
-  const parsers::Routing routing = parsers::route_request(email, mailbox, config, requester);
-  d.category = routing.category;
-  d.routing_reason = routing.reason;
-  const parsers::CategoryConfig* category = config.category(d.category);
-  const parsers::PriorityChoice priority = parsers::choose_priority(email, category, config.requests);
-  d.priority = priority.priority;
-  d.priority_reason = priority.reason;
-  d.requester_department = requester ? requester->department : std::string();
-  d.time_zone = requester && !requester->time_zone.empty() ? requester->time_zone : config.requests.time_zone;
-  // "Tomorrow" means the day after the requester wrote, not after we fetched:
-  // the Date header is the reference when it is plausible.
-  std::chrono::sys_seconds written = now;
-  if (email.date && *email.date <= now + std::chrono::hours(24) && *email.date >= now - std::chrono::hours(24 * 30))
-    written = *email.date;
-  const std::string text = email.subject + "\n" + email.request_text;
-  if (auto t = parsers::find_requested_time(text, to_local(written, d.time_zone), config.requests.day_end_hour)) {
-    d.requested_by = from_local(t->by, d.time_zone);
-    d.requested_by_phrase = t->phrase;
-  }
-  if (category != nullptr) d.missing = parsers::missing_facts(email.subject, email.request_text, *category);
-}
-
 }  // namespace
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 15];
-  }
-  return out;
-}
-
-Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
-                  std::chrono::sys_seconds now) {
-  Decision d;
-  d.category = mailbox.default_category;
-  read_request_fields(email, mailbox, config, now, d);
-  const std::string from = email.from ? email.from->address : std::string();
-  // intake's own mail come back (an acknowledgment delivered into a shared
-  // mailbox, a copy through an alias): observed, never a request or a reply.
-  const bool own_address = without_plus(from) == without_plus(config.smtp.from) ||
-                           std::any_of(config.mailboxes.begin(), config.mailboxes.end(), [&](const parsers::MailboxConfig& m) {
-                             return without_plus(m.address) == without_plus(from);
-                           });
-  const std::string own_id_suffix = "@" + lower(domain_of(config.smtp.from));
-  const std::string id = lower(email.message_id);
-  const bool own_id = id.rfind("intake.", 0) == 0 && id.size() > own_id_suffix.size() &&
-                      id.compare(id.size() - own_id_suffix.size(), own_id_suffix.size(), own_id_suffix) == 0;
-  if (!email.loop_header.empty() || own_id || own_address) {
-    d.make_request = false;
-    d.acknowledge = false;
-    d.own_mail = true;
-    d.quiet_reason = !email.loop_header.empty() ? "carries intake's loop header"
-                     : own_id                   ? "intake's own Message-ID"
-                                                : "sent by intake's own address";
-    return d;
-  }
-  const bool addressed = in_list(email.to, mailbox.address) || (mailbox.accept_cc && in_list(email.cc, mailbox.address));
-  if (!addressed && !mailbox.accept_cc) {
-    d.make_request = false;
-    d.acknowledge = false;
-    d.quiet_reason = "shared address only in Cc or Bcc";
-    return d;
-  }
-  if (email.kind == parsers::MessageKind::bounce) {
-    d.make_request = false;
-    d.acknowledge = false;
-    d.quiet_reason = "bounce";
-    return d;
-  }
-  if (email.kind != parsers::MessageKind::human) {
-    d.acknowledge = false;
-    d.quiet_reason = std::string("kind ") + parsers::to_string(email.kind);
-  } else if (from.empty()) {
-    d.acknowledge = false;
-    d.quiet_reason = "no sender address";
-  } else if (is_no_reply(from, config.requests.no_reply_patterns)) {
-    d.acknowledge = false;
-    d.quiet_reason = "no-reply sender";
-  }
-  return d;
-}
 
 IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
                          const ServicePolicy* service)
     : config_(config), store_(store), templates_(templates), clock_(clock), service_(service) {}
 
 void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
-  if (service_ == nullptr || !service_->configured()) return;
-  const auto level = service_->level_for(decision.category, decision.priority);
-  if (!level) return;
-  std::optional<std::chrono::system_clock::time_point> requested;
-  if (decision.requested_by) requested = *decision.requested_by;
-  auto due = compute_due_times(*level, arrival, requested);
-  if (!due) {
-    stage_logger("store")->warn("category {}: no due times: {}", decision.category, due.error().message);
-    return;
-  }
-  decision.due_first_response = due->due_first_response;
-  decision.due_resolution = due->due_resolution;
-  decision.requested_earlier = due->requested == RequestedTime::earlier_than_target;
+  if (auto r = daemon::set_due_times(decision, service_, arrival); !r)
+    stage_logger("store")->warn("category {}: no due times: {}", decision.category, r.error().message);
 }
 
 std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures,
@@ -212,7 +79,7 @@ std::optional<QueuedMail> IntakeCycle::make_fetch_alert(const parsers::MailboxCo
   spec.from = {config_.smtp.from_name, config_.smtp.from};
   spec.to = {{"", config_.daemon.admin_address}};
   spec.subject = rendered->subject;
-  spec.message_id = "intake.alert." + random_hex(12) + "@" + domain_of(config_.smtp.from);
+  spec.message_id = "intake.alert." + random_hex(12) + "@" + parsers::domain_of(config_.smtp.from);
   spec.date = clock_.now();
   spec.text = rendered->text;
   spec.html = rendered->html;
@@ -242,7 +109,7 @@ QueuedMail IntakeCycle::make_answer(const parsers::Email& email, const RenderedM
   spec.to = {to};
   spec.subject = rendered.subject;
   // The tag (a request reference) is in our Message-ID, so any reply threads back to it.
-  spec.message_id = "intake." + id_tag + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
+  spec.message_id = "intake." + id_tag + "." + random_hex(8) + "@" + parsers::domain_of(config_.smtp.from);
   spec.in_reply_to = email.message_id;
   spec.references = email.references;
   if (!email.message_id.empty()) spec.references.push_back(email.message_id);
@@ -451,7 +318,7 @@ std::optional<QueuedMail> IntakeCycle::make_request_mail_to(const std::string& t
   spec.from = {config_.smtp.from_name, config_.smtp.from};
   spec.to = to;
   spec.subject = rendered->subject;
-  spec.message_id = "intake." + request.reference + "." + random_hex(8) + "@" + domain_of(config_.smtp.from);
+  spec.message_id = "intake." + request.reference + "." + random_hex(8) + "@" + parsers::domain_of(config_.smtp.from);
   spec.in_reply_to = request.request_message_id;
   if (!request.request_message_id.empty()) spec.references = {request.request_message_id};
   spec.date = clock_.now();
@@ -816,7 +683,7 @@ Result<QueuedMail> IntakeCycle::make_summary(const parsers::SummaryConfig& subsc
   spec.from = {config_.smtp.from_name, config_.smtp.from};
   spec.to = {{"", subscription.to}};
   spec.subject = rendered->subject;
-  spec.message_id = "intake.summary." + random_hex(10) + "@" + domain_of(config_.smtp.from);
+  spec.message_id = "intake.summary." + random_hex(10) + "@" + parsers::domain_of(config_.smtp.from);
   spec.date = clock_.now();
   spec.text = rendered->text;
   spec.html = rendered->html;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 
+#include "daemon/classify/classify.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/business_calendar.hpp"
 #include "parsers/config/config.hpp"
@@ -36,12 +37,6 @@ struct CycleStats {
   StageTimes stages;
   std::string error;
 };
-
-// Who may get an automatic answer, and where a message goes.
-// `now` is the fetch time; timeframe phrases are read against the message's
-// own Date where that is plausible.
-Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
-                  std::chrono::sys_seconds now);
 
 class IntakeCycle {
  public:
@@ -73,9 +68,7 @@ class IntakeCycle {
                                       const SummaryPeriod& previous, bool late);
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
               const ServicePolicy* service = nullptr);
-  // Due times from the service level of the decision's category and priority,
-  // counted from `arrival`; a requested time later than the target moves the
-  // resolution to it, an earlier one is noted for the acknowledgment.
+  // classify.hpp's set_due_times with this cycle's service levels; a failure is logged.
   void set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const;
   CycleStats fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source);
   CycleStats drain_outbox(MailSender& sender, int max_messages);
@@ -107,7 +100,5 @@ class IntakeCycle {
   const ServicePolicy* service_;  // null or not configured: no due times promised
   TallyStore* tallies_ = nullptr;  // null: summaries without chords and kudos
 };
-
-std::string sha256_hex(const std::string& data);
 
 }  // namespace intake::daemon

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 
+#include "daemon/core/digest.hpp"
 #include "daemon/fetch/intake_cycle.hpp"
 #include "parsers/request/positive_words.hpp"
 #include "parsers/request/request_fields.hpp"
@@ -17,7 +18,6 @@ constexpr std::size_t max_recipients = 10000;  // a hostile header cannot make a
 constexpr std::size_t max_references = 200;
 // Indexed columns must stay well under PostgreSQL's btree row limit (about
 // 2700 bytes), or one hostile header would fail every batch it is in.
-constexpr std::size_t max_id_bytes = 512;
 constexpr std::size_t max_address_bytes = 254;  // RFC 5321's path limit, less the brackets
 constexpr std::size_t max_subject_bytes = 1000;
 constexpr std::size_t max_name_bytes = 200;
@@ -31,16 +31,12 @@ std::string bounded(std::string s, std::size_t max_bytes) {
   return s;
 }
 
-// An over-long Message-ID stays unique and findable as its hash.
-std::string bounded_id(const std::string& id) {
-  return id.size() <= max_id_bytes ? id : "sha256:" + sha256_hex(id);
-}
 }  // namespace
 
 TallyEntry make_tally_entry(const parsers::Email& email, const std::string& message_id, std::chrono::sys_seconds fallback_sent_at,
                             const parsers::Config& config, std::string source) {
   TallyEntry t;
-  t.message_id = bounded_id(message_id);
+  t.message_id = storable_message_id(message_id);
   t.sender = email.from ? bounded(parsers::address_without_plus(email.from->address), max_address_bytes) : std::string();
   t.sender_name = email.from ? bounded(email.from->name, max_name_bytes) : std::string();
   t.subject = bounded(email.subject, max_subject_bytes);
@@ -58,11 +54,11 @@ TallyEntry make_tally_entry(const parsers::Email& email, const std::string& mess
       if (seen.insert(addr).second) t.recipients.push_back(addr);
     }
   t.kind = parsers::to_string(email.kind);
-  t.in_reply_to = email.in_reply_to.empty() ? std::string() : bounded_id(email.in_reply_to);
+  t.in_reply_to = email.in_reply_to.empty() ? std::string() : storable_message_id(email.in_reply_to);
   // The nearest references are the ones that link: keep the last ones.
   const std::size_t skip = email.references.size() > max_references ? email.references.size() - max_references : 0;
   for (std::size_t i = skip; i < email.references.size(); ++i)
-    if (!email.references[i].empty()) t.references.push_back(bounded_id(email.references[i]));
+    if (!email.references[i].empty()) t.references.push_back(storable_message_id(email.references[i]));
   // Tone and kudos count only for people writing: an out-of-office that says
   // "thank you for your message" thanks nobody.
   if (email.kind == parsers::MessageKind::human) {

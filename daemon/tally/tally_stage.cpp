@@ -1,5 +1,6 @@
 #include "daemon/tally/tally_stage.hpp"
 
+#include "daemon/core/digest.hpp"
 #include "daemon/fetch/intake_cycle.hpp"
 #include "daemon/core/logging.hpp"
 #include "daemon/adapters/archive/mail_archive.hpp"

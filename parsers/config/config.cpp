@@ -803,6 +803,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
     r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
     r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
+    r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
     r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
     r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
     r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);

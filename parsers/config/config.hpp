@@ -30,6 +30,10 @@ struct DaemonConfig {
   int alert_after_failures = 5;  // consecutive failed fetches before the admin is emailed (osTicket: 5)
   int max_backoff_s = 900;       // cap of the exponential backoff after failed cycles
   int max_message_bytes = 25 * 1024 * 1024;  // larger mail: headers kept, sender told
+  // A message the database refuses this many times (counted per mailbox,
+  // UIDVALIDITY and UID, across cycles and restarts) is quarantined with the
+  // error and moved on; a lost connection counts nothing.
+  int max_attempts = 3;
   // A send cut off by a crash (outbox row left 'sending') is retried after this
   // long; the recipient may then get that one mail twice (SMTP has no way to ask).
   int resend_interrupted_after_s = 300;

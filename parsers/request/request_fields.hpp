@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parsers/common/strings.hpp"  // ascii_lower, address_without_plus
 #include "parsers/config/config.hpp"
 #include "parsers/common/email.hpp"
 
@@ -78,10 +79,6 @@ std::vector<StaffCommand> parse_staff_commands(std::string_view request_text);
 // The text after the leading command lines (what a staff reply says to the requester).
 std::string text_after_commands(std::string_view request_text);
 
-// Lower-case ASCII, for addresses and words.
-std::string ascii_lower(std::string_view s);
-// requests+it@example.test -> requests@example.test, lower case.
-std::string address_without_plus(std::string_view address);
 // The tag of requests+it@example.test ("it"), empty when none.
 std::string plus_tag(std::string_view address);
 

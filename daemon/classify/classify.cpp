@@ -1,0 +1,120 @@
+#include "daemon/classify/classify.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "daemon/core/local_time.hpp"
+#include "parsers/common/strings.hpp"
+#include "parsers/request/request_fields.hpp"
+
+namespace intake::daemon {
+namespace {
+
+bool in_list(const std::vector<parsers::Address>& list, const std::string& address) {
+  const std::string want = parsers::address_without_plus(address);
+  return std::any_of(list.begin(), list.end(), [&](const parsers::Address& a) { return parsers::address_without_plus(a.address) == want; });
+}
+
+bool is_no_reply(const std::string& address, const std::vector<std::string>& patterns) {
+  const std::string a = parsers::ascii_lower(address);
+  const std::string local = a.substr(0, a.find('@'));
+  for (const auto& p : patterns)
+    if (local.find(parsers::ascii_lower(p)) != std::string::npos) return true;
+  return false;
+}
+
+// Category, priority, requested time and missing facts, from the config and the text.
+void read_request_fields(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
+                         std::chrono::sys_seconds now, Decision& d) {
+  const parsers::Employee* requester = email.from ? config.employee(email.from->address) : nullptr;
+  const parsers::Routing routing = parsers::route_request(email, mailbox, config, requester);
+  d.category = routing.category;
+  d.routing_reason = routing.reason;
+  const parsers::CategoryConfig* category = config.category(d.category);
+  const parsers::PriorityChoice priority = parsers::choose_priority(email, category, config.requests);
+  d.priority = priority.priority;
+  d.priority_reason = priority.reason;
+  d.requester_department = requester ? requester->department : std::string();
+  d.time_zone = requester && !requester->time_zone.empty() ? requester->time_zone : config.requests.time_zone;
+  // "Tomorrow" means the day after the requester wrote, not after we fetched:
+  // the Date header is the reference when it is plausible.
+  std::chrono::sys_seconds written = now;
+  if (email.date && *email.date <= now + std::chrono::hours(24) && *email.date >= now - std::chrono::hours(24 * 30))
+    written = *email.date;
+  const std::string text = email.subject + "\n" + email.request_text;
+  if (auto t = parsers::find_requested_time(text, to_local(written, d.time_zone), config.requests.day_end_hour)) {
+    d.requested_by = from_local(t->by, d.time_zone);
+    d.requested_by_phrase = t->phrase;
+  }
+  if (category != nullptr) d.missing = parsers::missing_facts(email.subject, email.request_text, *category);
+}
+
+}  // namespace
+
+Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
+                  std::chrono::sys_seconds now) {
+  Decision d;
+  d.category = mailbox.default_category;
+  read_request_fields(email, mailbox, config, now, d);
+  const std::string from = email.from ? email.from->address : std::string();
+  // intake's own mail come back (an acknowledgment delivered into a shared
+  // mailbox, a copy through an alias): observed, never a request or a reply.
+  const bool own_address = parsers::address_without_plus(from) == parsers::address_without_plus(config.smtp.from) ||
+                           std::any_of(config.mailboxes.begin(), config.mailboxes.end(), [&](const parsers::MailboxConfig& m) {
+                             return parsers::address_without_plus(m.address) == parsers::address_without_plus(from);
+                           });
+  const std::string own_id_suffix = "@" + parsers::ascii_lower(parsers::domain_of(config.smtp.from));
+  const std::string id = parsers::ascii_lower(email.message_id);
+  const bool own_id = id.rfind("intake.", 0) == 0 && id.size() > own_id_suffix.size() &&
+                      id.compare(id.size() - own_id_suffix.size(), own_id_suffix.size(), own_id_suffix) == 0;
+  if (!email.loop_header.empty() || own_id || own_address) {
+    d.make_request = false;
+    d.acknowledge = false;
+    d.own_mail = true;
+    d.quiet_reason = !email.loop_header.empty() ? "carries intake's loop header"
+                     : own_id                   ? "intake's own Message-ID"
+                                                : "sent by intake's own address";
+    return d;
+  }
+  const bool addressed = in_list(email.to, mailbox.address) || (mailbox.accept_cc && in_list(email.cc, mailbox.address));
+  if (!addressed && !mailbox.accept_cc) {
+    d.make_request = false;
+    d.acknowledge = false;
+    d.quiet_reason = "shared address only in Cc or Bcc";
+    return d;
+  }
+  if (email.kind == parsers::MessageKind::bounce) {
+    d.make_request = false;
+    d.acknowledge = false;
+    d.quiet_reason = "bounce";
+    return d;
+  }
+  if (email.kind != parsers::MessageKind::human) {
+    d.acknowledge = false;
+    d.quiet_reason = std::string("kind ") + parsers::to_string(email.kind);
+  } else if (from.empty()) {
+    d.acknowledge = false;
+    d.quiet_reason = "no sender address";
+  } else if (is_no_reply(from, config.requests.no_reply_patterns)) {
+    d.acknowledge = false;
+    d.quiet_reason = "no-reply sender";
+  }
+  return d;
+}
+
+Status set_due_times(Decision& decision, const ServicePolicy* service, std::chrono::sys_seconds arrival) {
+  if (service == nullptr || !service->configured()) return Ok{};
+  const auto level = service->level_for(decision.category, decision.priority);
+  if (!level) return Ok{};
+  std::optional<std::chrono::system_clock::time_point> requested;
+  if (decision.requested_by) requested = *decision.requested_by;
+  auto due = compute_due_times(*level, arrival, requested);
+  if (!due) return due.error();
+  decision.due_first_response = due->due_first_response;
+  decision.due_resolution = due->due_resolution;
+  decision.requested_earlier = due->requested == RequestedTime::earlier_than_target;
+  return Ok{};
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,20 @@
+// Small string helpers every layer needs, written once: ASCII case folding
+// (header names, addresses, keywords: never locale-dependent), trimming,
+// and the address forms intake compares. No allocation beyond the result.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace intake::parsers {
+
+// A-Z to a-z only; other bytes (UTF-8 included) unchanged.
+std::string ascii_lower(std::string_view s);
+// Without leading and trailing spaces, tabs, CR and LF.
+std::string_view trim(std::string_view s);
+// requests+it@Example.test → requests@example.test (trimmed, lower case).
+std::string address_without_plus(std::string_view address);
+// The part after the last '@'; "intake.invalid" when there is none.
+std::string domain_of(std::string_view address);
+
+}  // namespace intake::parsers
