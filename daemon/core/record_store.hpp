@@ -209,6 +209,10 @@ class RecordStore {
     (void)items;
     return fail("this store takes one message at a time", true);
   }
+  // A failure to store `message` that was not a lost connection, counted in
+  // the database per (mailbox, UIDVALIDITY, UID): the count so far, this one
+  // included (store/outcome.hpp decides what it comes to).
+  virtual Result<int> count_store_failure(const InboundMessage& message, const std::string& error) = 0;
   // Held with its reason (size_bytes: as the server reported it, -1 unknown);
   // `notice`, when given, is queued to the sender in the same transaction.
   virtual Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,

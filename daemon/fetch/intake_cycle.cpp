@@ -17,6 +17,7 @@
 #include "parsers/common/strings.hpp"
 #include "parsers/request/request_fields.hpp"
 #include "daemon/core/request_status.hpp"
+#include "daemon/store/outcome.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -438,225 +439,289 @@ ReplyPlan IntakeCycle::plan_reply(const parsers::Email& email, const RequestView
   return plan;
 }
 
-CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source) {
-  auto log = stage_logger("fetch");
-  CycleStats stats;
-  auto failed = [&](const std::string& why) {
-    stats.fetch_failed = true;
-    stats.error = why;
-    log->error("mailbox {}: {}", mailbox.name, why);
-    (void)store_.record_fetch(mailbox.name, false, why, config_.daemon.alert_after_failures,
-                              [&](int failures) { return make_fetch_alert(mailbox, failures, why); });
-    return stats;
-  };
+// One pass over one mailbox (IntakeCycle::fetch_mailbox): the folder's state,
+// the leftovers of a crash, then each new message fetched, parsed and
+// classified into a chunk that is stored in one transaction and moved with
+// one command. Every message ends in one outcome (store/outcome.hpp); a
+// message the database refuses is tried again at once and quarantined after
+// daemon.max_attempts, so it never holds up the messages behind it. Only a
+// lost server or database (retry_later, counted nothing) stops the pass.
+class MailboxRun {
+ public:
+  MailboxRun(IntakeCycle& cycle, const parsers::MailboxConfig& mailbox, MailboxSource& source)
+      : cycle_(cycle), mailbox_(mailbox), source_(source), log_(stage_logger("fetch")) {}
 
-  auto state = store_.mailbox_state(mailbox.name);
-  if (!state) return failed(state.error().message);
-  auto folder = source.status();
-  if (!folder) return failed(folder.error().message);
-  if (state->uidvalidity != folder->uidvalidity) {
-    if (state->uidvalidity != 0)
-      log->warn("mailbox {}: UIDVALIDITY changed from {} to {}: re-scanning, known messages are skipped", mailbox.name,
-                state->uidvalidity, folder->uidvalidity);
-    if (auto r = store_.reset_mailbox(mailbox.name, folder->uidvalidity); !r) return failed(r.error().message);
-    state->uidvalidity = folder->uidvalidity;
-    state->last_uid = 0;
-  }
-
-  // Committed earlier but not yet moved or flagged (a crash in between).
-  if (state->last_uid > 0) {
-    auto leftovers = source.search_uids(1, state->last_uid, mailbox.processed_folder.empty());
-    if (!leftovers) return failed(leftovers.error().message);
-    if (!leftovers->empty()) {
-      if (auto r = source.mark_processed(*leftovers); !r) return failed(r.error().message);
-      log->info("mailbox {}: marked {} already-stored messages processed", mailbox.name, leftovers->size());
+  CycleStats run() {
+    auto uids = prepare();
+    if (!uids) return failed(uids.error().message);
+    for (const std::uint64_t uid : *uids) {
+      Pending p;
+      if (auto e = take(uid, p)) {
+        // A fetch that failed for now: what came before it is stored, then the pass stops.
+        if (auto stored = store_chunk()) return failed(*stored);
+        return failed(*e);
+      }
+      chunk_bytes_ += p.msg.raw.size();
+      chunk_.push_back(std::move(p));
+      if (chunk_.size() >= static_cast<std::size_t>(mailbox_.batch_size) || chunk_bytes_ >= max_chunk_bytes)
+        if (auto e = store_chunk()) return failed(*e);
     }
+    if (auto e = store_chunk()) return failed(*e);
+    (void)cycle_.store_.record_fetch(mailbox_.name, true, "", cycle_.config_.daemon.alert_after_failures, nullptr);
+    if (stats_.fetched > 0)
+      log_->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox_.name, stats_.fetched, stats_.stages.line());
+    return stats_;
   }
 
-  auto uids = source.search_uids(state->last_uid + 1, 0, false);
-  if (!uids) return failed(uids.error().message);
-
-  // A chunk: messages fetched, parsed and classified, then stored in one
-  // transaction (group commit) and moved with one command. Bounded by
-  // mailbox.batch_size and by the bytes it holds, so a run of large messages
-  // never sits in memory together.
+ private:
+  // A fetched message on its way to its outcome: an ingest, or a quarantine
+  // with its reason.
   struct Pending {
     InboundMessage msg;
     Decision decision;
-    bool quarantine = false;  // else an ingest
+    bool quarantine = false;
     std::string reason;
     std::int64_t size_bytes = -1;
     std::optional<QueuedMail> notice;
   };
-  std::vector<Pending> chunk;
-  std::size_t chunk_bytes = 0;
-  const std::size_t batch = static_cast<std::size_t>(mailbox.batch_size);
 
-  auto report_quarantine = [&](const Pending& p, std::int64_t id) {
-    ++stats.quarantined;
-    log->warn("mailbox {} uid {} <{}>: quarantined #{}: {}{}", mailbox.name, p.msg.uid, p.msg.email.message_id, id, p.reason,
-              p.notice ? ", sender told" : "");
-  };
-  auto report_ingest = [&](const Pending& p, const IngestResult& result) {
-    const std::string from = p.msg.email.from ? p.msg.email.from->address : "?";
-    switch (result.outcome) {
-      case IngestOutcome::created: ++stats.created; break;
-      case IngestOutcome::joined: ++stats.joined; break;
-      case IngestOutcome::observed: ++stats.observed; break;
-      case IngestOutcome::duplicate: ++stats.duplicates; break;
+  CycleStats failed(const std::string& why) {
+    stats_.fetch_failed = true;
+    stats_.error = why;
+    log_->error("mailbox {}: {}", mailbox_.name, why);
+    // The health row records the failure; when the database itself is gone, so is that.
+    (void)cycle_.store_.record_fetch(mailbox_.name, false, why, cycle_.config_.daemon.alert_after_failures,
+                                     [&](int failures) { return cycle_.make_fetch_alert(mailbox_, failures, why); });
+    return stats_;
+  }
+
+  // The folder's state (a new UIDVALIDITY starts it over), the leftovers of a
+  // crash between commit and move marked processed, and the new UIDs.
+  Result<std::vector<std::uint64_t>> prepare() {
+    auto state = cycle_.store_.mailbox_state(mailbox_.name);
+    if (!state) return state.error();
+    auto folder = source_.status();
+    if (!folder) return folder.error();
+    uidvalidity_ = folder->uidvalidity;
+    if (state->uidvalidity != folder->uidvalidity) {
+      if (state->uidvalidity != 0)
+        log_->warn("mailbox {}: UIDVALIDITY changed from {} to {}: re-scanning, known messages are skipped", mailbox_.name,
+                   state->uidvalidity, folder->uidvalidity);
+      if (auto r = cycle_.store_.reset_mailbox(mailbox_.name, folder->uidvalidity); !r) return r.error();
+      state->last_uid = 0;
     }
-    log->info("{} <{}> from {}: {}{}{}{}", result.reference.empty() ? "-" : result.reference, p.msg.email.message_id, from,
-              to_string(result.outcome), result.reply_role.empty() ? "" : " as " + result.reply_role,
-              result.ack_queued ? ", acknowledgment queued" : "",
-              result.flood_limited ? ", quiet: flood limit (daemon.auto_reply_limit)"
-              : p.decision.quiet_reason.empty() || result.outcome != IngestOutcome::created
-                  ? ""
-                  : ", quiet: " + p.decision.quiet_reason);
-  };
+    if (state->last_uid > 0) {
+      auto leftovers = source_.search_uids(1, state->last_uid, mailbox_.processed_folder.empty());
+      if (!leftovers) return leftovers.error();
+      if (!leftovers->empty()) {
+        if (auto r = source_.mark_processed(*leftovers); !r) return r.error();
+        log_->info("mailbox {}: marked {} already-stored messages processed", mailbox_.name, leftovers->size());
+      }
+    }
+    return source_.search_uids(state->last_uid + 1, 0, false);
+  }
+
+  // Fetches, parses and classifies one message into `p`; an error: the
+  // server failed for now (the pass stops, the message stays).
+  std::optional<std::string> take(std::uint64_t uid, Pending& p) {
+    p.msg.mailbox = mailbox_.name;
+    p.msg.uidvalidity = uidvalidity_;
+    p.msg.uid = uid;
+    auto raw = [&] {
+      StageTimer t(stats_.stages, Stage::fetch);
+      return source_.fetch(uid);
+    }();
+    if (!raw && raw.error().too_large) return take_oversized(uid, p);
+    if (!raw) {
+      const MessageOutcome o = decide_outcome(Step::fetch, &raw.error(), 0, cycle_.config_.daemon.max_attempts);
+      if (o.outcome != Outcome::quarantine) return raw.error().message;
+      p.msg.content_sha256 = sha256_hex("");
+      p.quarantine = true;
+      p.reason = o.reason;
+      return std::nullopt;
+    }
+    ++stats_.fetched;
+    p.msg.raw = std::move(raw.value());
+    p.msg.content_sha256 = sha256_hex(p.msg.raw);
+    std::optional<Error> unreadable;
+    {
+      StageTimer t(stats_.stages, Stage::parse);
+      try {
+        p.msg.email = parsers::parse_email(p.msg.raw);
+        const parsers::Email& e = p.msg.email;
+        if (!e.from && e.message_id.empty() && e.subject.empty() && e.body_text.empty())
+          unreadable = fail("no headers and no text could be read", true);
+      } catch (const std::exception& e) {
+        unreadable = fail(std::string("parser failed: ") + e.what(), true);
+      }
+    }
+    const MessageOutcome o = decide_outcome(Step::parse, unreadable ? &*unreadable : nullptr, 0, 0);
+    if (o.outcome == Outcome::quarantine) {
+      p.quarantine = true;
+      p.reason = o.reason;
+      return std::nullopt;
+    }
+    StageTimer t(stats_.stages, Stage::classify);
+    p.decision = classify(p.msg.email, mailbox_, cycle_.config_, cycle_.now_seconds());
+    cycle_.set_due_times(p.decision, cycle_.now_seconds());
+    return std::nullopt;
+  }
+
+  // Over daemon.max_message_bytes: not taken in, not lost: the headers and
+  // the reason are kept, the message itself goes on to the processed folder,
+  // the sender is told.
+  std::optional<std::string> take_oversized(std::uint64_t uid, Pending& p) {
+    auto size = source_.size_of(uid);
+    auto header = source_.fetch_header(uid);
+    if (!size && !size.error().permanent) return size.error().message;
+    if (!header && !header.error().permanent) return header.error().message;
+    p.msg.raw = header ? header.value() : std::string();
+    p.msg.content_sha256 = sha256_hex(p.msg.raw);
+    p.msg.email = parsers::parse_email(p.msg.raw);
+    const std::uint64_t size_bytes = size ? size.value() : 0;
+    p.quarantine = true;
+    p.reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
+               ", over daemon.max_message_bytes = " + std::to_string(cycle_.config_.daemon.max_message_bytes) +
+               "; headers kept, the message is in the processed folder";
+    p.size_bytes = static_cast<std::int64_t>(size_bytes);
+    const Decision decision = classify(p.msg.email, mailbox_, cycle_.config_, cycle_.now_seconds());
+    if (decision.make_request && decision.acknowledge)
+      p.notice = cycle_.make_oversized_notice(p.msg.email, decision.category, size_bytes);
+    return std::nullopt;
+  }
+
   // Stores and moves the chunk; an error: what is stored is moved, the rest
   // stays on the server for the next cycle.
-  auto store_chunk = [&]() -> std::optional<std::string> {
+  std::optional<std::string> store_chunk() {
     std::vector<std::uint64_t> done;
     std::optional<std::string> error;
-    bool stored = false;
-    if (chunk.size() > 1 && store_.supports_groups()) {
-      std::vector<GroupItem> items;
-      items.reserve(chunk.size());
-      for (const Pending& p : chunk) {
-        GroupItem item;
-        item.message = &p.msg;
-        if (p.quarantine) {
-          item.reason = p.reason;
-          item.size_bytes = p.size_bytes;
-          item.notice = p.notice;
-        } else {
-          item.decision = &p.decision;
-          item.make_ack = [this, &p](const RequestView& r) { return make_acknowledgment(p.msg.email, r); };
-          item.plan_reply = [this, &p](const RequestView& r) { return plan_reply(p.msg.email, r); };
-        }
-        items.push_back(std::move(item));
+    const bool stored = chunk_.size() > 1 && cycle_.store_.supports_groups() && store_group(done);
+    for (std::size_t i = 0; !stored && i < chunk_.size(); ++i) {
+      StageTimer t(stats_.stages, Stage::store);
+      if (auto e = store_one(chunk_[i])) {
+        error = std::move(e);
+        break;
       }
-      StageTimer t(stats.stages, Stage::store);
-      auto results = store_.store_group(items);
-      if (results) {
-        for (std::size_t i = 0; i < chunk.size(); ++i) {
-          if (chunk[i].quarantine)
-            report_quarantine(chunk[i], (*results)[i].quarantine_id);
-          else
-            report_ingest(chunk[i], (*results)[i].ingest);
-          done.push_back(chunk[i].msg.uid);
-        }
-        stored = true;
-      } else {
-        // Nothing of the group is committed: each message again on its own,
-        // so one that the database refuses holds up only itself and those after it.
-        log->warn("mailbox {}: {} messages could not be stored together ({}); storing them one at a time", mailbox.name,
-                  chunk.size(), results.error().message);
-      }
+      done.push_back(chunk_[i].msg.uid);
     }
-    for (std::size_t i = 0; !stored && i < chunk.size(); ++i) {
-      Pending& p = chunk[i];
-      StageTimer t(stats.stages, Stage::store);
-      if (p.quarantine) {
-        auto q = store_.quarantine(p.msg, p.reason, p.size_bytes, p.notice);
-        if (!q) {
-          error = q.error().message;
-          break;
-        }
-        report_quarantine(p, *q);
-      } else {
-        auto result = store_.ingest(
-            p.msg, p.decision, [&](const RequestView& r) { return make_acknowledgment(p.msg.email, r); },
-            [&](const RequestView& r) { return plan_reply(p.msg.email, r); });
-        if (!result) {
-          // Nothing of this message is committed; it stays on the server for the next cycle.
-          error = result.error().message;
-          break;
-        }
-        report_ingest(p, *result);
-      }
-      done.push_back(p.msg.uid);
-    }
-    chunk.clear();
-    chunk_bytes = 0;
+    chunk_.clear();
+    chunk_bytes_ = 0;
     if (!done.empty()) {
-      StageTimer move_timer(stats.stages, Stage::move);
-      if (auto r = source.mark_processed(done); !r)
-        log->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox.name,
-                  done.size(), r.error().message);
+      StageTimer move_timer(stats_.stages, Stage::move);
+      if (auto r = source_.mark_processed(done); !r)
+        log_->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox_.name,
+                   done.size(), r.error().message);
     }
     return error;
-  };
-  // A fetch that failed for now: what came before it is stored, then the cycle stops.
-  auto fetch_failed = [&](const std::string& why) {
-    if (auto e = store_chunk()) return failed(*e);
-    return failed(why);
-  };
+  }
 
-  for (const std::uint64_t uid : *uids) {
-    Pending p;
-    InboundMessage& msg = p.msg;
-    msg.mailbox = mailbox.name;
-    msg.uidvalidity = folder->uidvalidity;
-    msg.uid = uid;
-    auto raw = [&] {
-      StageTimer t(stats.stages, Stage::fetch);
-      return source.fetch(uid);
-    }();
-    if (!raw && raw.error().too_large) {
-      // Not taken in, not lost: the headers and the reason are kept, the
-      // message itself goes on to the processed folder, the sender is told.
-      auto size = source.size_of(uid);
-      auto header = source.fetch_header(uid);
-      if ((!size && !size.error().permanent) || (!header && !header.error().permanent))
-        return fetch_failed(!size ? size.error().message : header.error().message);
-      msg.raw = header ? header.value() : std::string();
-      msg.content_sha256 = sha256_hex(msg.raw);
-      msg.email = parsers::parse_email(msg.raw);
-      const std::uint64_t size_bytes = size ? size.value() : 0;
-      p.quarantine = true;
-      p.reason = "oversized: " + (size_bytes > 0 ? std::to_string(size_bytes) + " bytes" : std::string("larger")) +
-                 ", over daemon.max_message_bytes = " + std::to_string(config_.daemon.max_message_bytes) +
-                 "; headers kept, the message is in the processed folder";
-      p.size_bytes = static_cast<std::int64_t>(size_bytes);
-      const Decision decision = classify(msg.email, mailbox, config_, now_seconds());
-      if (decision.make_request && decision.acknowledge)
-        p.notice = make_oversized_notice(msg.email, decision.category, size_bytes);
-    } else if (!raw) {
-      if (!raw.error().permanent) return fetch_failed(raw.error().message);
-      msg.raw = "";
-      msg.content_sha256 = sha256_hex("");
-      p.quarantine = true;
-      p.reason = raw.error().message;
-    } else {
-      ++stats.fetched;
-      msg.raw = std::move(raw.value());
-      msg.content_sha256 = sha256_hex(msg.raw);
-      try {
-        StageTimer t(stats.stages, Stage::parse);
-        msg.email = parsers::parse_email(msg.raw);
-        if (!msg.email.from && msg.email.message_id.empty() && msg.email.subject.empty() && msg.email.body_text.empty())
-          p.reason = "no headers and no text could be read";
-      } catch (const std::exception& e) {
-        p.reason = std::string("parser failed: ") + e.what();
-      }
-      if (!p.reason.empty()) {
-        p.quarantine = true;
+  // The chunk in one transaction; false: nothing of it is committed, and
+  // each message goes again on its own, so one the database refuses holds up
+  // only itself.
+  bool store_group(std::vector<std::uint64_t>& done) {
+    std::vector<GroupItem> items;
+    items.reserve(chunk_.size());
+    for (const Pending& p : chunk_) {
+      GroupItem item;
+      item.message = &p.msg;
+      if (p.quarantine) {
+        item.reason = p.reason;
+        item.size_bytes = p.size_bytes;
+        item.notice = p.notice;
       } else {
-        StageTimer t(stats.stages, Stage::classify);
-        p.decision = classify(msg.email, mailbox, config_, now_seconds());
-        set_due_times(p.decision, now_seconds());
+        item.decision = &p.decision;
+        item.make_ack = [this, &p](const RequestView& r) { return cycle_.make_acknowledgment(p.msg.email, r); };
+        item.plan_reply = [this, &p](const RequestView& r) { return cycle_.plan_reply(p.msg.email, r); };
+      }
+      items.push_back(std::move(item));
+    }
+    StageTimer t(stats_.stages, Stage::store);
+    auto results = cycle_.store_.store_group(items);
+    if (!results) {
+      log_->warn("mailbox {}: {} messages could not be stored together ({}); storing them one at a time", mailbox_.name,
+                 chunk_.size(), results.error().message);
+      return false;
+    }
+    for (std::size_t i = 0; i < chunk_.size(); ++i) {
+      if (chunk_[i].quarantine)
+        report_quarantine(chunk_[i], (*results)[i].quarantine_id);
+      else
+        report_ingest(chunk_[i], (*results)[i].ingest);
+      done.push_back(chunk_[i].msg.uid);
+    }
+    return true;
+  }
+
+  // One message to its outcome. An error: the database went away (the
+  // message stays on the server, the pass stops).
+  std::optional<std::string> store_one(Pending& p) {
+    const int max_attempts = cycle_.config_.daemon.max_attempts;
+    while (!p.quarantine) {
+      auto result = cycle_.store_.ingest(
+          p.msg, p.decision, [&](const RequestView& r) { return cycle_.make_acknowledgment(p.msg.email, r); },
+          [&](const RequestView& r) { return cycle_.plan_reply(p.msg.email, r); });
+      if (result) {
+        report_ingest(p, *result);
+        return std::nullopt;
+      }
+      int failures = 0;
+      if (!result.error().unreachable) {
+        auto counted = cycle_.store_.count_store_failure(p.msg, result.error().message);
+        if (!counted) return counted.error().message;
+        failures = *counted;
+      }
+      const MessageOutcome o = decide_outcome(Step::store, &result.error(), failures, max_attempts);
+      if (o.outcome == Outcome::retry_later && !o.counted) return result.error().message;
+      if (o.outcome == Outcome::quarantine) {
+        p.quarantine = true;
+        p.reason = o.reason;
+      } else {
+        log_->warn("mailbox {} uid {} <{}>: could not be stored (attempt {} of {}), trying again: {}", mailbox_.name,
+                   p.msg.uid, p.msg.email.message_id, failures, max_attempts, result.error().message);
       }
     }
-    chunk_bytes += msg.raw.size();
-    chunk.push_back(std::move(p));
-    if (chunk.size() >= batch || chunk_bytes >= max_chunk_bytes)
-      if (auto e = store_chunk()) return failed(*e);
+    auto q = cycle_.store_.quarantine(p.msg, p.reason, p.size_bytes, p.notice);
+    if (!q) return q.error().message;
+    report_quarantine(p, *q);
+    return std::nullopt;
   }
-  if (auto e = store_chunk()) return failed(*e);
-  (void)store_.record_fetch(mailbox.name, true, "", config_.daemon.alert_after_failures, nullptr);
-  if (stats.fetched > 0) log->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox.name, stats.fetched, stats.stages.line());
-  return stats;
+
+  void report_quarantine(const Pending& p, std::int64_t id) {
+    ++stats_.quarantined;
+    log_->warn("mailbox {} uid {} <{}>: quarantined #{}: {}{}", mailbox_.name, p.msg.uid, p.msg.email.message_id, id, p.reason,
+               p.notice ? ", sender told" : "");
+  }
+
+  void report_ingest(const Pending& p, const IngestResult& result) {
+    const std::string from = p.msg.email.from ? p.msg.email.from->address : "?";
+    switch (result.outcome) {
+      case IngestOutcome::created: ++stats_.created; break;
+      case IngestOutcome::joined: ++stats_.joined; break;
+      case IngestOutcome::observed: ++stats_.observed; break;
+      case IngestOutcome::duplicate: ++stats_.duplicates; break;
+    }
+    std::string quiet;
+    if (result.flood_limited)
+      quiet = ", quiet: flood limit (daemon.auto_reply_limit)";
+    else if (!p.decision.quiet_reason.empty() && result.outcome == IngestOutcome::created)
+      quiet = ", quiet: " + p.decision.quiet_reason;
+    log_->info("{} <{}> from {}: {}{}{}{}", result.reference.empty() ? "-" : result.reference, p.msg.email.message_id, from,
+               to_string(result.outcome), result.reply_role.empty() ? "" : " as " + result.reply_role,
+               result.ack_queued ? ", acknowledgment queued" : "", quiet);
+  }
+
+  IntakeCycle& cycle_;
+  const parsers::MailboxConfig& mailbox_;
+  MailboxSource& source_;
+  std::shared_ptr<spdlog::logger> log_;
+  CycleStats stats_;
+  std::uint64_t uidvalidity_ = 0;
+  std::vector<Pending> chunk_;
+  std::size_t chunk_bytes_ = 0;
+};
+
+CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source) {
+  return MailboxRun(*this, mailbox, source).run();
 }
 
 Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::MailboxConfig& mailbox) {

@@ -77,6 +77,7 @@ class IntakeCycle {
   Result<IngestResult> reprocess(InboundMessage message, const parsers::MailboxConfig& mailbox);
 
  private:
+  friend class MailboxRun;  // fetch_mailbox's pass over one mailbox (intake_cycle.cpp)
   // An automatic answer to the sender of `email`, threaded to it.
   QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
                          std::vector<std::pair<std::string, std::string>> extra_headers) const;

@@ -25,6 +25,14 @@ inline std::string text_of(const std::exception& e) {
 // instead of an exception (PostgreSQL would refuse it anyway).
 inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// The server or the connection went away: nothing is known about the work
+// itself, so a caller retries later and counts nothing (store/outcome.hpp).
+inline Error gone(std::string message) {
+  Error error = fail(std::move(message));
+  error.unreachable = true;
+  return error;
+}
+
 // Holder: a struct with a pqxx::connection member `conn`, built from conninfo.
 template <typename Holder>
 Status connect(std::unique_ptr<Holder>& holder, const std::string& conninfo) {
@@ -33,7 +41,9 @@ Status connect(std::unique_ptr<Holder>& holder, const std::string& conninfo) {
     return Ok{};
   } catch (const std::exception& e) {
     holder.reset();
-    return fail("PostgreSQL: cannot connect: " + text_of(e));
+    Error error = fail("PostgreSQL: cannot connect: " + text_of(e));
+    error.unreachable = true;
+    return error;
   }
 }
 
@@ -44,9 +54,24 @@ auto guarded(std::unique_ptr<Holder>& holder, const std::string& conninfo, const
     return f();
   } catch (const pqxx::broken_connection& e) {
     holder.reset();
-    return fail(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
-  } catch (const std::exception& e) {
+    return gone(std::string("PostgreSQL connection lost during ") + what + ": " + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    holder.reset();
+    return gone(std::string("PostgreSQL connection lost during the commit of ") + what + ": " + e.what());
+  } catch (const pqxx::sql_error& e) {
+    // Class 08 (connection exception), 57P01-57P03 (shut down, cannot connect now).
+    const std::string state = e.sqlstate();
+    if (state.rfind("08", 0) == 0 || state.rfind("57P0", 0) == 0) {
+      holder.reset();
+      return gone(std::string("PostgreSQL went away during ") + what + ": " + text_of(e));
+    }
     if (holder && !holder->conn.is_open()) holder.reset();
+    return fail(std::string("PostgreSQL error during ") + what + ": " + text_of(e));
+  } catch (const std::exception& e) {
+    if (holder && !holder->conn.is_open()) {
+      holder.reset();
+      return gone(std::string("PostgreSQL connection lost during ") + what + ": " + text_of(e));
+    }
     return fail(std::string("PostgreSQL error during ") + what + ": " + text_of(e));
   }
 }

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "daemon/adapters/postgres/migrations.hpp"
+#include "daemon/core/digest.hpp"
 #include "daemon/core/request_status.hpp"
 
 namespace intake::daemon {
@@ -103,8 +104,28 @@ bool fenced_out(pqxx::work& tx, const std::string& instance_id, const std::strin
       .empty();
 }
 
+// Not this message's fault: retried later and counted nothing, like a lost
+// connection (store/outcome.hpp).
 Error lease_lost(const std::string& mailbox) {
-  return fail("mailbox " + mailbox + ": this instance no longer holds its lease; another instance fetches it now");
+  Error e = fail("mailbox " + mailbox + ": this instance no longer holds its lease; another instance fetches it now");
+  e.unreachable = true;
+  return e;
+}
+
+// The message with the Message-IDs it carries and names as PostgreSQL can
+// index them (daemon/core/digest.hpp: a long one becomes its hash, the raw
+// message keeps it in full); nullopt when every one fits already, the
+// common case, so nothing is copied.
+std::optional<InboundMessage> with_storable_ids(const InboundMessage& m) {
+  auto too_long = [](const std::string& id) { return id.size() > storable_id_bytes; };
+  const parsers::Email& e = m.email;
+  if (!too_long(e.message_id) && !too_long(e.in_reply_to) && std::none_of(e.references.begin(), e.references.end(), too_long))
+    return std::nullopt;
+  InboundMessage copy = m;
+  copy.email.message_id = storable_message_id(e.message_id);
+  copy.email.in_reply_to = storable_message_id(e.in_reply_to);
+  for (std::string& r : copy.email.references) r = storable_message_id(r);
+  return copy;
 }
 
 std::vector<std::string> strings_from_json(const char* text) {
@@ -761,13 +782,30 @@ Status PqxxRecordStore::reset_mailbox(const std::string& mailbox, std::uint64_t 
     pqxx::work tx(conn_->conn);
     if (fenced_out(tx, instance_id_, mailbox)) return lease_lost(mailbox);
     tx.exec_params("UPDATE mailbox_state SET uidvalidity = $2, last_uid = 0 WHERE mailbox = $1", mailbox, uidvalidity);
+    tx.exec_params("DELETE FROM ingest_failures WHERE mailbox = $1 AND uidvalidity <> $2", mailbox, uidvalidity);
     tx.commit();
     return Ok{};
   });
 }
 
-Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& m, const Decision& decision, const AckFactory& make_ack,
-                                             const ReplyPlanner& plan_reply) {
+Result<int> PqxxRecordStore::count_store_failure(const InboundMessage& m, const std::string& error) {
+  return guarded("count_store_failure", [&]() -> Result<int> {
+    pqxx::work tx(conn_->conn);
+    if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
+    auto r = tx.exec_params(
+        "INSERT INTO ingest_failures (mailbox, uidvalidity, uid, failures, last_error) VALUES ($1, $2, $3, 1, $4)"
+        " ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET failures = ingest_failures.failures + 1,"
+        " last_error = EXCLUDED.last_error, last_at = now() RETURNING failures",
+        m.mailbox, m.uidvalidity, m.uid, error);
+    tx.commit();
+    return r[0][0].as<int>();
+  });
+}
+
+Result<IngestResult> PqxxRecordStore::ingest(const InboundMessage& message, const Decision& decision,
+                                             const AckFactory& make_ack, const ReplyPlanner& plan_reply) {
+  const std::optional<InboundMessage> storable = with_storable_ids(message);
+  const InboundMessage& m = storable ? *storable : message;
   return guarded("ingest", [&]() -> Result<IngestResult> {
     pqxx::work tx(conn_->conn);
     if (fenced_out(tx, instance_id_, m.mailbox)) return lease_lost(m.mailbox);
@@ -788,7 +826,22 @@ Result<std::int64_t> PqxxRecordStore::quarantine(const InboundMessage& m, const 
   });
 }
 
-Result<std::vector<GroupResult>> PqxxRecordStore::store_group(const std::vector<GroupItem>& items) {
+Result<std::vector<GroupResult>> PqxxRecordStore::store_group(const std::vector<GroupItem>& given) {
+  // Long Message-IDs as their hashes (with_storable_ids), copied only when a
+  // message has one; the copies live until the call returns.
+  std::vector<std::optional<InboundMessage>> storable(given.size());
+  bool any_long = false;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    if (given[i].message != nullptr) storable[i] = with_storable_ids(*given[i].message);
+    any_long = any_long || storable[i].has_value();
+  }
+  std::vector<GroupItem> copied;
+  if (any_long) {
+    copied = given;
+    for (std::size_t i = 0; i < given.size(); ++i)
+      if (storable[i]) copied[i].message = &*storable[i];
+  }
+  const std::vector<GroupItem>& items = any_long ? copied : given;
   return guarded("ingest", [&]() -> Result<std::vector<GroupResult>> {
     std::vector<GroupResult> out;
     if (items.empty()) return out;

@@ -38,6 +38,7 @@ class PqxxRecordStore final : public RecordStore {
   }
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
+  Result<int> count_store_failure(const InboundMessage& message, const std::string& error) override;
   Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
                               const ReplyPlanner& plan_reply) override;
   Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,

@@ -1,0 +1,193 @@
+// The fetch → parse → classify → store path in process, against the fakes of
+// the mailbox and store ports (tests/daemon/fakes/): each outcome a message
+// can have, and the one that must never happen: a message the store refuses
+// holding up the messages behind it.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "daemon/fetch/intake_cycle.hpp"
+#include "daemon/respond/template_catalog.hpp"
+#include "tests/daemon/fakes/fake_clock.hpp"
+#include "tests/daemon/fakes/fake_mailbox_source.hpp"
+#include "tests/daemon/fakes/fake_record_store.hpp"
+
+namespace intake::daemon {
+namespace {
+
+using testing::FakeClock;
+using testing::FakeMailboxSource;
+using testing::FakeRecordStore;
+
+std::string message(const std::string& id, const std::string& subject) {
+  return "From: Alice <alice@example.test>\r\nTo: requests@example.test\r\nSubject: " + subject +
+         "\r\nMessage-ID: <" + id + ">\r\nDate: Wed, 02 Dec 2026 08:55:00 +0000\r\n\r\nPlease help with " + subject + ".\r\n";
+}
+
+// PostgreSQL's answer to a Message-ID its index cannot take, for every attempt.
+std::optional<Error> refuse_poison(const InboundMessage& m) {
+  if (m.email.subject.find("poison") == std::string::npos) return std::nullopt;
+  return fail("PostgreSQL error during ingest: index row size 3904 exceeds btree version 4 maximum 2704");
+}
+
+struct IntakePath : ::testing::Test {
+  IntakePath() {
+    mailbox.name = "requests";
+    mailbox.address = "requests@example.test";
+    mailbox.default_category = "general";
+    mailbox.batch_size = 1;
+    config.smtp.from = "requests@example.test";
+    config.mailboxes = {mailbox};
+    auto t = TemplateSet::load(INTAKE_TEMPLATES_DIR, required_template_names(), template_variables());
+    EXPECT_TRUE(t) << (t ? "" : t.error().message);
+    if (t) templates = std::move(t.value());
+  }
+  CycleStats run() {
+    IntakeCycle cycle(config, store, templates, clock);
+    return cycle.fetch_mailbox(mailbox, source);
+  }
+  parsers::MailboxConfig mailbox;
+  parsers::Config config;
+  TemplateSet templates;
+  FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2} + std::chrono::hours{9}};
+  FakeMailboxSource source;
+  FakeRecordStore store;
+};
+
+TEST_F(IntakePath, new_requests_are_stored_acknowledged_and_moved) {
+  source.add(message("a@example.test", "printer"));
+  source.add(message("b@example.test", "laptop"));
+  const CycleStats stats = run();
+  EXPECT_FALSE(stats.fetch_failed);
+  EXPECT_EQ(stats.created, 2u);
+  EXPECT_EQ(store.stored_ids, (std::vector<std::string>{"a@example.test", "b@example.test"}));
+  EXPECT_EQ(store.acknowledgments.size(), 2u);
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(source.inbox.empty());
+}
+
+TEST_F(IntakePath, a_message_the_store_refuses_is_quarantined_after_max_attempts_and_the_rest_are_stored) {
+  store.refuse = refuse_poison;
+  source.add(message("a@example.test", "printer"));
+  source.add(message("p@example.test", "poison"));
+  source.add(message("c@example.test", "laptop"));
+  const CycleStats stats = run();
+  // The cycle went on past it and reports it.
+  EXPECT_FALSE(stats.fetch_failed);
+  EXPECT_EQ(stats.created, 2u);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ(store.stored_ids, (std::vector<std::string>{"a@example.test", "c@example.test"}));
+  EXPECT_EQ(store.acknowledgments.size(), 2u);
+  EXPECT_EQ((store.failures[{"requests", 7, 2}]), 3);
+  ASSERT_EQ(store.quarantined.size(), 1u);
+  EXPECT_EQ(store.quarantined[0].uid, 2u);
+  EXPECT_EQ(store.quarantined[0].reason,
+            "could not be stored (3 attempts, daemon.max_attempts = 3): PostgreSQL error during ingest: index row size "
+            "3904 exceeds btree version 4 maximum 2704");
+  EXPECT_EQ(store.quarantined[0].raw, message("p@example.test", "poison"));  // the raw bytes are kept
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2, 3}));        // nothing waits on the server
+}
+
+TEST_F(IntakePath, a_refused_message_in_a_group_commit_is_quarantined_and_the_rest_of_the_group_stored) {
+  mailbox.batch_size = 10;
+  store.groups = true;
+  store.refuse = refuse_poison;
+  source.add(message("a@example.test", "printer"));
+  source.add(message("p@example.test", "poison"));
+  source.add(message("c@example.test", "laptop"));
+  const CycleStats stats = run();
+  EXPECT_EQ(store.group_calls, 1);  // refused as a whole, then one at a time
+  EXPECT_FALSE(stats.fetch_failed);
+  EXPECT_EQ(stats.created, 2u);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ(store.stored_ids, (std::vector<std::string>{"a@example.test", "c@example.test"}));
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
+TEST_F(IntakePath, the_failure_count_survives_a_restart) {
+  // Two attempts were counted before intaked died; the next one is the last.
+  store.refuse = refuse_poison;
+  store.failures[{"requests", 7, 1}] = 2;
+  source.add(message("p@example.test", "poison"));
+  const CycleStats stats = run();
+  EXPECT_EQ(store.ingest_calls, 1);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ((store.failures[{"requests", 7, 1}]), 3);
+}
+
+TEST_F(IntakePath, max_attempts_of_one_quarantines_at_the_first_refusal) {
+  config.daemon.max_attempts = 1;
+  store.refuse = refuse_poison;
+  source.add(message("p@example.test", "poison"));
+  const CycleStats stats = run();
+  EXPECT_EQ(store.ingest_calls, 1);
+  EXPECT_EQ(stats.quarantined, 1u);
+}
+
+TEST_F(IntakePath, a_passing_refusal_is_tried_again_and_stored) {
+  int refusals = 0;
+  store.refuse = [&](const InboundMessage&) -> std::optional<Error> {
+    if (refusals++ > 0) return std::nullopt;
+    return fail("PostgreSQL error during ingest: could not serialize access due to concurrent update");
+  };
+  source.add(message("a@example.test", "printer"));
+  const CycleStats stats = run();
+  EXPECT_EQ(stats.created, 1u);
+  EXPECT_EQ(stats.quarantined, 0u);
+  EXPECT_EQ((store.failures[{"requests", 7, 1}]), 1);
+  EXPECT_TRUE(store.quarantined.empty());
+}
+
+TEST_F(IntakePath, a_lost_database_stops_the_pass_counts_nothing_and_leaves_the_rest_on_the_server) {
+  store.refuse = [](const InboundMessage& m) -> std::optional<Error> {
+    if (m.uid != 2) return std::nullopt;
+    Error e = fail("PostgreSQL connection lost during ingest");
+    e.unreachable = true;
+    return e;
+  };
+  source.add(message("a@example.test", "printer"));
+  source.add(message("b@example.test", "laptop"));
+  source.add(message("c@example.test", "screen"));
+  const CycleStats stats = run();
+  EXPECT_TRUE(stats.fetch_failed);  // intaked --once exits non-zero
+  EXPECT_EQ(store.failure_calls, 0);
+  EXPECT_TRUE(store.quarantined.empty());
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(source.inbox.size(), 2u);
+  ASSERT_FALSE(store.fetch_health.empty());
+  EXPECT_FALSE(store.fetch_health.back().first);
+}
+
+TEST_F(IntakePath, a_fetch_cut_off_stores_what_came_before_and_stops) {
+  source.add(message("a@example.test", "printer"));
+  source.add(message("b@example.test", "laptop"));
+  source.fetch_fails = {2};
+  const CycleStats stats = run();
+  EXPECT_TRUE(stats.fetch_failed);
+  EXPECT_EQ(store.stored_ids, (std::vector<std::string>{"a@example.test"}));
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1}));
+}
+
+TEST_F(IntakePath, a_message_nothing_can_be_read_from_is_quarantined_at_once) {
+  source.add("X-Junk: 1\r\n\r\n");
+  source.add(message("b@example.test", "laptop"));
+  const CycleStats stats = run();
+  EXPECT_FALSE(stats.fetch_failed);
+  EXPECT_EQ(stats.quarantined, 1u);
+  EXPECT_EQ(store.ingest_calls, 1);
+  ASSERT_EQ(store.quarantined.size(), 1u);
+  EXPECT_EQ(store.quarantined[0].reason, "no headers and no text could be read");
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST_F(IntakePath, mail_where_the_desk_is_only_in_cc_is_observed_and_not_acknowledged) {
+  source.add("From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nCc: requests@example.test\r\nSubject: fyi\r\n"
+             "Message-ID: <cc@example.test>\r\n\r\nfor your information\r\n");
+  const CycleStats stats = run();
+  EXPECT_EQ(stats.observed, 1u);
+  EXPECT_EQ(stats.created, 0u);
+  EXPECT_TRUE(store.acknowledgments.empty());
+}
+
+}  // namespace
+}  // namespace intake::daemon
