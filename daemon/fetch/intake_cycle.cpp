@@ -904,8 +904,9 @@ CycleStats IntakeCycle::drain_outbox(MailSender& sender, int max_messages) {
       }
       if (auto r = store_.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
       if (!sent && sent.error().unreachable) {
-        // The rest would fail the same way: they wait in the outbox (with
-        // backoff) for the next cycle, and the log says so once.
+        // The rest would fail the same way: they wait in the outbox for the
+        // next cycle (no backoff: the server was never reached), and the log
+        // says so once.
         stats.send_failed = true;
         stats.error = sent.error().message;
         log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);

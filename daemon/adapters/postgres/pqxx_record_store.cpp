@@ -971,6 +971,13 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
           id);
     } else if (result.error().permanent) {
       tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
+    } else if (result.error().unreachable) {
+      // The server never answered: nothing of this mail was refused, so it
+      // gets no backoff of its own and goes first once the server is back
+      // (the cycle's pause already spaces the tries). A backoff here grew to
+      // minutes over a few outages and held up the whole drain after them.
+      tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = now() WHERE id = $1", id,
+                     result.error().message);
     } else {
       // Exponential backoff, capped at one hour.
       tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2,"
