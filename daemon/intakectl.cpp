@@ -189,13 +189,12 @@ int cmd_summary(const std::string& path, const std::string& to, const std::strin
   subscription.time_zone = rt->config.requests.time_zone;
   for (const auto& s : rt->config.summaries)
     if (intake::parsers::address_without_plus(s.to) == intake::parsers::address_without_plus(to)) subscription = s;
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(subscription.time_zone);
-  } catch (const std::exception&) {
-    std::cerr << "unknown time zone " << subscription.time_zone << "\n";
+  auto found = find_time_zone(subscription.time_zone);
+  if (!found) {
+    std::cerr << found.error().message << "\n";
     return exit_config;
   }
+  const date::time_zone* zone = *found;
   SystemClock clock;
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock.now());
   auto period = named_period(period_name, *zone, now);

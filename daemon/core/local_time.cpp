@@ -2,26 +2,21 @@
 
 #include <date/tz.h>
 
+#include "daemon/core/business_calendar.hpp"
+
 namespace intake::daemon {
 namespace {
 
 const date::time_zone* zone_or_utc(const std::string& zone) {
-  try {
-    return date::locate_zone(zone);
-  } catch (const std::exception&) {
-    return date::locate_zone("UTC");
-  }
+  if (auto z = find_time_zone(zone)) return *z;
+  return date::locate_zone("UTC");
 }
 
 }  // namespace
 
 std::string time_zone_error(const std::string& zone) {
-  try {
-    (void)date::locate_zone(zone);
-    return {};
-  } catch (const std::exception& e) {
-    return std::string("unknown time zone \"") + zone + "\" (" + e.what() + ")";
-  }
+  auto z = find_time_zone(zone);
+  return z ? std::string() : z.error().message;
 }
 
 parsers::LocalTime to_local(sys_seconds t, const std::string& zone) {

@@ -761,12 +761,9 @@ Result<QueuedMail> IntakeCycle::make_summary(const parsers::SummaryConfig& subsc
 
 Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
                                                  const SummaryPeriod& previous, bool late) {
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(subscription.time_zone);
-  } catch (const std::exception& e) {
-    return fail("summary " + subscription.name + ": unknown time zone " + subscription.time_zone, true);
-  }
+  auto found = find_time_zone(subscription.time_zone);
+  if (!found) return fail("summary " + subscription.name + ": " + found.error().message, true);
+  const date::time_zone* zone = *found;
   auto rows = store_.summary_requests(previous.start, period.end);
   if (!rows) return rows.error();
   SummaryInput in;
@@ -829,13 +826,12 @@ Result<RenderedMail> IntakeCycle::render_summary(const parsers::SummaryConfig& s
 void IntakeCycle::queue_summaries() {
   auto log = stage_logger("summarize");
   for (const auto& s : config_.summaries) {
-    const date::time_zone* zone = nullptr;
-    try {
-      zone = date::locate_zone(s.time_zone);
-    } catch (const std::exception&) {
-      log->error("summary {}: unknown time zone {}", s.name, s.time_zone);
+    auto found = find_time_zone(s.time_zone);
+    if (!found) {
+      log->error("summary {}: {}", s.name, found.error().message);
       continue;
     }
+    const date::time_zone* zone = *found;
     const SysSeconds now = now_seconds();
     const SummarySlot slot = latest_slot(s, *zone, now);
     auto sent = store_.summary_already_sent(s.name, slot.period.key);

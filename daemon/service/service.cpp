@@ -1,4 +1,5 @@
 #include "daemon/service/service.hpp"
+#include "parsers/common/time_text.hpp"
 
 #include <csignal>
 #include <ctime>
@@ -22,12 +23,7 @@ double unix_seconds(const Clock& clock) {
 }
 
 std::string utc_time(const Clock& clock) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(clock.now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
+  return parsers::iso_utc(std::chrono::time_point_cast<std::chrono::seconds>(clock.now()));
 }
 
 }  // namespace

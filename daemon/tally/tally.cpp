@@ -184,15 +184,6 @@ std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::
   return now - std::chrono::seconds{seconds};
 }
 
-std::string iso_utc(std::chrono::sys_seconds t) {
-  std::time_t tt = t.time_since_epoch().count();
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
-
 nlohmann::json figures_json(const MessageFigures& f, const parsers::TallyConfig& config, std::chrono::sys_seconds now) {
   const ChordScore s = chord_score(f, config);
   const auto window_ends = f.sent_at + std::chrono::days{config.reply_window_days};

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parsers/config/config.hpp"
+#include "parsers/common/time_text.hpp"
 #include "parsers/common/email.hpp"
 #include "parsers/common/result.hpp"
 
@@ -101,7 +102,7 @@ Result<std::vector<MessageFigures>> top_figures(TallyStore& store, const TopQuer
 // "30d", "12h", "2w", "90min" before `now`, or a date "2026-01-31" (00:00 UTC).
 std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now);
 
-std::string iso_utc(std::chrono::sys_seconds t);
+using parsers::iso_utc;  // parsers/common/time_text.hpp
 
 // The JSON of one ranked message (`tally top --json`, `tally show --json`).
 nlohmann::json figures_json(const MessageFigures& figures, const parsers::TallyConfig& config, std::chrono::sys_seconds now);

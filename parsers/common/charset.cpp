@@ -1,4 +1,5 @@
 #include "parsers/common/charset.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <iconv.h>
 
@@ -53,14 +54,6 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i,
     maximal_subpart = k + 1;
   }
   return need + 1;
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // How a declared charset is handled.

@@ -1,4 +1,5 @@
 #include "parsers/common/email_json.hpp"
+#include "parsers/common/time_text.hpp"
 
 #include <ctime>
 
@@ -19,12 +20,7 @@ nlohmann::json email_to_json(const Email& e) {
   nlohmann::json j;
   j["message_id"] = e.message_id;
   if (e.date) {
-    std::time_t tt = e.date->time_since_epoch().count();
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    j["date"] = std::string(buf, n);
+    j["date"] = iso_utc(*e.date);
   } else {
     j["date"] = nullptr;
   }

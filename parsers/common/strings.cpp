@@ -16,6 +16,8 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
+std::string trimmed(std::string_view s) { return std::string(trim(s)); }
+
 std::string address_without_plus(std::string_view address) {
   std::string a = ascii_lower(trim(address));
   const auto at = a.rfind('@');

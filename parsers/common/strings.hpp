@@ -12,6 +12,8 @@ namespace intake::parsers {
 std::string ascii_lower(std::string_view s);
 // Without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view s);
+// The same as a string of its own.
+std::string trimmed(std::string_view s);
 // requests+it@Example.test → requests@example.test (trimmed, lower case).
 std::string address_without_plus(std::string_view address);
 // The part after the last '@'; "intake.invalid" when there is none.

@@ -2,6 +2,7 @@
 // decode RFC 2047 at all, and nothing packaged parses obsolete RFC 5322
 // addresses and dates or RFC 2231 continuations with the tolerance mail needs).
 #include "parsers/mime/header_values.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,12 +27,6 @@ bool is_blank(char c) { return is_wsp(c) || is_break(c); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&

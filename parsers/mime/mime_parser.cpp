@@ -2,6 +2,7 @@
 // decodings; everything mimetic lacks (RFC 2047/2231, charsets, HTML, limits)
 // comes from the other files in parsers/.
 #include "parsers/mime/mime_parser.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <mimetic/mimetic.h>
 
@@ -33,21 +34,6 @@ const char* to_string(MessageKind kind) {
 }
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  // ASCII only (header tokens), no locale: std::tolower per byte showed in profiles.
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // A header block's fields looked up by name: the first occurrence, value
 // unfolded but not decoded. A linear scan over mimetic's own list, comparing
@@ -86,7 +72,7 @@ void flag_duplicates(const mimetic::Header& header, std::vector<std::string>& wa
                                           "content-type", "content-transfer-encoding"};
   std::set<std::string> seen, flagged;
   for (const auto& field : header) {
-    std::string name = lower(std::string(field.name().begin(), field.name().end()));
+    std::string name = ascii_lower(std::string(field.name().begin(), field.name().end()));
     if (once.count(name) == 0) continue;
     if (!seen.insert(name).second && flagged.insert(name).second)
       warnings.push_back("duplicate " + name + " header: the first is used");
@@ -229,7 +215,7 @@ class Walker {
       ct.subtype = "plain";
     }
     auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), email_.warnings);
-    const std::string encoding = lower(trim(headers.get("content-transfer-encoding")));
+    const std::string encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
 
     if (ct.type == "multipart") {
       if (depth + depth_ >= limits_.max_multipart_nesting) {
@@ -307,11 +293,11 @@ class Walker {
     a.filename = filename;
     a.content_type = ct.type + "/" + ct.subtype;
     a.size = decoded_size(entity.body(), encoding);
-    std::string cid = trim(headers.get("content-id"));
+    std::string cid = trimmed(headers.get("content-id"));
     if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
     a.content_id = sanitize_utf8(cid);  // header bytes may be anything
     a.inline_part = disposition == "inline" || (disposition.empty() && !cid.empty());
-    if (a.content_type == "application/ms-tnef" || lower(a.filename) == "winmail.dat")
+    if (a.content_type == "application/ms-tnef" || ascii_lower(a.filename) == "winmail.dat")
       email_.warnings.push_back("winmail.dat (TNEF) attachment: its contents are not listed");
     email_.attachments.push_back(std::move(a));
   }
@@ -351,7 +337,7 @@ class Walker {
       if (chosen == nullptr && has_plain_text(*child, depth + 1)) chosen = child;
     }
     for (auto it = children.rbegin(); chosen == nullptr && it != children.rend(); ++it)
-      if (!(*it)->body().parts().empty() || !trim((*it)->body()).empty()) chosen = *it;
+      if (!(*it)->body().parts().empty() || !trimmed((*it)->body()).empty()) chosen = *it;
     if (chosen == nullptr) chosen = children.back();
     walk(*chosen, depth + 1);
   }
@@ -379,13 +365,13 @@ class Walker {
     std::vector<std::string> ignored;
     auto [disposition, params] = parse_disposition(HeaderView(entity.header()).get("content-disposition"), ignored);
     if (disposition == "attachment") return false;
-    return !trim(entity.body()).empty();
+    return !trimmed(entity.body()).empty();
   }
 
   void add_text(const std::string& body, const std::string& encoding, ContentType& ct) {
     std::string text = to_utf8(decode(body, encoding), ct.params["charset"], email_.warnings);
     text = crlf_to_lf(text);
-    if (lower(ct.params["format"]) == "flowed") text = decode_flowed(text, lower(ct.params["delsp"]) == "yes");
+    if (ascii_lower(ct.params["format"]) == "flowed") text = decode_flowed(text, ascii_lower(ct.params["delsp"]) == "yes");
     append_text(std::move(text));
   }
 
@@ -424,7 +410,7 @@ class Walker {
 };
 
 std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings) {
-  if (trim(raw).empty()) return std::nullopt;
+  if (trimmed(raw).empty()) return std::nullopt;
   auto list = parse_address_list(raw, warnings);
   if (list.empty()) return std::nullopt;
   return list.front();
@@ -443,7 +429,7 @@ void fill_headers(Email& email, const HeaderView& h) {
   email.to = parse_address_list(h.get("to"), w);
   email.cc = parse_address_list(h.get("cc"), w);
   if (h.has("return-path")) {
-    std::string rp = trim(h.get("return-path"));
+    std::string rp = trimmed(h.get("return-path"));
     if (rp == "<>" || rp.empty()) {
       email.return_path = Address{};
     } else {
@@ -451,10 +437,10 @@ void fill_headers(Email& email, const HeaderView& h) {
     }
   }
   // The raw_ fields keep what was received, made valid UTF-8 only after it was decoded.
-  const std::string subject_bytes = trim(h.get("subject"));
+  const std::string subject_bytes = trimmed(h.get("subject"));
   email.subject = decode_unstructured(subject_bytes, w);
   email.raw_subject = sanitize_utf8(subject_bytes);
-  const std::string date_bytes = trim(h.get("date"));
+  const std::string date_bytes = trimmed(h.get("date"));
   email.raw_date = sanitize_utf8(date_bytes);
   if (!date_bytes.empty()) {
     email.date = parse_date(date_bytes);
@@ -463,14 +449,14 @@ void fill_headers(Email& email, const HeaderView& h) {
   email.message_id = first_id(h.get("message-id"));
   email.in_reply_to = first_id(h.get("in-reply-to"));
   email.references = parse_message_ids(h.get("references"));
-  email.list_id = sanitize_utf8(trim(h.get("list-id")));
-  email.list_unsubscribe = sanitize_utf8(trim(h.get("list-unsubscribe")));
-  email.auto_submitted = sanitize_utf8(lower(trim(h.get("auto-submitted"))));
-  email.precedence = sanitize_utf8(lower(trim(h.get("precedence"))));
-  email.x_auto_response_suppress = sanitize_utf8(trim(h.get("x-auto-response-suppress")));
-  email.x_priority = sanitize_utf8(trim(h.get("x-priority")));
-  email.importance = sanitize_utf8(lower(trim(h.get("importance"))));
-  email.loop_header = sanitize_utf8(trim(h.get("x-intake-loop")));
+  email.list_id = sanitize_utf8(trimmed(h.get("list-id")));
+  email.list_unsubscribe = sanitize_utf8(trimmed(h.get("list-unsubscribe")));
+  email.auto_submitted = sanitize_utf8(ascii_lower(trimmed(h.get("auto-submitted"))));
+  email.precedence = sanitize_utf8(ascii_lower(trimmed(h.get("precedence"))));
+  email.x_auto_response_suppress = sanitize_utf8(trimmed(h.get("x-auto-response-suppress")));
+  email.x_priority = sanitize_utf8(trimmed(h.get("x-priority")));
+  email.importance = sanitize_utf8(ascii_lower(trimmed(h.get("importance"))));
+  email.loop_header = sanitize_utf8(trimmed(h.get("x-intake-loop")));
   if (h.has("x-autoreply") || h.has("x-autorespond")) email.auto_submitted = email.auto_submitted.empty() ? "auto-replied" : email.auto_submitted;
 }
 
@@ -490,16 +476,16 @@ void scrub_nul(Email& email) {
 }  // namespace
 
 MessageKind classify_kind(const Email& email, std::string_view top_content_type) {
-  const std::string from = email.from ? lower(email.from->address) : std::string();
+  const std::string from = email.from ? ascii_lower(email.from->address) : std::string();
   const std::string local = from.substr(0, from.find('@'));
-  const std::string ct = lower(top_content_type);
+  const std::string ct = ascii_lower(top_content_type);
   if (ct.find("multipart/report") != std::string::npos || local == "mailer-daemon" || local == "postmaster")
     return MessageKind::bounce;
   if (!email.auto_submitted.empty() && email.auto_submitted != "no") return MessageKind::auto_reply;
   // A null return path alone means a bounce; auto-replies use it too (RFC 3834
   // 3.3), so Auto-Submitted is asked first.
   if (email.return_path && email.return_path->address.empty()) return MessageKind::bounce;
-  const std::string subject = lower(email.subject);
+  const std::string subject = ascii_lower(email.subject);
   for (const char* marker : {"out of office", "out-of-office", "automatic reply", "auto-reply", "autoreply",
                              "abwesenheitsnotiz", "absence du bureau", "réponse automatique"}) {
     if (subject.find(marker) != std::string::npos) return MessageKind::auto_reply;

@@ -14,8 +14,6 @@
 namespace intake::parsers {
 namespace {
 
-std::string trim_copy(std::string_view s) { return std::string(trim(s)); }
-
 // ---------------------------------------------------------------- PCRE2 ----
 // Requirement patterns come from the config and the text from anyone: PCRE2
 // (a well-kept engine with match and depth limits) rather than std::regex,
@@ -131,7 +129,7 @@ std::string subject_tag(std::string_view subject) {
   subject = strip_reply_prefixes(subject);
   if (!subject.empty() && subject[0] == '[') {
     const auto close = subject.find(']');
-    if (close != std::string_view::npos && close > 1 && close <= 31) return ascii_lower(trim_copy(subject.substr(1, close - 1)));
+    if (close != std::string_view::npos && close > 1 && close <= 31) return ascii_lower(trimmed(subject.substr(1, close - 1)));
     return {};
   }
   const auto colon = subject.find(':');
@@ -205,7 +203,7 @@ std::optional<std::pair<int, int>> parse_clock(std::string s) {
     ++i;
     for (int k = 0; k < 2 && i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++k) minute = minute * 10 + (s[i++] - '0');
   }
-  const std::string rest = trim_copy(s.substr(i));
+  const std::string rest = trimmed(s.substr(i));
   const bool pm = !rest.empty() && rest[0] == 'p';
   const bool am = !rest.empty() && rest[0] == 'a';
   if (am || pm) {
@@ -236,7 +234,7 @@ std::optional<std::pair<int, int>> trailing_clock(std::string_view lower, std::s
 
 // ------------------------------------------------------------ public -------
 std::string plus_tag(std::string_view address) {
-  const std::string a = ascii_lower(trim_copy(address));
+  const std::string a = ascii_lower(trimmed(address));
   const auto at = a.rfind('@');
   const auto plus = a.find('+');
   if (at == std::string::npos || plus == std::string::npos || plus > at) return {};
@@ -302,9 +300,9 @@ PriorityChoice choose_priority(const Email& email, const CategoryConfig* categor
     if (find_word(text, ascii_lower(w)) != std::string::npos) return {"urgent", "word \"" + w + "\""};
   for (const auto& w : rules.high_words)
     if (find_word(text, ascii_lower(w)) != std::string::npos) return {"high", "word \"" + w + "\""};
-  const std::string xp = trim_copy(email.x_priority);
+  const std::string xp = trimmed(email.x_priority);
   if (!xp.empty() && (xp[0] == '1' || xp[0] == '2')) return {"high", "X-Priority " + xp.substr(0, 1)};
-  const std::string importance = ascii_lower(trim_copy(email.importance));
+  const std::string importance = ascii_lower(trimmed(email.importance));
   if (importance == "high") return {"high", "Importance high"};
   if (!xp.empty() && (xp[0] == '4' || xp[0] == '5')) return {"low", "X-Priority " + xp.substr(0, 1)};
   if (importance == "low") return {"low", "Importance low"};
@@ -406,7 +404,7 @@ std::optional<RequestedTime> find_requested_time(std::string_view text_in, const
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
   });
   const Candidate& c = found.front();
-  std::string phrase = trim_copy(text.substr(c.begin, c.end - c.begin));
+  std::string phrase = trimmed(text.substr(c.begin, c.end - c.begin));
   for (char& ch : phrase)
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
   return RequestedTime{c.by, phrase};
@@ -468,7 +466,7 @@ std::vector<StaffCommand> parse_staff_commands(std::string_view request_text) {
   std::size_t pos = 0;
   while (pos < request_text.size() && out.size() < 20) {
     const auto eol = request_text.find('\n', pos);
-    const std::string line = trim_copy(request_text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    const std::string line = trimmed(request_text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
     pos = eol == std::string_view::npos ? request_text.size() : eol + 1;
     if (line.empty()) {
       if (out.empty()) continue;  // blank lines before the first command
@@ -477,17 +475,17 @@ std::vector<StaffCommand> parse_staff_commands(std::string_view request_text) {
     if (line.size() < 2 || line[0] != '#' || !std::isalpha(static_cast<unsigned char>(line[1]))) break;
     std::size_t v = 1;
     while (v < line.size() && std::isalpha(static_cast<unsigned char>(line[v]))) ++v;
-    out.push_back({ascii_lower(line.substr(1, v - 1)), trim_copy(line.substr(v)), line});
+    out.push_back({ascii_lower(line.substr(1, v - 1)), trimmed(line.substr(v)), line});
   }
   return out;
 }
 
 std::string text_after_commands(std::string_view request_text) {
   const auto commands = parse_staff_commands(request_text);
-  if (commands.empty()) return trim_copy(request_text);
+  if (commands.empty()) return trimmed(request_text);
   const auto at = request_text.find(commands.back().line);
-  if (at == std::string_view::npos) return trim_copy(request_text);
-  return trim_copy(request_text.substr(at + commands.back().line.size()));
+  if (at == std::string_view::npos) return trimmed(request_text);
+  return trimmed(request_text.substr(at + commands.back().line.size()));
 }
 
 }  // namespace intake::parsers

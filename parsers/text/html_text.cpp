@@ -1,4 +1,5 @@
 #include "parsers/text/html_text.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -25,14 +26,6 @@ constexpr std::string_view javascript_scheme = "javascript:";
 
 std::string_view name_of(const xmlNode* node) {
   return node->name ? std::string_view(reinterpret_cast<const char*>(node->name)) : std::string_view{};
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string attribute(const xmlNode* node, std::string_view wanted) {

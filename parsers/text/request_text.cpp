@@ -1,6 +1,7 @@
 // Hand-written: quote and signature stripping is heuristic and no Debian
 // library here does it (talon and email_reply_parser are not C++ nor packaged).
 #include "parsers/text/request_text.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -55,14 +56,6 @@ constexpr std::array<std::string_view, 9> mobile_footers{
 
 constexpr std::array<std::string_view, 3> forward_markers{"begin forwarded message", "forwarded message",
                                                           "message transféré"};
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 

@@ -1,4 +1,5 @@
 #include "daemon/adapters/files/token_source.hpp"
+#include "parsers/common/strings.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,13 +22,6 @@ namespace {
 constexpr std::size_t max_stderr_bytes = 4096;  // only its first line is shown
 constexpr std::size_t max_shown_stderr_chars = 200;
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
-std::string trim(const std::string& s) {
-  auto b = std::find_if_not(s.begin(), s.end(), is_space);
-  auto e = std::find_if_not(s.rbegin(), s.rend(), is_space).base();
-  return b < e ? std::string(b, e) : std::string();
-}
 
 // RFC 6750 b64token: one word of printable ASCII. Anything else would be sent
 // to the server as garbage (or split the SASL message), so it is refused here.
@@ -36,7 +30,7 @@ bool looks_like_bearer_token(const std::string& t) {
 }
 
 std::string first_line(const std::string& text) {
-  std::string line = trim(text.substr(0, text.find('\n')));
+  std::string line = parsers::trimmed(text.substr(0, text.find('\n')));
   for (char& c : line)
     if (static_cast<unsigned char>(c) < ' ' || c == 0x7f) c = '?';
   if (line.size() > max_shown_stderr_chars) line.replace(max_shown_stderr_chars, std::string::npos, "...");
@@ -78,7 +72,7 @@ Result<std::string> FileTokenSource::token() {
   if (!in) return fail("cannot read token file " + path_);
   std::string line;
   std::getline(in, line);
-  std::string t = trim(line);
+  std::string t = parsers::trimmed(line);
   if (t.empty()) return fail("token file " + path_ + " is empty");
   if (!looks_like_bearer_token(t)) return fail("token file " + path_ + " does not hold a bearer token (one word)");
   return t;
@@ -166,7 +160,7 @@ Result<std::string> CommandTokenSource::token() {
   if (WIFSIGNALED(status)) return fail(what + " was killed by signal " + std::to_string(WTERMSIG(status)) + said);
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
     return fail(what + " failed with exit status " + std::to_string(WEXITSTATUS(status)) + said);
-  std::string t = trim(out);
+  std::string t = parsers::trimmed(out);
   if (t.empty()) return fail(what + " printed no token" + said);
   if (!looks_like_bearer_token(t)) return fail(what + " printed something that is not a bearer token (one word)");
   return t;

@@ -1,4 +1,5 @@
 #include "daemon/adapters/postgres/pqxx_record_store.hpp"
+#include "parsers/common/time_text.hpp"
 
 #include "daemon/adapters/postgres/pqxx_guard.hpp"
 
@@ -38,15 +39,7 @@ std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t 
   return rcpts;
 }
 
-std::string iso_utc(const std::optional<std::chrono::sys_seconds>& t) {
-  if (!t) return {};
-  std::time_t tt = t->time_since_epoch().count();
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
+using parsers::iso_utc;
 
 using pqxx_guard::dump;
 
