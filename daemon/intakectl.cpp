@@ -161,7 +161,7 @@ int cmd_render(const std::string& path, const std::string& name, const std::stri
   }
   SystemClock clock;
   IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
-  nlohmann::json values = cycle.request_values(*view);
+  nlohmann::json values = cycle.mail().request_values(*view);
   // Variables only some mails have, filled with examples so every tag shows.
   values["response"] = "(the staff member's answer)";
   values["staff_name"] = "(staff member)";
@@ -205,7 +205,7 @@ int cmd_summary(const std::string& path, const std::string& to, const std::strin
   IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
   cycle.set_tallies(rt->tallies.get());
   if (!send) {
-    auto rendered = cycle.render_summary(subscription, *period, previous_period(*period, *zone), false);
+    auto rendered = cycle.summaries().render_summary(subscription, *period, previous_period(*period, *zone), false);
     if (!rendered) {
       std::cerr << rendered.error().message << "\n";
       return 1;
@@ -214,7 +214,7 @@ int cmd_summary(const std::string& path, const std::string& to, const std::strin
     std::cout << (html ? rendered->html : rendered->text);
     return 0;
   }
-  auto mail = cycle.make_summary(subscription, *period, previous_period(*period, *zone), false);
+  auto mail = cycle.summaries().make_summary(subscription, *period, previous_period(*period, *zone), false);
   if (!mail) {
     std::cerr << mail.error().message << "\n";
     return 1;
@@ -268,7 +268,7 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
     }
     if (status == "resolved" && r.status != "resolved" && status_move_allowed(r.status, status)) {
       plan.first_response = true;
-      if (auto mail = cycle.make_request_mail("resolved_notice", r, nlohmann::json::object()))
+      if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
         plan.mails.push_back({"resolved_notice", *mail});
     }
     return plan;

@@ -1,0 +1,229 @@
+#include "daemon/respond/mail_composer.hpp"
+
+#include <random>
+
+#include "daemon/core/logging.hpp"
+#include "daemon/core/plain_time.hpp"
+#include "parsers/common/strings.hpp"
+
+namespace intake::daemon {
+namespace {
+
+std::string random_hex(std::size_t bytes) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    auto v = static_cast<unsigned>(rng() & 0xff);
+    out += digits[v >> 4];
+    out += digits[v & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+// Who an automatic answer to `email` goes to: Reply-To, else From.
+parsers::Address answer_address(const parsers::Email& email) {
+  return !email.reply_to.empty() ? email.reply_to.front() : *email.from;
+}
+std::string display_name(const parsers::Email& email, const parsers::Address& to) {
+  if (!to.name.empty()) return to.name;
+  return email.from && !email.from->name.empty() ? email.from->name : to.address;
+}
+}  // namespace
+
+MailComposer::MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock)
+    : config_(config), templates_(templates), clock_(clock) {}
+
+std::string MailComposer::new_message_id(const std::string& tag, std::size_t random_bytes) const {
+  return "intake." + tag + "." + random_hex(random_bytes) + "@" + parsers::domain_of(config_.smtp.from);
+}
+
+QueuedMail MailComposer::to_outbox(const MessageSpec& spec, std::vector<std::string> rcpt_to) const {
+  QueuedMail q;
+  q.mail.mail_from = config_.smtp.from;
+  q.mail.rcpt_to = std::move(rcpt_to);
+  q.mail.raw = build_message(spec);
+  q.message_id = spec.message_id;
+  q.subject = spec.subject;
+  return q;
+}
+
+std::optional<QueuedMail> MailComposer::make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures,
+                                                          const std::string& error) const {
+  if (config_.daemon.admin_address.empty()) return std::nullopt;
+  nlohmann::json values = {
+      {"mailbox", mailbox.name},
+      {"address", mailbox.address},
+      {"host", mailbox.host},
+      {"failures", failures},
+      {"error", error},
+      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+  };
+  auto rendered = templates_.render("fetch_alert", "", values);
+  if (!rendered) {
+    stage_logger("fetch")->error("mailbox {}: admin alert not rendered: {}", mailbox.name, rendered.error().message);
+    return std::nullopt;
+  }
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {{"", config_.daemon.admin_address}};
+  spec.subject = rendered->subject;
+  spec.message_id = new_message_id("alert", 12);
+  spec.date = clock_.now();
+  spec.text = rendered->text;
+  spec.html = rendered->html;
+  spec.extra_headers = {{"Auto-Submitted", "auto-generated"}, {"X-Intake-Loop", config_.smtp.from}};
+  QueuedMail q = to_outbox(spec, {config_.daemon.admin_address});
+  stage_logger("fetch")->error("mailbox {}: {} failed fetches in a row: admin {} alerted", mailbox.name, failures,
+                               config_.daemon.admin_address);
+  return q;
+}
+
+QueuedMail MailComposer::make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
+                                    std::vector<std::pair<std::string, std::string>> extra_headers) const {
+  const parsers::Address to = answer_address(email);
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = {to};
+  spec.subject = rendered.subject;
+  // The tag (a request reference) is in our Message-ID, so any reply threads back to it.
+  spec.message_id = new_message_id(id_tag);
+  spec.in_reply_to = email.message_id;
+  spec.references = email.references;
+  if (!email.message_id.empty()) spec.references.push_back(email.message_id);
+  spec.date = clock_.now();
+  spec.text = rendered.text;
+  spec.html = rendered.html;
+  spec.extra_headers = {{"Auto-Submitted", "auto-replied"},
+                        {"X-Auto-Response-Suppress", "All"},
+                        {"X-Intake-Loop", config_.smtp.from}};
+  for (auto& h : extra_headers) spec.extra_headers.push_back(std::move(h));
+  return to_outbox(spec, {to.address});
+}
+
+nlohmann::json MailComposer::plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const {
+  if (!t) return false;
+  auto text = format_plain_time(*t, zone, now_seconds());
+  if (!text) return false;
+  return text.value();
+}
+
+std::optional<QueuedMail> MailComposer::make_acknowledgment(const parsers::Email& email, const RequestView& request) const {
+  const parsers::Address to = answer_address(email);
+  const std::string name = display_name(email, to);
+  nlohmann::json values = request_values(request);
+  values["subject"] = email.subject.empty() ? std::string("(no subject)") : email.subject;
+  values["requester_name"] = name;
+  values["requester_first_name"] = name.substr(0, name.find(' '));
+  values["requester_address"] = to.address;
+  auto rendered = templates_.render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
+  if (!rendered) {
+    stage_logger("respond")->error("{}: acknowledgment not rendered: {}", request.reference, rendered.error().message);
+    return std::nullopt;
+  }
+  return make_answer(email, *rendered, request.reference, {{"X-Intake-Reference", request.reference}});
+}
+
+std::optional<QueuedMail> MailComposer::make_oversized_notice(const parsers::Email& email, const std::string& category,
+                                                              std::uint64_t size_bytes) const {
+  const parsers::Address to = answer_address(email);
+  const std::string name = display_name(email, to);
+  auto megabytes = [](std::uint64_t bytes) {
+    const std::uint64_t tenths = (bytes * 10 + 524288) / 1048576;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " MB";
+  };
+  nlohmann::json values = {
+      {"subject", email.subject.empty() ? std::string("(no subject)") : email.subject},
+      {"requester_name", name},
+      {"requester_first_name", name.substr(0, name.find(' '))},
+      {"requester_address", to.address},
+      {"size", size_bytes > 0 ? megabytes(size_bytes) : std::string("more than ") +
+                                    megabytes(static_cast<std::uint64_t>(config_.daemon.max_message_bytes))},
+      {"limit", megabytes(static_cast<std::uint64_t>(config_.daemon.max_message_bytes))},
+      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+  };
+  auto rendered = templates_.render("oversized_notice", category, values);
+  if (!rendered) {
+    stage_logger("respond")->error("<{}>: oversized notice not rendered: {}", email.message_id, rendered.error().message);
+    return std::nullopt;
+  }
+  return make_answer(email, *rendered, "oversized", {});
+}
+
+nlohmann::json MailComposer::request_values(const RequestView& request) const {
+  const std::string name = request.requester_name.empty() ? request.requester_address : request.requester_name;
+  return {{"reference", request.reference},
+          {"subject", request.subject.empty() ? std::string("(no subject)") : request.subject},
+          {"requester_name", name},
+          {"requester_first_name", name.substr(0, name.find(' '))},
+          {"requester_address", request.requester_address},
+          {"category", request.category},
+          {"priority", request.priority},
+          {"status", request.status},
+          {"owner", request.owner.empty() ? nlohmann::json(false) : nlohmann::json(request.owner)},
+          {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+          {"missing", request.missing},
+          {"has_missing", !request.missing.empty()},
+          {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
+          {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},
+          {"due_resolution", plain_or_false(request.due_resolution, request.time_zone)},
+          {"requested_earlier", request.requested_earlier}};
+}
+
+std::optional<QueuedMail> MailComposer::make_request_mail(const std::string& template_name, const RequestView& request,
+                                                         nlohmann::json values) const {
+  return make_request_mail_to(template_name, request, std::move(values),
+                              {{request.requester_name, request.requester_address}});
+}
+
+std::optional<QueuedMail> MailComposer::make_due_alert(const RequestView& request, const std::string& kind,
+                                                      bool overdue) const {
+  std::vector<parsers::Address> to;
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (!request.owner.empty()) to.push_back({"", request.owner});
+  else if (category != nullptr)
+    for (const auto& s : category->staff) to.push_back({"", s});
+  if (to.empty() && !config_.daemon.admin_address.empty()) to.push_back({"", config_.daemon.admin_address});
+  if (to.empty()) return std::nullopt;
+  const auto& due = kind == "first_response" ? request.due_first_response : request.due_resolution;
+  // The team reads it in the desk's zone, not the requester's.
+  return make_request_mail_to(overdue ? "overdue_alert" : "due_soon_alert", request,
+                              {{"due_kind", kind == "first_response" ? "first response" : "resolution"},
+                               {"due", plain_or_false(due, config_.requests.time_zone)}},
+                              to);
+}
+
+std::optional<QueuedMail> MailComposer::make_request_mail_to(const std::string& template_name, const RequestView& request,
+                                                            nlohmann::json extra, const std::vector<parsers::Address>& to) const {
+  nlohmann::json values = request_values(request);
+  for (auto it = extra.begin(); it != extra.end(); ++it) values[it.key()] = it.value();
+  auto rendered = templates_.render(template_name, request.category, values);
+  if (!rendered) {
+    stage_logger("respond")->error("{}: {} not rendered: {}", request.reference, template_name, rendered.error().message);
+    return std::nullopt;
+  }
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = to;
+  spec.subject = rendered->subject;
+  spec.message_id = new_message_id(request.reference);
+  spec.in_reply_to = request.request_message_id;
+  if (!request.request_message_id.empty()) spec.references = {request.request_message_id};
+  spec.date = clock_.now();
+  spec.text = rendered->text;
+  spec.html = rendered->html;
+  // A forwarded staff response is a person's answer; a notice is not.
+  if (template_name != "staff_response") spec.extra_headers.push_back({"Auto-Submitted", "auto-generated"});
+  spec.extra_headers.push_back({"X-Auto-Response-Suppress", "All"});
+  spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
+  spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
+  std::vector<std::string> rcpts;
+  rcpts.reserve(to.size());
+  for (const auto& a : to) rcpts.push_back(a.address);
+  return to_outbox(spec, std::move(rcpts));
+}
+
+}  // namespace intake::daemon

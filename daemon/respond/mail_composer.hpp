@@ -1,0 +1,64 @@
+// Stage 5's mails: every mail intake sends, composed from its template and
+// the request it is about, with the headers that thread it, mark it as
+// automatic and stop loops. Pure but for the clock and the random part of
+// Message-IDs; nothing here touches the database or the network (the
+// outbox row is written by the store, the mail sent by the outbox drain).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/clock.hpp"
+#include "daemon/core/record_store.hpp"
+#include "daemon/respond/mime_builder.hpp"
+#include "daemon/respond/templates.hpp"
+#include "parsers/common/email.hpp"
+#include "parsers/config/config.hpp"
+
+namespace intake::daemon {
+
+class MailComposer {
+ public:
+  MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock);
+
+  // The acknowledgment of a new request, to its sender (Reply-To, else From).
+  std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request) const;
+  // To the sender of mail over daemon.max_message_bytes.
+  std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
+                                                  std::uint64_t size_bytes) const;
+  // To the admin address after `failures` failed fetches in a row.
+  std::optional<QueuedMail> make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures, const std::string& error) const;
+  // A notice to the requester of `request` (resolved_notice, staff_response),
+  // threaded to the request; nullopt when the template fails (logged).
+  std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
+                                              nlohmann::json values) const;
+  // The same to other recipients (the owner team).
+  std::optional<QueuedMail> make_request_mail_to(const std::string& template_name, const RequestView& request,
+                                                 nlohmann::json extra, const std::vector<parsers::Address>& to) const;
+  // The variables every request mail gets (templates/README.md).
+  nlohmann::json request_values(const RequestView& request) const;
+  // To the owner, else the category's staff, else the admin address.
+  std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
+  // A Message-ID of intake's own: intake.<tag>.<random>@<the desk's domain>.
+  std::string new_message_id(const std::string& tag, std::size_t random_bytes = 8) const;
+  // The outbox form of a built message, from intake's envelope sender.
+  QueuedMail to_outbox(const MessageSpec& spec, std::vector<std::string> rcpt_to) const;
+
+ private:
+  // An automatic answer to the sender of `email`, threaded to it.
+  QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
+                         std::vector<std::pair<std::string, std::string>> extra_headers) const;
+  nlohmann::json plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const;
+  std::chrono::sys_seconds now_seconds() const {
+    return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+  }
+  const parsers::Config& config_;
+  const TemplateSet& templates_;
+  const Clock& clock_;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,64 @@
+#include "daemon/respond/outbox_drain.hpp"
+
+#include "daemon/core/logging.hpp"
+
+namespace intake::daemon {
+
+void queue_due_alerts(RecordStore& store, const MailComposer& composer, const parsers::Config& config) {
+  const int soon_s = config.daemon.due_soon_before_min * 60;
+  auto queued = store.queue_due_alerts(soon_s, [&](const RequestView& r, const std::string& kind, bool overdue) {
+    auto mail = composer.make_due_alert(r, kind, overdue);
+    stage_logger("respond")->info("{}: {} {} alert {}", r.reference, kind, overdue ? "overdue" : "due-soon",
+                                  mail ? "queued" : "not sent: nobody to alert");
+    return mail;
+  });
+  if (!queued) stage_logger("respond")->error("due alerts: {}", queued.error().message);
+}
+
+CycleStats drain_outbox(RecordStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
+  auto log = stage_logger("respond");
+  CycleStats stats;
+  int left = max_messages;
+  while (left > 0) {
+    // One at a time: a crash can then leave at most one row whose send may or
+    // may not have completed.
+    auto items = store.claim_outbox(1, config.daemon.resend_interrupted_after_s);
+    if (!items) {
+      log->error("outbox: {}", items.error().message);
+      stats.error = items.error().message;
+      break;
+    }
+    if (items->empty()) break;
+    left -= static_cast<int>(items->size());
+    for (const auto& item : *items) {
+      if (item.interrupted > 0)
+        log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
+                  item.reference, item.purpose, item.id, item.interrupted);
+      Status sent = [&] {
+        StageTimer t(stats.stages, Stage::send);
+        return sender.send(item.mail);
+      }();
+      if (sent) {
+        ++stats.acks_sent;
+        log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
+      } else {
+        ++stats.acks_failed;
+        if (!sent.error().unreachable)
+          log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
+                    sent.error().permanent ? "permanent" : "will retry", sent.error().message);
+      }
+      if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
+      if (!sent && sent.error().unreachable) {
+        // The rest would fail the same way: they wait in the outbox for the
+        // next cycle (no backoff: the server was never reached), and the log
+        // says so once.
+        stats.send_failed = true;
+        stats.error = sent.error().message;
+        log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
+        return stats;
+      }
+    }
+  }
+  return stats;
+}
+}  // namespace intake::daemon

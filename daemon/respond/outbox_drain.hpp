@@ -1,0 +1,19 @@
+// Stage 5's sending: the outbox drained over the sender port, one claimed row
+// at a time (a row is marked sending and committed before its bytes go out),
+// and the due-soon and overdue alerts queued once each.
+#pragma once
+
+#include "daemon/core/mail_sender.hpp"
+#include "daemon/core/record_store.hpp"
+#include "daemon/core/stage_times.hpp"
+#include "daemon/respond/mail_composer.hpp"
+#include "parsers/config/config.hpp"
+
+namespace intake::daemon {
+
+// At most `max_messages`; an unreachable server stops the drain (the rest wait).
+CycleStats drain_outbox(RecordStore& store, MailSender& sender, const parsers::Config& config, int max_messages);
+// Queues the due-soon and overdue alerts that are due (once each).
+void queue_due_alerts(RecordStore& store, const MailComposer& composer, const parsers::Config& config);
+
+}  // namespace intake::daemon
