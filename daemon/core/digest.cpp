@@ -10,7 +10,7 @@ std::string sha256_hex(std::string_view data) {
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * len);
+  out.reserve(std::size_t{2} * len);
   for (unsigned int i = 0; i < len; ++i) {
     out += digits[digest[i] >> 4];
     out += digits[digest[i] & 15];

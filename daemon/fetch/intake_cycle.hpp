@@ -2,14 +2,15 @@
 // classify it, store it (request and acknowledgment in one transaction), and
 // only then mark it processed on the server; every message ends in one
 // outcome (store/outcome.hpp). The mails come from respond/ (MailComposer,
-// the outbox drain), the summaries from summarize/ (SummaryMailer); what a
-// reply changes is planned here (plan_reply) until it has a stage of its own.
+// the outbox drain), the summaries from summarize/ (SummaryMailer), what a
+// reply changes from classify/ (ReplyRules).
 #pragma once
 
 #include <cstddef>
 #include <string>
 
 #include "daemon/classify/classify.hpp"
+#include "daemon/classify/reply_rules.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/business_calendar.hpp"
 #include "parsers/config/config.hpp"
@@ -41,7 +42,9 @@ class IntakeCycle {
   // classify.hpp's set_due_times with this cycle's service levels; a failure is logged.
   void set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const;
   // A staff member or employee named in "#assign bob": their address, or empty.
-  std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const;
+  std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const {
+    return replies_.resolve_person(who, category);
+  }
 
   // Stage 5 and 7, as the service runs them after the mailboxes.
   CycleStats drain_outbox(MailSender& sender, int max_messages) {
@@ -55,11 +58,8 @@ class IntakeCycle {
 
  private:
   friend class MailboxRun;  // fetch_mailbox's pass over one mailbox (intake_cycle.cpp)
-  // What a reply in a request's thread changes: staff commands and responses,
-  // missing facts supplied, a thank-you, a reopening.
-  ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request);
-  void apply_command(const parsers::StaffCommand& command, const RequestView& request,
-                     const parsers::CategoryConfig* category, ReplyPlan& plan) const;
+  // What a reply in a request's thread changes (classify/reply_rules.hpp).
+  ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request) const { return replies_.plan(email, request); }
   std::chrono::sys_seconds now_seconds() const {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
   }
@@ -69,6 +69,7 @@ class IntakeCycle {
   const ServicePolicy* service_;  // null or not configured: no due times promised
   MailComposer mail_;
   SummaryMailer summaries_;
+  ReplyRules replies_;
 };
 
 }  // namespace intake::daemon

@@ -9,16 +9,6 @@
 #include "parsers/common/strings.hpp"
 
 namespace intake::daemon {
-namespace {
-
-std::string joined(const std::vector<std::string>& parts, const char* sep = ", ") {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
-
-}  // namespace
-
 Result<QueuedMail> SummaryMailer::make_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
                                              const SummaryPeriod& previous, bool late) {
   auto rendered = render_summary(subscription, period, previous, late);
@@ -98,7 +88,7 @@ Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig&
   nlohmann::json values = summary_values(in);
   values["desk_name"] = config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name;
   values["recipient"] = subscription.to;
-  values["teams_in_scope"] = joined(in.teams);
+  values["teams_in_scope"] = parsers::join(in.teams);
   return templates_.render("summary", "", values);
 }
 

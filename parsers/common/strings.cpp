@@ -26,6 +26,15 @@ std::string address_without_plus(std::string_view address) {
   return a.substr(0, plus) + a.substr(at);
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += separator;
+    out += p;
+  }
+  return out;
+}
+
 std::string domain_of(std::string_view address) {
   const auto at = address.rfind('@');
   return at == std::string_view::npos ? std::string("intake.invalid") : std::string(address.substr(at + 1));

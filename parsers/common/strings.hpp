@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace intake::parsers {
 
@@ -16,6 +17,8 @@ std::string_view trim(std::string_view s);
 std::string trimmed(std::string_view s);
 // requests+it@Example.test → requests@example.test (trimmed, lower case).
 std::string address_without_plus(std::string_view address);
+// The parts with `separator` between them.
+std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
 // The part after the last '@'; "intake.invalid" when there is none.
 std::string domain_of(std::string_view address);
 

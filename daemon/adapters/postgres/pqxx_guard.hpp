@@ -60,7 +60,7 @@ auto guarded(std::unique_ptr<Holder>& holder, const std::string& conninfo, const
     return gone(std::string("PostgreSQL connection lost during the commit of ") + what + ": " + e.what());
   } catch (const pqxx::sql_error& e) {
     // Class 08 (connection exception), 57P01-57P03 (shut down, cannot connect now).
-    const std::string state = e.sqlstate();
+    const std::string& state = e.sqlstate();
     if (state.rfind("08", 0) == 0 || state.rfind("57P0", 0) == 0) {
       holder.reset();
       return gone(std::string("PostgreSQL went away during ") + what + ": " + text_of(e));

@@ -1,0 +1,161 @@
+#include "daemon/classify/reply_rules.hpp"
+
+#include <algorithm>
+
+#include "daemon/core/logging.hpp"
+#include "daemon/core/request_status.hpp"
+#include "parsers/common/strings.hpp"
+#include "parsers/request/positive_words.hpp"
+#include "parsers/request/request_fields.hpp"
+
+namespace intake::daemon {
+
+namespace {
+
+// At most `n` bytes of `text` on one line, cut at a UTF-8 character boundary.
+std::string excerpt(std::string_view text, std::size_t n = 200) {
+  std::string out;
+  for (char c : text) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  if (out.size() <= n) return out;
+  std::size_t cut = n;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut) + "...";
+}
+
+// "in progress", "In-Progress" -> in_progress; "waiting" names waiting_on_requester.
+std::string status_word(std::string_view word) {
+  std::string s = parsers::ascii_lower(word);
+  for (char& c : s)
+    if (c == ' ' || c == '-') c = '_';
+  if (s == "waiting" || s == "waiting_on_user" || s == "pending") return "waiting_on_requester";
+  if (s == "open" || s == "working") return "in_progress";
+  if (s == "done" || s == "fixed") return "resolved";
+  return s;
+}
+
+}  // namespace
+
+std::string ReplyRules::resolve_person(std::string_view who, const parsers::CategoryConfig* category) const {
+  const std::string w = parsers::ascii_lower(who);
+  if (w.empty()) return {};
+  if (w.find('@') != std::string::npos) return parsers::address_without_plus(w);
+  auto matches = [&](const std::string& address, const std::string& name) {
+    const std::string a = parsers::ascii_lower(address);
+    const std::string local = a.substr(0, a.find('@'));
+    const std::string n = parsers::ascii_lower(name);
+    return local == w || (!n.empty() && (n == w || n.substr(0, n.find(' ')) == w));
+  };
+  if (category != nullptr)
+    for (const auto& staff : category->staff) {
+      const parsers::Employee* e = config_.employee(staff);
+      if (matches(staff, e ? e->name : std::string())) return parsers::address_without_plus(staff);
+    }
+  for (const auto& e : config_.employees)
+    if (matches(e.address, e.name)) return parsers::address_without_plus(e.address);
+  return {};
+}
+
+void ReplyRules::apply_command(const parsers::StaffCommand& command, const RequestView& request,
+                                const parsers::CategoryConfig* category, ReplyPlan& plan) const {
+  if (command.verb == "status") {
+    const std::string status = status_word(command.argument);
+    if (!is_request_status(status)) {
+      plan.events.push_back({"command_rejected", command.line + ": unknown status (one of new, acknowledged, "
+                                                                "waiting_on_requester, in_progress, resolved, closed)"});
+      return;
+    }
+    plan.new_status = status;
+    if (status == "resolved" && status_move_allowed(request.status, status)) {
+      plan.first_response = true;
+      if (auto mail = mail_.make_request_mail("resolved_notice", request, nlohmann::json::object()))
+        plan.mails.push_back({"resolved_notice", *mail});
+    }
+  } else if (command.verb == "assign") {
+    const std::string who = resolve_person(command.argument, category);
+    if (who.empty()) plan.events.push_back({"command_rejected", command.line + ": nobody of that name on the staff or in the directory"});
+    else plan.owner = who;
+  } else if (command.verb == "priority") {
+    const std::string p = parsers::ascii_lower(command.argument);
+    const auto& all = request_priorities();
+    if (std::find(all.begin(), all.end(), p) == all.end())
+      plan.events.push_back({"command_rejected", command.line + ": priority is one of low, normal, high, urgent"});
+    else plan.priority = p;
+  } else if (command.verb == "note") {
+    plan.events.push_back({"note", command.argument});
+  } else {
+    plan.events.push_back({"command_rejected", command.line + ": unknown command (status, assign, priority, note)"});
+  }
+}
+
+ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& request) const {
+  ReplyPlan plan;
+  const std::string from = email.from ? parsers::address_without_plus(email.from->address) : std::string();
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  const bool from_requester = !from.empty() && from == parsers::address_without_plus(request.requester_address);
+  const bool from_staff =
+      !from.empty() && category != nullptr &&
+      std::any_of(category->staff.begin(), category->staff.end(),
+                  [&](const std::string& s) { return parsers::address_without_plus(s) == from; });
+  if (email.kind == parsers::MessageKind::bounce) {
+    plan.role = "bounce";
+    plan.events.push_back({"bounce", excerpt(email.subject)});
+    return plan;
+  }
+  if (email.kind != parsers::MessageKind::human) {
+    plan.role = "auto_reply";
+    plan.events.push_back({"auto_reply", std::string(parsers::to_string(email.kind)) + ": " + excerpt(email.subject)});
+    return plan;
+  }
+  const auto commands = parsers::parse_staff_commands(email.request_text);
+  if (from_staff && !from_requester) {
+    if (!commands.empty()) {
+      plan.role = "staff_command";
+      for (const auto& c : commands) apply_command(c, request, category, plan);
+      return plan;
+    }
+    const std::string text = parsers::text_after_commands(email.request_text);
+    plan.role = "staff_response";
+    plan.first_response = true;
+    plan.events.push_back({"staff_response", excerpt(text)});
+    const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : from;
+    if (auto mail = mail_.make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
+      plan.mails.push_back({"staff_response", *mail});
+    if (request.status == "new" || request.status == "acknowledged") plan.new_status = "in_progress";
+    return plan;
+  }
+  if (!commands.empty()) {
+    plan.events.push_back({"command_ignored", (from.empty() ? std::string("?") : from) + " is not staff of " +
+                                                  request.category + ": " + excerpt(commands.front().line, 80)});
+    stage_logger("store")->warn("{}: command from {} ignored: not on the staff of {}", request.reference, from,
+                                request.category);
+  }
+  if (parsers::is_plain_thanks(email.request_text, config_.requests)) {
+    plan.role = "thanks";
+    plan.thanks = true;
+    plan.events.push_back({"thanks", excerpt(email.request_text)});
+    return plan;
+  }
+  if (from_requester && !is_open_status(request.status)) {
+    plan.new_status = "in_progress";
+    plan.reopened = true;
+    plan.events.push_back({"reply", excerpt(email.request_text)});
+    return plan;
+  }
+  if (from_requester && !request.missing.empty() && category != nullptr) {
+    const auto found = parsers::facts_found(email.subject + "\n" + email.request_text, *category, request.missing);
+    if (!found.empty()) {
+      std::vector<std::string> remaining;
+      for (const auto& m : request.missing)
+        if (std::find(found.begin(), found.end(), m) == found.end()) remaining.push_back(m);
+      plan.missing = remaining;
+      plan.events.push_back({"information_received",
+                             parsers::join(found) + (remaining.empty() ? std::string() : "; still missing: " + parsers::join(remaining))});
+      if (remaining.empty() && request.status == "waiting_on_requester") plan.new_status = "acknowledged";
+      return plan;
+    }
+  }
+  plan.events.push_back({"reply", excerpt(email.request_text)});
+  return plan;
+}
+
+}  // namespace intake::daemon

@@ -1,0 +1,32 @@
+// What a reply in a request's thread changes (stage 3 for replies): staff
+// commands and responses, missing facts supplied, a thank-you, a reopening,
+// as a ReplyPlan the store applies in the same transaction as the message.
+// Pure but for the mails it asks MailComposer for (no database, no clock).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "daemon/core/record_store.hpp"
+#include "daemon/respond/mail_composer.hpp"
+#include "parsers/common/email.hpp"
+#include "parsers/config/config.hpp"
+#include "parsers/request/request_fields.hpp"
+
+namespace intake::daemon {
+
+class ReplyRules {
+ public:
+  ReplyRules(const parsers::Config& config, const MailComposer& mail) : config_(config), mail_(mail) {}
+  ReplyPlan plan(const parsers::Email& email, const RequestView& request) const;
+  // A staff member or employee named in "#assign bob": their address, or empty.
+  std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const;
+
+ private:
+  void apply_command(const parsers::StaffCommand& command, const RequestView& request,
+                     const parsers::CategoryConfig* category, ReplyPlan& plan) const;
+  const parsers::Config& config_;
+  const MailComposer& mail_;
+};
+
+}  // namespace intake::daemon
