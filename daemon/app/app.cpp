@@ -278,7 +278,7 @@ FlushResult flush_outbox(Runtime& rt, const Clock& clock, std::chrono::steady_cl
   IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
   CurlSmtpSender smtp(rt.config.smtp, smtp_password.value());
   HeartbeatSender sender(smtp, heartbeat);
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (clock.monotonic() < deadline) {
     CycleStats sent = cycle.drain_outbox(sender, 1);
     result.sent += sent.acks_sent;
     result.failed += sent.acks_failed;

@@ -24,13 +24,20 @@ constexpr std::size_t max_chunk_bytes = std::size_t{4} << 20;
 
 }  // namespace
 
+namespace {
+RandomSource& system_random() {
+  static thread_local SystemRandom random;
+  return random;
+}
+}  // namespace
+
 IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
-                         const ServicePolicy* service)
+                         const ServicePolicy* service, RandomSource* random)
     : config_(config),
       store_(store),
       clock_(clock),
       service_(service),
-      mail_(config, templates, clock),
+      mail_(config, templates, clock, random != nullptr ? *random : system_random()),
       summaries_(config, store, templates, clock, service, mail_),
       replies_(config, mail_) {}
 

@@ -29,8 +29,9 @@ namespace intake::daemon {
 
 class IntakeCycle {
  public:
+  // `random` null: a generator seeded from the system for this thread.
   IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
-              const ServicePolicy* service = nullptr);
+              const ServicePolicy* service = nullptr, RandomSource* random = nullptr);
   IntakeCycle(const IntakeCycle&) = delete;
   IntakeCycle& operator=(const IntakeCycle&) = delete;
 

@@ -1,28 +1,11 @@
 #include "daemon/respond/mail_composer.hpp"
 
-#include <random>
 
 #include "daemon/core/logging.hpp"
 #include "daemon/core/plain_time.hpp"
 #include "parsers/common/strings.hpp"
 
 namespace intake::daemon {
-namespace {
-
-std::string random_hex(std::size_t bytes) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    auto v = static_cast<unsigned>(rng() & 0xff);
-    out += digits[v >> 4];
-    out += digits[v & 15];
-  }
-  return out;
-}
-
-}  // namespace
-
 namespace {
 // Who an automatic answer to `email` goes to: Reply-To, else From.
 parsers::Address answer_address(const parsers::Email& email) {
@@ -34,11 +17,23 @@ std::string display_name(const parsers::Email& email, const parsers::Address& to
 }
 }  // namespace
 
-MailComposer::MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock)
-    : config_(config), templates_(templates), clock_(clock) {}
+MailComposer::MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock,
+                           RandomSource& random)
+    : config_(config), templates_(templates), clock_(clock), random_(random) {}
 
 std::string MailComposer::new_message_id(const std::string& tag, std::size_t random_bytes) const {
-  return "intake." + tag + "." + random_hex(random_bytes) + "@" + parsers::domain_of(config_.smtp.from);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * random_bytes);
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < random_bytes; ++i) {
+    if (i % 8 == 0) bits = random_.next();
+    const auto byte = static_cast<unsigned>(bits & 0xff);
+    bits >>= 8;
+    hex += digits[byte >> 4];
+    hex += digits[byte & 15];
+  }
+  return "intake." + tag + "." + hex + "@" + parsers::domain_of(config_.smtp.from);
 }
 
 QueuedMail MailComposer::to_outbox(const MessageSpec& spec, std::vector<std::string> rcpt_to) const {

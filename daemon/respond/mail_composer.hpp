@@ -23,7 +23,7 @@ namespace intake::daemon {
 
 class MailComposer {
  public:
-  MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock);
+  MailComposer(const parsers::Config& config, const TemplateSet& templates, const Clock& clock, RandomSource& random);
 
   // The acknowledgment of a new request, to its sender (Reply-To, else From).
   std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request) const;
@@ -59,6 +59,7 @@ class MailComposer {
   const parsers::Config& config_;
   const TemplateSet& templates_;
   const Clock& clock_;
+  RandomSource& random_;
 };
 
 }  // namespace intake::daemon

@@ -64,7 +64,7 @@ void Service::heartbeat() {
   registry_->beat();  // at most every failover_s / 4 it asks the database
   const auto interval = notifier_.watchdog_interval();
   if (interval.count() == 0) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.monotonic();
   // Four pings per interval: one late step does not trip the watchdog.
   if (now - last_ping_ >= interval / 4) {
     notifier_.watchdog();
@@ -199,7 +199,7 @@ void Service::pause(std::chrono::steady_clock::time_point until, bool watch) {
     (void)idle_->wait(until, [this] { return signals_.stop.load() || signals_.reload.load() || registry_->take_gained(); });
     return;
   }
-  while (std::chrono::steady_clock::now() < until && !signals_.stop.load() && !signals_.reload.load()) {
+  while (clock_.monotonic() < until && !signals_.stop.load() && !signals_.reload.load()) {
     heartbeat();
     if (registry_->take_gained()) return;  // a mailbox became this instance's: fetch it now
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -210,7 +210,7 @@ int Service::shut_down() {
   const int flush_s = runtime_->config.daemon.shutdown_flush_s;
   notifier_.stopping("stopping: flushing the outbox (at most " + std::to_string(flush_s) + " s)");
   log_->info("stopping on signal: flushing the outbox for at most {} s", flush_s);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flush_s);
+  const auto deadline = clock_.monotonic() + std::chrono::seconds(flush_s);
   FlushResult flushed = flush_outbox(*runtime_, clock_, deadline, [this] { heartbeat(); });
   log_->info("intaked stopped: outbox {} ({} sent, {} failed)",
              flushed.finished ? "flushed" : "not empty, the rest goes out at the next start", flushed.sent,
@@ -242,11 +242,11 @@ int Service::run() {
     // Armed before the cycle looks at the folder: mail that lands after that
     // look is announced on this connection and wakes the pause below.
     if (idle_) idle_->arm();
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = clock_.monotonic();
     CycleTotals totals = run_cycle(*runtime_, clock_, hooks);
     if (!signals_.stop.load()) run_tally_cycle(*runtime_, clock_, registry_.get());
     registry_->take_gained();  // what the cycle took it has worked on: only a lease gained while waiting cuts the wait
-    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto seconds = std::chrono::duration<double>(clock_.monotonic() - t0).count();
     const auto& s = totals.total;
     log_->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}, "
                "acknowledgments sent {}, failed {}",
@@ -265,7 +265,7 @@ int Service::run() {
       log_->warn("cycle had failures ({} in a row): next attempt in {} s", failed_cycles, pause_s);
     }
     after_cycle(totals, seconds, pause_s);
-    const auto next_cycle = std::chrono::steady_clock::now() + std::chrono::seconds(pause_s);
+    const auto next_cycle = clock_.monotonic() + std::chrono::seconds(pause_s);
     while (true) {
       // After failures the backoff holds: new mail must not hammer a broken setup.
       pause(next_cycle, failed_cycles == 0);

@@ -8,6 +8,7 @@
 
 #include "daemon/core/clock.hpp"
 #include "parsers/config/config.hpp"
+#include "tests/daemon/fakes/fake_clock.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -15,15 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::sys_days;
 
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(SysSeconds t) : now_(t) {}
-  std::chrono::system_clock::time_point now() const override { return now_; }
-  void set(SysSeconds t) { now_ = t; }
-
- private:
-  SysSeconds now_;
-};
+using testing::FakeClock;  // tests/daemon/fakes/fake_clock.hpp
 
 SysSeconds utc(int y, unsigned m, unsigned d, int h, int min, int s = 0) {
   return SysSeconds{date::sys_days{date::year{y} / date::month{m} / date::day{d}}} + std::chrono::hours{h} + std::chrono::minutes{min} +
@@ -101,7 +94,7 @@ on_call = "new-york-on-call"
 )";
 }
 
-class BusinessTime : public testing::Test {
+class BusinessTime : public ::testing::Test {
  protected:
   void SetUp() override {
     auto load = parsers::parse_config(config_text(), "intake.toml");

@@ -17,6 +17,7 @@ namespace {
 
 using testing::FakeClock;
 using testing::FakeMailboxSource;
+using testing::FakeRandom;
 using testing::FakeRecordStore;
 
 std::string message(const std::string& id, const std::string& subject) {
@@ -43,13 +44,14 @@ struct IntakePath : ::testing::Test {
     if (t) templates = std::move(t.value());
   }
   CycleStats run() {
-    IntakeCycle cycle(config, store, templates, clock);
+    IntakeCycle cycle(config, store, templates, clock, nullptr, &random);
     return cycle.fetch_mailbox(mailbox, source);
   }
   parsers::MailboxConfig mailbox;
   parsers::Config config;
   TemplateSet templates;
   FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2} + std::chrono::hours{9}};
+  FakeRandom random;
   FakeMailboxSource source;
   FakeRecordStore store;
 };
@@ -64,6 +66,14 @@ TEST_F(IntakePath, new_requests_are_stored_acknowledged_and_moved) {
   EXPECT_EQ(store.acknowledgments.size(), 2u);
   EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2}));
   EXPECT_TRUE(source.inbox.empty());
+}
+
+TEST_F(IntakePath, message_ids_of_acknowledgments_take_their_random_part_from_the_random_port) {
+  source.add(message("a@example.test", "printer"));
+  source.add(message("b@example.test", "laptop"));
+  run();
+  EXPECT_EQ(store.acknowledgment_ids, (std::vector<std::string>{"intake.REQ-1001.0100000000000000@example.test",
+                                                                "intake.REQ-1002.0200000000000000@example.test"}));
 }
 
 TEST_F(IntakePath, a_message_the_store_refuses_is_quarantined_after_max_attempts_and_the_rest_are_stored) {

@@ -30,7 +30,8 @@ class FakeRecordStore final : public daemon::RecordStore {
 
   std::map<std::string, daemon::MailboxState> states;
   std::vector<std::string> stored_ids;       // Message-IDs ingested, in order
-  std::vector<std::string> acknowledgments;  // the subjects of the acknowledgments queued
+  std::vector<std::string> acknowledgments;     // the subjects of the acknowledgments queued
+  std::vector<std::string> acknowledgment_ids;  // and their Message-IDs
   std::map<Key, int> failures;               // count_store_failure
   int failure_calls = 0;
   struct Held {
@@ -143,6 +144,7 @@ class FakeRecordStore final : public daemon::RecordStore {
     if (decision.acknowledge && make_ack)
       if (auto ack = make_ack(view)) {
         acknowledgments.push_back(ack->subject);
+        acknowledgment_ids.push_back(ack->message_id);
         r.ack_queued = true;
       }
     return r;
