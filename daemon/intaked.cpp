@@ -51,6 +51,6 @@ int main(int argc, char** argv) {
   }
   SystemdNotifier notifier;
   SystemClock clock;
-  Service service({config_path, once}, std::move(runtime.value()), notifier, clock, signals);
+  Service service({config_path, once}, std::move(runtime.value()), service_edges(), notifier, clock, signals);
   return service.run();
 }

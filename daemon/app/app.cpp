@@ -13,6 +13,8 @@
 #include "daemon/adapters/files/secrets.hpp"
 #include "daemon/tally/tally_stage.hpp"
 #include "daemon/adapters/files/token_source.hpp"
+#include "daemon/adapters/imap/idle_watch.hpp"
+#include "daemon/adapters/metrics/metrics_server.hpp"
 
 namespace intake::daemon {
 
@@ -79,6 +81,20 @@ std::vector<std::string> security_warnings(const parsers::Config& config) {
     warnings.push_back("smtp: verify_tls = false: the certificate of " + config.smtp.host + ":" +
                        std::to_string(config.smtp.port) + " is not checked");
   return warnings;
+}
+
+ServiceEdges service_edges() {
+  ServiceEdges edges;
+  edges.make_waiter = [](const parsers::Config& config, std::function<void()> heartbeat) -> std::unique_ptr<MailWaiter> {
+    return std::make_unique<IdleWatch>(config, IdleSettings{}, std::move(heartbeat));
+  };
+  edges.start_metrics = [](const std::string& host, int port,
+                           std::function<std::string()> text) -> Result<std::unique_ptr<MetricsEndpoint>> {
+    auto server = MetricsServer::start(host, port, std::move(text));
+    if (!server) return server.error();
+    return std::unique_ptr<MetricsEndpoint>(std::move(server.value()));
+  };
+  return edges;
 }
 
 Result<std::unique_ptr<TallyStore>> make_tally_store(const parsers::Config& config) {

@@ -42,10 +42,11 @@ void install_signal_handlers(ServiceSignals& signals) {
   (void)std::signal(SIGPIPE, SIG_IGN);
 }
 
-Service::Service(ServiceSettings settings, Runtime runtime, ServiceNotifier& notifier, const Clock& clock,
+Service::Service(ServiceSettings settings, Runtime runtime, ServiceEdges edges, ServiceNotifier& notifier, const Clock& clock,
                  ServiceSignals& signals)
     : settings_(std::move(settings)),
       runtime_(std::make_unique<Runtime>(std::move(runtime))),
+      edges_(std::move(edges)),
       notifier_(notifier),
       clock_(clock),
       signals_(signals),
@@ -111,7 +112,7 @@ void Service::start_metrics() {
   std::string host;
   int port = 0;
   if (!parsers::split_host_port(want, host, port)) return;  // the config check refused it already
-  auto server = MetricsServer::start(host, port, [this] { return metrics_.render(); });
+  auto server = edges_.start_metrics(host, port, [this] { return metrics_.render(); });
   if (!server) {
     log_->error("daemon.metrics_listen: {}; no metrics endpoint", server.error().message);
     return;
@@ -190,7 +191,7 @@ void Service::after_reload(const std::string& status) {
 
 void Service::start_idle() {
   idle_.reset();  // the old connections go first: a reload may point elsewhere
-  if (runtime_->config.daemon.idle) idle_ = std::make_unique<IdleWatch>(runtime_->config, IdleSettings{}, [this] { heartbeat(); });
+  if (runtime_->config.daemon.idle) idle_ = edges_.make_waiter(runtime_->config, [this] { heartbeat(); });
 }
 
 void Service::pause(std::chrono::steady_clock::time_point until, bool watch) {

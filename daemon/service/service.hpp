@@ -14,11 +14,10 @@
 
 #include "daemon/app/app.hpp"
 #include "daemon/core/clock.hpp"
-#include "daemon/adapters/imap/idle_watch.hpp"
 #include "daemon/core/logging.hpp"
 #include "daemon/service/metrics.hpp"
-#include "daemon/adapters/metrics/metrics_server.hpp"
 #include "daemon/core/notifier.hpp"
+#include "daemon/core/wake_ups.hpp"
 
 namespace intake::daemon {
 
@@ -42,7 +41,7 @@ struct ServiceSettings {
 
 class Service {
  public:
-  Service(ServiceSettings settings, Runtime runtime, ServiceNotifier& notifier, const Clock& clock,
+  Service(ServiceSettings settings, Runtime runtime, ServiceEdges edges, ServiceNotifier& notifier, const Clock& clock,
           ServiceSignals& signals);
   ~Service();
   Service(const Service&) = delete;
@@ -68,13 +67,14 @@ class Service {
 
   ServiceSettings settings_;
   std::unique_ptr<Runtime> runtime_;
+  ServiceEdges edges_;  // IDLE and the metrics endpoint, built by app/
   std::unique_ptr<InstanceRegistry> registry_;  // this instance among the others on the database
   ServiceNotifier& notifier_;
   const Clock& clock_;
   ServiceSignals& signals_;
   Metrics metrics_;
-  std::unique_ptr<MetricsServer> metrics_server_;
-  std::unique_ptr<IdleWatch> idle_;
+  std::unique_ptr<MetricsEndpoint> metrics_server_;
+  std::unique_ptr<MailWaiter> idle_;
   std::string metrics_listen_;  // what metrics_server_ listens on
   bool ready_ = false;
   std::string last_status_;

@@ -19,6 +19,7 @@
 
 #include "parsers/config/config.hpp"
 #include "daemon/adapters/imap/imap_session.hpp"
+#include "daemon/core/wake_ups.hpp"
 
 namespace intake::daemon {
 
@@ -99,15 +100,15 @@ class MailboxWatcher {
 };
 
 // The watchers of every [[mailbox]].
-class IdleWatch {
+class IdleWatch final : public MailWaiter {
  public:
   IdleWatch(const parsers::Config& config, IdleSettings settings, std::function<void()> heartbeat);
   // Before each cycle.
-  void arm();
+  void arm() override;
   // Until `until`, `interrupted()` or new mail on a watched mailbox (true),
   // pinging `heartbeat` every step. Without any watcher idling it just waits.
-  bool wait(std::chrono::steady_clock::time_point until, const std::function<bool()>& interrupted);
-  bool any_idling() const;
+  bool wait(std::chrono::steady_clock::time_point until, const std::function<bool()>& interrupted) override;
+  bool any_idling() const override;
 
  private:
   IdleSettings settings_;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "parsers/common/result.hpp"
+#include "daemon/core/wake_ups.hpp"
 
 namespace intake::daemon {
 
@@ -34,14 +35,14 @@ HttpAnswer answer_http(std::string_view head, const std::function<std::string()>
 // The bytes on the wire for `answer` (HEAD: no body, same Content-Length).
 std::string serialize_http(const HttpAnswer& answer, bool head_only);
 
-class MetricsServer {
+class MetricsServer final : public MetricsEndpoint {
  public:
   // Binds host:port (a loopback address, checked by the config) and serves
   // from a thread of its own until destroyed.
   static Result<std::unique_ptr<MetricsServer>> start(const std::string& host, int port,
                                                       std::function<std::string()> metrics_text,
                                                       MetricsServerLimits limits = {});
-  ~MetricsServer();
+  ~MetricsServer() override;
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   int port() const { return port_; }  // the bound port (useful when asked for 0)
