@@ -13,7 +13,9 @@
 #include "daemon/adapters/files/secrets.hpp"
 #include "daemon/tally/tally_stage.hpp"
 #include "daemon/adapters/files/token_source.hpp"
+#include "daemon/adapters/archive/mail_archive.hpp"
 #include "daemon/adapters/imap/idle_watch.hpp"
+#include "daemon/adapters/imap/observed_imap.hpp"
 #include "daemon/adapters/metrics/metrics_server.hpp"
 
 namespace intake::daemon {
@@ -82,6 +84,8 @@ std::vector<std::string> security_warnings(const parsers::Config& config) {
                        std::to_string(config.smtp.port) + " is not checked");
   return warnings;
 }
+
+ArchiveReader archive_reader() { return read_mail_archive; }
 
 ServiceEdges service_edges() {
   ServiceEdges edges;

@@ -15,6 +15,7 @@
 #include "daemon/adapters/postgres/pqxx_record_store.hpp"
 #include "daemon/tally/tally_store.hpp"
 #include "daemon/respond/templates.hpp"
+#include "daemon/core/observed_mailbox.hpp"
 #include "daemon/core/wake_ups.hpp"
 
 namespace intake::daemon {
@@ -43,6 +44,8 @@ struct Runtime {
 Result<Runtime> make_runtime(const parsers::Config& config);
 // The service's IMAP IDLE and metrics endpoint, over their adapters.
 ServiceEdges service_edges();
+// mbox and Maildir archives for `intakectl import`, over GMime's adapter.
+ArchiveReader archive_reader();
 // The tally store alone (intakectl tally): an error names the key
 // ("database.password_file: ...").
 Result<std::unique_ptr<TallyStore>> make_tally_store(const parsers::Config& config);

@@ -53,7 +53,7 @@ std::optional<int> open_session(const std::string& config_path, Session& s, bool
     return exit_config;
   }
   s.store = std::move(store.value());
-  s.stage = std::make_unique<TallyStage>(s.config, *s.store, s.clock);
+  s.stage = std::make_unique<TallyStage>(s.config, *s.store, s.clock, archive_reader());
   if (auto r = s.stage->prepare(); !r) {
     std::cerr << r.error().message << "\n";
     return 1;

@@ -3,7 +3,6 @@
 #include "daemon/core/digest.hpp"
 #include "daemon/fetch/intake_cycle.hpp"
 #include "daemon/core/logging.hpp"
-#include "daemon/adapters/archive/mail_archive.hpp"
 #include "parsers/mime/mime_parser.hpp"
 
 namespace intake::daemon {
@@ -19,8 +18,8 @@ std::string message_id_of(const parsers::Email& email, const std::string& raw) {
 }
 }  // namespace
 
-TallyStage::TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock)
-    : config_(config), store_(store), clock_(clock) {}
+TallyStage::TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock, ArchiveReader archives)
+    : config_(config), store_(store), clock_(clock), archives_(std::move(archives)) {}
 
 std::chrono::sys_seconds TallyStage::now() const { return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now()); }
 
@@ -143,7 +142,8 @@ Result<TallyFeedStats> TallyStage::import(const std::string& path) {
     stats.known += added->known;
     return true;
   };
-  auto read = read_mail_archive(path, max_import_message_bytes, [&](ArchivedMessage&& m) {
+  if (!archives_) return fail("no archive reader: this tally stage cannot import", true);
+  auto read = archives_(path, max_import_message_bytes, [&](ArchivedMessage&& m) {
     ++stats.read;
     if (m.truncated) ++stats.truncated;
     try {

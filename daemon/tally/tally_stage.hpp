@@ -3,7 +3,7 @@
 //    intake cycle commits it (a cursor over messages.id, committed with the
 //    copies, so nothing is skipped or taken twice and the cycle's own
 //    transaction stays as it is);
-//  - observed mailboxes ([[observe]]), read-only (observed_imap.hpp);
+//  - observed mailboxes ([[observe]]), read-only (core/observed_mailbox.hpp);
 //  - archives (`intakectl import`: mbox or Maildir), so baselines exist from
 //    day one.
 // Every feed is idempotent by Message-ID. Parsing failures skip a message
@@ -16,7 +16,7 @@
 
 #include "daemon/core/clock.hpp"
 #include "parsers/config/config.hpp"
-#include "daemon/adapters/imap/observed_imap.hpp"
+#include "daemon/core/observed_mailbox.hpp"
 #include "parsers/common/result.hpp"
 #include "daemon/tally/tally_store.hpp"
 
@@ -28,7 +28,8 @@ struct TallyFeedStats {
 
 class TallyStage {
  public:
-  TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock);
+  // `archives`: how `import` reads a path (null: import refuses).
+  TallyStage(const parsers::Config& config, TallyStore& store, const Clock& clock, ArchiveReader archives = nullptr);
   // The reply window from the config (a change recomputes every figure).
   Status prepare();
   // What is stored in `messages` and not tallied yet: all of it, or about
@@ -47,6 +48,7 @@ class TallyStage {
   const parsers::Config& config_;
   TallyStore& store_;
   const Clock& clock_;
+  ArchiveReader archives_;
 };
 
 }  // namespace intake::daemon

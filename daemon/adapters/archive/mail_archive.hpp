@@ -12,18 +12,10 @@
 #include <optional>
 #include <string>
 
+#include "daemon/core/observed_mailbox.hpp"
 #include "parsers/common/result.hpp"
 
 namespace intake::daemon {
-
-struct ArchivedMessage {
-  std::string raw;
-  // When it was delivered, if the archive says: the mbox "From " line, a
-  // Maildir file's modification time. Stands in for a missing Date header.
-  std::optional<std::chrono::sys_seconds> delivered_at;
-  std::string where;       // "offset 1234" or the Maildir file name, for messages
-  bool truncated = false;  // longer than max_message_bytes
-};
 
 // Calls `each` for every message in order (mbox: as in the file; Maildir:
 // cur/ then new/, by file name). `each` returning false stops the reading.

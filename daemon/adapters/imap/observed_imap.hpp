@@ -25,21 +25,11 @@
 #include "parsers/imap/imap_responses.hpp"
 #include "daemon/adapters/imap/imap_session.hpp"
 #include "daemon/core/mailbox_source.hpp"
+#include "daemon/core/observed_mailbox.hpp"
 #include "parsers/common/result.hpp"
 #include "daemon/adapters/files/token_source.hpp"
 
 namespace intake::daemon {
-
-class ObservedSource {
- public:
-  virtual ~ObservedSource() = default;
-  // Opens `folder` read-only; its UIDVALIDITY and UIDNEXT.
-  virtual Result<FolderStatus> examine(const std::string& folder) = 0;
-  // UIDs from `first` up to the UIDNEXT examine saw, ascending.
-  virtual Result<std::vector<std::uint64_t>> uids_from(std::uint64_t first) = 0;
-  // The message, its first max_message_bytes at most, without touching a flag.
-  virtual Result<std::string> peek(std::uint64_t uid) = 0;
-};
 
 class CurlReadOnlyImap final : public ObservedSource {
  public:
