@@ -13,6 +13,7 @@
 #include "daemon/core/business_calendar.hpp"
 #include "daemon/adapters/postgres/instance_registry.hpp"
 #include "daemon/adapters/postgres/pqxx_record_store.hpp"
+#include "daemon/adapters/postgres/pqxx_tally_store.hpp"
 #include "daemon/tally/tally_store.hpp"
 #include "daemon/respond/templates.hpp"
 #include "daemon/core/observed_mailbox.hpp"

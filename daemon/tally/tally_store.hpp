@@ -1,4 +1,5 @@
-// What the reply tallies need from PostgreSQL, and its libpqxx adapter. The
+// What the reply tallies need from PostgreSQL (the libpqxx adapter is
+// daemon/adapters/postgres/pqxx_tally_store.hpp). The
 // tallies are their own tables (0005): messages intake only observes or
 // imports never enter `messages`, so they can never turn into requests or
 // change how a request's thread is found. No pqxx type appears in this header.
@@ -94,36 +95,6 @@ class TallyStore {
   // A permanent error when no such message is tallied.
   virtual Result<TallyThread> thread(const std::string& message_id, int baseline_messages) = 0;
   virtual Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) = 0;
-};
-
-struct PqxxTallyConnection;  // a pqxx::connection, kept out of this header
-
-class PqxxTallyStore final : public TallyStore {
- public:
-  explicit PqxxTallyStore(std::string conninfo);
-  ~PqxxTallyStore() override;
-  PqxxTallyStore(const PqxxTallyStore&) = delete;
-  PqxxTallyStore& operator=(const PqxxTallyStore&) = delete;
-
-  Status set_reply_window(std::int64_t reply_window_s) override;
-  Result<TallyProgress> progress(const std::string& key) override;
-  Result<AddStats> add(const std::vector<TallyEntry>& entries, const std::optional<TallyProgress>& progress) override;
-  Result<std::vector<StoredMessage>> messages_after(std::int64_t row, std::int64_t lookback, int limit) override;
-  Result<std::vector<MessageFigures>> figures_since(std::chrono::sys_seconds since, const std::string& sender,
-                                                    int baseline_messages) override;
-  Result<std::vector<MessageFigures>> figures_by_repliers(std::chrono::sys_seconds since, std::chrono::sys_seconds until,
-                                                          const std::string& sender, int baseline_messages, int min_repliers,
-                                                          const std::optional<FiguresCursor>& after, int limit) override;
-  Result<TallyThread> thread(const std::string& message_id, int baseline_messages) override;
-  Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) override;
-
- private:
-  template <typename F>
-  auto guarded(const char* what, F&& f) -> decltype(f());
-  Status connect();
-  std::string conninfo_;
-  std::unique_ptr<PqxxTallyConnection> conn_;
-  std::int64_t reply_window_s_ = std::int64_t{7} * 86400;
 };
 
 }  // namespace intake::daemon

@@ -11,12 +11,6 @@
 
 namespace intake::daemon {
 
-struct RegistryConnection {
-  explicit RegistryConnection(const std::string& conninfo) : conn(conninfo) {}
-  pqxx::connection conn;
-  bool limited = false;  // idle_in_transaction_session_timeout set on this session
-};
-
 namespace {
 
 using steady = std::chrono::steady_clock;

@@ -19,7 +19,7 @@
 
 namespace intake::daemon {
 
-struct RegistryConnection;  // a pqxx::connection, kept out of this header
+struct PqxxConnection;  // a pqxx::connection (pqxx_guard.hpp), kept out of this header
 
 struct InstanceIdentity {
   std::string node;  // daemon.node_name or the host name
@@ -86,7 +86,7 @@ class InstanceRegistry {
   std::string id_;
   int failover_s_;
   LeaseTiming timing_;
-  std::unique_ptr<RegistryConnection> conn_;
+  std::unique_ptr<PqxxConnection> conn_;
   bool registered_ = false;
   std::set<std::string> wanted_;
   std::map<std::string, Held> held_;

@@ -12,6 +12,18 @@
 
 #include "parsers/common/result.hpp"
 
+namespace intake::daemon {
+
+// One PostgreSQL connection of an adapter, held through a pointer so no pqxx
+// type reaches the adapters' headers.
+struct PqxxConnection {
+  explicit PqxxConnection(const std::string& conninfo) : conn(conninfo) {}
+  pqxx::connection conn;
+  bool limited = false;  // idle_in_transaction_session_timeout set on this session
+};
+
+}  // namespace intake::daemon
+
 namespace intake::daemon::pqxx_guard {
 
 // An exception's text without the trailing newline libpq adds.

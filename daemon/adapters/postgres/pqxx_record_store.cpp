@@ -16,12 +16,6 @@
 
 namespace intake::daemon {
 
-struct PqxxConnection {
-  explicit PqxxConnection(const std::string& conninfo) : conn(conninfo) {}
-  pqxx::connection conn;
-  bool limited = false;  // idle_in_transaction_session_timeout set on this session
-};
-
 namespace {
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {

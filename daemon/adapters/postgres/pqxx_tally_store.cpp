@@ -6,7 +6,7 @@
 // message above a changed link are recomputed from its thread, in the same
 // transaction. A link that would close a loop (hostile References) is never
 // made, and every walk is bounded by max_levels.
-#include "daemon/tally/tally_store.hpp"
+#include "daemon/adapters/postgres/pqxx_tally_store.hpp"
 
 #include "daemon/adapters/postgres/pqxx_guard.hpp"
 
@@ -18,11 +18,6 @@
 #include <pqxx/pqxx>
 
 namespace intake::daemon {
-
-struct PqxxTallyConnection {
-  explicit PqxxTallyConnection(const std::string& conninfo) : conn(conninfo) {}
-  pqxx::connection conn;
-};
 
 namespace {
 
