@@ -11,18 +11,6 @@
 namespace intake::testing {
 namespace {
 
-std::string request_mail(const std::string& user, const std::string& name, const std::string& subject,
-                         const std::string& message_id, const std::string& body) {
-  return "From: " + name + " <" + user + "@example.test>\n"
-         "To: Requests <requests@example.test>\n"
-         "Subject: " + subject + "\n"
-         "Date: Wed, 25 Nov 2026 09:15:00 +0100\n"
-         "Message-ID: <" + message_id + ">\n"
-         "MIME-Version: 1.0\n"
-         "Content-Type: text/plain; charset=utf-8\n"
-         "\n" + body + "\n";
-}
-
 struct Sent {
   std::string user, message_id;
 };
@@ -52,7 +40,7 @@ TEST_F(FirstPath, five_requests_make_five_records_and_one_threaded_acknowledgmen
                                              "Printer on floor 3 jams", "Payroll export question"};
   for (std::size_t i = 0; i < sent.size(); ++i) {
     smtp_send(stack_, sent[i].user + "@example.test", {"requests@example.test"},
-              request_mail(sent[i].user, "Employee " + sent[i].user, subjects[i], sent[i].message_id,
+              plain_request(sent[i].user, "Employee " + sent[i].user, subjects[i], sent[i].message_id,
                            "Hello,\nplease help with: " + subjects[i] + ".\nThanks"));
   }
   ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", sent.size(), 30), sent.size());
@@ -93,7 +81,7 @@ TEST_F(FirstPath, five_requests_make_five_records_and_one_threaded_acknowledgmen
 
 TEST_F(FirstPath, reply_to_acknowledgment_joins_request_and_gets_no_new_acknowledgment) {
   smtp_send(stack_, "alice@example.test", {"requests@example.test"},
-            request_mail("alice", "Alice", "Monitor flickers", "monitor-1@alice.example.test", "It flickers."));
+            plain_request("alice", "Alice", "Monitor flickers", "monitor-1@alice.example.test", "It flickers."));
   ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 1, 30), 1u);
   ASSERT_EQ(run_once().exit_code, 0);
   ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 30), 1u);

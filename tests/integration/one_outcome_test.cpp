@@ -14,14 +14,7 @@ namespace intake::testing {
 namespace {
 
 std::string request_mail(const std::string& user, const std::string& subject, const std::string& message_id) {
-  return "From: Employee " + user + " <" + user + "@example.test>\n"
-         "To: Requests <requests@example.test>\n"
-         "Subject: " + subject + "\n"
-         "Date: Wed, 25 Nov 2026 09:15:00 +0100\n"
-         "Message-ID: <" + message_id + ">\n"
-         "MIME-Version: 1.0\n"
-         "Content-Type: text/plain; charset=utf-8\n"
-         "\nHello,\nplease help with: " + subject + ".\nThanks\n";
+  return plain_request(user, "Employee " + user, subject, message_id, "Hello,\nplease help with: " + subject + ".\nThanks");
 }
 
 class OneOutcome : public ::testing::Test {

@@ -266,6 +266,18 @@ Stack load_stack() {
   return stack;
 }
 
+std::string plain_request(const std::string& user, const std::string& name, const std::string& subject,
+                          const std::string& message_id, const std::string& body) {
+  return "From: " + name + " <" + user + "@example.test>\n"
+         "To: Requests <requests@example.test>\n"
+         "Subject: " + subject + "\n"
+         "Date: Wed, 25 Nov 2026 09:15:00 +0100\n"
+         "Message-ID: <" + message_id + ">\n"
+         "MIME-Version: 1.0\n"
+         "Content-Type: text/plain; charset=utf-8\n"
+         "\n" + body + "\n";
+}
+
 void reset_stack(const Stack& stack) {
   for (const auto& user : test_users) {
     for (const char* folder : {"INBOX", "Processed", "Quarantine", "Sent"}) {

@@ -25,6 +25,9 @@ Stack load_stack();
 
 // Empties every test user's folders and the database, then migrates.
 void reset_stack(const Stack& stack);
+// A plain-text request from user@example.test to requests@example.test.
+std::string plain_request(const std::string& user, const std::string& name, const std::string& subject,
+                          const std::string& message_id, const std::string& body);
 
 // Sends raw (LF or CRLF) by SMTP to the stack's MTA.
 void smtp_send(const Stack& stack, const std::string& from, const std::vector<std::string>& to, const std::string& raw);
