@@ -36,10 +36,29 @@ std::string MailComposer::new_message_id(const std::string& tag, std::size_t ran
   return "intake." + tag + "." + hex + "@" + parsers::domain_of(config_.smtp.from);
 }
 
-QueuedMail MailComposer::to_outbox(const MessageSpec& spec, std::vector<std::string> rcpt_to) const {
+MessageSpec MailComposer::spec_for(const RenderedMail& rendered, std::vector<parsers::Address> to, const std::string& tag,
+                                   std::size_t random_bytes, const std::string& auto_submitted,
+                                   bool suppress_auto_responses) const {
+  MessageSpec spec;
+  spec.from = {config_.smtp.from_name, config_.smtp.from};
+  spec.to = std::move(to);
+  spec.subject = rendered.subject;
+  // The tag (a request reference) is in our Message-ID, so any reply threads back to it.
+  spec.message_id = new_message_id(tag, random_bytes);
+  spec.date = clock_.now();
+  spec.text = rendered.text;
+  spec.html = rendered.html;
+  if (!auto_submitted.empty()) spec.extra_headers.push_back({"Auto-Submitted", auto_submitted});
+  if (suppress_auto_responses) spec.extra_headers.push_back({"X-Auto-Response-Suppress", "All"});
+  spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
+  return spec;
+}
+
+QueuedMail MailComposer::to_outbox(const MessageSpec& spec) const {
   QueuedMail q;
   q.mail.mail_from = config_.smtp.from;
-  q.mail.rcpt_to = std::move(rcpt_to);
+  q.mail.rcpt_to.reserve(spec.to.size());
+  for (const auto& a : spec.to) q.mail.rcpt_to.push_back(a.address);
   q.mail.raw = build_message(spec);
   q.message_id = spec.message_id;
   q.subject = spec.subject;
@@ -62,16 +81,7 @@ std::optional<QueuedMail> MailComposer::make_fetch_alert(const parsers::MailboxC
     stage_logger("fetch")->error("mailbox {}: admin alert not rendered: {}", mailbox.name, rendered.error().message);
     return std::nullopt;
   }
-  MessageSpec spec;
-  spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = {{"", config_.daemon.admin_address}};
-  spec.subject = rendered->subject;
-  spec.message_id = new_message_id("alert", 12);
-  spec.date = clock_.now();
-  spec.text = rendered->text;
-  spec.html = rendered->html;
-  spec.extra_headers = {{"Auto-Submitted", "auto-generated"}, {"X-Intake-Loop", config_.smtp.from}};
-  QueuedMail q = to_outbox(spec, {config_.daemon.admin_address});
+  QueuedMail q = to_outbox(spec_for(*rendered, {{"", config_.daemon.admin_address}}, "alert", 12, "auto-generated", false));
   stage_logger("fetch")->error("mailbox {}: {} failed fetches in a row: admin {} alerted", mailbox.name, failures,
                                config_.daemon.admin_address);
   return q;
@@ -79,24 +89,12 @@ std::optional<QueuedMail> MailComposer::make_fetch_alert(const parsers::MailboxC
 
 QueuedMail MailComposer::make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
                                     std::vector<std::pair<std::string, std::string>> extra_headers) const {
-  const parsers::Address to = answer_address(email);
-  MessageSpec spec;
-  spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = {to};
-  spec.subject = rendered.subject;
-  // The tag (a request reference) is in our Message-ID, so any reply threads back to it.
-  spec.message_id = new_message_id(id_tag);
+  MessageSpec spec = spec_for(rendered, {answer_address(email)}, id_tag, 8, "auto-replied", true);
   spec.in_reply_to = email.message_id;
   spec.references = email.references;
   if (!email.message_id.empty()) spec.references.push_back(email.message_id);
-  spec.date = clock_.now();
-  spec.text = rendered.text;
-  spec.html = rendered.html;
-  spec.extra_headers = {{"Auto-Submitted", "auto-replied"},
-                        {"X-Auto-Response-Suppress", "All"},
-                        {"X-Intake-Loop", config_.smtp.from}};
   for (auto& h : extra_headers) spec.extra_headers.push_back(std::move(h));
-  return to_outbox(spec, {to.address});
+  return to_outbox(spec);
 }
 
 nlohmann::json MailComposer::plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const {
@@ -200,25 +198,13 @@ std::optional<QueuedMail> MailComposer::make_request_mail_to(const std::string& 
     stage_logger("respond")->error("{}: {} not rendered: {}", request.reference, template_name, rendered.error().message);
     return std::nullopt;
   }
-  MessageSpec spec;
-  spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = to;
-  spec.subject = rendered->subject;
-  spec.message_id = new_message_id(request.reference);
+  // A forwarded staff response is a person's answer; a notice is not.
+  MessageSpec spec = spec_for(*rendered, to, request.reference, 8,
+                              template_name == "staff_response" ? std::string() : std::string("auto-generated"), true);
   spec.in_reply_to = request.request_message_id;
   if (!request.request_message_id.empty()) spec.references = {request.request_message_id};
-  spec.date = clock_.now();
-  spec.text = rendered->text;
-  spec.html = rendered->html;
-  // A forwarded staff response is a person's answer; a notice is not.
-  if (template_name != "staff_response") spec.extra_headers.push_back({"Auto-Submitted", "auto-generated"});
-  spec.extra_headers.push_back({"X-Auto-Response-Suppress", "All"});
-  spec.extra_headers.push_back({"X-Intake-Loop", config_.smtp.from});
   spec.extra_headers.push_back({"X-Intake-Reference", request.reference});
-  std::vector<std::string> rcpts;
-  rcpts.reserve(to.size());
-  for (const auto& a : to) rcpts.push_back(a.address);
-  return to_outbox(spec, std::move(rcpts));
+  return to_outbox(spec);
 }
 
 }  // namespace intake::daemon

@@ -45,8 +45,16 @@ class MailComposer {
   std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
   // A Message-ID of intake's own: intake.<tag>.<random>@<the desk's domain>.
   std::string new_message_id(const std::string& tag, std::size_t random_bytes = 8) const;
-  // The outbox form of a built message, from intake's envelope sender.
-  QueuedMail to_outbox(const MessageSpec& spec, std::vector<std::string> rcpt_to) const;
+  // What every mail of intake's has, written once: the desk as sender, a
+  // Message-ID of its own (intake.<tag>.<random>@...), the date, the rendered
+  // subject and parts, then the headers `Auto-Submitted: <auto_submitted>`
+  // (none when empty), `X-Auto-Response-Suppress: All` (when
+  // `suppress_auto_responses`) and the loop header X-Intake-Loop.
+  MessageSpec spec_for(const RenderedMail& rendered, std::vector<parsers::Address> to, const std::string& tag,
+                       std::size_t random_bytes, const std::string& auto_submitted, bool suppress_auto_responses) const;
+  // The outbox form of a built message: from intake's envelope sender to
+  // every address of spec.to.
+  QueuedMail to_outbox(const MessageSpec& spec) const;
 
  private:
   // An automatic answer to the sender of `email`, threaded to it.

@@ -13,19 +13,9 @@ Result<QueuedMail> SummaryMailer::make_summary(const parsers::SummaryConfig& sub
                                              const SummaryPeriod& previous, bool late) {
   auto rendered = render_summary(subscription, period, previous, late);
   if (!rendered) return rendered.error();
-  MessageSpec spec;
-  spec.from = {config_.smtp.from_name, config_.smtp.from};
-  spec.to = {{"", subscription.to}};
-  spec.subject = rendered->subject;
-  spec.message_id = mail_.new_message_id("summary", 10);
-  spec.date = clock_.now();
-  spec.text = rendered->text;
-  spec.html = rendered->html;
-  spec.extra_headers = {{"Auto-Submitted", "auto-generated"},
-                        {"X-Auto-Response-Suppress", "All"},
-                        {"X-Intake-Loop", config_.smtp.from},
-                        {"X-Intake-Summary", period.key}};
-  return mail_.to_outbox(spec, {subscription.to});
+  MessageSpec spec = mail_.spec_for(*rendered, {{"", subscription.to}}, "summary", 10, "auto-generated", true);
+  spec.extra_headers.push_back({"X-Intake-Summary", period.key});
+  return mail_.to_outbox(spec);
 }
 
 Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
