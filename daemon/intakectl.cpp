@@ -260,13 +260,14 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
   auto changed = rt->store->change_request(reference, by, [&](const RequestView& r) {
     ReplyPlan plan;
     plan.role = "admin";
-    plan.new_status = status;
+    if (!status.empty()) plan.new_status = parse_request_status(status);  // checked before: a known name
     plan.priority = priority;
     if (!owner.empty()) {
       plan.owner = cycle.resolve_person(owner, rt->config.category(r.category));
       if (plan.owner.empty()) plan.owner = owner;  // someone outside the directory: kept as given
     }
-    if (status == "resolved" && r.status != "resolved" && status_move_allowed(r.status, status)) {
+    if (plan.new_status == RequestStatus::resolved && r.status != RequestStatus::resolved &&
+        status_move_allowed(r.status, RequestStatus::resolved)) {
       plan.first_response = true;
       if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
         plan.mails.push_back({"resolved_notice", *mail});

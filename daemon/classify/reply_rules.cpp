@@ -58,14 +58,14 @@ std::string ReplyRules::resolve_person(std::string_view who, const parsers::Cate
 void ReplyRules::apply_command(const parsers::StaffCommand& command, const RequestView& request,
                                 const parsers::CategoryConfig* category, ReplyPlan& plan) const {
   if (command.verb == "status") {
-    const std::string status = status_word(command.argument);
-    if (!is_request_status(status)) {
+    const auto status = parse_request_status(status_word(command.argument));
+    if (!status) {
       plan.events.push_back({"command_rejected", command.line + ": unknown status (one of new, acknowledged, "
                                                                 "waiting_on_requester, in_progress, resolved, closed)"});
       return;
     }
     plan.new_status = status;
-    if (status == "resolved" && status_move_allowed(request.status, status)) {
+    if (*status == RequestStatus::resolved && status_move_allowed(request.status, *status)) {
       plan.first_response = true;
       if (auto mail = mail_.make_request_mail("resolved_notice", request, nlohmann::json::object()))
         plan.mails.push_back({"resolved_notice", *mail});
@@ -120,7 +120,8 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : from;
     if (auto mail = mail_.make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
       plan.mails.push_back({"staff_response", *mail});
-    if (request.status == "new" || request.status == "acknowledged") plan.new_status = "in_progress";
+    if (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged)
+      plan.new_status = RequestStatus::in_progress;
     return plan;
   }
   if (!commands.empty()) {
@@ -136,7 +137,7 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     return plan;
   }
   if (from_requester && !is_open_status(request.status)) {
-    plan.new_status = "in_progress";
+    plan.new_status = RequestStatus::in_progress;
     plan.reopened = true;
     plan.events.push_back({"reply", excerpt(email.request_text)});
     return plan;
@@ -150,7 +151,8 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
       plan.missing = remaining;
       plan.events.push_back({"information_received",
                              parsers::join(found) + (remaining.empty() ? std::string() : "; still missing: " + parsers::join(remaining))});
-      if (remaining.empty() && request.status == "waiting_on_requester") plan.new_status = "acknowledged";
+      if (remaining.empty() && request.status == RequestStatus::waiting_on_requester)
+        plan.new_status = RequestStatus::acknowledged;
       return plan;
     }
   }

@@ -11,6 +11,7 @@
 
 #include "parsers/common/email.hpp"
 #include "daemon/core/mail_sender.hpp"
+#include "daemon/core/request_status.hpp"
 #include "parsers/common/result.hpp"
 #include "daemon/summarize/summary.hpp"
 
@@ -55,7 +56,7 @@ struct RequestView {
   std::string reference;  // REQ-1042
   std::string category;
   std::string priority;
-  std::string status;
+  RequestStatus status = RequestStatus::new_;
   std::string requester_address;
   std::string requester_name;
   std::string owner;
@@ -86,7 +87,7 @@ struct ReplyPlan {
   };
   std::string role = "reply";  // messages.role: reply, thanks, auto_reply, staff_command, staff_response, ...
   std::vector<Event> events;
-  std::string new_status;  // empty: unchanged; applied only where request_status allows the move
+  std::optional<RequestStatus> new_status;  // none: unchanged; applied only where request_status allows the move
   std::optional<std::vector<std::string>> missing;  // the facts still missing, when that changed
   std::string owner;     // empty: unchanged
   std::string priority;  // empty: unchanged

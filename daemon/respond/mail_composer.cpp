@@ -155,7 +155,7 @@ nlohmann::json MailComposer::request_values(const RequestView& request) const {
           {"requester_address", request.requester_address},
           {"category", request.category},
           {"priority", request.priority},
-          {"status", request.status},
+          {"status", to_string(request.status)},
           {"owner", request.owner.empty() ? nlohmann::json(false) : nlohmann::json(request.owner)},
           {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
           {"missing", request.missing},

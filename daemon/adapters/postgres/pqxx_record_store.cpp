@@ -149,7 +149,8 @@ RequestView load_view(pqxx::work& tx, std::int64_t id) {
   v.reference = row[1].c_str();
   v.category = row[2].c_str();
   v.priority = row[3].c_str();
-  v.status = row[4].c_str();
+  // The column's CHECK allows only the names request_status knows.
+  v.status = parse_request_status(row[4].c_str()).value_or(RequestStatus::new_);
   v.requester_address = row[5].c_str();
   v.requester_name = row[6].c_str();
   v.owner = row[7].c_str();
@@ -213,19 +214,19 @@ void apply_plan(pqxx::work& tx, const RequestView& view, const ReplyPlan& plan, 
       tx.exec_params("INSERT INTO events (request_id, type, by, detail) VALUES ($1, $2, $3, $4)", view.id, type, by, detail);
   };
   for (const auto& e : plan.events) event(e.type, e.detail);
-  if (!plan.new_status.empty() && plan.new_status != view.status) {
-    if (status_move_allowed(view.status, plan.new_status)) {
+  if (plan.new_status && *plan.new_status != view.status) {
+    const std::string from = to_string(view.status), to = to_string(*plan.new_status);
+    if (status_move_allowed(view.status, *plan.new_status)) {
       tx.exec_params(
           "UPDATE requests SET status = $2,"
           " resolved_at = CASE WHEN $2 = 'resolved' THEN now() WHEN $2 IN ('in_progress', 'waiting_on_requester',"
           " 'acknowledged') THEN NULL ELSE resolved_at END,"
           " reopened_count = reopened_count + CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END"
           " WHERE id = $1",
-          view.id, plan.new_status);
-      event(plan.reopened ? "reopened" : "status_changed", view.status + " -> " + plan.new_status);
+          view.id, to);
+      event(plan.reopened ? "reopened" : "status_changed", from + " -> " + to);
     } else {
-      event("status_refused", view.status + " -> " + plan.new_status + " is not allowed (from " + view.status + ": " +
-                                  allowed_moves(view.status) + ")");
+      event("status_refused", from + " -> " + to + " is not allowed (from " + from + ": " + allowed_moves(view.status) + ")");
     }
   }
   if (plan.missing) {
@@ -313,7 +314,7 @@ IngestResult ingest_in(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_
       result.outcome = IngestOutcome::observed;
       return result;
     }
-    const std::string status = decision.missing.empty() ? "new" : "waiting_on_requester";
+    const std::string status = to_string(initial_status(!decision.missing.empty()));
     auto req = tx.exec_params(
         "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, priority, status,"
         " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
@@ -502,7 +503,7 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
       v.reference = "REQ-" + std::to_string(f.number);
       v.category = d.category;
       v.priority = d.priority;
-      v.status = d.missing.empty() ? "new" : "waiting_on_requester";
+      v.status = initial_status(!d.missing.empty());
       v.requester_address = e.from ? e.from->address : std::string();
       v.requester_name = e.from ? e.from->name : std::string();
       v.subject = e.subject;
@@ -581,7 +582,7 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
                           {"subject", v.subject},
                           {"category", v.category},
                           {"priority", v.priority},
-                          {"status", v.status},
+                          {"status", to_string(v.status)},
                           {"requested_by", iso_utc(d.requested_by)},
                           {"requested_by_phrase", d.requested_by_phrase},
                           {"missing", d.missing},
@@ -1168,9 +1169,9 @@ Status PqxxRecordStore::change_request(const std::string& reference, const std::
     if (r.empty()) return fail("no request " + reference, true);
     const RequestView view = load_view(tx, r[0][0].as<std::int64_t>());
     const ReplyPlan p = plan(view);
-    if (!p.new_status.empty() && p.new_status != view.status && !status_move_allowed(view.status, p.new_status))
-      return fail(view.reference + " is " + view.status + ": it cannot move to " + p.new_status + " (allowed: " +
-                      allowed_moves(view.status) + ")",
+    if (p.new_status && *p.new_status != view.status && !status_move_allowed(view.status, *p.new_status))
+      return fail(view.reference + " is " + to_string(view.status) + ": it cannot move to " + to_string(*p.new_status) +
+                      " (allowed: " + allowed_moves(view.status) + ")",
                   true);
     apply_plan(tx, view, p, by, std::nullopt);
     tx.commit();

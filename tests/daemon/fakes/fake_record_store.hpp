@@ -136,7 +136,7 @@ class FakeRecordStore final : public daemon::RecordStore {
     view.reference = "REQ-" + std::to_string(1000 + next_request_++);
     view.category = decision.category;
     view.priority = decision.priority;
-    view.status = decision.missing.empty() ? "new" : "waiting_on_requester";
+    view.status = daemon::initial_status(!decision.missing.empty());
     view.requester_address = m.email.from ? m.email.from->address : "";
     view.subject = m.email.subject;
     view.request_message_id = m.email.message_id;
