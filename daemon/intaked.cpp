@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   }
   // An old schema stops intaked; a database that does not answer yet does not
   // (the cycle retries it, and systemd hears READY only once it answers).
-  if (auto schema = check_schema(*runtime->store); !schema && schema.error().permanent) {
+  if (auto schema = check_schema(*runtime->store); !schema && schema.error().permanent()) {
     log->critical("{}", schema.error().message);
     return 1;
   }

@@ -138,7 +138,7 @@ class MailboxRun {
       StageTimer t(stats_.stages, Stage::fetch);
       return source_.fetch(uid);
     }();
-    if (!raw && raw.error().too_large) return take_oversized(uid, p);
+    if (!raw && raw.error().too_large()) return take_oversized(uid, p);
     if (!raw) {
       const MessageOutcome o = decide_outcome(Step::fetch, &raw.error(), 0, cycle_.config_.daemon.max_attempts);
       if (o.outcome != Outcome::quarantine) return raw.error().message;
@@ -180,8 +180,8 @@ class MailboxRun {
   std::optional<std::string> take_oversized(std::uint64_t uid, Pending& p) {
     auto size = source_.size_of(uid);
     auto header = source_.fetch_header(uid);
-    if (!size && !size.error().permanent) return size.error().message;
-    if (!header && !header.error().permanent) return header.error().message;
+    if (!size && !size.error().permanent()) return size.error().message;
+    if (!header && !header.error().permanent()) return header.error().message;
     p.msg.raw = header ? header.value() : std::string();
     p.msg.content_sha256 = sha256_hex(p.msg.raw);
     p.msg.email = parsers::parse_email(p.msg.raw);
@@ -272,7 +272,7 @@ class MailboxRun {
         return std::nullopt;
       }
       int failures = 0;
-      if (!result.error().unreachable) {
+      if (!result.error().unreachable()) {
         auto counted = cycle_.store_.count_store_failure(p.msg, result.error().message);
         if (!counted) return counted.error().message;
         failures = *counted;

@@ -43,12 +43,12 @@ CycleStats drain_outbox(RecordStore& store, MailSender& sender, const parsers::C
         log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
       } else {
         ++stats.acks_failed;
-        if (!sent.error().unreachable)
+        if (!sent.error().unreachable())
           log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
-                    sent.error().permanent ? "permanent" : "will retry", sent.error().message);
+                    sent.error().permanent() ? "permanent" : "will retry", sent.error().message);
       }
       if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
-      if (!sent && sent.error().unreachable) {
+      if (!sent && sent.error().unreachable()) {
         // The rest would fail the same way: they wait in the outbox for the
         // next cycle (no backoff: the server was never reached), and the log
         // says so once.

@@ -13,10 +13,10 @@ const char* to_string(Outcome outcome) {
 
 MessageOutcome decide_outcome(Step step, const Error* error, int failures, int max_attempts) {
   if (error == nullptr) return {Outcome::done, false, ""};
-  if (error->unreachable) return {Outcome::retry_later, false, ""};
+  if (error->unreachable()) return {Outcome::retry_later, false, ""};
   switch (step) {
     case Step::fetch:
-      if (error->permanent) return {Outcome::quarantine, false, error->message};
+      if (error->permanent()) return {Outcome::quarantine, false, error->message};
       return {Outcome::retry_later, false, ""};
     case Step::parse:
       return {Outcome::quarantine, false, error->message};

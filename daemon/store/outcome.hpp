@@ -31,8 +31,8 @@ struct MessageOutcome {
 // `error`: null when the step succeeded. `failures` (store only): how many
 // times storing this message has failed, this failure included, as counted
 // in the database. Rules:
-//  - a lost server or database (Error::unreachable): retry_later, not counted;
-//  - fetch: a message the server cannot give (Error::permanent) is
+//  - a lost server or database (ErrorKind::unreachable): retry_later, not counted;
+//  - fetch: a message the server cannot give (ErrorKind::permanent) is
 //    quarantined; anything else is retried later;
 //  - parse: a message nothing can be read from is quarantined at once (the
 //    parser is deterministic: a second try reads the same);

@@ -62,7 +62,7 @@ Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox
   for (const auto& folder : mailbox.folders) {
     const std::string key = "observe:" + mailbox.name + "/" + folder;
     auto status = source.examine(folder);
-    if (!status && status.error().permanent) {
+    if (!status && status.error().permanent()) {
       // A folder this server does not have ("Sent" is "Sent Items" on some):
       // said once per cycle, the other folders are still read.
       log->error("observe {} ({}) folder {}: {}", mailbox.name, mailbox.address, folder, status.error().message);
@@ -91,7 +91,7 @@ Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox
       for (std::size_t i = start; i < std::min(uids->size(), start + batch); ++i) {
         const std::uint64_t uid = (*uids)[i];
         auto raw = source.peek(uid);
-        if (!raw && !raw.error().permanent) return raw.error();
+        if (!raw && !raw.error().permanent()) return raw.error();
         upto = uid;
         ++stats.read;
         if (!raw) {

@@ -8,11 +8,21 @@
 
 namespace intake {
 
+// What kind of failure an Error is: the one thing callers decide on (retry,
+// give up, quarantine, stop the run). One kind per error.
+enum class ErrorKind {
+  transient,    // may work on another try (a timeout, a 4xx, a refused statement)
+  permanent,    // retrying the same thing cannot help
+  too_large,    // a fetched message over the configured maximum (permanent too)
+  unreachable,  // no answer from the server at all: later items would fail alike
+};
+
 struct Error {
   std::string message;
-  bool permanent = false;  // true: retrying the same thing cannot help
-  bool too_large = false;  // a fetched message went over the configured maximum
-  bool unreachable = false;  // no answer from the server at all: later items would fail alike
+  ErrorKind kind = ErrorKind::transient;
+  bool permanent() const { return kind == ErrorKind::permanent || kind == ErrorKind::too_large; }
+  bool too_large() const { return kind == ErrorKind::too_large; }
+  bool unreachable() const { return kind == ErrorKind::unreachable; }
 };
 
 template <typename T>
@@ -37,8 +47,9 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 
+inline Error fail(std::string message, ErrorKind kind) { return Error{std::move(message), kind}; }
 inline Error fail(std::string message, bool permanent = false) {
-  return Error{std::move(message), permanent};
+  return fail(std::move(message), permanent ? ErrorKind::permanent : ErrorKind::transient);
 }
 
 }  // namespace intake

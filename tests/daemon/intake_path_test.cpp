@@ -152,7 +152,7 @@ TEST_F(IntakePath, a_lost_database_stops_the_pass_counts_nothing_and_leaves_the_
   store.refuse = [](const InboundMessage& m) -> std::optional<Error> {
     if (m.uid != 2) return std::nullopt;
     Error e = fail("PostgreSQL connection lost during ingest");
-    e.unreachable = true;
+    e.kind = ErrorKind::unreachable;
     return e;
   };
   source.add(message("a@example.test", "printer"));

@@ -97,7 +97,7 @@ TEST_F(ObservedImapTest, a_missing_folder_is_a_permanent_error) {
   CurlReadOnlyImap imap(config_for(server.port()), "secret");
   auto status = imap.examine("Sent");
   ASSERT_FALSE(status.ok());
-  EXPECT_TRUE(status.error().permanent);
+  EXPECT_TRUE(status.error().permanent());
   EXPECT_NE(status.error().message.find("Mailbox doesn't exist"), std::string::npos) << status.error().message;
 }
 

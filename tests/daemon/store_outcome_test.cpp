@@ -9,7 +9,7 @@ namespace {
 Error refused() { return fail("PostgreSQL error during ingest: index row size 3904 exceeds btree version 4 maximum 2704"); }
 Error gone() {
   Error e = fail("PostgreSQL connection lost during ingest");
-  e.unreachable = true;
+  e.kind = ErrorKind::unreachable;
   return e;
 }
 

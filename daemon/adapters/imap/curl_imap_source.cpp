@@ -91,7 +91,7 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   if (rc != CURLE_OK) {
     if (sink.overflow) {
       Error e = fail("message larger than " + std::to_string(max_bytes) + " bytes", true);
-      e.too_large = true;
+      e.kind = ErrorKind::too_large;
       return e;
     }
     const std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
@@ -169,7 +169,7 @@ Result<std::string> CurlImapSource::fetch(std::uint64_t uid) {
 
 Result<std::string> CurlImapSource::fetch_header(std::uint64_t uid) {
   auto r = perform(folder_url(config_.folder) + "/;UID=" + std::to_string(uid) + "/;SECTION=HEADER", "", max_header_bytes);
-  if (!r && r.error().too_large) return fail("its header section is larger than " + std::to_string(max_header_bytes) + " bytes", true);
+  if (!r && r.error().too_large()) return fail("its header section is larger than " + std::to_string(max_header_bytes) + " bytes", true);
   return r;
 }
 

@@ -41,7 +41,7 @@ inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false,
 // itself, so a caller retries later and counts nothing (store/outcome.hpp).
 inline Error gone(std::string message) {
   Error error = fail(std::move(message));
-  error.unreachable = true;
+  error.kind = ErrorKind::unreachable;
   return error;
 }
 
@@ -54,7 +54,7 @@ Status connect(std::unique_ptr<Holder>& holder, const std::string& conninfo) {
   } catch (const std::exception& e) {
     holder.reset();
     Error error = fail("PostgreSQL: cannot connect: " + text_of(e));
-    error.unreachable = true;
+    error.kind = ErrorKind::unreachable;
     return error;
   }
 }

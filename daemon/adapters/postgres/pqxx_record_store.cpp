@@ -95,7 +95,7 @@ bool fenced_out(pqxx::work& tx, const std::string& instance_id, const std::strin
 // connection (store/outcome.hpp).
 Error lease_lost(const std::string& mailbox) {
   Error e = fail("mailbox " + mailbox + ": this instance no longer holds its lease; another instance fetches it now");
-  e.unreachable = true;
+  e.kind = ErrorKind::unreachable;
   return e;
 }
 
@@ -957,9 +957,9 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
           "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id)"
           " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
           id);
-    } else if (result.error().permanent) {
+    } else if (result.error().permanent()) {
       tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
-    } else if (result.error().unreachable) {
+    } else if (result.error().unreachable()) {
       // The server never answered: nothing of this mail was refused, so it
       // gets no backoff of its own and goes first once the server is back
       // (the cycle's pause already spaces the tries). A backoff here grew to

@@ -64,7 +64,7 @@ Status CurlSmtpSender::send(const OutgoingMail& mail) {
   Error e = fail("SMTP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail +
                      (code ? " (reply " + std::to_string(code) + ")" : ""),
                  permanent);
-  e.unreachable = code == 0;  // not even a greeting: the server is down or cut off
+  if (code == 0) e.kind = ErrorKind::unreachable;  // not even a greeting: the server is down or cut off
   return e;
 }
 

@@ -38,7 +38,7 @@ class FakeMailboxSource final : public daemon::MailboxSource {
     ++fetches;
     if (fetch_fails.count(uid) != 0) {
       Error e = fail("IMAP: connection reset");
-      e.unreachable = true;
+      e.kind = ErrorKind::unreachable;
       return e;
     }
     auto it = inbox.find(uid);
