@@ -74,7 +74,8 @@ class MailboxRun {
         if (auto e = store_chunk()) return failed(*e);
     }
     if (auto e = store_chunk()) return failed(*e);
-    (void)cycle_.store_.record_fetch(mailbox_.name, true, "", cycle_.config_.daemon.alert_after_failures, nullptr);
+    if (auto r = cycle_.store_.record_fetch(mailbox_.name, true, "", cycle_.config_.daemon.alert_after_failures, nullptr); !r)
+      log_->warn("mailbox {}: the successful pass was not recorded in its health row: {}", mailbox_.name, r.error().message);
     if (stats_.fetched > 0)
       log_->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox_.name, stats_.fetched, stats_.stages.line());
     return stats_;
@@ -96,9 +97,13 @@ class MailboxRun {
     stats_.fetch_failed = true;
     stats_.error = why;
     log_->error("mailbox {}: {}", mailbox_.name, why);
-    // The health row records the failure; when the database itself is gone, so is that.
-    (void)cycle_.store_.record_fetch(mailbox_.name, false, why, cycle_.config_.daemon.alert_after_failures,
-                                     [&](int failures) { return cycle_.mail_.make_fetch_alert(mailbox_, failures, why); });
+    // The health row records the failure; when the database itself is gone,
+    // so is that, and the log says so.
+    auto recorded = cycle_.store_.record_fetch(mailbox_.name, false, why, cycle_.config_.daemon.alert_after_failures,
+                                               [&](int failures) { return cycle_.mail_.make_fetch_alert(mailbox_, failures, why); });
+    if (!recorded)
+      log_->warn("mailbox {}: the failure was not recorded in its health row (no admin alert this time): {}", mailbox_.name,
+                 recorded.error().message);
     return stats_;
   }
 
