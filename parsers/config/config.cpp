@@ -1,4 +1,5 @@
 #include "parsers/config/config.hpp"
+#include "parsers/common/strings.hpp"
 
 #include "parsers/request/request_fields.hpp"
 
@@ -749,6 +750,44 @@ namespace {
 // [tally] and [[observe]], defined at the end of this file.
 void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors);
 
+// The keys of an IMAP server ([[mailbox]] and [[observe]] alike).
+void read_imap_server(TableReader& r, ImapServerConfig& c) {
+  r.string("host", c.host, true);
+  r.integer("port", c.port, 1, 65535);
+  r.security("security", c.security);
+  r.string("username", c.username, true);
+  std::string auth;
+  r.choice("auth", auth, {"password", "xoauth2"});
+  if (auth == "xoauth2") c.auth = ImapAuth::xoauth2;
+  r.string("password_file", c.password_file);
+  r.string("token_file", c.token_file);
+  r.string("token_command", c.token_command);
+  r.integer("token_command_timeout_s", c.token_command_timeout_s, 1, 600);
+  r.boolean("verify_tls", c.verify_tls);
+  r.string("ca_file", c.ca_file);
+  r.integer("timeout_s", c.timeout_s, 1, 3600);
+}
+
+// Plain IMAP only on loopback; exactly the secret its auth needs.
+void check_imap_server(const std::string& prefix, const ImapServerConfig& c, std::vector<ConfigError>& errors) {
+  if (c.security == Security::plain && !c.host.empty() && !is_loopback_host(c.host))
+    errors.push_back({prefix + ".security", "plain IMAP (no TLS) is allowed only on loopback (127.0.0.0/8, ::1, "
+                                            "localhost), not on \"" + c.host + "\"; use tls or starttls"});
+  if (c.auth == ImapAuth::password) {
+    if (c.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
+    if (!c.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
+    if (!c.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
+    return;
+  }
+  if (c.token_file.empty() && c.token_command.empty())
+    errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
+  else if (!c.token_file.empty() && !c.token_command.empty())
+    errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
+  if (!c.password_file.empty())
+    errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
+}
+
+
 // Each check names its key ("mailbox[0].port"); the line is looked up once
 // here, so no check has to carry it: the key's own line, else (a missing key)
 // its table's, else line 1.
@@ -874,42 +913,16 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
       r.string("address", m.address, true);
       if (!m.address.empty() && !looks_like_address(m.address))
         errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
-      r.string("host", m.host, true);
-      r.integer("port", m.port, 1, 65535);
-      r.security("security", m.security);
-      r.string("username", m.username, true);
-      std::string auth;
-      r.choice("auth", auth, {"password", "xoauth2"});
-      if (auth == "xoauth2") m.auth = ImapAuth::xoauth2;
-      r.string("password_file", m.password_file);
-      r.string("token_file", m.token_file);
-      r.string("token_command", m.token_command);
-      r.boolean("verify_tls", m.verify_tls);
-      r.string("ca_file", m.ca_file);
+      read_imap_server(r, m);
       r.string("folder", m.folder);
       r.string("processed_folder", m.processed_folder);
       r.string("default_category", m.default_category);
       r.boolean("accept_cc", m.accept_cc);
-      r.integer("timeout_s", m.timeout_s, 1, 3600);
       r.integer("batch_size", m.batch_size, 1, 10000);
       r.reject_unknown();
       if (!m.name.empty() && !names.insert(m.name).second)
         errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
-      if (m.security == Security::plain && !m.host.empty() && !is_loopback_host(m.host))
-        errors.push_back({prefix + ".security", "plain IMAP (no TLS) is allowed only on loopback (127.0.0.0/8, ::1, "
-                                                "localhost), not on \"" + m.host + "\"; use tls or starttls"});
-      if (m.auth == ImapAuth::password) {
-        if (m.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
-        if (!m.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
-        if (!m.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
-      } else {
-        if (m.token_file.empty() && m.token_command.empty())
-          errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
-        else if (!m.token_file.empty() && !m.token_command.empty())
-          errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
-        if (!m.password_file.empty())
-          errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
-      }
+      check_imap_server(prefix, m, errors);
       cfg.mailboxes.push_back(std::move(m));
     }
   }
@@ -925,12 +938,7 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
 }
 
 bool conninfo_holds_password(std::string_view conninfo) {
-  auto lower = [](std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-  };
-  const std::string text = lower(conninfo);
+  const std::string text = ascii_lower(conninfo);
   for (std::string_view scheme : {"postgresql://", "postgres://"}) {
     if (text.rfind(scheme, 0) != 0) continue;
     const std::size_t start = scheme.size();
@@ -1030,21 +1038,8 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
     TableReader r(item.as_table(), prefix, errors);
     r.string("name", o.name, true);
     r.string("address", o.address, true);
-    r.string("host", o.host, true);
-    r.integer("port", o.port, 1, 65535);
-    r.security("security", o.security);
-    r.string("username", o.username, true);
-    std::string auth;
-    r.choice("auth", auth, {"password", "xoauth2"});
-    if (auth == "xoauth2") o.auth = ImapAuth::xoauth2;
-    r.string("password_file", o.password_file);
-    r.string("token_file", o.token_file);
-    r.string("token_command", o.token_command);
-    r.integer("token_command_timeout_s", o.token_command_timeout_s, 1, 600);
-    r.boolean("verify_tls", o.verify_tls);
-    r.string("ca_file", o.ca_file);
+    read_imap_server(r, o);
     r.strings("folders", o.folders, 200);
-    r.integer("timeout_s", o.timeout_s, 1, 3600);
     r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
     r.integer("batch_size", o.batch_size, 1, 10000);
     r.reject_unknown();
@@ -1054,26 +1049,12 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
       errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
     if (!o.address.empty() && !looks_like_address(o.address))
       errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
-    if (o.auth == ImapAuth::password) {
-      if (o.password_file.empty()) errors.push_back({prefix + ".password_file", "missing (required with auth = \"password\")"});
-      if (!o.token_file.empty()) errors.push_back({prefix + ".token_file", "only used with auth = \"xoauth2\""});
-      if (!o.token_command.empty()) errors.push_back({prefix + ".token_command", "only used with auth = \"xoauth2\""});
-    } else {
-      if (o.token_file.empty() && o.token_command.empty())
-        errors.push_back({prefix + ".token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
-      else if (!o.token_file.empty() && !o.token_command.empty())
-        errors.push_back({prefix + ".token_command", "give token_file or token_command, not both"});
-      if (!o.password_file.empty())
-        errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
-    }
+    check_imap_server(prefix, o, errors);
     if (o.folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
     if (o.folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
     for (const auto& f : o.folders)
       if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
         errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
-    if (o.security == Security::plain && !o.host.empty() && !is_loopback_host(o.host))
-      errors.push_back({prefix + ".security", "plain IMAP (no TLS) is allowed only on loopback (127.0.0.0/8, ::1, "
-                                              "localhost), not on \"" + o.host + "\"; use tls or starttls"});
     cfg.observed.push_back(std::move(o));
   }
 }

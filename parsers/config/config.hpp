@@ -79,9 +79,9 @@ struct SmtpConfig {
   int timeout_s = 30;
 };
 
-struct MailboxConfig {
-  std::string name;     // stable key in the database
-  std::string address;  // the shared address, e.g. requests@example.test
+// How intake reaches and logs in to an IMAP server: the keys [[mailbox]]
+// and [[observe]] share, read and checked by one function.
+struct ImapServerConfig {
   std::string host;
   int port = 993;
   Security security = Security::tls;
@@ -95,11 +95,16 @@ struct MailboxConfig {
   int token_command_timeout_s = 30;  // then it is killed and the cycle fails
   bool verify_tls = true;
   std::string ca_file;
+  int timeout_s = 60;
+};
+
+struct MailboxConfig : ImapServerConfig {
+  std::string name;     // stable key in the database
+  std::string address;  // the shared address, e.g. requests@example.test
   std::string folder = "INBOX";
   std::string processed_folder;  // empty: flag \Seen instead of moving
   std::string default_category = "general";
   bool accept_cc = false;  // Cc/Bcc-only mail makes requests (default: observed only)
-  int timeout_s = 60;
   int batch_size = 200;
 };
 
@@ -270,22 +275,10 @@ struct TallyConfig {
 
 // A mailbox intake only reads for the tallies ([[observe]]), e.g. a manager's
 // INBOX and Sent: never moved, flagged or answered (EXAMINE, BODY.PEEK).
-struct ObserveConfig {
+struct ObserveConfig : ImapServerConfig {
   std::string name;     // stable key in the database
   std::string address;  // whose mailbox it is
-  std::string host;
-  int port = 993;
-  Security security = Security::tls;
-  std::string username;
-  ImapAuth auth = ImapAuth::password;
-  std::string password_file;  // auth = password
-  std::string token_file;     // auth = xoauth2: exactly one of these, as in [[mailbox]]
-  std::string token_command;
-  int token_command_timeout_s = 30;
-  bool verify_tls = true;
-  std::string ca_file;
   std::vector<std::string> folders = {"INBOX", "Sent"};
-  int timeout_s = 60;
   // Read at most this much of each message (headers and the text come first;
   // attachments past it are not needed for a tally).
   int max_message_bytes = 1024 * 1024;

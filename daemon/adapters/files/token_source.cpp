@@ -166,7 +166,7 @@ Result<std::string> CommandTokenSource::token() {
   return t;
 }
 
-std::unique_ptr<TokenSource> make_token_source(const parsers::MailboxConfig& mailbox) {
+std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox) {
   if (mailbox.auth != parsers::ImapAuth::xoauth2) return nullptr;
   if (!mailbox.token_command.empty()) {
     TokenCommandLimits limits;

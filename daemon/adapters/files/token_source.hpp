@@ -50,6 +50,6 @@ class CommandTokenSource final : public TokenSource {
 
 // The source a mailbox with auth = "xoauth2" is configured with; nullptr for
 // auth = "password".
-std::unique_ptr<TokenSource> make_token_source(const parsers::MailboxConfig& mailbox);
+std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox);
 
 }  // namespace intake::daemon

@@ -81,7 +81,7 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   CurlSink sink;
   sink.max_bytes = max_bytes;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  set_login_options(h, endpoint_of(config_), url, password_, bearer_token_);
+  set_login_options(h, config_, url, password_, bearer_token_);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, intake_curl_sink_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);

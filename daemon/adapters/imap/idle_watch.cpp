@@ -160,7 +160,7 @@ bool MailboxWatcher::start_idle() {
       // It advertised IDLE and then refused it: taken at its word the second time.
       unsupported_ = true;
       session_.reset();
-      stage_logger("idle")->warn("mailbox {}: {} refused IDLE ({}); polling", mailbox_.name, server_name(endpoint_of(mailbox_)),
+      stage_logger("idle")->warn("mailbox {}: {} refused IDLE ({}); polling", mailbox_.name, server_name(mailbox_),
                                  shown(*line.value()));
       return false;
     }
@@ -204,7 +204,7 @@ bool MailboxWatcher::arm() {
   }
   if (now < retry_at_) return false;
   auto log = stage_logger("idle");
-  const std::string where = server_name(endpoint_of(mailbox_));
+  const std::string where = server_name(mailbox_);
   std::string password;
   if (mailbox_.auth == parsers::ImapAuth::password) {
     auto p = read_secret_file(mailbox_.password_file);
@@ -214,7 +214,7 @@ bool MailboxWatcher::arm() {
     }
     password = std::move(p.value());
   }
-  session_ = std::make_unique<ImapSession>(endpoint_of(mailbox_), std::move(password), make_token_source(mailbox_), 1 << 20);
+  session_ = std::make_unique<ImapSession>(mailbox_, std::move(password), make_token_source(mailbox_), 1 << 20);
   heartbeat_();
   auto caps = session_->command("CAPABILITY");
   if (!caps) {

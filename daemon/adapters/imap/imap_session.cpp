@@ -17,14 +17,6 @@ int poll_ms(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-ImapEndpoint endpoint_of(const parsers::MailboxConfig& m) {
-  return {m.host, m.port, m.security, m.username, m.auth, m.verify_tls, m.ca_file, m.timeout_s};
-}
-
-ImapEndpoint endpoint_of(const parsers::ObserveConfig& o) {
-  return {o.host, o.port, o.security, o.username, o.auth, o.verify_tls, o.ca_file, o.timeout_s};
-}
-
 std::string server_name(const ImapEndpoint& e) {
   const bool ipv6 = e.host.find(':') != std::string::npos;
   return (ipv6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);

@@ -22,18 +22,8 @@
 namespace intake::daemon {
 
 // Where and how to log in: the part [[mailbox]] and [[observe]] share.
-struct ImapEndpoint {
-  std::string host;
-  int port = 993;
-  parsers::Security security = parsers::Security::tls;
-  std::string username;
-  parsers::ImapAuth auth = parsers::ImapAuth::password;
-  bool verify_tls = true;
-  std::string ca_file;
-  int timeout_s = 60;
-};
-ImapEndpoint endpoint_of(const parsers::MailboxConfig& mailbox);
-ImapEndpoint endpoint_of(const parsers::ObserveConfig& mailbox);
+// The server part of a [[mailbox]] or [[observe]] (one struct in the config).
+using ImapEndpoint = parsers::ImapServerConfig;
 
 // "host:port" ("[v6]:port"), for messages.
 std::string server_name(const ImapEndpoint& endpoint);

@@ -11,21 +11,11 @@ namespace intake::daemon {
 
 CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::string password)
     : config_(config),
-      session_(endpoint_of(config), std::move(password), nullptr, static_cast<std::size_t>(config.max_message_bytes)) {}
+      session_(config, std::move(password), nullptr, static_cast<std::size_t>(config.max_message_bytes)) {}
 
 CurlReadOnlyImap::CurlReadOnlyImap(const parsers::ObserveConfig& config, std::unique_ptr<TokenSource> tokens)
     : config_(config),
-      session_(endpoint_of(config), std::string(), std::move(tokens), static_cast<std::size_t>(config.max_message_bytes)) {}
-
-std::unique_ptr<TokenSource> make_token_source(const parsers::ObserveConfig& o) {
-  if (o.auth != parsers::ImapAuth::xoauth2) return nullptr;
-  parsers::MailboxConfig as_mailbox;
-  as_mailbox.auth = o.auth;
-  as_mailbox.token_file = o.token_file;
-  as_mailbox.token_command = o.token_command;
-  as_mailbox.token_command_timeout_s = o.token_command_timeout_s;
-  return daemon::make_token_source(as_mailbox);
-}
+      session_(config, std::string(), std::move(tokens), static_cast<std::size_t>(config.max_message_bytes)) {}
 
 Result<FolderStatus> CurlReadOnlyImap::examine(const std::string& folder) {
   auto r = command("EXAMINE " + imap_quote(folder));

@@ -56,6 +56,5 @@ class CurlReadOnlyImap final : public ObservedSource {
 }  // namespace intake::daemon
 
 namespace intake::daemon {
-// The token source of an observed mailbox with auth = xoauth2 (nullptr otherwise).
-std::unique_ptr<TokenSource> make_token_source(const parsers::ObserveConfig& mailbox);
+
 }  // namespace intake::daemon
