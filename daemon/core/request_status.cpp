@@ -65,6 +65,7 @@ bool is_open_status(RequestStatus status) { return status != RequestStatus::reso
 const std::vector<std::string>& request_statuses() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
+    v.reserve(all.size());
     for (RequestStatus s : all) v.emplace_back(to_string(s));
     return v;
   }();

@@ -43,9 +43,9 @@ void set_login_options(CURL* h, const ImapEndpoint& e, const std::string& url, c
   if (!e.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, e.ca_file.c_str());
 }
 
-ImapSession::ImapSession(ImapEndpoint endpoint, std::string password, std::unique_ptr<TokenSource> tokens,
+ImapSession::ImapSession(const ImapEndpoint& endpoint, std::string password, std::unique_ptr<TokenSource> tokens,
                          std::size_t max_literal_bytes)
-    : endpoint_(std::move(endpoint)),
+    : endpoint_(endpoint),
       password_(std::move(password)),
       tokens_(std::move(tokens)),
       max_literal_bytes_(max_literal_bytes),

@@ -37,7 +37,7 @@ class ImapSession {
  public:
   // tokens: null for auth = password. max_literal_bytes bounds one literal
   // (and, with 64 MiB more, one whole answer).
-  ImapSession(ImapEndpoint endpoint, std::string password, std::unique_ptr<TokenSource> tokens,
+  ImapSession(const ImapEndpoint& endpoint, std::string password, std::unique_ptr<TokenSource> tokens,
               std::size_t max_literal_bytes);
   // Connects and logs in unless connected; with XOAUTH2 one fresh token after
   // a rejected login.
