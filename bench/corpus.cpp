@@ -22,7 +22,7 @@ std::vector<std::string> split_tabs(const std::string& line) {
 
 Result<Corpus> load_corpus(const std::filesystem::path& dir) {
   std::ifstream manifest(dir / "manifest.tsv", std::ios::binary);
-  if (!manifest) return Error{(dir / "manifest.tsv").string() + ": cannot read (run intake_bench_corpus first)", true};
+  if (!manifest) return fail((dir / "manifest.tsv").string() + ": cannot read (run intake_bench_corpus first)", true);
   Corpus corpus;
   std::string line;
   std::getline(manifest, line);  // column names
@@ -30,7 +30,7 @@ Result<Corpus> load_corpus(const std::filesystem::path& dir) {
   while (std::getline(manifest, line)) {
     if (line.empty()) continue;
     auto f = split_tabs(line);
-    if (f.size() != columns) return Error{"manifest.tsv: row with " + std::to_string(f.size()) + " fields: " + f[0], true};
+    if (f.size() != columns) return fail("manifest.tsv: row with " + std::to_string(f.size()) + " fields: " + f[0], true);
     CorpusMessage m;
     m.file = f[0];
     m.kind = f[1];
@@ -44,12 +44,12 @@ Result<Corpus> load_corpus(const std::filesystem::path& dir) {
     const auto& size_field = f[10];
     std::from_chars(size_field.data(), size_field.data() + size_field.size(), m.attachment_bytes);
     std::ifstream file(dir / m.file, std::ios::binary);
-    if (!file) return Error{(dir / m.file).string() + ": cannot read", true};
+    if (!file) return fail((dir / m.file).string() + ": cannot read", true);
     m.raw.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
     corpus.total_bytes += m.raw.size();
     corpus.messages.push_back(std::move(m));
   }
-  if (corpus.messages.empty()) return Error{(dir / "manifest.tsv").string() + ": no messages", true};
+  if (corpus.messages.empty()) return fail((dir / "manifest.tsv").string() + ": no messages", true);
   return corpus;
 }
 
