@@ -1,0 +1,164 @@
+// intakectl requests list | show | set.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "daemon/app/app.hpp"
+#include "daemon/cli/commands.hpp"
+#include "daemon/core/request_status.hpp"
+#include "daemon/fetch/intake_cycle.hpp"
+#include "daemon/service/health_check.hpp"
+#include "parsers/common/email_json.hpp"
+#include "parsers/mime/mime_parser.hpp"
+
+namespace intake::daemon::cli {
+
+namespace {
+
+nlohmann::json or_null(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+nlohmann::json request_json(const RequestDetail& r, bool with_events) {
+  nlohmann::json j = {{"reference", r.reference},
+                      {"requester", r.requester},
+                      {"requester_name", r.requester_name},
+                      {"requester_department", or_null(r.requester_department)},
+                      {"subject", r.subject},
+                      {"category", r.category},
+                      {"priority", r.priority},
+                      {"status", r.status},
+                      {"owner", or_null(r.owner)},
+                      {"requested_by", or_null(r.requested_by)},
+                      {"requested_by_phrase", or_null(r.requested_by_phrase)},
+                      {"missing", r.missing},
+                      {"due_first_response", or_null(r.due_first_response)},
+                      {"due_resolution", or_null(r.due_resolution)},
+                      {"created_at", r.created_at},
+                      {"acknowledged_at", or_null(r.acknowledged_at)},
+                      {"first_response_at", or_null(r.first_response_at)},
+                      {"resolved_at", or_null(r.resolved_at)},
+                      {"thanks", r.thanks},
+                      {"reopened", r.reopened}};
+  if (with_events) {
+    j["events"] = nlohmann::json::array();
+    for (const auto& e : r.events) j["events"].push_back({{"type", e.type}, {"at", e.at}, {"by", e.by}, {"detail", e.detail}});
+  }
+  return j;
+}
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+int cmd_requests_list(const std::string& path, const std::string& status, const std::string& category, bool json) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  if (!status.empty() && !is_request_status(status)) {
+    std::cerr << "unknown status \"" << status << "\" (new, acknowledged, waiting_on_requester, in_progress, resolved, closed)\n";
+    return 2;
+  }
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  auto rows = rt->store->list_requests(status, category);
+  if (!rows) {
+    std::cerr << rows.error().message << "\n";
+    return 1;
+  }
+  for (const auto& r : *rows) {
+    if (json) std::cout << dump(request_json(r, false)) << "\n";
+    else
+      std::cout << r.reference << "  " << r.status << "  " << r.category << "/" << r.priority << "  " << r.requester << "  "
+                << r.subject << "\n";
+  }
+  if (!json) std::cout << rows->size() << " request(s)\n";
+  return 0;
+}
+
+int cmd_requests_show(const std::string& path, const std::string& reference, bool json) {
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
+  auto r = rt->store->find_request(reference);
+  if (!r) {
+    std::cerr << r.error().message << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << dump(request_json(*r, true)) << "\n";
+    return 0;
+  }
+  std::cout << r->reference << "  " << r->subject << "\n"
+            << "  requester  " << r->requester_name << " <" << r->requester << ">"
+            << (r->requester_department.empty() ? "" : " (" + r->requester_department + ")") << "\n"
+            << "  category   " << r->category << ", priority " << r->priority << ", status " << r->status << "\n"
+            << "  owner      " << (r->owner.empty() ? "nobody" : r->owner) << "\n";
+  if (!r->requested_by.empty()) std::cout << "  wanted by  " << r->requested_by << " (\"" << r->requested_by_phrase << "\")\n";
+  if (!r->missing.empty()) {
+    std::cout << "  missing   ";
+    for (const auto& m : r->missing) std::cout << " " << m << ";";
+    std::cout << "\n";
+  }
+  if (!r->due_first_response.empty()) std::cout << "  due        first response " << r->due_first_response << ", resolution " << r->due_resolution << "\n";
+  std::cout << "  history\n";
+  for (const auto& e : r->events)
+    std::cout << "    " << e.at << "  " << e.type << "  " << e.by << (e.detail.empty() ? "" : "  " + e.detail) << "\n";
+  return 0;
+}
+
+int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
+                     const std::string& owner, const std::string& priority) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  if (status.empty() && owner.empty() && priority.empty()) {
+    std::cerr << "nothing to set: give --status, --owner or --priority\n";
+    return 2;
+  }
+  if (!status.empty() && !is_request_status(status)) {
+    std::cerr << "unknown status \"" << status << "\" (new, acknowledged, waiting_on_requester, in_progress, resolved, closed)\n";
+    return 2;
+  }
+  const auto& priorities = request_priorities();
+  if (!priority.empty() && std::find(priorities.begin(), priorities.end(), priority) == priorities.end()) {
+    std::cerr << "unknown priority \"" << priority << "\" (low, normal, high, urgent)\n";
+    return 2;
+  }
+  auto rt = make_runtime(*config);
+  if (!rt) {
+    std::cerr << rt.error().message << "\n";
+    return exit_config;
+  }
+  SystemClock clock;
+  IntakeCycle cycle(rt->config, *rt->store, rt->templates, clock, &rt->service);
+  const char* user = std::getenv("SUDO_USER");
+  if (user == nullptr) user = std::getenv("USER");
+  const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
+  std::string refused;
+  auto changed = rt->store->change_request(reference, by, [&](const RequestView& r) {
+    ReplyPlan plan;
+    plan.role = "admin";
+    if (!status.empty()) plan.new_status = parse_request_status(status);  // checked before: a known name
+    plan.priority = priority;
+    if (!owner.empty()) {
+      plan.owner = cycle.resolve_person(owner, rt->config.category(r.category));
+      if (plan.owner.empty()) plan.owner = owner;  // someone outside the directory: kept as given
+    }
+    if (plan.new_status == RequestStatus::resolved && r.status != RequestStatus::resolved &&
+        status_move_allowed(r.status, RequestStatus::resolved)) {
+      plan.first_response = true;
+      if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
+        plan.mails.push_back({"resolved_notice", *mail});
+    }
+    return plan;
+  });
+  if (!changed) {
+    std::cerr << changed.error().message << "\n";
+    return 1;
+  }
+  std::cout << reference << ": updated" << (status == "resolved" ? " (resolved notice queued, sent by intaked)" : "") << "\n";
+  return 0;
+}
+
+}  // namespace intake::daemon::cli
