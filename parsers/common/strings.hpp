@@ -19,6 +19,9 @@ std::string trimmed(std::string_view s);
 std::string address_without_plus(std::string_view address);
 // The parts with `separator` between them.
 std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
+// RFC 3986 percent-encoding: unreserved characters (and any in `keep`, such
+// as '/' in a URL path) stay, every other byte becomes %XX.
+std::string percent_encode(std::string_view s, std::string_view keep = "");
 // The part after the last '@'; "intake.invalid" when there is none.
 std::string domain_of(std::string_view address);
 

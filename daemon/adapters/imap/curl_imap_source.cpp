@@ -6,26 +6,9 @@
 
 #include "daemon/adapters/imap/imap_session.hpp"
 #include "daemon/core/logging.hpp"
+#include "parsers/common/strings.hpp"
 
 namespace intake::daemon {
-namespace {
-
-std::string url_escape_path(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      (void)std::snprintf(buf, sizeof buf, "%%%02X", c);  // exactly 3 characters
-      out += buf;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 CurlImapSource::CurlImapSource(const parsers::MailboxConfig& config, std::string password, std::size_t max_message_bytes)
     : config_(config), password_(std::move(password)), max_message_bytes_(max_message_bytes), handle_(curl_easy_init()) {}
@@ -45,7 +28,7 @@ std::string CurlImapSource::base_url() const {
   return std::string(scheme) + "://" + host + ":" + std::to_string(config_.port) + "/";
 }
 
-std::string CurlImapSource::folder_url(const std::string& folder) const { return base_url() + url_escape_path(folder); }
+std::string CurlImapSource::folder_url(const std::string& folder) const { return base_url() + parsers::percent_encode(folder, "/"); }
 
 Result<std::string> CurlImapSource::perform(const std::string& url, const std::string& custom_request, std::size_t max_bytes) {
   if (tokens_ && bearer_token_.empty()) {

@@ -12,6 +12,7 @@
 
 #include "daemon/adapters/postgres/migrations.hpp"
 #include "daemon/core/digest.hpp"
+#include "parsers/common/strings.hpp"
 #include "daemon/core/request_status.hpp"
 
 namespace intake::daemon {
@@ -48,20 +49,6 @@ std::string json_addresses(const std::vector<parsers::Address>& list) { return d
 
 std::string json_strings(const std::vector<std::string>& list) { return dump(nlohmann::json(list)); }
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      (void)std::snprintf(buf, sizeof buf, "%%%02X", c);  // exactly 3 characters
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // The [REQ-1042] tag in a subject, if any.
 std::optional<std::int64_t> subject_reference(const std::string& subject) {
@@ -696,7 +683,7 @@ void ingest_run(pqxx::work& tx, const PqxxRecordStore::FloodLimit& flood_limit, 
 std::string conninfo_with_password(const std::string& url, const std::string& password) {
   if (password.empty()) return url;
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "password=" + url_encode(password);
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "password=" + parsers::percent_encode(password);
   std::string quoted = "'";
   for (char c : password) {
     if (c == '\'' || c == '\\') quoted += '\\';
