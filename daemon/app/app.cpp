@@ -118,7 +118,6 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   const std::string conninfo = conninfo_with_password(config.database.url, db_password.value());
   Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo), std::move(templates.value()),
              std::move(service.policy), nullptr, conninfo};
-  rt.store->set_flood_limit({config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s});
   rt.tallies = std::make_unique<PqxxTallyStore>(conninfo);
   return rt;
 }

@@ -6,6 +6,7 @@
 
 #include "daemon/app/app.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/store/ingest_planner.hpp"
 #include "daemon/core/request_status.hpp"
 #include "daemon/fetch/intake_cycle.hpp"
 #include "daemon/service/health_check.hpp"
@@ -135,8 +136,10 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
   const char* user = std::getenv("SUDO_USER");
   if (user == nullptr) user = std::getenv("USER");
   const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
-  std::string refused;
-  auto changed = rt->store->change_request(reference, by, [&](const RequestView& r) {
+  // Decide, then write: the request as read, the plan from it (the status
+  // machine refuses a move it does not allow), the write; planned again if
+  // the request changed in between.
+  auto decide = [&](const RequestView& r) {
     ReplyPlan plan;
     plan.role = "admin";
     if (!status.empty()) plan.new_status = parse_request_status(status);  // checked before: a known name
@@ -152,7 +155,23 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
         plan.mails.push_back({"resolved_notice", *mail});
     }
     return plan;
-  });
+  };
+  Status changed = Ok{};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto view = rt->store->request_view(reference);
+    if (!view) {
+      changed = view.error();
+      break;
+    }
+    auto plan = plan_change(*view, decide(*view), by);
+    if (!plan) {
+      changed = plan.error();
+      break;
+    }
+    auto written = rt->store->write_plans("", {*plan}, std::chrono::sys_seconds{});
+    changed = written ? Status(Ok{}) : Status(written.error());
+    if (written || !written.error().stale()) break;
+  }
   if (!changed) {
     std::cerr << changed.error().message << "\n";
     return 1;

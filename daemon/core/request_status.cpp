@@ -62,6 +62,22 @@ std::string allowed_moves(RequestStatus from) {
 
 bool is_open_status(RequestStatus status) { return status != RequestStatus::resolved && status != RequestStatus::closed; }
 
+ResolvedMark resolved_mark(RequestStatus to) {
+  switch (to) {
+    case RequestStatus::resolved: return ResolvedMark::set;
+    case RequestStatus::in_progress:
+    case RequestStatus::waiting_on_requester:
+    case RequestStatus::acknowledged: return ResolvedMark::clear;
+    case RequestStatus::new_:
+    case RequestStatus::closed: break;
+  }
+  return ResolvedMark::keep;
+}
+
+bool is_reopening(RequestStatus from) { return !is_open_status(from); }
+
+StatusMove acknowledgment_move() { return {RequestStatus::new_, RequestStatus::acknowledged}; }
+
 const std::vector<std::string>& request_statuses() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;

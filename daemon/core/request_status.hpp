@@ -25,6 +25,18 @@ bool status_move_allowed(RequestStatus from, RequestStatus to);
 std::string allowed_moves(RequestStatus from);
 bool is_open_status(RequestStatus status);  // not resolved, not closed
 
+// What an allowed move into `to` does to resolved_at: set on resolving,
+// cleared when the request is being worked on again, else kept.
+enum class ResolvedMark { keep, set, clear };
+ResolvedMark resolved_mark(RequestStatus to);
+// A move out of resolved or closed reopens the request (counted).
+bool is_reopening(RequestStatus from);
+// A delivered acknowledgment moves a request still `new` to `acknowledged`.
+struct StatusMove {
+  RequestStatus from, to;
+};
+StatusMove acknowledgment_move();
+
 // The same by name, for the edges (an unknown name is never allowed).
 const std::vector<std::string>& request_statuses();  // new, acknowledged, ... in order
 bool is_request_status(std::string_view status);

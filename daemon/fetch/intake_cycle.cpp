@@ -39,7 +39,10 @@ IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, cons
       service_(service),
       mail_(config, templates, clock, random != nullptr ? *random : system_random()),
       summaries_(config, store, templates, clock, service, mail_),
-      replies_(config, mail_) {}
+      replies_(config, mail_),
+      plan_mails_(mail_, replies_),
+      writer_(store, plan_mails_, FloodLimit{config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s}, clock,
+              config.daemon.max_attempts) {}
 
 void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
   if (auto r = daemon::set_due_times(decision, service_, arrival); !r)
@@ -202,17 +205,38 @@ class MailboxRun {
     return std::nullopt;
   }
 
-  // Stores and moves the chunk; an error: what is stored is moved, the rest
-  // stays on the server for the next cycle.
+  // Stores and moves the chunk (store/chunk_writer.hpp); an error: what is
+  // stored is moved, the rest stays on the server for the next cycle.
   std::optional<std::string> store_chunk() {
-    std::vector<std::uint64_t> done;
-    std::optional<std::string> error;
-    const bool stored = chunk_.size() > 1 && cycle_.store_.supports_groups() && store_group(done);
-    for (std::size_t i = 0; !stored && i < chunk_.size(); ++i) {
+    if (chunk_.empty()) return std::nullopt;
+    std::vector<ChunkItem> items;
+    items.reserve(chunk_.size());
+    for (Pending& p : chunk_) {
+      ChunkItem item;
+      item.message = &p.msg;
+      if (p.quarantine) {
+        item.reason = p.reason;
+        item.size_bytes = p.size_bytes;
+        item.notice = p.notice;
+      } else {
+        item.decision = &p.decision;
+      }
+      items.push_back(std::move(item));
+    }
+    std::vector<StoredItem> out;
+    Status stored = Ok{};
+    {
       StageTimer t(stats_.stages, Stage::store);
-      if (auto e = store_one(chunk_[i])) {
-        error = std::move(e);
-        break;
+      stored = cycle_.writer_.store(mailbox_.name, items, out);
+    }
+    std::vector<std::uint64_t> done;
+    for (std::size_t i = 0; i < chunk_.size(); ++i) {
+      if (!out[i].stored) continue;
+      if (out[i].quarantined) {
+        chunk_[i].reason = out[i].reason;
+        report_quarantine(chunk_[i], out[i].quarantine_id);
+      } else {
+        report_ingest(chunk_[i], out[i].result);
       }
       done.push_back(chunk_[i].msg.uid);
     }
@@ -224,77 +248,7 @@ class MailboxRun {
         log_->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox_.name,
                    done.size(), r.error().message);
     }
-    return error;
-  }
-
-  // The chunk in one transaction; false: nothing of it is committed, and
-  // each message goes again on its own, so one the database refuses holds up
-  // only itself.
-  bool store_group(std::vector<std::uint64_t>& done) {
-    std::vector<GroupItem> items;
-    items.reserve(chunk_.size());
-    for (const Pending& p : chunk_) {
-      GroupItem item;
-      item.message = &p.msg;
-      if (p.quarantine) {
-        item.reason = p.reason;
-        item.size_bytes = p.size_bytes;
-        item.notice = p.notice;
-      } else {
-        item.decision = &p.decision;
-        item.make_ack = [this, &p](const RequestView& r) { return cycle_.mail_.make_acknowledgment(p.msg.email, r); };
-        item.plan_reply = [this, &p](const RequestView& r) { return cycle_.plan_reply(p.msg.email, r); };
-      }
-      items.push_back(std::move(item));
-    }
-    StageTimer t(stats_.stages, Stage::store);
-    auto results = cycle_.store_.store_group(items);
-    if (!results) {
-      log_->warn("mailbox {}: {} messages could not be stored together ({}); storing them one at a time", mailbox_.name,
-                 chunk_.size(), results.error().message);
-      return false;
-    }
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
-      if (chunk_[i].quarantine)
-        report_quarantine(chunk_[i], (*results)[i].quarantine_id);
-      else
-        report_ingest(chunk_[i], (*results)[i].ingest);
-      done.push_back(chunk_[i].msg.uid);
-    }
-    return true;
-  }
-
-  // One message to its outcome. An error: the database went away (the
-  // message stays on the server, the pass stops).
-  std::optional<std::string> store_one(Pending& p) {
-    const int max_attempts = cycle_.config_.daemon.max_attempts;
-    while (!p.quarantine) {
-      auto result = cycle_.store_.ingest(
-          p.msg, p.decision, [&](const RequestView& r) { return cycle_.mail_.make_acknowledgment(p.msg.email, r); },
-          [&](const RequestView& r) { return cycle_.plan_reply(p.msg.email, r); });
-      if (result) {
-        report_ingest(p, *result);
-        return std::nullopt;
-      }
-      int failures = 0;
-      if (!result.error().unreachable()) {
-        auto counted = cycle_.store_.count_store_failure(p.msg, result.error().message);
-        if (!counted) return counted.error().message;
-        failures = *counted;
-      }
-      const MessageOutcome o = decide_outcome(Step::store, &result.error(), failures, max_attempts);
-      if (o.outcome == Outcome::retry_later && !o.counted) return result.error().message;
-      if (o.outcome == Outcome::quarantine) {
-        p.quarantine = true;
-        p.reason = o.reason;
-      } else {
-        log_->warn("mailbox {} uid {} <{}>: could not be stored (attempt {} of {}), trying again: {}", mailbox_.name,
-                   p.msg.uid, p.msg.email.message_id, failures, max_attempts, result.error().message);
-      }
-    }
-    auto q = cycle_.store_.quarantine(p.msg, p.reason, p.size_bytes, p.notice);
-    if (!q) return q.error().message;
-    report_quarantine(p, *q);
+    if (!stored) return stored.error().message;
     return std::nullopt;
   }
 
@@ -347,9 +301,10 @@ Result<IngestResult> IntakeCycle::reprocess(InboundMessage msg, const parsers::M
     return fail("no headers and no text could be read", true);
   Decision decision = classify(msg.email, mailbox, config_, now_seconds());
   set_due_times(decision, now_seconds());
-  return store_.ingest(
-      msg, decision, [&](const RequestView& r) { return mail_.make_acknowledgment(msg.email, r); },
-      [&](const RequestView& r) { return plan_reply(msg.email, r); });
+  ChunkItem item;
+  item.message = &msg;
+  item.decision = &decision;
+  return writer_.store_once(mailbox.name, item);
 }
 
 }  // namespace intake::daemon

@@ -20,6 +20,7 @@
 #include "parsers/request/request_fields.hpp"
 #include "daemon/tally/tally_store.hpp"
 #include "daemon/core/stage_times.hpp"
+#include "daemon/store/chunk_writer.hpp"
 #include "daemon/respond/mail_composer.hpp"
 #include "daemon/respond/templates.hpp"
 #include "daemon/respond/outbox_drain.hpp"
@@ -59,8 +60,21 @@ class IntakeCycle {
 
  private:
   friend class MailboxRun;  // fetch_mailbox's pass over one mailbox (intake_cycle.cpp)
-  // What a reply in a request's thread changes (classify/reply_rules.hpp).
-  ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request) const { return replies_.plan(email, request); }
+  // The mails and reply rules the store stage's plans need.
+  class CyclePlanMails final : public PlanMails {
+   public:
+    CyclePlanMails(const MailComposer& mail, const ReplyRules& replies) : mail_(mail), replies_(replies) {}
+    std::optional<QueuedMail> acknowledgment(const parsers::Email& email, const RequestView& request) const override {
+      return mail_.make_acknowledgment(email, request);
+    }
+    ReplyPlan reply(const parsers::Email& email, const RequestView& request) const override {
+      return replies_.plan(email, request);
+    }
+
+   private:
+    const MailComposer& mail_;
+    const ReplyRules& replies_;
+  };
   std::chrono::sys_seconds now_seconds() const {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
   }
@@ -71,6 +85,8 @@ class IntakeCycle {
   MailComposer mail_;
   SummaryMailer summaries_;
   ReplyRules replies_;
+  CyclePlanMails plan_mails_;
+  ChunkWriter writer_;
 };
 
 }  // namespace intake::daemon

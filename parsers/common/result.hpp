@@ -15,6 +15,7 @@ enum class ErrorKind {
   permanent,    // retrying the same thing cannot help
   too_large,    // a fetched message over the configured maximum (permanent too)
   unreachable,  // no answer from the server at all: later items would fail alike
+  stale,        // what a write was decided from changed meanwhile: decide again
 };
 
 struct Error {
@@ -23,6 +24,7 @@ struct Error {
   bool permanent() const { return kind == ErrorKind::permanent || kind == ErrorKind::too_large; }
   bool too_large() const { return kind == ErrorKind::too_large; }
   bool unreachable() const { return kind == ErrorKind::unreachable; }
+  bool stale() const { return kind == ErrorKind::stale; }
 };
 
 template <typename T>

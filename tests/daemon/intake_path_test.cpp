@@ -100,13 +100,12 @@ TEST_F(IntakePath, a_message_the_store_refuses_is_quarantined_after_max_attempts
 
 TEST_F(IntakePath, a_refused_message_in_a_group_commit_is_quarantined_and_the_rest_of_the_group_stored) {
   mailbox.batch_size = 10;
-  store.groups = true;
   store.refuse = refuse_poison;
   source.add(message("a@example.test", "printer"));
   source.add(message("p@example.test", "poison"));
   source.add(message("c@example.test", "laptop"));
   const CycleStats stats = run();
-  EXPECT_EQ(store.group_calls, 1);  // refused as a whole, then one at a time
+  EXPECT_EQ(store.multi_writes, 1);  // refused as a whole, then one at a time
   EXPECT_FALSE(stats.fetch_failed);
   EXPECT_EQ(stats.created, 2u);
   EXPECT_EQ(stats.quarantined, 1u);

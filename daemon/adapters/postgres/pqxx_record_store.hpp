@@ -21,12 +21,6 @@ class PqxxRecordStore final : public RecordStore {
   PqxxRecordStore& operator=(const PqxxRecordStore&) = delete;
 
   Status connect();
-  // At most `limit` acknowledgments to one address per `window_s` (0: no limit).
-  struct FloodLimit {
-    int limit = 10;
-    int window_s = 3 * 3600;
-  };
-  void set_flood_limit(FloodLimit limit) { flood_limit_ = limit; }
   // The instance this store works for (InstanceRegistry::id): fetched mail is
   // recorded only while it holds the mailbox's lease, and outbox rows it
   // claims carry its id. Empty (intakectl, tests): neither. A transaction
@@ -39,12 +33,10 @@ class PqxxRecordStore final : public RecordStore {
   Result<MailboxState> mailbox_state(const std::string& mailbox) override;
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override;
   Result<int> count_store_failure(const InboundMessage& message, const std::string& error) override;
-  Result<IngestResult> ingest(const InboundMessage& message, const Decision& decision, const AckFactory& make_ack,
-                              const ReplyPlanner& plan_reply) override;
-  Result<std::int64_t> quarantine(const InboundMessage& message, const std::string& reason, std::int64_t size_bytes,
-                                  const std::optional<QueuedMail>& notice) override;
-  bool supports_groups() const override { return true; }
-  Result<std::vector<GroupResult>> store_group(const std::vector<GroupItem>& items) override;
+  Result<IngestSnapshot> read_snapshot(const SnapshotQuery& query) override;
+  Result<std::vector<std::int64_t>> reserve_numbers(int count) override;
+  Result<WrittenPlans> write_plans(const std::string& mailbox, const std::vector<IngestPlan>& plans,
+                                   std::chrono::sys_seconds acks_since) override;
   Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
                       const AlertFactory& make_alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
@@ -59,7 +51,6 @@ class PqxxRecordStore final : public RecordStore {
   Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) override;
   Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) override;
   Result<RequestDetail> find_request(const std::string& reference) override;
-  Status change_request(const std::string& reference, const std::string& by, const ReplyPlanner& plan) override;
   Result<HealthReport> health() override;
   Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) override;
   Result<InboundMessage> load_quarantined(std::int64_t id) override;
@@ -78,7 +69,6 @@ class PqxxRecordStore final : public RecordStore {
   auto guarded(const char* what, F&& f) -> decltype(f());
   std::string conninfo_;
   std::unique_ptr<PqxxConnection> conn_;
-  FloodLimit flood_limit_;
   std::string instance_id_;
   std::chrono::milliseconds transaction_idle_limit_{0};
 };

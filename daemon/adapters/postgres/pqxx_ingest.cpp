@@ -1,0 +1,286 @@
+#include "daemon/adapters/postgres/pqxx_ingest.hpp"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "daemon/adapters/postgres/pqxx_guard.hpp"
+#include "parsers/common/time_text.hpp"
+
+namespace intake::daemon::pqxx_ingest {
+namespace {
+
+using pqxx_guard::dump;
+
+
+std::string json_list(const std::vector<std::string>& list) { return dump(nlohmann::json(list)); }
+
+void read_known_ids(pqxx::transaction_base& tx, const SnapshotQuery& q, IngestSnapshot& s) {
+  if (!q.message_ids.empty())
+    for (const auto& row : tx.exec_params(
+             "SELECT w.mid FROM (SELECT DISTINCT mid FROM jsonb_array_elements_text($1::jsonb) AS x(mid)) w"
+             " WHERE EXISTS (SELECT 1 FROM messages WHERE direction = 'in' AND message_id = w.mid)",
+             json_list(q.message_ids)))
+      s.stored_in.insert(row[0].c_str());
+  if (q.named_ids.empty()) return;
+  // One arm per direction: each Message-ID index is partial (0001), and a
+  // join without the direction reads the whole table for every id.
+  for (const auto& row : tx.exec_params(
+           "SELECT w.id, m.direction, m.request_id FROM (SELECT DISTINCT id FROM jsonb_array_elements_text($1::jsonb) AS x(id)) w"
+           " CROSS JOIN LATERAL (SELECT id AS row, direction, request_id FROM messages WHERE direction = 'in' AND message_id = w.id"
+           "  UNION ALL SELECT id, direction, request_id FROM messages WHERE direction = 'out' AND message_id = w.id) m"
+           " ORDER BY m.row",
+           json_list(q.named_ids))) {
+    const std::string id = row[0].c_str();
+    if (std::string_view(row[1].c_str()) == "out") s.sent_out.insert(id);
+    if (!row[2].is_null()) s.request_of_message.emplace(id, row[2].as<std::int64_t>());
+  }
+}
+
+void read_numbers(pqxx::transaction_base& tx, const SnapshotQuery& q, IngestSnapshot& s) {
+  if (q.numbers.empty()) return;
+  for (const auto& row : tx.exec_params(
+           "SELECT r.number, r.id FROM jsonb_array_elements_text($1::jsonb) AS x(n) JOIN requests r ON r.number = x.n::bigint",
+           dump(nlohmann::json(q.numbers))))
+    s.request_of_number.emplace(row[0].as<std::int64_t>(), row[1].as<std::int64_t>());
+}
+
+void read_flood_counts(pqxx::transaction_base& tx, const SnapshotQuery& q, IngestSnapshot& s) {
+  if (q.ack_addresses.empty()) return;
+  for (const auto& row : tx.exec_params(
+           "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower(l.a)"
+           " AND created_at > to_timestamp($2))::int FROM jsonb_array_elements_text($1::jsonb) AS l(a)",
+           json_list(q.ack_addresses), q.acks_since.time_since_epoch().count()))
+    s.acks_sent[row[0].c_str()] = row[1].as<int>();
+}
+
+void reserve_ids(pqxx::transaction_base& tx, int count, IngestSnapshot& s) {
+  if (count <= 0) return;
+  for (const auto& row : tx.exec_params(
+           "SELECT nextval('messages_id_seq'), nextval('requests_id_seq') FROM generate_series(1, $1)", count)) {
+    s.message_rows.push_back(row[0].as<std::int64_t>());
+    s.request_ids.push_back(row[1].as<std::int64_t>());
+  }
+}
+
+// Where the snapshot no longer holds, why (the write is stale); empty: it holds.
+std::string changed_since(pqxx::work& tx, const IngestRows& rows, std::chrono::sys_seconds acks_since) {
+  if (!rows.versions.empty()) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& v : rows.versions) ids.push_back(v.first);
+    std::map<std::int64_t, std::int64_t> now;
+    for (const auto& row : tx.exec_params(
+             "SELECT id, xmin::text::bigint FROM requests WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)"
+             " ORDER BY id FOR UPDATE",
+             dump(ids)))
+      now[row[0].as<std::int64_t>()] = row[1].as<std::int64_t>();
+    for (const auto& [id, version] : rows.versions)
+      if (now[id] != version) return "a request changed since it was read";
+  }
+  if (!rows.flood_counts.empty()) {
+    // Locked per recipient, so two instances cannot both slip past the limit.
+    tx.exec_params(
+        "SELECT pg_advisory_xact_lock(hashtext('intake-flood:' || a)) FROM"
+        " (SELECT DISTINCT a FROM jsonb_array_elements_text($1::jsonb) AS x(a) ORDER BY 1) l",
+        rows.flood_json);
+    for (const auto& row : tx.exec_params(
+             "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower(l.a)"
+             " AND created_at > to_timestamp($2))::int FROM jsonb_array_elements_text($1::jsonb) AS l(a)",
+             rows.flood_json, acks_since.time_since_epoch().count()))
+      if (rows.flood_counts.at(row[0].c_str()) != row[1].as<int>()) return "acknowledgments were queued meanwhile";
+  }
+  return {};
+}
+
+// "$first::bytea, ..." for n binary parameters: placeholders only, never values.
+std::string bytea_placeholders(int first, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + static_cast<int>(i)) + "::bytea";
+  return out;
+}
+
+std::vector<pqxx::binarystring> binaries(const std::vector<const std::string*>& raws) {
+  std::vector<pqxx::binarystring> out;
+  out.reserve(raws.size());
+  for (const std::string* raw : raws) out.emplace_back(*raw);
+  return out;
+}
+
+void insert_requests(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.requests.empty()) return;
+  tx.exec_params(
+      "INSERT INTO requests (id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
+      " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
+      " SELECT id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
+      " NULLIF(requested_by, '')::timestamptz, NULLIF(requested_by_phrase, ''), missing, requester_department, time_zone,"
+      " NULLIF(due_first_response, '')::timestamptz, NULLIF(due_resolution, '')::timestamptz"
+      " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, number bigint, mailbox text, requester_address text,"
+      " requester_name text, subject text, category text, priority text, status text, requested_by text,"
+      " requested_by_phrase text, missing jsonb, requester_department text, time_zone text, due_first_response text,"
+      " due_resolution text) ORDER BY id",
+      rows.requests);
+}
+
+// False: a message was stored meanwhile (by another instance): stale.
+bool insert_messages(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.messages.empty()) return true;
+  const auto inserted = tx.exec_params(
+      "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, rows.raws.size()) + "]) WITH ORDINALITY AS u(raw, k))"
+      " INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
+      " in_reply_to, refs, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text,"
+      " request_text, warnings, raw)"
+      " SELECT id, request_id, 'in', role, mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
+      " from_address, from_name, to_addresses, cc_addresses, subject, NULLIF(sent_at, '')::timestamptz, kind, body_text,"
+      " request_text, warnings, r.raw"
+      " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, request_id bigint, role text, mailbox text, uidvalidity bigint,"
+      " uid bigint, message_id text, content_sha256 text, in_reply_to text, refs jsonb, from_address text, from_name text,"
+      " to_addresses jsonb, cc_addresses jsonb, subject text, sent_at text, kind text, body_text text, request_text text,"
+      " warnings jsonb, k bigint) JOIN r ON r.k = x.k ORDER BY x.id"
+      " ON CONFLICT (message_id) WHERE direction = 'in' DO NOTHING RETURNING id",
+      rows.messages, pqxx::prepare::make_dynamic_params(binaries(rows.raws)));
+  return inserted.size() == rows.raws.size();
+}
+
+void update_requests(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.changes.empty()) return;
+  tx.exec_params(
+      "UPDATE requests r SET status = coalesce(x.status, r.status),"
+      " resolved_at = CASE x.resolved WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE r.resolved_at END,"
+      " reopened_count = r.reopened_count + x.reopened, missing = coalesce(x.missing, r.missing),"
+      " owner = coalesce(x.owner, r.owner), priority = coalesce(x.priority, r.priority),"
+      " first_response_at = CASE WHEN x.first_response THEN coalesce(r.first_response_at, now()) ELSE r.first_response_at END,"
+      " thanks_count = r.thanks_count + x.thanks"
+      " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, status text, resolved text, reopened int, missing jsonb,"
+      " owner text, priority text, first_response boolean, thanks int) WHERE r.id = x.id",
+      rows.changes);
+}
+
+void insert_mails(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.outbox.empty()) return;
+  const auto raws = binaries(rows.mail_raws);
+  const std::string with_raws =
+      "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, raws.size()) + "]) WITH ORDINALITY AS u(raw, k))";
+  tx.exec_params(with_raws +
+                     " INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw)"
+                     " SELECT request_id, purpose, mail_from, rcpt_to, message_id, r.raw"
+                     " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, purpose text, mail_from text, rcpt_to text,"
+                     " message_id text, k bigint) JOIN r ON r.k = x.k ORDER BY x.k",
+                 rows.outbox, pqxx::prepare::make_dynamic_params(raws));
+  if (rows.sent.empty()) return;
+  tx.exec_params(with_raws +
+                     " INSERT INTO messages (request_id, direction, role, message_id, content_sha256, in_reply_to,"
+                     " from_address, to_addresses, subject, kind, raw)"
+                     " SELECT request_id, 'out', role, message_id, '', in_reply_to, from_address, to_addresses,"
+                     " subject, 'auto_reply', r.raw"
+                     " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, role text, message_id text, in_reply_to text,"
+                     " from_address text, to_addresses jsonb, subject text, k bigint) JOIN r ON r.k = x.k ORDER BY x.k",
+                 rows.sent, pqxx::prepare::make_dynamic_params(raws));
+}
+
+void insert_events(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.events.empty()) return;
+  tx.exec_params(
+      "INSERT INTO events (request_id, type, by, detail, message_ref)"
+      " SELECT request_id, type, coalesce(by, 'intake'), detail, message_ref"
+      " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, type text, by text, detail text, message_ref bigint,"
+      " n bigint) ORDER BY n",
+      rows.events);
+}
+
+}  // namespace
+
+std::vector<std::string> strings_from_json(const char* text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::optional<std::chrono::sys_seconds> time_from_epoch(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::seconds{f.as<std::int64_t>()}};
+}
+
+IngestSnapshot read_snapshot(pqxx::transaction_base& tx, const SnapshotQuery& query) {
+  IngestSnapshot s;
+  read_known_ids(tx, query, s);
+  read_numbers(tx, query, s);
+  std::set<std::int64_t> ids;
+  for (const auto& [id, request] : s.request_of_message) ids.insert(request);
+  for (const auto& [number, request] : s.request_of_number) ids.insert(request);
+  for (const RequestView& v : load_views(tx, std::vector<std::int64_t>(ids.begin(), ids.end()))) s.requests[v.id] = v;
+  read_flood_counts(tx, query, s);
+  reserve_ids(tx, query.reserve, s);
+  return s;
+}
+
+std::vector<std::int64_t> reserve_numbers(pqxx::transaction_base& tx, int count) {
+  std::vector<std::int64_t> out;
+  if (count <= 0) return out;
+  for (const auto& row : tx.exec_params("SELECT nextval('request_number_seq') FROM generate_series(1, $1)", count))
+    out.push_back(row[0].as<std::int64_t>());
+  return out;
+}
+
+std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vector<std::int64_t>& ids) {
+  std::vector<RequestView> out;
+  if (ids.empty()) return out;
+  const auto r = tx.exec_params(
+      "SELECT r.id, r.reference, r.category, r.priority, r.status, r.requester_address, r.requester_name,"
+      " coalesce(r.owner, ''), r.subject, r.time_zone, r.missing::text, extract(epoch FROM r.requested_by)::bigint,"
+      " extract(epoch FROM r.due_first_response)::bigint, extract(epoch FROM r.due_resolution)::bigint,"
+      " coalesce((SELECT m.message_id FROM messages m WHERE m.request_id = r.id AND m.role = 'request'"
+      "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), ''), r.xmin::text::bigint"
+      " FROM requests r WHERE r.id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY r.id",
+      dump(nlohmann::json(ids)));
+  for (const auto& row : r) {
+    RequestView v;
+    v.id = row[0].as<std::int64_t>();
+    v.reference = row[1].c_str();
+    v.category = row[2].c_str();
+    v.priority = row[3].c_str();
+    // The column's CHECK allows only the names request_status knows.
+    v.status = parse_request_status(row[4].c_str()).value_or(RequestStatus::new_);
+    v.requester_address = row[5].c_str();
+    v.requester_name = row[6].c_str();
+    v.owner = row[7].c_str();
+    v.subject = row[8].c_str();
+    v.time_zone = row[9].c_str();
+    v.missing = strings_from_json(row[10].c_str());
+    v.requested_by = time_from_epoch(row[11]);
+    v.due_first_response = time_from_epoch(row[12]);
+    v.due_resolution = time_from_epoch(row[13]);
+    v.request_message_id = row[14].c_str();
+    v.version = row[15].as<std::int64_t>();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<WrittenPlans> write_rows(pqxx::work& tx, const IngestRows& rows, std::size_t plan_count,
+                                std::chrono::sys_seconds acks_since) {
+  auto stale = [](const std::string& why) { return fail("the plans are stale: " + why, ErrorKind::stale); };
+  if (auto why = changed_since(tx, rows, acks_since); !why.empty()) return stale(why);
+  insert_requests(tx, rows);
+  if (!insert_messages(tx, rows)) return stale("a message was stored meanwhile");
+  update_requests(tx, rows);
+  insert_mails(tx, rows);
+  insert_events(tx, rows);
+  WrittenPlans written;
+  written.quarantine_ids.assign(plan_count, 0);
+  for (const auto& held : rows.quarantine)
+    written.quarantine_ids[held.plan] =
+        tx.exec_params(
+              "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes)"
+              " VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1)) RETURNING id",
+              held.message->mailbox, held.message->uidvalidity, held.message->uid, storable_text(held.reason),
+              pqxx::binarystring(held.message->raw), held.size_bytes)[0][0]
+            .as<std::int64_t>();
+  for (const auto& [folder, uid] : rows.last_uids)
+    tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
+                   folder.first, uid, folder.second);
+  return written;
+}
+
+}  // namespace intake::daemon::pqxx_ingest
