@@ -25,6 +25,21 @@ std::string_view rtrim_ws(std::string_view s) {
   return s;
 }
 
+// A boundary value starting at raw[at], quoted or not, at most 200 bytes, into
+// `value`; returns where it ends.
+std::size_t read_boundary_value(std::string_view raw, std::size_t at, std::string& value) {
+  if (at < raw.size() && raw[at] == '"') {
+    ++at;
+    while (at < raw.size() && raw[at] != '"' && raw[at] != '\r' && raw[at] != '\n' && value.size() < 200)
+      value += raw[at++];
+  } else {
+    while (at < raw.size() && !std::isspace(static_cast<unsigned char>(raw[at])) && raw[at] != ';' &&
+           value.size() < 200)
+      value += raw[at++];
+  }
+  return at;
+}
+
 // Every boundary="..." parameter in the message, wherever it stands. Written by
 // hand: we need it before (and instead of) a full parse.
 std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
@@ -45,19 +60,9 @@ std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
     const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(hit) - raw.data());
     pos = eq + 1;
     if (!names_boundary(eq)) continue;
-    std::size_t at = eq + 1;
     std::string value;
-    if (at < raw.size() && raw[at] == '"') {
-      ++at;
-      while (at < raw.size() && raw[at] != '"' && raw[at] != '\r' && raw[at] != '\n' && value.size() < 200)
-        value += raw[at++];
-    } else {
-      while (at < raw.size() && !std::isspace(static_cast<unsigned char>(raw[at])) && raw[at] != ';' &&
-             value.size() < 200)
-        value += raw[at++];
-    }
+    pos = read_boundary_value(raw, eq + 1, value);
     if (!value.empty()) out.insert(std::move(value));
-    pos = at;
   }
   return out;
 }
