@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "parsers/common/charset.hpp"
 
@@ -235,65 +236,97 @@ struct TextOptions {
 // The RFC 2047 scanner shared by unstructured values, phrases, comments and
 // parameter values. A blank run containing a line break (a fold) becomes one
 // space; blank runs between encoded words vanish (RFC 2047 section 6.2).
-std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
-  enum class Last { nothing, text, encoded };
-  std::string out;
-  std::string plain;
-  std::string pending_blank;
-  Last last = Last::nothing;
-  const auto flush_plain = [&] {
-    if (!plain.empty()) out += raw_text_to_utf8(plain, warnings);
-    plain.clear();
-  };
-  const auto place_blank_before = [&](bool next_is_encoded) {
-    if (last == Last::nothing) {
-      if (!options.trim) plain += pending_blank;
-    } else if (last == Last::encoded && next_is_encoded) {
-      // joined: blanks between adjacent encoded words are not content
-    } else if (!pending_blank.empty()) {
-      plain += pending_blank;
-    } else if (options.separate_from_text && ((last == Last::encoded) != next_is_encoded)) {
-      plain += ' ';  // "text=?..?=" or "=?..?=text": the glued word is a word of its own
-    }
-    pending_blank.clear();
-  };
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    if (is_blank(s[i])) {
-      std::size_t j = i;
-      bool has_break = false;
-      for (; j < n && is_blank(s[j]); ++j) {
-        if (is_break(s[j])) has_break = true;
-      }
-      pending_blank = has_break ? std::string(" ") : std::string(s.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    if (s[i] == '=' && i + 1 < n && s[i + 1] == '?') {
-      const std::size_t end = encoded_word_end(s, i, false);
-      if (end != npos) {
-        if (auto decoded = decode_encoded_word(s.substr(i, end - i), warnings)) {
-          place_blank_before(true);
-          flush_plain();
-          out += *decoded;
-          last = Last::encoded;
-          i = end;
-          continue;
-        }
-        warnings.push_back("broken encoded word kept as written");
+class TextDecoder {
+ public:
+  TextDecoder(std::string_view s, TextOptions options, std::vector<std::string>& warnings)
+      : s_(s), options_(options), warnings_(warnings) {}
+
+  std::string decode() {
+    std::size_t i = 0;
+    while (i < s_.size()) {
+      if (is_blank(s_[i])) {
+        i = take_blanks(i);
+      } else if (const auto end = take_encoded_word(i)) {
+        i = *end;
+      } else {
+        i = take_plain(i);
       }
     }
-    place_blank_before(false);
-    std::size_t j = i + 1;
-    while (j < n && !is_blank(s[j]) && !(s[j] == '=' && j + 1 < n && s[j + 1] == '?')) ++j;
-    plain.append(s.substr(i, j - i));
-    last = Last::text;
-    i = j;
+    if (!options_.trim) plain_ += pending_blank_;
+    flush_plain();
+    return std::move(out_);
   }
-  if (!options.trim) plain += pending_blank;
-  flush_plain();
-  return out;
+
+ private:
+  enum class Last { nothing, text, encoded };
+
+  std::size_t take_blanks(std::size_t i) {
+    std::size_t j = i;
+    bool has_break = false;
+    for (; j < s_.size() && is_blank(s_[j]); ++j) {
+      if (is_break(s_[j])) has_break = true;
+    }
+    pending_blank_ = has_break ? std::string(" ") : std::string(s_.substr(i, j - i));
+    return j;
+  }
+
+  // The end of the encoded word at s_[i], decoded into out_; nullopt when
+  // there is none there, or a broken one (then kept as written).
+  std::optional<std::size_t> take_encoded_word(std::size_t i) {
+    if (!(s_[i] == '=' && i + 1 < s_.size() && s_[i + 1] == '?')) return std::nullopt;
+    const std::size_t end = encoded_word_end(s_, i, false);
+    if (end == npos) return std::nullopt;
+    auto decoded = decode_encoded_word(s_.substr(i, end - i), warnings_);
+    if (!decoded) {
+      warnings_.push_back("broken encoded word kept as written");
+      return std::nullopt;
+    }
+    place_blank_before(true);
+    flush_plain();
+    out_ += *decoded;
+    last_ = Last::encoded;
+    return end;
+  }
+
+  std::size_t take_plain(std::size_t i) {
+    place_blank_before(false);
+    const std::size_t n = s_.size();
+    std::size_t j = i + 1;
+    while (j < n && !is_blank(s_[j]) && !(s_[j] == '=' && j + 1 < n && s_[j + 1] == '?')) ++j;
+    plain_.append(s_.substr(i, j - i));
+    last_ = Last::text;
+    return j;
+  }
+
+  void flush_plain() {
+    if (!plain_.empty()) out_ += raw_text_to_utf8(plain_, warnings_);
+    plain_.clear();
+  }
+
+  void place_blank_before(bool next_is_encoded) {
+    if (last_ == Last::nothing) {
+      if (!options_.trim) plain_ += pending_blank_;
+    } else if (last_ == Last::encoded && next_is_encoded) {
+      // joined: blanks between adjacent encoded words are not content
+    } else if (!pending_blank_.empty()) {
+      plain_ += pending_blank_;
+    } else if (options_.separate_from_text && ((last_ == Last::encoded) != next_is_encoded)) {
+      plain_ += ' ';  // "text=?..?=" or "=?..?=text": the glued word is a word of its own
+    }
+    pending_blank_.clear();
+  }
+
+  std::string_view s_;
+  TextOptions options_;
+  std::vector<std::string>& warnings_;
+  std::string out_;
+  std::string plain_;
+  std::string pending_blank_;
+  Last last_ = Last::nothing;
+};
+
+std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
+  return TextDecoder(s, options, warnings).decode();
 }
 
 // ---------------------------------------------------------------- lexing helpers
