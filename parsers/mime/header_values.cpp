@@ -331,6 +331,16 @@ std::string decode_text(std::string_view s, TextOptions options, std::vector<std
 
 // ---------------------------------------------------------------- lexing helpers
 
+// The position of the character the backslash at s[j] escapes (s.size()
+// when there is none).
+std::size_t escaped_position(std::string_view s, std::size_t j) {
+  std::size_t k = j + 1;
+  if (k < s.size() && is_break(s[k])) {  // an escaped fold: the escape applies after it
+    while (k < s.size() && is_blank(s[k])) ++k;
+  }
+  return k;
+}
+
 // Reads a comment starting at s[i] == '('; nesting is counted, not recursed.
 // Returns the position after it; `content` gets the inner text with escapes
 // resolved and nested parentheses kept.
@@ -341,11 +351,8 @@ std::size_t read_comment(std::string_view s, std::size_t i, std::string& content
   while (j < s.size()) {
     const char c = s[j];
     if (c == '\\' && j + 1 < s.size()) {
-      std::size_t k = j + 1;
-      if (is_break(s[k])) {  // an escaped fold: the escape applies after it
-        while (k < s.size() && is_blank(s[k])) ++k;
-        if (k >= s.size()) return k;
-      }
+      const std::size_t k = escaped_position(s, j);
+      if (k >= s.size()) return k;
       content += s[k];
       j = k + 1;
       continue;
@@ -428,6 +435,23 @@ std::string display_name(const Mailbox& box, bool with_phrase) {
   return name;
 }
 
+// Whether the ',' at s[j] continues an obs-route ("<@a,@b:user@host>").
+bool continues_route(std::string_view s, std::size_t j) {
+  std::size_t k = j + 1;
+  while (k < s.size() && is_blank(s[k])) ++k;
+  return k < s.size() && s[k] == '@';
+}
+
+// The address between angle brackets as written, without folds.
+std::string angle_address(std::string_view content) {
+  std::string address(trim_blanks(strip_folds(content)));
+  // obs-route ("<@relay:user@host>"): RFC 5322 4.4 says to ignore it.
+  if (!address.empty() && address.front() == '@') {
+    if (const std::size_t colon = address.find(':'); colon != npos) address.erase(0, colon + 1);
+  }
+  return address;
+}
+
 // Reads an angle address starting at s[i] == '<'. Comments inside go to the
 // mailbox's comments. A missing '>' ends the address at ',' (unless a route
 // continues), ';', '<' or the end of the value.
@@ -457,26 +481,17 @@ std::size_t read_angle(std::string_view s, std::size_t i, Mailbox& box, std::vec
       j = end;
       continue;
     }
-    if (c == ',') {
-      std::size_t k = j + 1;
-      while (k < s.size() && is_blank(s[k])) ++k;
-      if (k < s.size() && s[k] == '@') {  // obs-route "@a,@b:"
-        content += c;
-        ++j;
-        continue;
-      }
-      break;
+    if (c == ',' && continues_route(s, j)) {  // obs-route "@a,@b:"
+      content += c;
+      ++j;
+      continue;
     }
-    if (c == ';' || c == '<') break;
+    if (c == ',' || c == ';' || c == '<') break;
     content += c;
     ++j;
   }
   if (!closed) warnings.push_back("address without closing '>'");
-  std::string address(trim_blanks(strip_folds(content)));
-  // obs-route ("<@relay:user@host>"): RFC 5322 4.4 says to ignore it.
-  if (!address.empty() && address.front() == '@') {
-    if (const std::size_t colon = address.find(':'); colon != npos) address.erase(0, colon + 1);
-  }
+  std::string address = angle_address(content);
   if (box.angle) {
     warnings.push_back("second angle address in one mailbox ignored");
   } else {
