@@ -502,6 +502,147 @@ std::size_t read_angle(std::string_view s, std::size_t i, Mailbox& box, std::vec
 
 bool is_address_special(char c) { return std::string_view(",;:<>()\"").find(c) != npos; }
 
+// parse_address_list's pass over one value: the mailbox being read, and the
+// addresses finished so far.
+class AddressListReader {
+ public:
+  AddressListReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+
+  std::vector<Address> read() {
+    std::size_t i = 0;
+    while (i < s_.size() && !truncated_) {
+      if (is_blank(s_[i])) {
+        i = take_blanks(i);
+      } else if (const auto next = take_special(i)) {
+        i = *next;
+      } else {
+        i = take_atom(i);
+      }
+    }
+    if (!truncated_) finish();
+    if (truncated_) {
+      warnings_.push_back("address list truncated at " + std::to_string(header_limits.max_addresses) + " addresses");
+    }
+    return std::move(result_);
+  }
+
+ private:
+  std::size_t take_blanks(std::size_t i) {
+    std::size_t j = i;
+    while (j < s_.size() && is_blank(s_[j])) ++j;
+    box_.pending_blank += strip_folds(s_.substr(i, j - i));
+    return j;
+  }
+
+  // Where reading goes on after the special at s_[i]; nullopt when it is
+  // not a separator here and belongs to an atom.
+  std::optional<std::size_t> take_special(std::size_t i) {
+    switch (s_[i]) {
+      case '(':
+        return take_comment(i);
+      case '"':
+        return take_quoted(i);
+      case '<':
+        return read_angle(s_, i, box_, warnings_);
+      case '>':
+        warnings_.push_back("stray '>' in address list ignored");
+        return i + 1;
+      case ',':
+        finish();
+        return i + 1;
+      case ';':
+        finish();
+        if (!in_group_) warnings_.push_back("';' outside a group in address list");
+        in_group_ = false;
+        return i + 1;
+      case ':':
+        if (box_.angle) return std::nullopt;
+        // The phrase so far names a group; only its members are listed.
+        box_ = Mailbox{};
+        in_group_ = true;
+        return i + 1;
+      default:
+        return std::nullopt;
+    }
+  }
+
+  std::size_t take_comment(std::size_t i) {
+    std::string comment;
+    bool terminated = false;
+    const std::size_t end = read_comment(s_, i, comment, terminated);
+    if (!terminated) warnings_.push_back("unterminated comment in address list");
+    box_.comments.push_back(decode_text(collapse_blanks(comment), {}, warnings_));
+    return end;
+  }
+
+  std::size_t take_quoted(std::size_t i) {
+    std::string content;
+    bool terminated = false;
+    const std::size_t end = read_quoted(s_, i, content, terminated);
+    if (!terminated) warnings_.push_back("unterminated quoted string in address list");
+    box_.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false}, warnings_),
+                           is_all_encoded(content)});
+    add_bare(s_.substr(i, end - i));
+    return end;
+  }
+
+  // An atom; an encoded word is taken whole even if it holds specials.
+  std::size_t take_atom(std::size_t i) {
+    const std::size_t n = s_.size();
+    std::size_t j = i;
+    while (j < n) {
+      if (s_[j] == '=' && j + 1 < n && s_[j + 1] == '?') {
+        const std::size_t end = encoded_word_end(s_, j, true);
+        if (end != npos) {
+          j = end;
+          continue;
+        }
+      }
+      if (is_blank(s_[j]) || is_address_special(s_[j])) break;
+      ++j;
+    }
+    if (j == i) ++j;  // a special that is not a separator here (':' after <...>)
+    const std::string_view atom = s_.substr(i, j - i);
+    box_.phrase.push_back({decode_text(atom, {}, warnings_), is_all_encoded(atom)});
+    add_bare(atom);
+    return j;
+  }
+
+  void add_bare(std::string_view text) {
+    if (!box_.bare.empty()) box_.bare += box_.pending_blank;
+    box_.pending_blank.clear();
+    box_.bare += strip_folds(text);
+  }
+
+  void finish() {
+    if (box_.empty()) return;
+    Address a;
+    if (box_.angle) {
+      a.address = *box_.angle;
+      a.name = display_name(box_, true);
+    } else {
+      a.address = std::string(trim_blanks(box_.bare));
+      a.name = display_name(box_, false);
+    }
+    box_ = Mailbox{};
+    if (a.address.empty()) return;  // a comment or phrase alone names nobody
+    if (a.address.find('@') == npos) warnings_.push_back("address without '@': " + sanitize_utf8(a.address.substr(0, 64)));
+    a.address = sanitize_utf8(a.address);
+    if (result_.size() >= header_limits.max_addresses) {
+      truncated_ = true;
+      return;
+    }
+    result_.push_back(std::move(a));
+  }
+
+  std::string_view s_;
+  std::vector<std::string>& warnings_;
+  std::vector<Address> result_;
+  Mailbox box_;
+  bool in_group_ = false;
+  bool truncated_ = false;
+};
+
 }  // namespace
 
 std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings) {
@@ -510,122 +651,7 @@ std::string decode_unstructured(std::string_view raw, std::vector<std::string>& 
 
 // Hand-written: no Debian library here parses obsolete RFC 5322 address lists.
 std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings) {
-  const std::string_view s = header_value(raw, &warnings);
-  std::vector<Address> result;
-  Mailbox box;
-  bool in_group = false;
-  bool truncated = false;
-
-  const auto finish = [&] {
-    if (box.empty()) return;
-    Address a;
-    if (box.angle) {
-      a.address = *box.angle;
-      a.name = display_name(box, true);
-    } else {
-      a.address = std::string(trim_blanks(box.bare));
-      a.name = display_name(box, false);
-    }
-    box = Mailbox{};
-    if (a.address.empty()) return;  // a comment or phrase alone names nobody
-    if (a.address.find('@') == npos) warnings.push_back("address without '@': " + sanitize_utf8(a.address.substr(0, 64)));
-    a.address = sanitize_utf8(a.address);
-    if (result.size() >= header_limits.max_addresses) {
-      truncated = true;
-      return;
-    }
-    result.push_back(std::move(a));
-  };
-  const auto add_bare = [&](std::string_view text) {
-    if (!box.bare.empty()) box.bare += box.pending_blank;
-    box.pending_blank.clear();
-    box.bare += strip_folds(text);
-  };
-
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n && !truncated) {
-    const char c = s[i];
-    if (is_blank(c)) {
-      std::size_t j = i;
-      while (j < n && is_blank(s[j])) ++j;
-      box.pending_blank += strip_folds(s.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    switch (c) {
-      case '(': {
-        std::string comment;
-        bool terminated = false;
-        i = read_comment(s, i, comment, terminated);
-        if (!terminated) warnings.push_back("unterminated comment in address list");
-        box.comments.push_back(decode_text(collapse_blanks(comment), {}, warnings));
-        continue;
-      }
-      case '"': {
-        std::string content;
-        bool terminated = false;
-        const std::size_t end = read_quoted(s, i, content, terminated);
-        if (!terminated) warnings.push_back("unterminated quoted string in address list");
-        box.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false}, warnings),
-                              is_all_encoded(content)});
-        add_bare(s.substr(i, end - i));
-        i = end;
-        continue;
-      }
-      case '<':
-        i = read_angle(s, i, box, warnings);
-        continue;
-      case '>':
-        warnings.push_back("stray '>' in address list ignored");
-        ++i;
-        continue;
-      case ',':
-        finish();
-        ++i;
-        continue;
-      case ';':
-        finish();
-        if (!in_group) warnings.push_back("';' outside a group in address list");
-        in_group = false;
-        ++i;
-        continue;
-      case ':':
-        if (!box.angle) {
-          // The phrase so far names a group; only its members are listed.
-          box = Mailbox{};
-          in_group = true;
-          ++i;
-          continue;
-        }
-        break;
-      default:
-        break;
-    }
-    // An atom; an encoded word is taken whole even if it holds specials.
-    std::size_t j = i;
-    while (j < n) {
-      if (s[j] == '=' && j + 1 < n && s[j + 1] == '?') {
-        const std::size_t end = encoded_word_end(s, j, true);
-        if (end != npos) {
-          j = end;
-          continue;
-        }
-      }
-      if (is_blank(s[j]) || is_address_special(s[j])) break;
-      ++j;
-    }
-    if (j == i) ++j;  // a special that is not a separator here (':' after <...>)
-    const std::string_view atom = s.substr(i, j - i);
-    box.phrase.push_back({decode_text(atom, {}, warnings), is_all_encoded(atom)});
-    add_bare(atom);
-    i = j;
-  }
-  if (!truncated) finish();
-  if (truncated) {
-    warnings.push_back("address list truncated at " + std::to_string(header_limits.max_addresses) + " addresses");
-  }
-  return result;
+  return AddressListReader(header_value(raw, &warnings), warnings).read();
 }
 
 // ---------------------------------------------------------------- dates
