@@ -782,18 +782,9 @@ std::optional<int> parse_zone(std::string_view t) {
   return 0;
 }
 
-}  // namespace
-
-// Hand-written: no Debian library here parses obsolete RFC 5322 dates
-// (howardhinnant date parses fixed formats only).
-std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
-  std::string_view s = header_value(raw, nullptr);
-  if (s.size() > max_date_bytes) s = s.substr(0, max_date_bytes);
-  // A Received value carries its date after the last ';'.
-  if (const std::size_t semi = s.rfind(';'); semi != npos) s = s.substr(semi + 1);
-
-  // Tokens: comments dropped (unterminated ones swallow the rest), blanks
-  // and commas separate.
+// Tokens: comments dropped (unterminated ones swallow the rest), blanks
+// and commas separate.
+std::vector<std::string_view> date_tokens(std::string_view s) {
   std::vector<std::string_view> tokens;
   std::size_t i = 0;
   while (i < s.size() && tokens.size() < max_date_tokens) {
@@ -811,46 +802,67 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
       i = j;
     }
   }
-  std::erase_if(tokens, is_day_name);
+  return tokens;
+}
 
-  std::size_t time_index = npos;
-  for (std::size_t k = 0; k < tokens.size(); ++k) {
-    if (tokens[k].find(':') != npos) {
-      time_index = k;
-      break;
-    }
-  }
-  if (time_index == npos) return std::nullopt;
-  const auto tod = parse_time(tokens[time_index]);
-  if (!tod) return std::nullopt;
-
+struct CalendarDate {
   std::optional<int> day;
   std::optional<unsigned> month;
   std::optional<int> year;
-  std::size_t zone_index = time_index + 1;
+  std::size_t zone_index = 0;  // the token after the date and time
+};
+
+// Day, month and year around the time at tokens[time_index].
+CalendarDate calendar_date(const std::vector<std::string_view>& tokens, std::size_t time_index) {
+  CalendarDate date;
+  date.zone_index = time_index + 1;
   if (time_index >= 3) {
     const auto t0 = tokens[time_index - 3];
     const auto t1 = tokens[time_index - 2];
     const auto t2 = tokens[time_index - 1];
     if (!t0.empty() && is_alpha(t0[0])) {  // "Jul 1 2003"
-      month = parse_month(t0);
-      day = parse_number(t1, 2);
+      date.month = parse_month(t0);
+      date.day = parse_number(t1, 2);
     } else {
-      day = parse_number(t0, 2);
-      month = parse_month(t1);
+      date.day = parse_number(t0, 2);
+      date.month = parse_month(t1);
     }
-    year = parse_year(t2);
+    date.year = parse_year(t2);
   } else if (time_index == 2 && time_index + 1 < tokens.size()) {  // asctime: "Jul 1 10:52:37 2003"
-    month = parse_month(tokens[0]);
-    day = parse_number(tokens[1], 2);
-    year = parse_year(tokens[time_index + 1]);
-    zone_index = time_index + 2;
+    date.month = parse_month(tokens[0]);
+    date.day = parse_number(tokens[1], 2);
+    date.year = parse_year(tokens[time_index + 1]);
+    date.zone_index = time_index + 2;
   }
-  if (!day || !month || !year) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{*month},
-                                        std::chrono::day{static_cast<unsigned>(*day)}};
+  return date;
+}
+
+}  // namespace
+
+// Hand-written: no Debian library here parses obsolete RFC 5322 dates
+// (howardhinnant date parses fixed formats only).
+std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
+  std::string_view s = header_value(raw, nullptr);
+  if (s.size() > max_date_bytes) s = s.substr(0, max_date_bytes);
+  // A Received value carries its date after the last ';'.
+  if (const std::size_t semi = s.rfind(';'); semi != npos) s = s.substr(semi + 1);
+
+  std::vector<std::string_view> tokens = date_tokens(s);
+  std::erase_if(tokens, is_day_name);
+
+  const auto time_at =
+      std::find_if(tokens.begin(), tokens.end(), [](std::string_view t) { return t.find(':') != npos; });
+  if (time_at == tokens.end()) return std::nullopt;
+  const auto time_index = static_cast<std::size_t>(time_at - tokens.begin());
+  const auto tod = parse_time(tokens[time_index]);
+  if (!tod) return std::nullopt;
+
+  const CalendarDate date = calendar_date(tokens, time_index);
+  if (!date.day || !date.month || !date.year) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{*date.year}, std::chrono::month{*date.month},
+                                        std::chrono::day{static_cast<unsigned>(*date.day)}};
   if (!ymd.ok()) return std::nullopt;
-  const auto zone = parse_zone(zone_index < tokens.size() ? tokens[zone_index] : std::string_view{});
+  const auto zone = parse_zone(date.zone_index < tokens.size() ? tokens[date.zone_index] : std::string_view{});
   if (!zone) return std::nullopt;
   using namespace std::chrono;
   return sys_days{ymd} + hours{tod->hour} + minutes{tod->minute} + seconds{tod->second} - minutes{*zone};
