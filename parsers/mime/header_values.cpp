@@ -870,34 +870,48 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
 
 // ---------------------------------------------------------------- message ids
 
+namespace {
+
+// Reads the id in angle brackets starting at s[i] == '<' into `ids` (when not
+// empty); returns where reading goes on.
+std::size_t read_bracketed_id(std::string_view s, std::size_t i, std::vector<std::string>& ids) {
+  std::size_t end = s.find('>', i + 1);
+  std::size_t next = end + 1;
+  if (end == npos) {  // unterminated: up to the next blank
+    end = i + 1;
+    while (end < s.size() && !is_blank(s[end]) && s[end] != '<') ++end;
+    next = end;
+  }
+  const std::string id(trim_blanks(strip_folds(s.substr(i + 1, end - i - 1))));
+  if (!id.empty()) ids.push_back(sanitize_utf8(id));
+  return next;
+}
+
+// Where reading goes on after what stands between ids at s[i] (a blank, a
+// comma, a stray '>', a comment, a quoted string when ids are bracketed);
+// nullopt at the start of an id or a word.
+std::optional<std::size_t> skip_between_ids(std::string_view s, std::size_t i, bool any_angle) {
+  const char c = s[i];
+  std::string ignored;
+  bool terminated = false;
+  if (is_blank(c) || c == ',' || c == '>') return i + 1;
+  if (c == '(') return read_comment(s, i, ignored, terminated);
+  if (c == '"' && any_angle) return read_quoted(s, i, ignored, terminated);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<std::string> parse_message_ids(std::string_view raw) {
   const std::string_view s = header_value(raw, nullptr);
   const bool any_angle = s.find('<') != npos;
   std::vector<std::string> ids;
   std::size_t i = 0;
   while (i < s.size()) {
-    const char c = s[i];
-    if (is_blank(c) || c == ',' || c == '>') {
-      ++i;
-    } else if (c == '(') {
-      std::string ignored;
-      bool terminated = false;
-      i = read_comment(s, i, ignored, terminated);
-    } else if (c == '"' && any_angle) {
-      std::string ignored;
-      bool terminated = false;
-      i = read_quoted(s, i, ignored, terminated);
-    } else if (c == '<') {
-      std::size_t end = s.find('>', i + 1);
-      std::size_t next = end + 1;
-      if (end == npos) {  // unterminated: up to the next blank
-        end = i + 1;
-        while (end < s.size() && !is_blank(s[end]) && s[end] != '<') ++end;
-        next = end;
-      }
-      const std::string id(trim_blanks(strip_folds(s.substr(i + 1, end - i - 1))));
-      if (!id.empty()) ids.push_back(sanitize_utf8(id));
-      i = next;
+    if (const auto next = skip_between_ids(s, i, any_angle)) {
+      i = *next;
+    } else if (s[i] == '<') {
+      i = read_bracketed_id(s, i, ids);
     } else {
       std::size_t j = i;
       while (j < s.size() && !is_blank(s[j]) && s[j] != '<' && s[j] != ',' && s[j] != '(') ++j;
