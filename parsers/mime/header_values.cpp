@@ -1007,10 +1007,9 @@ struct MimeValue {
   std::map<std::string, std::string> params;
 };
 
-// Hand-written: no Debian library here joins and decodes RFC 2231 parameters.
-MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings) {
-  const std::string_view s = header_value(raw, &warnings);
-  MimeValue result;
+// The type and, with `with_subtype`, "/subtype" at the start of a value, into
+// `result`; returns where the parameters start.
+std::size_t read_mime_type(std::string_view s, bool with_subtype, MimeValue& result) {
   const std::size_t n = s.size();
   const auto token_end = [&](std::size_t i, bool allow_slash) {
     while (i < n && !is_blank(s[i]) && s[i] != ';' && s[i] != '(' && (allow_slash || s[i] != '/')) ++i;
@@ -1027,67 +1026,104 @@ MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<
     result.subtype = ascii_lower(s.substr(i, end - i));
     i = end;
   }
+  return i;
+}
 
-  std::map<std::string, std::string> plain;
-  std::map<std::string, Extended> extended;
-  std::size_t count = 0;
-  while (i < n) {
-    i = skip_cfws(s, i);
-    if (i < n && s[i] == ';') {
-      ++i;
-      continue;
+// The end of an unquoted parameter value starting at s[i].
+std::size_t token_value_end(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+  std::size_t j = i;
+  while (j < n && s[j] != ';' && s[j] != '(' && !is_blank(s[j])) {
+    ++j;
+    // Unquoted encoded words separated by blanks still belong together.
+    if (j >= 2 && s[j - 2] == '?' && s[j - 1] == '=' && j < n && is_blank(s[j])) {
+      std::size_t k = j;
+      while (k < n && is_blank(s[k])) ++k;
+      if (k + 1 < n && s[k] == '=' && s[k + 1] == '?') j = k;
     }
-    if (i >= n) break;
+  }
+  return j;
+}
+
+// The parameters of a Content-Type or Content-Disposition value: plain ones
+// as they come, RFC 2231 sections kept apart and joined at the end.
+class ParameterReader {
+ public:
+  ParameterReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+
+  // Reads from s_[i] to the end.
+  std::map<std::string, std::string> read(std::size_t i) {
+    const std::size_t n = s_.size();
+    while (i < n && !too_many_) {
+      i = skip_cfws(s_, i);
+      if (i < n && s_[i] == ';') {
+        ++i;
+        continue;
+      }
+      if (i >= n) break;
+      i = read_parameter(i);
+    }
+    for (const auto& [base, e] : extended_) plain_.insert_or_assign(base, join_sections(e, warnings_));
+    return std::move(plain_);
+  }
+
+ private:
+  // One "name=value" starting at s_[i]; returns where it ends.
+  std::size_t read_parameter(std::size_t i) {
+    const std::size_t n = s_.size();
     std::size_t name_end = i;
-    while (name_end < n && !is_blank(s[name_end]) && s[name_end] != '=' && s[name_end] != ';' &&
-           s[name_end] != '(' && s[name_end] != '"') {
+    while (name_end < n && !is_blank(s_[name_end]) && s_[name_end] != '=' && s_[name_end] != ';' &&
+           s_[name_end] != '(' && s_[name_end] != '"') {
       ++name_end;
     }
-    const std::string name = ascii_lower(s.substr(i, name_end - i));
-    i = skip_cfws(s, name_end);
-    if (i >= n || s[i] != '=') {
+    const std::string name = ascii_lower(s_.substr(i, name_end - i));
+    i = skip_cfws(s_, name_end);
+    if (i >= n || s_[i] != '=') {
       if (name_end == i && i < n) ++i;  // a stray '"' or similar: step over it
-      if (!name.empty()) warnings.push_back("parameter without value ignored");
-      continue;
+      if (!name.empty()) warnings_.push_back("parameter without value ignored");
+      return i;
     }
-    i = skip_cfws(s, i + 1);
     std::string value;
     bool quoted = false;
-    if (i < n && s[i] == '"') {
-      bool terminated = false;
-      i = read_quoted(s, i, value, terminated);
-      if (!terminated) warnings.push_back("unterminated quoted parameter value");
-      quoted = true;
+    i = read_value(skip_cfws(s_, i + 1), value, quoted);
+    if (name.empty() || (value.empty() && !quoted)) return i;
+    if (++count_ > header_limits.max_parameters) {
+      warnings_.push_back("too many parameters; the rest ignored");
+      too_many_ = true;
+      return i;
+    }
+    if (const std::size_t star = name.find('*'); star != npos) {
+      add_section(name, star, std::move(value));
     } else {
-      std::size_t j = i;
-      while (j < n && s[j] != ';' && s[j] != '(' && !is_blank(s[j])) {
-        ++j;
-        // Unquoted encoded words separated by blanks still belong together.
-        if (j >= 2 && s[j - 2] == '?' && s[j - 1] == '=' && j < n && is_blank(s[j])) {
-          std::size_t k = j;
-          while (k < n && is_blank(s[k])) ++k;
-          if (k + 1 < n && s[k] == '=' && s[k + 1] == '?') j = k;
-        }
-      }
-      value = std::string(s.substr(i, j - i));
-      i = j;
+      add_plain(name, std::move(value));
     }
-    if (name.empty() || (value.empty() && !quoted)) continue;
-    if (++count > header_limits.max_parameters) {
-      warnings.push_back("too many parameters; the rest ignored");
-      break;
+    return i;
+  }
+
+  std::size_t read_value(std::size_t i, std::string& value, bool& quoted) {
+    if (i < s_.size() && s_[i] == '"') {
+      bool terminated = false;
+      i = read_quoted(s_, i, value, terminated);
+      if (!terminated) warnings_.push_back("unterminated quoted parameter value");
+      quoted = true;
+      return i;
     }
-    const std::size_t star = name.find('*');
-    if (star == npos) {
-      if (value.find("=?") != npos) {
-        value = decode_text(value, {.separate_from_text = false, .trim = false}, warnings);
-      } else {
-        value = raw_text_to_utf8(value, warnings);
-      }
-      plain.emplace(name, std::move(value));  // the first wins, as in most MUAs
-      continue;
+    const std::size_t j = token_value_end(s_, i);
+    value = std::string(s_.substr(i, j - i));
+    return j;
+  }
+
+  void add_plain(const std::string& name, std::string value) {
+    if (value.find("=?") != npos) {
+      value = decode_text(value, {.separate_from_text = false, .trim = false}, warnings_);
+    } else {
+      value = raw_text_to_utf8(value, warnings_);
     }
-    // RFC 2231: name*  |  name*N  |  name*N*
+    plain_.emplace(name, std::move(value));  // the first wins, as in most MUAs
+  }
+
+  // RFC 2231: name*  |  name*N  |  name*N*
+  void add_section(const std::string& name, std::size_t star, std::string value) {
     const std::string base = name.substr(0, star);
     std::string_view rest = std::string_view(name).substr(star + 1);
     Section section;
@@ -1099,18 +1135,31 @@ MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<
       while (digits < rest.size() && is_digit(rest[digits])) ++digits;
       const bool tail_ok = digits == rest.size() || (digits + 1 == rest.size() && rest[digits] == '*');
       if (base.empty() || digits == 0 || digits > max_section_digits || !tail_ok) {
-        warnings.push_back("malformed RFC 2231 parameter name ignored");
-        continue;
+        warnings_.push_back("malformed RFC 2231 parameter name ignored");
+        return;
       }
       index = static_cast<std::uint32_t>(*parse_number(rest.substr(0, digits), max_section_digits));
       section.extended = digits + 1 == rest.size();
     }
-    if (base.empty()) continue;
+    if (base.empty()) return;
     section.value = std::move(value);
-    extended[base].sections.emplace(index, std::move(section));
+    extended_[base].sections.emplace(index, std::move(section));
   }
-  for (const auto& [base, e] : extended) plain.insert_or_assign(base, join_sections(e, warnings));
-  result.params = std::move(plain);
+
+  std::string_view s_;
+  std::vector<std::string>& warnings_;
+  std::map<std::string, std::string> plain_;
+  std::map<std::string, Extended> extended_;
+  std::size_t count_ = 0;
+  bool too_many_ = false;
+};
+
+// Hand-written: no Debian library here joins and decodes RFC 2231 parameters.
+MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings) {
+  const std::string_view s = header_value(raw, &warnings);
+  MimeValue result;
+  const std::size_t params_begin = read_mime_type(s, with_subtype, result);
+  result.params = ParameterReader(s, warnings).read(params_begin);
   return result;
 }
 
