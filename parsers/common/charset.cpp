@@ -20,6 +20,31 @@ constexpr std::size_t iconv_chunk_bytes = 4096;
 // Charset names longer than this are garbage, not names.
 constexpr std::size_t max_charset_name_bytes = 64;
 
+// What a lead byte asks of the bytes after it: how many (0: not a lead
+// byte), and the range of the first one, narrower than 80..BF where the
+// shortest form or the code point range would be broken.
+struct LeadByte {
+  std::size_t need = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+};
+
+LeadByte lead_byte(unsigned char lead) {
+  LeadByte out;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    out.need = 1;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    out.need = 2;
+    if (lead == 0xE0) out.lo = 0xA0;  // overlong
+    if (lead == 0xED) out.hi = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    out.need = 3;
+    if (lead == 0xF0) out.lo = 0x90;  // overlong
+    if (lead == 0xF4) out.hi = 0x8F;  // above U+10FFFF
+  }
+  return out;
+}
+
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid.
 // When invalid, `maximal_subpart` receives how many bytes form the maximal
 // invalid prefix (at least 1), so each one becomes a single U+FFFD.
@@ -29,31 +54,17 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i,
   const unsigned char lead = byte(i);
   maximal_subpart = 1;
   if (lead < 0x80) return 1;
-  std::size_t need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    need = 2;
-    if (lead == 0xE0) lo = 0xA0;  // overlong
-    if (lead == 0xED) hi = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    need = 3;
-    if (lead == 0xF0) lo = 0x90;  // overlong
-    if (lead == 0xF4) hi = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  for (std::size_t k = 1; k <= need; ++k) {
+  const LeadByte expect = lead_byte(lead);
+  if (expect.need == 0) return 0;
+  for (std::size_t k = 1; k <= expect.need; ++k) {
     if (i + k >= s.size()) return 0;
     const unsigned char c = byte(i + k);
-    const unsigned char min = k == 1 ? lo : 0x80;
-    const unsigned char max = k == 1 ? hi : 0xBF;
+    const unsigned char min = k == 1 ? expect.lo : 0x80;
+    const unsigned char max = k == 1 ? expect.hi : 0xBF;
     if (c < min || c > max) return 0;
     maximal_subpart = k + 1;
   }
-  return need + 1;
+  return expect.need + 1;
 }
 
 // How a declared charset is handled.

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "parsers/common/charset.hpp"
 
@@ -235,68 +236,110 @@ struct TextOptions {
 // The RFC 2047 scanner shared by unstructured values, phrases, comments and
 // parameter values. A blank run containing a line break (a fold) becomes one
 // space; blank runs between encoded words vanish (RFC 2047 section 6.2).
-std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
-  enum class Last { nothing, text, encoded };
-  std::string out;
-  std::string plain;
-  std::string pending_blank;
-  Last last = Last::nothing;
-  const auto flush_plain = [&] {
-    if (!plain.empty()) out += raw_text_to_utf8(plain, warnings);
-    plain.clear();
-  };
-  const auto place_blank_before = [&](bool next_is_encoded) {
-    if (last == Last::nothing) {
-      if (!options.trim) plain += pending_blank;
-    } else if (last == Last::encoded && next_is_encoded) {
-      // joined: blanks between adjacent encoded words are not content
-    } else if (!pending_blank.empty()) {
-      plain += pending_blank;
-    } else if (options.separate_from_text && ((last == Last::encoded) != next_is_encoded)) {
-      plain += ' ';  // "text=?..?=" or "=?..?=text": the glued word is a word of its own
-    }
-    pending_blank.clear();
-  };
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    if (is_blank(s[i])) {
-      std::size_t j = i;
-      bool has_break = false;
-      for (; j < n && is_blank(s[j]); ++j) {
-        if (is_break(s[j])) has_break = true;
-      }
-      pending_blank = has_break ? std::string(" ") : std::string(s.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    if (s[i] == '=' && i + 1 < n && s[i + 1] == '?') {
-      const std::size_t end = encoded_word_end(s, i, false);
-      if (end != npos) {
-        if (auto decoded = decode_encoded_word(s.substr(i, end - i), warnings)) {
-          place_blank_before(true);
-          flush_plain();
-          out += *decoded;
-          last = Last::encoded;
-          i = end;
-          continue;
-        }
-        warnings.push_back("broken encoded word kept as written");
+class TextDecoder {
+ public:
+  TextDecoder(std::string_view s, TextOptions options, std::vector<std::string>& warnings)
+      : s_(s), options_(options), warnings_(warnings) {}
+
+  std::string decode() {
+    std::size_t i = 0;
+    while (i < s_.size()) {
+      if (is_blank(s_[i])) {
+        i = take_blanks(i);
+      } else if (const auto end = take_encoded_word(i)) {
+        i = *end;
+      } else {
+        i = take_plain(i);
       }
     }
-    place_blank_before(false);
-    std::size_t j = i + 1;
-    while (j < n && !is_blank(s[j]) && !(s[j] == '=' && j + 1 < n && s[j + 1] == '?')) ++j;
-    plain.append(s.substr(i, j - i));
-    last = Last::text;
-    i = j;
+    if (!options_.trim) plain_ += pending_blank_;
+    flush_plain();
+    return std::move(out_);
   }
-  if (!options.trim) plain += pending_blank;
-  flush_plain();
-  return out;
+
+ private:
+  enum class Last { nothing, text, encoded };
+
+  std::size_t take_blanks(std::size_t i) {
+    std::size_t j = i;
+    bool has_break = false;
+    for (; j < s_.size() && is_blank(s_[j]); ++j) {
+      if (is_break(s_[j])) has_break = true;
+    }
+    pending_blank_ = has_break ? std::string(" ") : std::string(s_.substr(i, j - i));
+    return j;
+  }
+
+  // The end of the encoded word at s_[i], decoded into out_; nullopt when
+  // there is none there, or a broken one (then kept as written).
+  std::optional<std::size_t> take_encoded_word(std::size_t i) {
+    if (!(s_[i] == '=' && i + 1 < s_.size() && s_[i + 1] == '?')) return std::nullopt;
+    const std::size_t end = encoded_word_end(s_, i, false);
+    if (end == npos) return std::nullopt;
+    auto decoded = decode_encoded_word(s_.substr(i, end - i), warnings_);
+    if (!decoded) {
+      warnings_.push_back("broken encoded word kept as written");
+      return std::nullopt;
+    }
+    place_blank_before(true);
+    flush_plain();
+    out_ += *decoded;
+    last_ = Last::encoded;
+    return end;
+  }
+
+  std::size_t take_plain(std::size_t i) {
+    place_blank_before(false);
+    const std::size_t n = s_.size();
+    std::size_t j = i + 1;
+    while (j < n && !is_blank(s_[j]) && !(s_[j] == '=' && j + 1 < n && s_[j + 1] == '?')) ++j;
+    plain_.append(s_.substr(i, j - i));
+    last_ = Last::text;
+    return j;
+  }
+
+  void flush_plain() {
+    if (!plain_.empty()) out_ += raw_text_to_utf8(plain_, warnings_);
+    plain_.clear();
+  }
+
+  void place_blank_before(bool next_is_encoded) {
+    if (last_ == Last::nothing) {
+      if (!options_.trim) plain_ += pending_blank_;
+    } else if (last_ == Last::encoded && next_is_encoded) {
+      // joined: blanks between adjacent encoded words are not content
+    } else if (!pending_blank_.empty()) {
+      plain_ += pending_blank_;
+    } else if (options_.separate_from_text && ((last_ == Last::encoded) != next_is_encoded)) {
+      plain_ += ' ';  // "text=?..?=" or "=?..?=text": the glued word is a word of its own
+    }
+    pending_blank_.clear();
+  }
+
+  std::string_view s_;
+  TextOptions options_;
+  std::vector<std::string>& warnings_;
+  std::string out_;
+  std::string plain_;
+  std::string pending_blank_;
+  Last last_ = Last::nothing;
+};
+
+std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
+  return TextDecoder(s, options, warnings).decode();
 }
 
 // ---------------------------------------------------------------- lexing helpers
+
+// The position of the character the backslash at s[j] escapes (s.size()
+// when there is none).
+std::size_t escaped_position(std::string_view s, std::size_t j) {
+  std::size_t k = j + 1;
+  if (k < s.size() && is_break(s[k])) {  // an escaped fold: the escape applies after it
+    while (k < s.size() && is_blank(s[k])) ++k;
+  }
+  return k;
+}
 
 // Reads a comment starting at s[i] == '('; nesting is counted, not recursed.
 // Returns the position after it; `content` gets the inner text with escapes
@@ -308,11 +351,8 @@ std::size_t read_comment(std::string_view s, std::size_t i, std::string& content
   while (j < s.size()) {
     const char c = s[j];
     if (c == '\\' && j + 1 < s.size()) {
-      std::size_t k = j + 1;
-      if (is_break(s[k])) {  // an escaped fold: the escape applies after it
-        while (k < s.size() && is_blank(s[k])) ++k;
-        if (k >= s.size()) return k;
-      }
+      const std::size_t k = escaped_position(s, j);
+      if (k >= s.size()) return k;
       content += s[k];
       j = k + 1;
       continue;
@@ -395,6 +435,23 @@ std::string display_name(const Mailbox& box, bool with_phrase) {
   return name;
 }
 
+// Whether the ',' at s[j] continues an obs-route ("<@a,@b:user@host>").
+bool continues_route(std::string_view s, std::size_t j) {
+  std::size_t k = j + 1;
+  while (k < s.size() && is_blank(s[k])) ++k;
+  return k < s.size() && s[k] == '@';
+}
+
+// The address between angle brackets as written, without folds.
+std::string angle_address(std::string_view content) {
+  std::string address(trim_blanks(strip_folds(content)));
+  // obs-route ("<@relay:user@host>"): RFC 5322 4.4 says to ignore it.
+  if (!address.empty() && address.front() == '@') {
+    if (const std::size_t colon = address.find(':'); colon != npos) address.erase(0, colon + 1);
+  }
+  return address;
+}
+
 // Reads an angle address starting at s[i] == '<'. Comments inside go to the
 // mailbox's comments. A missing '>' ends the address at ',' (unless a route
 // continues), ';', '<' or the end of the value.
@@ -424,26 +481,17 @@ std::size_t read_angle(std::string_view s, std::size_t i, Mailbox& box, std::vec
       j = end;
       continue;
     }
-    if (c == ',') {
-      std::size_t k = j + 1;
-      while (k < s.size() && is_blank(s[k])) ++k;
-      if (k < s.size() && s[k] == '@') {  // obs-route "@a,@b:"
-        content += c;
-        ++j;
-        continue;
-      }
-      break;
+    if (c == ',' && continues_route(s, j)) {  // obs-route "@a,@b:"
+      content += c;
+      ++j;
+      continue;
     }
-    if (c == ';' || c == '<') break;
+    if (c == ',' || c == ';' || c == '<') break;
     content += c;
     ++j;
   }
   if (!closed) warnings.push_back("address without closing '>'");
-  std::string address(trim_blanks(strip_folds(content)));
-  // obs-route ("<@relay:user@host>"): RFC 5322 4.4 says to ignore it.
-  if (!address.empty() && address.front() == '@') {
-    if (const std::size_t colon = address.find(':'); colon != npos) address.erase(0, colon + 1);
-  }
+  std::string address = angle_address(content);
   if (box.angle) {
     warnings.push_back("second angle address in one mailbox ignored");
   } else {
@@ -454,6 +502,147 @@ std::size_t read_angle(std::string_view s, std::size_t i, Mailbox& box, std::vec
 
 bool is_address_special(char c) { return std::string_view(",;:<>()\"").find(c) != npos; }
 
+// parse_address_list's pass over one value: the mailbox being read, and the
+// addresses finished so far.
+class AddressListReader {
+ public:
+  AddressListReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+
+  std::vector<Address> read() {
+    std::size_t i = 0;
+    while (i < s_.size() && !truncated_) {
+      if (is_blank(s_[i])) {
+        i = take_blanks(i);
+      } else if (const auto next = take_special(i)) {
+        i = *next;
+      } else {
+        i = take_atom(i);
+      }
+    }
+    if (!truncated_) finish();
+    if (truncated_) {
+      warnings_.push_back("address list truncated at " + std::to_string(header_limits.max_addresses) + " addresses");
+    }
+    return std::move(result_);
+  }
+
+ private:
+  std::size_t take_blanks(std::size_t i) {
+    std::size_t j = i;
+    while (j < s_.size() && is_blank(s_[j])) ++j;
+    box_.pending_blank += strip_folds(s_.substr(i, j - i));
+    return j;
+  }
+
+  // Where reading goes on after the special at s_[i]; nullopt when it is
+  // not a separator here and belongs to an atom.
+  std::optional<std::size_t> take_special(std::size_t i) {
+    switch (s_[i]) {
+      case '(':
+        return take_comment(i);
+      case '"':
+        return take_quoted(i);
+      case '<':
+        return read_angle(s_, i, box_, warnings_);
+      case '>':
+        warnings_.push_back("stray '>' in address list ignored");
+        return i + 1;
+      case ',':
+        finish();
+        return i + 1;
+      case ';':
+        finish();
+        if (!in_group_) warnings_.push_back("';' outside a group in address list");
+        in_group_ = false;
+        return i + 1;
+      case ':':
+        if (box_.angle) return std::nullopt;
+        // The phrase so far names a group; only its members are listed.
+        box_ = Mailbox{};
+        in_group_ = true;
+        return i + 1;
+      default:
+        return std::nullopt;
+    }
+  }
+
+  std::size_t take_comment(std::size_t i) {
+    std::string comment;
+    bool terminated = false;
+    const std::size_t end = read_comment(s_, i, comment, terminated);
+    if (!terminated) warnings_.push_back("unterminated comment in address list");
+    box_.comments.push_back(decode_text(collapse_blanks(comment), {}, warnings_));
+    return end;
+  }
+
+  std::size_t take_quoted(std::size_t i) {
+    std::string content;
+    bool terminated = false;
+    const std::size_t end = read_quoted(s_, i, content, terminated);
+    if (!terminated) warnings_.push_back("unterminated quoted string in address list");
+    box_.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false}, warnings_),
+                           is_all_encoded(content)});
+    add_bare(s_.substr(i, end - i));
+    return end;
+  }
+
+  // An atom; an encoded word is taken whole even if it holds specials.
+  std::size_t take_atom(std::size_t i) {
+    const std::size_t n = s_.size();
+    std::size_t j = i;
+    while (j < n) {
+      if (s_[j] == '=' && j + 1 < n && s_[j + 1] == '?') {
+        const std::size_t end = encoded_word_end(s_, j, true);
+        if (end != npos) {
+          j = end;
+          continue;
+        }
+      }
+      if (is_blank(s_[j]) || is_address_special(s_[j])) break;
+      ++j;
+    }
+    if (j == i) ++j;  // a special that is not a separator here (':' after <...>)
+    const std::string_view atom = s_.substr(i, j - i);
+    box_.phrase.push_back({decode_text(atom, {}, warnings_), is_all_encoded(atom)});
+    add_bare(atom);
+    return j;
+  }
+
+  void add_bare(std::string_view text) {
+    if (!box_.bare.empty()) box_.bare += box_.pending_blank;
+    box_.pending_blank.clear();
+    box_.bare += strip_folds(text);
+  }
+
+  void finish() {
+    if (box_.empty()) return;
+    Address a;
+    if (box_.angle) {
+      a.address = *box_.angle;
+      a.name = display_name(box_, true);
+    } else {
+      a.address = std::string(trim_blanks(box_.bare));
+      a.name = display_name(box_, false);
+    }
+    box_ = Mailbox{};
+    if (a.address.empty()) return;  // a comment or phrase alone names nobody
+    if (a.address.find('@') == npos) warnings_.push_back("address without '@': " + sanitize_utf8(a.address.substr(0, 64)));
+    a.address = sanitize_utf8(a.address);
+    if (result_.size() >= header_limits.max_addresses) {
+      truncated_ = true;
+      return;
+    }
+    result_.push_back(std::move(a));
+  }
+
+  std::string_view s_;
+  std::vector<std::string>& warnings_;
+  std::vector<Address> result_;
+  Mailbox box_;
+  bool in_group_ = false;
+  bool truncated_ = false;
+};
+
 }  // namespace
 
 std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings) {
@@ -462,122 +651,7 @@ std::string decode_unstructured(std::string_view raw, std::vector<std::string>& 
 
 // Hand-written: no Debian library here parses obsolete RFC 5322 address lists.
 std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings) {
-  const std::string_view s = header_value(raw, &warnings);
-  std::vector<Address> result;
-  Mailbox box;
-  bool in_group = false;
-  bool truncated = false;
-
-  const auto finish = [&] {
-    if (box.empty()) return;
-    Address a;
-    if (box.angle) {
-      a.address = *box.angle;
-      a.name = display_name(box, true);
-    } else {
-      a.address = std::string(trim_blanks(box.bare));
-      a.name = display_name(box, false);
-    }
-    box = Mailbox{};
-    if (a.address.empty()) return;  // a comment or phrase alone names nobody
-    if (a.address.find('@') == npos) warnings.push_back("address without '@': " + sanitize_utf8(a.address.substr(0, 64)));
-    a.address = sanitize_utf8(a.address);
-    if (result.size() >= header_limits.max_addresses) {
-      truncated = true;
-      return;
-    }
-    result.push_back(std::move(a));
-  };
-  const auto add_bare = [&](std::string_view text) {
-    if (!box.bare.empty()) box.bare += box.pending_blank;
-    box.pending_blank.clear();
-    box.bare += strip_folds(text);
-  };
-
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n && !truncated) {
-    const char c = s[i];
-    if (is_blank(c)) {
-      std::size_t j = i;
-      while (j < n && is_blank(s[j])) ++j;
-      box.pending_blank += strip_folds(s.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    switch (c) {
-      case '(': {
-        std::string comment;
-        bool terminated = false;
-        i = read_comment(s, i, comment, terminated);
-        if (!terminated) warnings.push_back("unterminated comment in address list");
-        box.comments.push_back(decode_text(collapse_blanks(comment), {}, warnings));
-        continue;
-      }
-      case '"': {
-        std::string content;
-        bool terminated = false;
-        const std::size_t end = read_quoted(s, i, content, terminated);
-        if (!terminated) warnings.push_back("unterminated quoted string in address list");
-        box.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false}, warnings),
-                              is_all_encoded(content)});
-        add_bare(s.substr(i, end - i));
-        i = end;
-        continue;
-      }
-      case '<':
-        i = read_angle(s, i, box, warnings);
-        continue;
-      case '>':
-        warnings.push_back("stray '>' in address list ignored");
-        ++i;
-        continue;
-      case ',':
-        finish();
-        ++i;
-        continue;
-      case ';':
-        finish();
-        if (!in_group) warnings.push_back("';' outside a group in address list");
-        in_group = false;
-        ++i;
-        continue;
-      case ':':
-        if (!box.angle) {
-          // The phrase so far names a group; only its members are listed.
-          box = Mailbox{};
-          in_group = true;
-          ++i;
-          continue;
-        }
-        break;
-      default:
-        break;
-    }
-    // An atom; an encoded word is taken whole even if it holds specials.
-    std::size_t j = i;
-    while (j < n) {
-      if (s[j] == '=' && j + 1 < n && s[j + 1] == '?') {
-        const std::size_t end = encoded_word_end(s, j, true);
-        if (end != npos) {
-          j = end;
-          continue;
-        }
-      }
-      if (is_blank(s[j]) || is_address_special(s[j])) break;
-      ++j;
-    }
-    if (j == i) ++j;  // a special that is not a separator here (':' after <...>)
-    const std::string_view atom = s.substr(i, j - i);
-    box.phrase.push_back({decode_text(atom, {}, warnings), is_all_encoded(atom)});
-    add_bare(atom);
-    i = j;
-  }
-  if (!truncated) finish();
-  if (truncated) {
-    warnings.push_back("address list truncated at " + std::to_string(header_limits.max_addresses) + " addresses");
-  }
-  return result;
+  return AddressListReader(header_value(raw, &warnings), warnings).read();
 }
 
 // ---------------------------------------------------------------- dates
@@ -708,18 +782,9 @@ std::optional<int> parse_zone(std::string_view t) {
   return 0;
 }
 
-}  // namespace
-
-// Hand-written: no Debian library here parses obsolete RFC 5322 dates
-// (howardhinnant date parses fixed formats only).
-std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
-  std::string_view s = header_value(raw, nullptr);
-  if (s.size() > max_date_bytes) s = s.substr(0, max_date_bytes);
-  // A Received value carries its date after the last ';'.
-  if (const std::size_t semi = s.rfind(';'); semi != npos) s = s.substr(semi + 1);
-
-  // Tokens: comments dropped (unterminated ones swallow the rest), blanks
-  // and commas separate.
+// Tokens: comments dropped (unterminated ones swallow the rest), blanks
+// and commas separate.
+std::vector<std::string_view> date_tokens(std::string_view s) {
   std::vector<std::string_view> tokens;
   std::size_t i = 0;
   while (i < s.size() && tokens.size() < max_date_tokens) {
@@ -737,46 +802,67 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
       i = j;
     }
   }
-  std::erase_if(tokens, is_day_name);
+  return tokens;
+}
 
-  std::size_t time_index = npos;
-  for (std::size_t k = 0; k < tokens.size(); ++k) {
-    if (tokens[k].find(':') != npos) {
-      time_index = k;
-      break;
-    }
-  }
-  if (time_index == npos) return std::nullopt;
-  const auto tod = parse_time(tokens[time_index]);
-  if (!tod) return std::nullopt;
-
+struct CalendarDate {
   std::optional<int> day;
   std::optional<unsigned> month;
   std::optional<int> year;
-  std::size_t zone_index = time_index + 1;
+  std::size_t zone_index = 0;  // the token after the date and time
+};
+
+// Day, month and year around the time at tokens[time_index].
+CalendarDate calendar_date(const std::vector<std::string_view>& tokens, std::size_t time_index) {
+  CalendarDate date;
+  date.zone_index = time_index + 1;
   if (time_index >= 3) {
     const auto t0 = tokens[time_index - 3];
     const auto t1 = tokens[time_index - 2];
     const auto t2 = tokens[time_index - 1];
     if (!t0.empty() && is_alpha(t0[0])) {  // "Jul 1 2003"
-      month = parse_month(t0);
-      day = parse_number(t1, 2);
+      date.month = parse_month(t0);
+      date.day = parse_number(t1, 2);
     } else {
-      day = parse_number(t0, 2);
-      month = parse_month(t1);
+      date.day = parse_number(t0, 2);
+      date.month = parse_month(t1);
     }
-    year = parse_year(t2);
+    date.year = parse_year(t2);
   } else if (time_index == 2 && time_index + 1 < tokens.size()) {  // asctime: "Jul 1 10:52:37 2003"
-    month = parse_month(tokens[0]);
-    day = parse_number(tokens[1], 2);
-    year = parse_year(tokens[time_index + 1]);
-    zone_index = time_index + 2;
+    date.month = parse_month(tokens[0]);
+    date.day = parse_number(tokens[1], 2);
+    date.year = parse_year(tokens[time_index + 1]);
+    date.zone_index = time_index + 2;
   }
-  if (!day || !month || !year) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{*month},
-                                        std::chrono::day{static_cast<unsigned>(*day)}};
+  return date;
+}
+
+}  // namespace
+
+// Hand-written: no Debian library here parses obsolete RFC 5322 dates
+// (howardhinnant date parses fixed formats only).
+std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
+  std::string_view s = header_value(raw, nullptr);
+  if (s.size() > max_date_bytes) s = s.substr(0, max_date_bytes);
+  // A Received value carries its date after the last ';'.
+  if (const std::size_t semi = s.rfind(';'); semi != npos) s = s.substr(semi + 1);
+
+  std::vector<std::string_view> tokens = date_tokens(s);
+  std::erase_if(tokens, is_day_name);
+
+  const auto time_at =
+      std::find_if(tokens.begin(), tokens.end(), [](std::string_view t) { return t.find(':') != npos; });
+  if (time_at == tokens.end()) return std::nullopt;
+  const auto time_index = static_cast<std::size_t>(time_at - tokens.begin());
+  const auto tod = parse_time(tokens[time_index]);
+  if (!tod) return std::nullopt;
+
+  const CalendarDate date = calendar_date(tokens, time_index);
+  if (!date.day || !date.month || !date.year) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{*date.year}, std::chrono::month{*date.month},
+                                        std::chrono::day{static_cast<unsigned>(*date.day)}};
   if (!ymd.ok()) return std::nullopt;
-  const auto zone = parse_zone(zone_index < tokens.size() ? tokens[zone_index] : std::string_view{});
+  const auto zone = parse_zone(date.zone_index < tokens.size() ? tokens[date.zone_index] : std::string_view{});
   if (!zone) return std::nullopt;
   using namespace std::chrono;
   return sys_days{ymd} + hours{tod->hour} + minutes{tod->minute} + seconds{tod->second} - minutes{*zone};
@@ -784,34 +870,48 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view raw) {
 
 // ---------------------------------------------------------------- message ids
 
+namespace {
+
+// Reads the id in angle brackets starting at s[i] == '<' into `ids` (when not
+// empty); returns where reading goes on.
+std::size_t read_bracketed_id(std::string_view s, std::size_t i, std::vector<std::string>& ids) {
+  std::size_t end = s.find('>', i + 1);
+  std::size_t next = end + 1;
+  if (end == npos) {  // unterminated: up to the next blank
+    end = i + 1;
+    while (end < s.size() && !is_blank(s[end]) && s[end] != '<') ++end;
+    next = end;
+  }
+  const std::string id(trim_blanks(strip_folds(s.substr(i + 1, end - i - 1))));
+  if (!id.empty()) ids.push_back(sanitize_utf8(id));
+  return next;
+}
+
+// Where reading goes on after what stands between ids at s[i] (a blank, a
+// comma, a stray '>', a comment, a quoted string when ids are bracketed);
+// nullopt at the start of an id or a word.
+std::optional<std::size_t> skip_between_ids(std::string_view s, std::size_t i, bool any_angle) {
+  const char c = s[i];
+  std::string ignored;
+  bool terminated = false;
+  if (is_blank(c) || c == ',' || c == '>') return i + 1;
+  if (c == '(') return read_comment(s, i, ignored, terminated);
+  if (c == '"' && any_angle) return read_quoted(s, i, ignored, terminated);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<std::string> parse_message_ids(std::string_view raw) {
   const std::string_view s = header_value(raw, nullptr);
   const bool any_angle = s.find('<') != npos;
   std::vector<std::string> ids;
   std::size_t i = 0;
   while (i < s.size()) {
-    const char c = s[i];
-    if (is_blank(c) || c == ',' || c == '>') {
-      ++i;
-    } else if (c == '(') {
-      std::string ignored;
-      bool terminated = false;
-      i = read_comment(s, i, ignored, terminated);
-    } else if (c == '"' && any_angle) {
-      std::string ignored;
-      bool terminated = false;
-      i = read_quoted(s, i, ignored, terminated);
-    } else if (c == '<') {
-      std::size_t end = s.find('>', i + 1);
-      std::size_t next = end + 1;
-      if (end == npos) {  // unterminated: up to the next blank
-        end = i + 1;
-        while (end < s.size() && !is_blank(s[end]) && s[end] != '<') ++end;
-        next = end;
-      }
-      const std::string id(trim_blanks(strip_folds(s.substr(i + 1, end - i - 1))));
-      if (!id.empty()) ids.push_back(sanitize_utf8(id));
-      i = next;
+    if (const auto next = skip_between_ids(s, i, any_angle)) {
+      i = *next;
+    } else if (s[i] == '<') {
+      i = read_bracketed_id(s, i, ids);
     } else {
       std::size_t j = i;
       while (j < s.size() && !is_blank(s[j]) && s[j] != '<' && s[j] != ',' && s[j] != '(') ++j;
@@ -907,10 +1007,9 @@ struct MimeValue {
   std::map<std::string, std::string> params;
 };
 
-// Hand-written: no Debian library here joins and decodes RFC 2231 parameters.
-MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings) {
-  const std::string_view s = header_value(raw, &warnings);
-  MimeValue result;
+// The type and, with `with_subtype`, "/subtype" at the start of a value, into
+// `result`; returns where the parameters start.
+std::size_t read_mime_type(std::string_view s, bool with_subtype, MimeValue& result) {
   const std::size_t n = s.size();
   const auto token_end = [&](std::size_t i, bool allow_slash) {
     while (i < n && !is_blank(s[i]) && s[i] != ';' && s[i] != '(' && (allow_slash || s[i] != '/')) ++i;
@@ -927,67 +1026,104 @@ MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<
     result.subtype = ascii_lower(s.substr(i, end - i));
     i = end;
   }
+  return i;
+}
 
-  std::map<std::string, std::string> plain;
-  std::map<std::string, Extended> extended;
-  std::size_t count = 0;
-  while (i < n) {
-    i = skip_cfws(s, i);
-    if (i < n && s[i] == ';') {
-      ++i;
-      continue;
+// The end of an unquoted parameter value starting at s[i].
+std::size_t token_value_end(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+  std::size_t j = i;
+  while (j < n && s[j] != ';' && s[j] != '(' && !is_blank(s[j])) {
+    ++j;
+    // Unquoted encoded words separated by blanks still belong together.
+    if (j >= 2 && s[j - 2] == '?' && s[j - 1] == '=' && j < n && is_blank(s[j])) {
+      std::size_t k = j;
+      while (k < n && is_blank(s[k])) ++k;
+      if (k + 1 < n && s[k] == '=' && s[k + 1] == '?') j = k;
     }
-    if (i >= n) break;
+  }
+  return j;
+}
+
+// The parameters of a Content-Type or Content-Disposition value: plain ones
+// as they come, RFC 2231 sections kept apart and joined at the end.
+class ParameterReader {
+ public:
+  ParameterReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+
+  // Reads from s_[i] to the end.
+  std::map<std::string, std::string> read(std::size_t i) {
+    const std::size_t n = s_.size();
+    while (i < n && !too_many_) {
+      i = skip_cfws(s_, i);
+      if (i < n && s_[i] == ';') {
+        ++i;
+        continue;
+      }
+      if (i >= n) break;
+      i = read_parameter(i);
+    }
+    for (const auto& [base, e] : extended_) plain_.insert_or_assign(base, join_sections(e, warnings_));
+    return std::move(plain_);
+  }
+
+ private:
+  // One "name=value" starting at s_[i]; returns where it ends.
+  std::size_t read_parameter(std::size_t i) {
+    const std::size_t n = s_.size();
     std::size_t name_end = i;
-    while (name_end < n && !is_blank(s[name_end]) && s[name_end] != '=' && s[name_end] != ';' &&
-           s[name_end] != '(' && s[name_end] != '"') {
+    while (name_end < n && !is_blank(s_[name_end]) && s_[name_end] != '=' && s_[name_end] != ';' &&
+           s_[name_end] != '(' && s_[name_end] != '"') {
       ++name_end;
     }
-    const std::string name = ascii_lower(s.substr(i, name_end - i));
-    i = skip_cfws(s, name_end);
-    if (i >= n || s[i] != '=') {
+    const std::string name = ascii_lower(s_.substr(i, name_end - i));
+    i = skip_cfws(s_, name_end);
+    if (i >= n || s_[i] != '=') {
       if (name_end == i && i < n) ++i;  // a stray '"' or similar: step over it
-      if (!name.empty()) warnings.push_back("parameter without value ignored");
-      continue;
+      if (!name.empty()) warnings_.push_back("parameter without value ignored");
+      return i;
     }
-    i = skip_cfws(s, i + 1);
     std::string value;
     bool quoted = false;
-    if (i < n && s[i] == '"') {
-      bool terminated = false;
-      i = read_quoted(s, i, value, terminated);
-      if (!terminated) warnings.push_back("unterminated quoted parameter value");
-      quoted = true;
+    i = read_value(skip_cfws(s_, i + 1), value, quoted);
+    if (name.empty() || (value.empty() && !quoted)) return i;
+    if (++count_ > header_limits.max_parameters) {
+      warnings_.push_back("too many parameters; the rest ignored");
+      too_many_ = true;
+      return i;
+    }
+    if (const std::size_t star = name.find('*'); star != npos) {
+      add_section(name, star, std::move(value));
     } else {
-      std::size_t j = i;
-      while (j < n && s[j] != ';' && s[j] != '(' && !is_blank(s[j])) {
-        ++j;
-        // Unquoted encoded words separated by blanks still belong together.
-        if (j >= 2 && s[j - 2] == '?' && s[j - 1] == '=' && j < n && is_blank(s[j])) {
-          std::size_t k = j;
-          while (k < n && is_blank(s[k])) ++k;
-          if (k + 1 < n && s[k] == '=' && s[k + 1] == '?') j = k;
-        }
-      }
-      value = std::string(s.substr(i, j - i));
-      i = j;
+      add_plain(name, std::move(value));
     }
-    if (name.empty() || (value.empty() && !quoted)) continue;
-    if (++count > header_limits.max_parameters) {
-      warnings.push_back("too many parameters; the rest ignored");
-      break;
+    return i;
+  }
+
+  std::size_t read_value(std::size_t i, std::string& value, bool& quoted) {
+    if (i < s_.size() && s_[i] == '"') {
+      bool terminated = false;
+      i = read_quoted(s_, i, value, terminated);
+      if (!terminated) warnings_.push_back("unterminated quoted parameter value");
+      quoted = true;
+      return i;
     }
-    const std::size_t star = name.find('*');
-    if (star == npos) {
-      if (value.find("=?") != npos) {
-        value = decode_text(value, {.separate_from_text = false, .trim = false}, warnings);
-      } else {
-        value = raw_text_to_utf8(value, warnings);
-      }
-      plain.emplace(name, std::move(value));  // the first wins, as in most MUAs
-      continue;
+    const std::size_t j = token_value_end(s_, i);
+    value = std::string(s_.substr(i, j - i));
+    return j;
+  }
+
+  void add_plain(const std::string& name, std::string value) {
+    if (value.find("=?") != npos) {
+      value = decode_text(value, {.separate_from_text = false, .trim = false}, warnings_);
+    } else {
+      value = raw_text_to_utf8(value, warnings_);
     }
-    // RFC 2231: name*  |  name*N  |  name*N*
+    plain_.emplace(name, std::move(value));  // the first wins, as in most MUAs
+  }
+
+  // RFC 2231: name*  |  name*N  |  name*N*
+  void add_section(const std::string& name, std::size_t star, std::string value) {
     const std::string base = name.substr(0, star);
     std::string_view rest = std::string_view(name).substr(star + 1);
     Section section;
@@ -999,18 +1135,31 @@ MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<
       while (digits < rest.size() && is_digit(rest[digits])) ++digits;
       const bool tail_ok = digits == rest.size() || (digits + 1 == rest.size() && rest[digits] == '*');
       if (base.empty() || digits == 0 || digits > max_section_digits || !tail_ok) {
-        warnings.push_back("malformed RFC 2231 parameter name ignored");
-        continue;
+        warnings_.push_back("malformed RFC 2231 parameter name ignored");
+        return;
       }
       index = static_cast<std::uint32_t>(*parse_number(rest.substr(0, digits), max_section_digits));
       section.extended = digits + 1 == rest.size();
     }
-    if (base.empty()) continue;
+    if (base.empty()) return;
     section.value = std::move(value);
-    extended[base].sections.emplace(index, std::move(section));
+    extended_[base].sections.emplace(index, std::move(section));
   }
-  for (const auto& [base, e] : extended) plain.insert_or_assign(base, join_sections(e, warnings));
-  result.params = std::move(plain);
+
+  std::string_view s_;
+  std::vector<std::string>& warnings_;
+  std::map<std::string, std::string> plain_;
+  std::map<std::string, Extended> extended_;
+  std::size_t count_ = 0;
+  bool too_many_ = false;
+};
+
+// Hand-written: no Debian library here joins and decodes RFC 2231 parameters.
+MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings) {
+  const std::string_view s = header_value(raw, &warnings);
+  MimeValue result;
+  const std::size_t params_begin = read_mime_type(s, with_subtype, result);
+  result.params = ParameterReader(s, warnings).read(params_begin);
   return result;
 }
 

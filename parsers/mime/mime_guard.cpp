@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "parsers/common/charset.hpp"
 
@@ -23,6 +25,21 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
 std::string_view rtrim_ws(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// A boundary value starting at raw[at], quoted or not, at most 200 bytes, into
+// `value`; returns where it ends.
+std::size_t read_boundary_value(std::string_view raw, std::size_t at, std::string& value) {
+  if (at < raw.size() && raw[at] == '"') {
+    ++at;
+    while (at < raw.size() && raw[at] != '"' && raw[at] != '\r' && raw[at] != '\n' && value.size() < 200)
+      value += raw[at++];
+  } else {
+    while (at < raw.size() && !std::isspace(static_cast<unsigned char>(raw[at])) && raw[at] != ';' &&
+           value.size() < 200)
+      value += raw[at++];
+  }
+  return at;
 }
 
 // Every boundary="..." parameter in the message, wherever it stands. Written by
@@ -45,19 +62,9 @@ std::unordered_set<std::string> declared_boundaries(std::string_view raw) {
     const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(hit) - raw.data());
     pos = eq + 1;
     if (!names_boundary(eq)) continue;
-    std::size_t at = eq + 1;
     std::string value;
-    if (at < raw.size() && raw[at] == '"') {
-      ++at;
-      while (at < raw.size() && raw[at] != '"' && raw[at] != '\r' && raw[at] != '\n' && value.size() < 200)
-        value += raw[at++];
-    } else {
-      while (at < raw.size() && !std::isspace(static_cast<unsigned char>(raw[at])) && raw[at] != ';' &&
-             value.size() < 200)
-        value += raw[at++];
-    }
+    pos = read_boundary_value(raw, eq + 1, value);
     if (!value.empty()) out.insert(std::move(value));
-    pos = at;
   }
   return out;
 }
@@ -106,176 +113,239 @@ bool is_mbox_from_line(std::string_view line) {
   return next != std::string_view::npos && line[next] != ':';
 }
 
-}  // namespace
+// A Content-Type line that opens a level of MIME nesting (a multipart or a
+// forwarded message), counted against Limits::max_multipart_nesting.
+bool declares_nesting(std::string_view line) {
+  if (!iequals_prefix(line, "content-type:") ||
+      rtrim_ws(line.substr(13)).find_first_not_of(" \t") == std::string_view::npos)
+    return false;
+  std::string_view v = line.substr(13);
+  v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+  return iequals_prefix(v, "multipart/") || iequals_prefix(v, "message/rfc822");
+}
 
-GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
-  GuardedMessage out;
-  out.text.reserve(raw.size() + raw.size() / 32);
-  const auto boundaries = declared_boundaries(raw);
-
-  bool in_header = true;
-  bool dropping_field = false;   // the current field is over its bound
-  bool dropping_block = false;   // the current header block is over its bound
+// What guard_message knows of the header block it is in; a boundary line
+// starts a new one.
+struct HeaderBlock {
+  bool dropping_field = false;  // the current field is over its bound
+  bool dropping_block = false;  // the current header block is over its bound
   std::size_t block_bytes = 0;
   std::size_t field_bytes = 0;
-  std::size_t multiparts = 0;
-  std::size_t boundary_lines = 0;
-  bool warned_field = false, warned_block = false, warned_padding = false, warned_unclosed = false, warned_nul = false;
+  std::string content_type;  // this header block's first Content-Type, unfolded
+  bool in_content_type = false, seen_content_type = false;
+  std::size_t content_type_begin = std::string::npos, content_type_end = 0;  // its span in the output text
+};
+
+// guard_message's pass over the message, one line at a time.
+class Guard {
+ public:
+  Guard(std::string_view raw, const Limits& limits) : limits_(limits) {
+    out_.text.reserve(raw.size() + raw.size() / 32);
+    boundaries_ = declared_boundaries(raw);
+  }
+
+  // One line without its line end; `ended`: a '\n' ended it (the last line may lack one).
+  void take_line(std::string_view line, bool ended) {
+    line = unpadded_boundary_line(line);
+    if (auto match = boundary_line(line, boundaries_); match.kind != BoundaryLine::none) {
+      take_boundary_line(line, match);
+      return;
+    }
+    if (in_header_ && out_.text.empty() && is_mbox_from_line(line)) {  // nothing written yet: the first line
+      out_.warnings.push_back("mbox 'From ' line before the headers dropped");
+      return;
+    }
+    const bool ends_headers_early =
+        in_header_ && !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find(':') == std::string_view::npos;
+    if (ends_headers_early) {
+      out_.warnings.push_back("header line without ':' taken as the start of the body (no blank line before it)");
+    }
+    if (in_header_ && (line.empty() || ends_headers_early)) {
+      end_header_block();
+      if (line.empty()) return;
+    }
+    if (in_header_) {
+      take_header_line(line);
+      return;
+    }
+    out_.text.append(line);
+    if (ended) out_.text.append("\r\n");
+  }
+
+  GuardedMessage finish() {
+    if (in_header_ && !out_.text.empty()) out_.text.append("\r\n");  // headers only: the blank line mimetic waits for
+    if (!open_boundaries_.empty())
+      out_.warnings.push_back("multipart not closed (no --" + sanitize_utf8(open_boundaries_.back().substr(0, 70)) +
+                              "-- line): its last part runs to the end");
+    if (multiparts_ > limits_.max_multipart_nesting || boundary_lines_ > limits_.max_parts) {
+      out_.structure_too_deep = true;
+      out_.warnings.push_back("MIME structure over limits (" + std::to_string(multiparts_) + " multiparts, " +
+                              std::to_string(boundary_lines_) + " boundaries): body kept as text");
+    }
+    return std::move(out_);
+  }
+
+ private:
+  std::string_view unpadded_boundary_line(std::string_view line) {
+    const std::string_view trimmed = rtrim_ws(line);
+    if (trimmed.size() == line.size() || boundary_line(trimmed, boundaries_).kind == BoundaryLine::none) return line;
+    if (!warned_padding_) {
+      out_.warnings.push_back("boundary line with trailing whitespace accepted (RFC 2046 padding)");
+      warned_padding_ = true;
+    }
+    return trimmed;
+  }
+
+  void take_boundary_line(std::string_view line, const BoundaryMatch& match) {
+    ++boundary_lines_;
+    close_inside(match);
+    in_header_ = match.kind == BoundaryLine::opening;
+    block_ = HeaderBlock{};
+    out_.text.append(line);
+    out_.text.append("\r\n");
+  }
+
+  // A boundary line of an open multipart closes the ones inside it, and a
+  // closing one that multipart too.
+  void close_inside(const BoundaryMatch& match) {
+    auto open = std::find(open_boundaries_.begin(), open_boundaries_.end(), match.boundary);
+    if (open == open_boundaries_.end()) return;
+    // By position: the pops below end with this one, so no iterator outlives them.
+    const auto depth = static_cast<std::size_t>(open - open_boundaries_.begin()) + 1;
+    while (open_boundaries_.size() > depth) {
+      if (!warned_unclosed_) {
+        out_.warnings.push_back("multipart not closed before its outer boundary: closed there (RFC 2046)");
+        warned_unclosed_ = true;
+      }
+      out_.text.append("--").append(open_boundaries_.back()).append("--\r\n");
+      open_boundaries_.pop_back();
+    }
+    if (match.kind == BoundaryLine::closing) open_boundaries_.pop_back();
+  }
+
+  // The blank line (or what stands for it): the block's Content-Type decides
+  // what mimetic is to see of the body.
+  void end_header_block() {
+    in_header_ = false;
+    const bool has_span = block_.content_type_begin != std::string::npos;
+    if (auto boundary = multipart_boundary(block_.content_type); !boundary.empty()) {
+      open_boundaries_.push_back(std::move(boundary));
+    } else if (is_multipart(block_.content_type) && has_span) {
+      // Without a boundary mimetic splits on bare "--" lines; the body is text.
+      out_.warnings.push_back("multipart without a boundary parameter: body kept as text");
+      replace_content_type("Content-Type: text/plain\r\n");
+    } else if (is_message_rfc822(block_.content_type) && has_span) {
+      // mimetic would parse the forwarded message into a child entity and
+      // re-serialize it differently; kept opaque, its bytes stay as received.
+      replace_content_type("Content-Type: " + std::string(opaque_rfc822_type) + "\r\n");
+    }
+    block_.content_type_begin = std::string::npos;
+    out_.text.append("\r\n");
+  }
+
+  void replace_content_type(const std::string& field) {
+    out_.text.replace(block_.content_type_begin, block_.content_type_end - block_.content_type_begin, field);
+  }
+
+  void take_header_line(std::string_view line) {
+    const bool continuation = line[0] == ' ' || line[0] == '\t';
+    if (!continuation) {
+      start_field(line);
+    } else if (block_.in_content_type && block_.content_type.size() < 4096) {
+      block_.content_type.append(" ").append(line);
+    }
+    if (block_.dropping_block || block_.dropping_field) return;
+    const auto kept = within_field_bound(line, continuation);
+    if (!kept || !within_block_bound(*kept)) return;
+    block_.field_bytes += kept->size() + 2;
+    block_.block_bytes += kept->size() + 2;
+    if (block_.in_content_type && !continuation) block_.content_type_begin = out_.text.size();
+    append_header_line(*kept);
+    if (block_.in_content_type) block_.content_type_end = out_.text.size();
+  }
+
+  void start_field(std::string_view line) {
+    block_.field_bytes = 0;
+    block_.dropping_field = false;
+    block_.in_content_type = !block_.seen_content_type && iequals_prefix(line, "content-type:");
+    if (block_.in_content_type) {
+      block_.seen_content_type = true;
+      block_.content_type = line.substr(13);
+    }
+    if (declares_nesting(line)) ++multiparts_;
+  }
+
+  // What of a header line its field's bound leaves room for; nullopt: nothing.
+  std::optional<std::string_view> within_field_bound(std::string_view line, bool continuation) {
+    if (block_.field_bytes + line.size() + 2 <= limits_.max_header_field_bytes) return line;
+    if (!warned_field_) {
+      out_.warnings.push_back("header field over " + std::to_string(limits_.max_header_field_bytes) +
+                              " bytes: truncated");
+      warned_field_ = true;
+    }
+    block_.dropping_field = true;  // later continuation lines of this field go
+    const std::size_t room = limits_.max_header_field_bytes > block_.field_bytes + 2
+                                 ? limits_.max_header_field_bytes - block_.field_bytes - 2
+                                 : 0;
+    if (continuation || room == 0) return std::nullopt;
+    return line.substr(0, room);
+  }
+
+  bool within_block_bound(std::string_view kept) {
+    if (block_.block_bytes + kept.size() + 2 <= limits_.max_header_block_bytes) return true;
+    if (!warned_block_) {
+      out_.warnings.push_back("header block over " + std::to_string(limits_.max_header_block_bytes) +
+                              " bytes: later fields dropped");
+      warned_block_ = true;
+    }
+    block_.dropping_block = true;
+    return false;
+  }
+
+  void append_header_line(std::string_view kept) {
+    if (kept.find('\0') == std::string_view::npos) {
+      out_.text.append(kept);
+      out_.text.append("\r\n");
+      return;
+    }
+    // mimetic ends a header value at NUL; say where one was instead.
+    if (!warned_nul_) out_.warnings.push_back("NUL bytes in a header replaced with U+FFFD");
+    warned_nul_ = true;
+    for (char c : kept) {
+      if (c == '\0') out_.text.append("\xEF\xBF\xBD");
+      else out_.text += c;
+    }
+    out_.text.append("\r\n");
+  }
+
+  const Limits& limits_;
+  GuardedMessage out_;
+  std::unordered_set<std::string> boundaries_;
+  bool in_header_ = true;
+  HeaderBlock block_;
+  std::size_t multiparts_ = 0;
+  std::size_t boundary_lines_ = 0;
+  bool warned_field_ = false, warned_block_ = false, warned_padding_ = false, warned_unclosed_ = false,
+       warned_nul_ = false;
   // The multiparts open at this point, outermost first. An outer boundary line
   // closes every multipart inside it (RFC 2046 5.1.2); mimetic does not know
   // that, so the missing close-delimiters are written in for it.
-  std::vector<std::string> open_boundaries;
-  std::string block_content_type;  // this header block's first Content-Type, unfolded
-  bool in_content_type = false, seen_content_type = false;
-  std::size_t content_type_begin = std::string::npos, content_type_end = 0;  // its span in out.text
+  std::vector<std::string> open_boundaries_;
+};
 
+}  // namespace
+
+GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
+  Guard guard(raw, limits);
   std::size_t pos = 0;
   while (pos < raw.size()) {
-    std::size_t eol = raw.find('\n', pos);
+    const std::size_t eol = raw.find('\n', pos);
     std::string_view line = raw.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
     pos = eol == std::string_view::npos ? raw.size() : eol + 1;
-    bool had_cr = !line.empty() && line.back() == '\r';
-    if (had_cr) line.remove_suffix(1);
-
-    std::string_view trimmed = rtrim_ws(line);
-    if (trimmed.size() != line.size() && boundary_line(trimmed, boundaries).kind != BoundaryLine::none) {
-      if (!warned_padding) {
-        out.warnings.push_back("boundary line with trailing whitespace accepted (RFC 2046 padding)");
-        warned_padding = true;
-      }
-      line = trimmed;
-    }
-    if (auto match = boundary_line(line, boundaries); match.kind != BoundaryLine::none) {
-      ++boundary_lines;
-      auto open = std::find(open_boundaries.begin(), open_boundaries.end(), match.boundary);
-      if (open != open_boundaries.end()) {
-        // By position: the pops below end with this one, so no iterator outlives them.
-        const auto depth = static_cast<std::size_t>(open - open_boundaries.begin()) + 1;
-        while (open_boundaries.size() > depth) {
-          if (!warned_unclosed) {
-            out.warnings.push_back("multipart not closed before its outer boundary: closed there (RFC 2046)");
-            warned_unclosed = true;
-          }
-          out.text.append("--").append(open_boundaries.back()).append("--\r\n");
-          open_boundaries.pop_back();
-        }
-        if (match.kind == BoundaryLine::closing) open_boundaries.pop_back();
-      }
-      in_header = match.kind == BoundaryLine::opening;
-      block_content_type.clear();
-      in_content_type = seen_content_type = false;
-      content_type_begin = std::string::npos;
-      dropping_field = dropping_block = false;
-      block_bytes = field_bytes = 0;
-      out.text.append(line);
-      out.text.append("\r\n");
-      continue;
-    }
-
-    if (in_header && out.text.empty() && is_mbox_from_line(line)) {  // nothing written yet: the first line
-      out.warnings.push_back("mbox 'From ' line before the headers dropped");
-      continue;
-    }
-    const bool ends_headers_early =
-        in_header && !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find(':') == std::string_view::npos;
-    if (ends_headers_early) {
-      out.warnings.push_back("header line without ':' taken as the start of the body (no blank line before it)");
-    }
-    if (in_header && (line.empty() || ends_headers_early)) {
-      in_header = false;
-      if (auto boundary = multipart_boundary(block_content_type); !boundary.empty()) {
-        open_boundaries.push_back(std::move(boundary));
-      } else if (is_multipart(block_content_type) && content_type_begin != std::string::npos) {
-        // Without a boundary mimetic splits on bare "--" lines; the body is text.
-        out.warnings.push_back("multipart without a boundary parameter: body kept as text");
-        out.text.replace(content_type_begin, content_type_end - content_type_begin, "Content-Type: text/plain\r\n");
-      } else if (is_message_rfc822(block_content_type) && content_type_begin != std::string::npos) {
-        // mimetic would parse the forwarded message into a child entity and
-        // re-serialize it differently; kept opaque, its bytes stay as received.
-        out.text.replace(content_type_begin, content_type_end - content_type_begin,
-                         "Content-Type: " + std::string(opaque_rfc822_type) + "\r\n");
-      }
-      content_type_begin = std::string::npos;
-      out.text.append("\r\n");
-      if (line.empty()) continue;
-    }
-    if (in_header) {
-      bool continuation = line[0] == ' ' || line[0] == '\t';
-      if (!continuation) {
-        field_bytes = 0;
-        dropping_field = false;
-        in_content_type = !seen_content_type && iequals_prefix(line, "content-type:");
-        if (in_content_type) {
-          seen_content_type = true;
-          block_content_type = line.substr(13);
-        }
-      } else if (in_content_type && block_content_type.size() < 4096) {
-        block_content_type.append(" ").append(line);
-      }
-      if (!continuation) {
-        if (iequals_prefix(line, "content-type:") &&
-            rtrim_ws(line.substr(13)).find_first_not_of(" \t") != std::string_view::npos) {
-          std::string_view v = line.substr(13);
-          v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
-          if (iequals_prefix(v, "multipart/") || iequals_prefix(v, "message/rfc822")) ++multiparts;
-        }
-      }
-      if (dropping_block || dropping_field) continue;
-      std::string_view kept = line;
-      if (field_bytes + line.size() + 2 > limits.max_header_field_bytes) {
-        if (!warned_field) {
-          out.warnings.push_back("header field over " + std::to_string(limits.max_header_field_bytes) +
-                                 " bytes: truncated");
-          warned_field = true;
-        }
-        dropping_field = true;  // later continuation lines of this field go
-        std::size_t room = limits.max_header_field_bytes > field_bytes + 2 ? limits.max_header_field_bytes - field_bytes - 2 : 0;
-        if (continuation || room == 0) continue;
-        kept = line.substr(0, room);
-      }
-      if (block_bytes + kept.size() + 2 > limits.max_header_block_bytes) {
-        if (!warned_block) {
-          out.warnings.push_back("header block over " + std::to_string(limits.max_header_block_bytes) +
-                                 " bytes: later fields dropped");
-          warned_block = true;
-        }
-        dropping_block = true;
-        continue;
-      }
-      field_bytes += kept.size() + 2;
-      block_bytes += kept.size() + 2;
-      if (in_content_type && !continuation) content_type_begin = out.text.size();
-      if (kept.find('\0') != std::string_view::npos) {
-        // mimetic ends a header value at NUL; say where one was instead.
-        if (!warned_nul) out.warnings.push_back("NUL bytes in a header replaced with U+FFFD");
-        warned_nul = true;
-        for (char c : kept) {
-          if (c == '\0') out.text.append("\xEF\xBF\xBD");
-          else out.text += c;
-        }
-        out.text.append("\r\n");
-        if (in_content_type) content_type_end = out.text.size();
-        continue;
-      }
-      out.text.append(kept);
-      out.text.append("\r\n");
-      if (in_content_type) content_type_end = out.text.size();
-      continue;
-    }
-    out.text.append(line);
-    if (eol != std::string_view::npos) out.text.append("\r\n");
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    guard.take_line(line, eol != std::string_view::npos);
   }
-
-  if (in_header && !out.text.empty()) out.text.append("\r\n");  // headers only: the blank line mimetic waits for
-  if (!open_boundaries.empty())
-    out.warnings.push_back("multipart not closed (no --" + sanitize_utf8(open_boundaries.back().substr(0, 70)) +
-                           "-- line): its last part runs to the end");
-  if (multiparts > limits.max_multipart_nesting || boundary_lines > limits.max_parts) {
-    out.structure_too_deep = true;
-    out.warnings.push_back("MIME structure over limits (" + std::to_string(multiparts) + " multiparts, " +
-                           std::to_string(boundary_lines) + " boundaries): body kept as text");
-  }
-  return out;
+  return guard.finish();
 }
 
 }  // namespace intake::parsers

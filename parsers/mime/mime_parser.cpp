@@ -202,72 +202,24 @@ class Walker {
   Walker(const Limits& limits, Email& email, std::size_t depth) : limits_(limits), email_(email), depth_(depth) {}
 
   void walk(mimetic::MimeEntity& entity, std::size_t depth) {
-    if (++parts_ > limits_.max_parts) {
-      if (!warned_parts_) email_.warnings.push_back("more than " + std::to_string(limits_.max_parts) + " parts: rest ignored");
-      warned_parts_ = true;
-      return;
-    }
+    if (!count_part()) return;
     const HeaderView headers(entity.header());
-    const std::string ct_raw = headers.get("content-type");
-    ContentType ct = ct_raw.empty() ? ContentType{} : parse_content_type(ct_raw, email_.warnings);
-    if (ct.subtype.empty()) {  // RFC 2045 5.2: an invalid type means text/plain
-      ct.type = "text";
-      ct.subtype = "plain";
-    }
+    ContentType ct = content_type_of(headers, email_.warnings);
     auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), email_.warnings);
     const std::string encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
 
     if (ct.type == "multipart") {
-      if (depth + depth_ >= limits_.max_multipart_nesting) {
-        email_.warnings.push_back("multipart nested deeper than " + std::to_string(limits_.max_multipart_nesting) +
-                                  ": inner parts ignored");
-        return;
-      }
-      auto& children = entity.body().parts();
-      if (children.empty()) {
-        email_.warnings.push_back("multipart/" + ct.subtype + " without parts (missing or wrong boundary?): body kept as text");
-        add_text(entity.body(), encoding, ct);
-        return;
-      }
-      if (ct.subtype == "alternative") {
-        walk_alternative(children, depth);
-      } else {
-        for (auto* child : children) walk(*child, depth + 1);
-      }
+      walk_multipart(entity, ct, encoding, depth);
       return;
     }
 
-    std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
+    const std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
     const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
 
     const bool forwarded = (ct.type == "message" && ct.subtype == "rfc822") ||
                            ct.type + "/" + ct.subtype == opaque_rfc822_type;
     if (forwarded && depth + depth_ < limits_.max_multipart_nesting) {
-      // mime_guard kept the forwarded message opaque; a message/rfc822 that
-      // still reached mimetic (nested too deep for the guard to see) comes back
-      // as a child entity and is re-serialized.
-      std::string encoded(entity.body().begin(), entity.body().end());
-      if (encoded.empty() && !entity.body().parts().empty())
-        entity.body().parts().front()->copy(std::back_inserter(encoded));
-      std::string inner_raw = decode(encoded, encoding);
-      Limits inner_limits = limits_;
-      inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
-      Email inner = parse_email(inner_raw, inner_limits);
-      for (auto& w : inner.warnings) email_.warnings.push_back("forwarded message: " + w);
-      if (!inner.message_id.empty() && email_.enclosed_message_ids.size() < 16)
-        email_.enclosed_message_ids.push_back(inner.message_id);
-      std::string block = "---------- Forwarded message ----------\n";
-      if (inner.from) block += "From: " + (inner.from->name.empty() ? inner.from->address : inner.from->name + " <" + inner.from->address + ">") + "\n";
-      if (!inner.raw_date.empty()) block += "Date: " + inner.raw_date + "\n";
-      block += "Subject: " + inner.subject + "\n\n" + inner.body_text;
-      append_text(std::move(block));
-      email_.has_html = email_.has_html || inner.has_html;
-      Attachment a;
-      a.filename = filename.empty() ? (inner.subject.empty() ? "forwarded.eml" : inner.subject + ".eml") : filename;
-      a.content_type = "message/rfc822";
-      a.size = inner_raw.size();
-      email_.attachments.push_back(std::move(a));
-      for (auto& att : inner.attachments) email_.attachments.push_back(std::move(att));
+      add_forwarded(entity, encoding, filename, depth);
       return;
     }
 
@@ -282,13 +234,88 @@ class Walker {
       return;
     }
 
-    if (ct.type == "text" && ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16) {
-      // A bounce that returns only the original's headers (RFC 6522).
-      Limits header_limits = limits_;
-      header_limits.max_multipart_nesting = 1;
-      const Email original = parse_email(decode(entity.body(), encoding) + "\r\n", header_limits);
-      if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
+    if (ct.type == "text" && ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16)
+      note_returned_headers(entity, encoding);
+    add_attachment(entity, headers, ct, encoding, disposition, filename);
+  }
+
+ private:
+  // False once the message has more parts than Limits::max_parts.
+  bool count_part() {
+    if (++parts_ <= limits_.max_parts) return true;
+    if (!warned_parts_) email_.warnings.push_back("more than " + std::to_string(limits_.max_parts) + " parts: rest ignored");
+    warned_parts_ = true;
+    return false;
+  }
+
+  void walk_multipart(mimetic::MimeEntity& entity, ContentType& ct, const std::string& encoding, std::size_t depth) {
+    if (depth + depth_ >= limits_.max_multipart_nesting) {
+      email_.warnings.push_back("multipart nested deeper than " + std::to_string(limits_.max_multipart_nesting) +
+                                ": inner parts ignored");
+      return;
     }
+    auto& children = entity.body().parts();
+    if (children.empty()) {
+      email_.warnings.push_back("multipart/" + ct.subtype + " without parts (missing or wrong boundary?): body kept as text");
+      add_text(entity.body(), encoding, ct);
+      return;
+    }
+    if (ct.subtype == "alternative") {
+      walk_alternative(children, depth);
+    } else {
+      for (auto* child : children) walk(*child, depth + 1);
+    }
+  }
+
+  // A forwarded message: parsed on its own, its text quoted in the body and
+  // its attachments listed after it, itself an attachment too.
+  void add_forwarded(mimetic::MimeEntity& entity, const std::string& encoding, const std::string& filename,
+                     std::size_t depth) {
+    std::string inner_raw = decode(forwarded_bytes(entity), encoding);
+    Limits inner_limits = limits_;
+    inner_limits.max_multipart_nesting = limits_.max_multipart_nesting - depth - depth_ - 1;
+    Email inner = parse_email(inner_raw, inner_limits);
+    for (auto& w : inner.warnings) email_.warnings.push_back("forwarded message: " + w);
+    if (!inner.message_id.empty() && email_.enclosed_message_ids.size() < 16)
+      email_.enclosed_message_ids.push_back(inner.message_id);
+    append_text(forwarded_block(inner));
+    email_.has_html = email_.has_html || inner.has_html;
+    Attachment a;
+    a.filename = filename.empty() ? (inner.subject.empty() ? "forwarded.eml" : inner.subject + ".eml") : filename;
+    a.content_type = "message/rfc822";
+    a.size = inner_raw.size();
+    email_.attachments.push_back(std::move(a));
+    for (auto& att : inner.attachments) email_.attachments.push_back(std::move(att));
+  }
+
+  // mime_guard kept the forwarded message opaque; a message/rfc822 that
+  // still reached mimetic (nested too deep for the guard to see) comes back
+  // as a child entity and is re-serialized.
+  static std::string forwarded_bytes(mimetic::MimeEntity& entity) {
+    std::string encoded(entity.body().begin(), entity.body().end());
+    if (encoded.empty() && !entity.body().parts().empty())
+      entity.body().parts().front()->copy(std::back_inserter(encoded));
+    return encoded;
+  }
+
+  static std::string forwarded_block(const Email& inner) {
+    std::string block = "---------- Forwarded message ----------\n";
+    if (inner.from) block += "From: " + (inner.from->name.empty() ? inner.from->address : inner.from->name + " <" + inner.from->address + ">") + "\n";
+    if (!inner.raw_date.empty()) block += "Date: " + inner.raw_date + "\n";
+    block += "Subject: " + inner.subject + "\n\n" + inner.body_text;
+    return block;
+  }
+
+  // A bounce that returns only the original's headers (RFC 6522).
+  void note_returned_headers(mimetic::MimeEntity& entity, const std::string& encoding) {
+    Limits header_limits = limits_;
+    header_limits.max_multipart_nesting = 1;
+    const Email original = parse_email(decode(entity.body(), encoding) + "\r\n", header_limits);
+    if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
+  }
+
+  void add_attachment(mimetic::MimeEntity& entity, const HeaderView& headers, const ContentType& ct,
+                      const std::string& encoding, const std::string& disposition, const std::string& filename) {
     Attachment a;
     a.filename = filename;
     a.content_type = ct.type + "/" + ct.subtype;
@@ -302,7 +329,6 @@ class Walker {
     email_.attachments.push_back(std::move(a));
   }
 
- private:
   std::string decode(const std::string& body, const std::string& encoding) {
     if (encoding == "base64") warn_if_cut_short(count_base64(body));
     return decode_transfer(body, encoding);
@@ -342,15 +368,20 @@ class Walker {
     walk(*chosen, depth + 1);
   }
 
-  static ContentType child_content_type(mimetic::MimeEntity& entity) {
-    std::vector<std::string> ignored;
-    const std::string raw = HeaderView(entity.header()).get("content-type");
-    ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, ignored);
+  // RFC 2045 5.2: an invalid type means text/plain.
+  static ContentType content_type_of(const HeaderView& headers, std::vector<std::string>& warnings) {
+    const std::string raw = headers.get("content-type");
+    ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, warnings);
     if (ct.subtype.empty()) {
       ct.type = "text";
       ct.subtype = "plain";
     }
     return ct;
+  }
+
+  static ContentType child_content_type(mimetic::MimeEntity& entity) {
+    std::vector<std::string> ignored;
+    return content_type_of(HeaderView(entity.header()), ignored);
   }
 
   bool has_plain_text(mimetic::MimeEntity& entity, std::size_t depth) const {
