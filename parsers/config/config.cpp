@@ -299,6 +299,43 @@ bool valid_zone_spelling(std::string_view s, std::size_t max_bytes) {
 constexpr std::array<std::pair<std::string_view, unsigned>, 7> weekday_keys = {
     {{"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}, {"sun", 0}}};
 
+// One weekday's ranges, in order and without overlap; nullopt once the first
+// bad one is named.
+std::optional<std::vector<TimeRange>> read_ranges(const toml::array& list, const std::string& key,
+                                                  std::vector<ConfigError>& errors) {
+  std::vector<TimeRange> ranges;
+  for (const auto& item : list) {
+    const auto text = item.value<std::string>();
+    if (!item.is_string()) {
+      errors.push_back({key, "each range must be a string like \"09:00-17:30\""});
+      return std::nullopt;
+    }
+    const std::string_view t = *text;
+    const auto dash = t.find('-');
+    std::optional<int> from, to;
+    if (dash != std::string_view::npos) {
+      from = parse_time_of_day(t.substr(0, dash), false);
+      to = parse_time_of_day(t.substr(dash + 1), true);
+    }
+    if (!from || !to) {
+      errors.push_back({key, "\"" + std::string(t) + "\" is not a range HH:MM-HH:MM (00:00 to 24:00)"});
+      return std::nullopt;
+    }
+    if (*from >= *to) {
+      errors.push_back({key, "\"" + std::string(t) + "\" ends before it starts (a range cannot cross midnight: "
+                                                   "split it at 24:00 over two days)"});
+      return std::nullopt;
+    }
+    if (!ranges.empty() && *from < ranges.back().end_min) {
+      errors.push_back({key, "\"" + std::string(t) + "\" overlaps or comes before the range before it "
+                                                   "(list the ranges in order, without overlap)"});
+      return std::nullopt;
+    }
+    ranges.push_back({*from, *to});
+  }
+  return ranges;
+}
+
 void read_hours(const toml::table* hours, const std::string& prefix, CalendarConfig& cal, const ConfigLimits& limits,
                 std::vector<ConfigError>& errors) {
   TableReader r(hours, prefix, errors);
@@ -315,42 +352,7 @@ void read_hours(const toml::table* hours, const std::string& prefix, CalendarCon
       errors.push_back({key, "at most " + std::to_string(limits.max_ranges_per_day) + " ranges per day"});
       continue;
     }
-    std::vector<TimeRange> ranges;
-    bool bad = false;
-    for (const auto& item : list) {
-      const auto text = item.value<std::string>();
-      if (!item.is_string()) {
-        errors.push_back({key, "each range must be a string like \"09:00-17:30\""});
-        bad = true;
-        break;
-      }
-      const std::string_view t = *text;
-      const auto dash = t.find('-');
-      std::optional<int> from, to;
-      if (dash != std::string_view::npos) {
-        from = parse_time_of_day(t.substr(0, dash), false);
-        to = parse_time_of_day(t.substr(dash + 1), true);
-      }
-      if (!from || !to) {
-        errors.push_back({key, "\"" + std::string(t) + "\" is not a range HH:MM-HH:MM (00:00 to 24:00)"});
-        bad = true;
-        break;
-      }
-      if (*from >= *to) {
-        errors.push_back({key, "\"" + std::string(t) + "\" ends before it starts (a range cannot cross midnight: "
-                                                     "split it at 24:00 over two days)"});
-        bad = true;
-        break;
-      }
-      if (!ranges.empty() && *from < ranges.back().end_min) {
-        errors.push_back({key, "\"" + std::string(t) + "\" overlaps or comes before the range before it "
-                                                     "(list the ranges in order, without overlap)"});
-        bad = true;
-        break;
-      }
-      ranges.push_back({*from, *to});
-    }
-    if (!bad) cal.hours[index] = std::move(ranges);
+    if (auto ranges = read_ranges(list, key, errors)) cal.hours[index] = std::move(*ranges);
   }
   r.reject_unknown();
 }
@@ -485,52 +487,43 @@ void read_priorities(TableReader& parent, const std::string& prefix, std::map<st
   }
 }
 
-void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimits& limits,
-                         std::vector<ConfigError>& errors) {
-  if (table == nullptr) return;
-  auto& levels = cfg.service_levels;
-  levels.configured = true;
-  const std::string prefix = "service_levels";
-  TableReader r(table, prefix, errors);
-  r.string("calendar", levels.calendar, true);
-  read_targets(r, levels.targets);
-  if (!levels.targets.first_response && table->get("first_response") == nullptr)
-    errors.push_back({prefix + ".first_response", "missing (required): the default first-response target, e.g. \"4h\""});
-  if (!levels.targets.resolution && table->get("resolution") == nullptr)
-    errors.push_back({prefix + ".resolution", "missing (required): the default resolution target, e.g. \"2d\""});
-  check_order(levels.targets, prefix, errors);
-  read_priorities(r, prefix, levels.priorities, errors);
-  if (const toml::table* cats = r.table("category")) {
-    if (cats->size() > limits.max_categories)
-      errors.push_back({prefix + ".category", "at most " + std::to_string(limits.max_categories) + " categories"});
-    else
-      for (const auto& [k, v] : *cats) {
-        const std::string name(k.str());
-        const std::string key = prefix + ".category." + name;
-        if (!valid_name(name, limits.max_name_bytes)) {
-          errors.push_back({key, "a category name is 1 to " + std::to_string(limits.max_name_bytes) +
-                                     " letters, digits, '-' or '_'"});
-          continue;
-        }
-        if (!v.is_table()) {
-          errors.push_back({key, "must be a table"});
-          continue;
-        }
-        TableReader cr(v.as_table(), key, errors);
-        CategoryServiceConfig cat;
-        cr.string("calendar", cat.calendar);
-        read_targets(cr, cat.targets);
-        check_order(cat.targets, key, errors);
-        read_priorities(cr, key, cat.priorities, errors);
-        cr.reject_unknown();
-        levels.categories[name] = std::move(cat);
-      }
+// [service_levels.category.NAME] tables.
+void read_category_levels(TableReader& r, const std::string& prefix, ServiceLevelsConfig& levels,
+                          const ConfigLimits& limits, std::vector<ConfigError>& errors) {
+  const toml::table* cats = r.table("category");
+  if (cats == nullptr) return;
+  if (cats->size() > limits.max_categories) {
+    errors.push_back({prefix + ".category", "at most " + std::to_string(limits.max_categories) + " categories"});
+    return;
   }
-  r.reject_unknown();
+  for (const auto& [k, v] : *cats) {
+    const std::string name(k.str());
+    const std::string key = prefix + ".category." + name;
+    if (!valid_name(name, limits.max_name_bytes)) {
+      errors.push_back({key, "a category name is 1 to " + std::to_string(limits.max_name_bytes) +
+                                 " letters, digits, '-' or '_'"});
+      continue;
+    }
+    if (!v.is_table()) {
+      errors.push_back({key, "must be a table"});
+      continue;
+    }
+    TableReader cr(v.as_table(), key, errors);
+    CategoryServiceConfig cat;
+    cr.string("calendar", cat.calendar);
+    read_targets(cr, cat.targets);
+    check_order(cat.targets, key, errors);
+    read_priorities(cr, key, cat.priorities, errors);
+    cr.reject_unknown();
+    levels.categories[name] = std::move(cat);
+  }
+}
 
-  // Every name must point at a calendar that exists.
+// Every name must point at a calendar that exists.
+void check_level_calendars(const ServiceLevelsConfig& levels, const std::vector<CalendarConfig>& calendar_list,
+                           const std::string& prefix, std::vector<ConfigError>& errors) {
   std::set<std::string> calendars;
-  for (const auto& c : cfg.calendars) calendars.insert(c.name);
+  for (const auto& c : calendar_list) calendars.insert(c.name);
   auto check_calendar = [&](const std::string& key, const std::string& name) {
     if (!name.empty() && calendars.count(name) == 0)
       errors.push_back({key, "no [[calendar]] is named \"" + name + "\""});
@@ -549,6 +542,26 @@ void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimi
     check_on_call(key, cat.targets);
     for (const auto& [p, t] : cat.priorities) check_on_call(key + ".priority." + p, t);
   }
+}
+
+void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimits& limits,
+                         std::vector<ConfigError>& errors) {
+  if (table == nullptr) return;
+  auto& levels = cfg.service_levels;
+  levels.configured = true;
+  const std::string prefix = "service_levels";
+  TableReader r(table, prefix, errors);
+  r.string("calendar", levels.calendar, true);
+  read_targets(r, levels.targets);
+  if (!levels.targets.first_response && table->get("first_response") == nullptr)
+    errors.push_back({prefix + ".first_response", "missing (required): the default first-response target, e.g. \"4h\""});
+  if (!levels.targets.resolution && table->get("resolution") == nullptr)
+    errors.push_back({prefix + ".resolution", "missing (required): the default resolution target, e.g. \"2d\""});
+  check_order(levels.targets, prefix, errors);
+  read_priorities(r, prefix, levels.priorities, errors);
+  read_category_levels(r, prefix, levels, limits, errors);
+  r.reject_unknown();
+  check_level_calendars(levels, cfg.calendars, prefix, errors);
 }
 
 const std::set<std::string> priorities = {"low", "normal", "high", "urgent"};
@@ -597,87 +610,116 @@ void read_summaries(const toml::node* node, Config& cfg, std::vector<ConfigError
   }
 }
 
+void read_requests_table(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TableReader r(subtable(root, "requests", errors), "requests", errors);
+  r.string("time_zone", cfg.requests.time_zone);
+  r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
+  r.strings("urgent_words", cfg.requests.urgent_words, 100);
+  r.strings("high_words", cfg.requests.high_words, 100);
+  r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
+  r.strings("thanks_words", cfg.requests.thanks_words, 100);
+  r.reject_unknown();
+  if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
+}
+
+// [[category.requires]]: each pattern must compile.
+void read_requirements(TableReader& r, const std::string& prefix, CategoryConfig& c, std::vector<ConfigError>& errors) {
+  std::size_t k = 0;
+  for (const toml::table* req : r.tables("requires")) {
+    Requirement q;
+    const std::string rprefix = prefix + ".requires[" + std::to_string(k++) + "]";
+    TableReader rr(req, rprefix, errors);
+    rr.string("name", q.name, true);
+    rr.string("pattern", q.pattern, true);
+    rr.reject_unknown();
+    if (!q.pattern.empty())
+      if (std::string why = pattern_error(q.pattern); !why.empty())
+        errors.push_back({rprefix + ".pattern", "not a valid pattern: " + why});
+    c.needs.push_back(std::move(q));
+  }
+}
+
+// Each entry of `list` must be an email address.
+void check_addresses(const std::vector<std::string>& list, const std::string& key, std::vector<ConfigError>& errors) {
+  for (const auto& a : list)
+    if (!looks_like_address(a)) errors.push_back({key, "\"" + a + "\" is not an email address"});
+}
+
+CategoryConfig read_category(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  CategoryConfig c;
+  TableReader r(table, prefix, errors);
+  r.string("name", c.name, true);
+  r.strings("addresses", c.addresses);
+  r.strings("tags", c.tags, 50);
+  r.strings("keywords", c.keywords, 100);
+  r.strings("departments", c.departments);
+  r.choice("default_priority", c.default_priority, priorities);
+  if (c.default_priority.empty()) c.default_priority = "normal";
+  r.strings("staff", c.staff);
+  read_requirements(r, prefix, c, errors);
+  r.reject_unknown();
+  check_addresses(c.addresses, prefix + ".addresses", errors);
+  check_addresses(c.staff, prefix + ".staff", errors);
+  return c;
+}
+
+void read_categories(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get("category");
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"category", "must be an array of tables ([[category]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& t : *node->as_array()) {
+    const std::string prefix = "category[" + std::to_string(i++) + "]";
+    CategoryConfig c = read_category(t.as_table(), prefix, errors);
+    if (!c.name.empty() && !names.insert(c.name).second)
+      errors.push_back({prefix + ".name", "duplicate category name \"" + c.name + "\""});
+    cfg.categories.push_back(std::move(c));
+  }
+}
+
+Employee read_employee(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  Employee e;
+  TableReader r(table, prefix, errors);
+  r.string("address", e.address, true);
+  r.string("name", e.name);
+  r.string("department", e.department);
+  r.string("manager", e.manager);
+  r.string("time_zone", e.time_zone);
+  r.reject_unknown();
+  if (!e.address.empty() && !looks_like_address(e.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + e.address + "\")"});
+  if (!e.manager.empty() && !looks_like_address(e.manager))
+    errors.push_back({prefix + ".manager", "must be an email address (got \"" + e.manager + "\")"});
+  return e;
+}
+
+void read_employees(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get("employee");
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"employee", "must be an array of tables ([[employee]])"});
+    return;
+  }
+  std::set<std::string> seen;
+  std::size_t i = 0;
+  for (const auto& t : *node->as_array()) {
+    const std::string prefix = "employee[" + std::to_string(i++) + "]";
+    Employee e = read_employee(t.as_table(), prefix, errors);
+    if (!e.address.empty() && !seen.insert(address_without_plus(e.address)).second)
+      errors.push_back({prefix + ".address", "\"" + e.address + "\" is listed twice"});
+    cfg.employees.push_back(std::move(e));
+  }
+}
+
 // [requests], [[category]] (with [[category.requires]]) and [[employee]].
 void parse_request_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
-  {
-    TableReader r(subtable(root, "requests", errors), "requests", errors);
-    r.string("time_zone", cfg.requests.time_zone);
-    r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
-    r.strings("urgent_words", cfg.requests.urgent_words, 100);
-    r.strings("high_words", cfg.requests.high_words, 100);
-    r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
-    r.strings("thanks_words", cfg.requests.thanks_words, 100);
-    r.reject_unknown();
-    if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
-  }
-  if (const toml::node* node = root.get("category")) {
-    if (!node->is_array_of_tables()) {
-      errors.push_back({"category", "must be an array of tables ([[category]])"});
-    } else {
-      std::set<std::string> names;
-      std::size_t i = 0;
-      for (const auto& t : *node->as_array()) {
-        CategoryConfig c;
-        const std::string prefix = "category[" + std::to_string(i++) + "]";
-        TableReader r(t.as_table(), prefix, errors);
-        r.string("name", c.name, true);
-        r.strings("addresses", c.addresses);
-        r.strings("tags", c.tags, 50);
-        r.strings("keywords", c.keywords, 100);
-        r.strings("departments", c.departments);
-        r.choice("default_priority", c.default_priority, priorities);
-        if (c.default_priority.empty()) c.default_priority = "normal";
-        r.strings("staff", c.staff);
-        std::size_t k = 0;
-        for (const toml::table* req : r.tables("requires")) {
-          Requirement q;
-          const std::string rprefix = prefix + ".requires[" + std::to_string(k++) + "]";
-          TableReader rr(req, rprefix, errors);
-          rr.string("name", q.name, true);
-          rr.string("pattern", q.pattern, true);
-          rr.reject_unknown();
-          if (!q.pattern.empty())
-            if (std::string why = pattern_error(q.pattern); !why.empty())
-              errors.push_back({rprefix + ".pattern", "not a valid pattern: " + why});
-          c.needs.push_back(std::move(q));
-        }
-        r.reject_unknown();
-        for (const auto& a : c.addresses)
-          if (!looks_like_address(a)) errors.push_back({prefix + ".addresses", "\"" + a + "\" is not an email address"});
-        for (const auto& a : c.staff)
-          if (!looks_like_address(a)) errors.push_back({prefix + ".staff", "\"" + a + "\" is not an email address"});
-        if (!c.name.empty() && !names.insert(c.name).second)
-          errors.push_back({prefix + ".name", "duplicate category name \"" + c.name + "\""});
-        cfg.categories.push_back(std::move(c));
-      }
-    }
-  }
-  if (const toml::node* node = root.get("employee")) {
-    if (!node->is_array_of_tables()) {
-      errors.push_back({"employee", "must be an array of tables ([[employee]])"});
-    } else {
-      std::set<std::string> seen;
-      std::size_t i = 0;
-      for (const auto& t : *node->as_array()) {
-        Employee e;
-        const std::string prefix = "employee[" + std::to_string(i++) + "]";
-        TableReader r(t.as_table(), prefix, errors);
-        r.string("address", e.address, true);
-        r.string("name", e.name);
-        r.string("department", e.department);
-        r.string("manager", e.manager);
-        r.string("time_zone", e.time_zone);
-        r.reject_unknown();
-        if (!e.address.empty() && !looks_like_address(e.address))
-          errors.push_back({prefix + ".address", "must be an email address (got \"" + e.address + "\")"});
-        if (!e.manager.empty() && !looks_like_address(e.manager))
-          errors.push_back({prefix + ".manager", "must be an email address (got \"" + e.manager + "\")"});
-        if (!e.address.empty() && !seen.insert(address_without_plus(e.address)).second)
-          errors.push_back({prefix + ".address", "\"" + e.address + "\" is listed twice"});
-        cfg.employees.push_back(std::move(e));
-      }
-    }
-  }
+  read_requests_table(root, cfg, errors);
+  read_categories(root, cfg, errors);
+  read_employees(root, cfg, errors);
 }
 
 }  // namespace
