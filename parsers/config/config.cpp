@@ -764,21 +764,32 @@ std::string to_string(const BusinessDuration& d) {
   return std::to_string(d.count) + "h";
 }
 
-std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
-                                                    std::string_view priority) {
-  if (!levels.configured) return std::nullopt;
-  const ServiceTargetsConfig* chain[4] = {nullptr, nullptr, nullptr, &levels.targets};
-  const CategoryServiceConfig* cat = nullptr;
-  if (auto it = levels.categories.find(std::string(category)); it != levels.categories.end()) cat = &it->second;
+namespace {
+
+// The targets that may apply, most specific first: the category's for the
+// priority, the priority's, the category's, the defaults; nullptr where none.
+std::array<const ServiceTargetsConfig*, 4> target_chain(const ServiceLevelsConfig& levels,
+                                                        const CategoryServiceConfig* cat, std::string_view priority) {
+  std::array<const ServiceTargetsConfig*, 4> chain = {nullptr, nullptr, nullptr, &levels.targets};
   if (cat != nullptr)
     if (auto it = cat->priorities.find(std::string(priority)); it != cat->priorities.end()) chain[0] = &it->second;
   if (auto it = levels.priorities.find(std::string(priority)); it != levels.priorities.end()) chain[1] = &it->second;
   if (cat != nullptr) chain[2] = &cat->targets;
+  return chain;
+}
+
+}  // namespace
+
+std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
+                                                    std::string_view priority) {
+  if (!levels.configured) return std::nullopt;
+  const CategoryServiceConfig* cat = nullptr;
+  if (auto it = levels.categories.find(std::string(category)); it != levels.categories.end()) cat = &it->second;
 
   ServiceLevelConfig out;
   out.calendar = cat != nullptr && !cat->calendar.empty() ? cat->calendar : levels.calendar;
   bool fr = false, res = false, oc = false;
-  for (const ServiceTargetsConfig* t : chain) {
+  for (const ServiceTargetsConfig* t : target_chain(levels, cat, priority)) {
     if (t == nullptr) continue;
     if (!fr && t->first_response) out.first_response = *t->first_response, fr = true;
     if (!res && t->resolution) out.resolution = *t->resolution, res = true;
@@ -829,6 +840,131 @@ void check_imap_server(const std::string& prefix, const ImapServerConfig& c, std
     errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
 }
 
+// The top-level keys this file knows; any other is named as unknown.
+constexpr std::array<std::string_view, 12> top_level_keys = {
+    "daemon", "database", "smtp", "mailbox", "requests", "category", "employee", "calendar", "service_levels",
+    "summary", "tally", "observe"};
+
+void reject_unknown_tables(const toml::table& root, std::vector<ConfigError>& errors) {
+  for (const auto& [k, v] : root) {
+    std::string name(k.str());
+    if (std::find(top_level_keys.begin(), top_level_keys.end(), name) == top_level_keys.end())
+      errors.push_back({name, "unknown key"});
+  }
+}
+
+// The metrics endpoint has no authentication: loopback only.
+void check_metrics_listen(const std::string& listen, std::vector<ConfigError>& errors) {
+  if (listen.empty()) return;
+  std::string host;
+  int port = 0;
+  if (!split_host_port(listen, host, port))
+    errors.push_back({"daemon.metrics_listen", "must be \"HOST:PORT\" (\"[::1]:PORT\" for IPv6), got \"" +
+                                                   listen + "\""});
+  else if (!is_loopback_host(host) || host == "localhost")
+    errors.push_back({"daemon.metrics_listen", "must be a loopback address (127.0.0.0/8 or ::1), not \"" + host +
+                                                   "\": the endpoint has no authentication"});
+}
+
+void read_daemon(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TableReader r(subtable(root, "daemon", errors), "daemon", errors);
+  r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
+  r.boolean("idle", cfg.daemon.idle);
+  r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  r.string("templates_dir", cfg.daemon.templates_dir);
+  r.string("admin_address", cfg.daemon.admin_address);
+  if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
+    errors.push_back({"daemon.admin_address", "must be an email address"});
+  r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
+  r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
+  r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
+  r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
+  r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
+  r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
+  r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
+  r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
+  r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
+  r.string("metrics_listen", cfg.daemon.metrics_listen);
+  check_metrics_listen(cfg.daemon.metrics_listen, errors);
+  r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
+  r.integer("failover_s", cfg.daemon.failover_s, 4, 3600);
+  r.string("node_name", cfg.daemon.node_name);
+  if (cfg.daemon.node_name.size() > 64 ||
+      std::any_of(cfg.daemon.node_name.begin(), cfg.daemon.node_name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+    errors.push_back({"daemon.node_name", "must be at most 64 characters without spaces or control characters"});
+  r.reject_unknown();
+}
+
+void read_database(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::table* t = subtable(root, "database", errors);
+  if (t == nullptr && root.get("database") == nullptr) errors.push_back({"database", "missing (required table)"});
+  TableReader r(t, "database", errors);
+  if (t) r.string("url", cfg.database.url, true);
+  r.string("password_file", cfg.database.password_file);
+  r.reject_unknown();
+}
+
+void read_smtp(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::table* t = subtable(root, "smtp", errors);
+  if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
+  TableReader r(t, "smtp", errors);
+  if (t) {
+    r.string("host", cfg.smtp.host, true);
+    r.string("from", cfg.smtp.from, true);
+    if (!cfg.smtp.from.empty() && !looks_like_address(cfg.smtp.from))
+      errors.push_back({"smtp.from", "must be an email address (got \"" + cfg.smtp.from + "\")"});
+  }
+  r.integer("port", cfg.smtp.port, 1, 65535);
+  r.security("security", cfg.smtp.security);
+  r.string("username", cfg.smtp.username);
+  r.string("password_file", cfg.smtp.password_file);
+  r.boolean("verify_tls", cfg.smtp.verify_tls);
+  r.string("ca_file", cfg.smtp.ca_file);
+  r.string("from_name", cfg.smtp.from_name);
+  r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
+  r.reject_unknown();
+}
+
+MailboxConfig read_mailbox(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  MailboxConfig m;
+  TableReader r(table, prefix, errors);
+  r.string("name", m.name, true);
+  r.string("address", m.address, true);
+  if (!m.address.empty() && !looks_like_address(m.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
+  read_imap_server(r, m);
+  r.string("folder", m.folder);
+  r.string("processed_folder", m.processed_folder);
+  r.string("default_category", m.default_category);
+  r.boolean("accept_cc", m.accept_cc);
+  r.integer("batch_size", m.batch_size, 1, 10000);
+  r.reject_unknown();
+  return m;
+}
+
+void read_mailboxes(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* boxes = root.get("mailbox");
+  if (boxes == nullptr) {
+    errors.push_back({"mailbox", "missing: at least one [[mailbox]] is required"});
+    return;
+  }
+  if (!boxes->is_array_of_tables()) {
+    errors.push_back({"mailbox", "must be an array of tables ([[mailbox]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& node : *boxes->as_array()) {
+    const std::string prefix = "mailbox[" + std::to_string(i++) + "]";
+    MailboxConfig m = read_mailbox(node.as_table(), prefix, errors);
+    if (!m.name.empty() && !names.insert(m.name).second)
+      errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
+    check_imap_server(prefix, m, errors);
+    cfg.mailboxes.push_back(std::move(m));
+  }
+}
+
 
 // Each check names its key ("mailbox[0].port"); the line is looked up once
 // here, so no check has to carry it: the key's own line, else (a missing key)
@@ -864,110 +1000,11 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     return load;
   }
 
-  for (const auto& [k, v] : root) {
-    std::string name(k.str());
-    if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
-        name != "category" && name != "employee" && name != "calendar" && name != "service_levels" &&
-        name != "summary" && name != "tally" && name != "observe")
-      errors.push_back({name, "unknown key"});
-  }
-
-  {
-    TableReader r(subtable(root, "daemon", errors), "daemon", errors);
-    r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
-    r.boolean("idle", cfg.daemon.idle);
-    r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
-    r.string("templates_dir", cfg.daemon.templates_dir);
-    r.string("admin_address", cfg.daemon.admin_address);
-    if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
-      errors.push_back({"daemon.admin_address", "must be an email address"});
-    r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
-    r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
-    r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
-    r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
-    r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
-    r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
-    r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
-    r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
-    r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
-    r.string("metrics_listen", cfg.daemon.metrics_listen);
-    if (!cfg.daemon.metrics_listen.empty()) {
-      std::string host;
-      int port = 0;
-      if (!split_host_port(cfg.daemon.metrics_listen, host, port))
-        errors.push_back({"daemon.metrics_listen", "must be \"HOST:PORT\" (\"[::1]:PORT\" for IPv6), got \"" +
-                                                       cfg.daemon.metrics_listen + "\""});
-      else if (!is_loopback_host(host) || host == "localhost")
-        errors.push_back({"daemon.metrics_listen", "must be a loopback address (127.0.0.0/8 or ::1), not \"" + host +
-                                                       "\": the endpoint has no authentication"});
-    }
-    r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
-    r.integer("failover_s", cfg.daemon.failover_s, 4, 3600);
-    r.string("node_name", cfg.daemon.node_name);
-    if (cfg.daemon.node_name.size() > 64 ||
-        std::any_of(cfg.daemon.node_name.begin(), cfg.daemon.node_name.end(),
-                    [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
-      errors.push_back({"daemon.node_name", "must be at most 64 characters without spaces or control characters"});
-    r.reject_unknown();
-  }
-  {
-    const toml::table* t = subtable(root, "database", errors);
-    if (t == nullptr && root.get("database") == nullptr) errors.push_back({"database", "missing (required table)"});
-    TableReader r(t, "database", errors);
-    if (t) r.string("url", cfg.database.url, true);
-    r.string("password_file", cfg.database.password_file);
-    r.reject_unknown();
-  }
-  {
-    const toml::table* t = subtable(root, "smtp", errors);
-    if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
-    TableReader r(t, "smtp", errors);
-    if (t) {
-      r.string("host", cfg.smtp.host, true);
-      r.string("from", cfg.smtp.from, true);
-      if (!cfg.smtp.from.empty() && !looks_like_address(cfg.smtp.from))
-        errors.push_back({"smtp.from", "must be an email address (got \"" + cfg.smtp.from + "\")"});
-    }
-    r.integer("port", cfg.smtp.port, 1, 65535);
-    r.security("security", cfg.smtp.security);
-    r.string("username", cfg.smtp.username);
-    r.string("password_file", cfg.smtp.password_file);
-    r.boolean("verify_tls", cfg.smtp.verify_tls);
-    r.string("ca_file", cfg.smtp.ca_file);
-    r.string("from_name", cfg.smtp.from_name);
-    r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
-    r.reject_unknown();
-  }
-
-  const toml::node* boxes = root.get("mailbox");
-  if (boxes == nullptr) {
-    errors.push_back({"mailbox", "missing: at least one [[mailbox]] is required"});
-  } else if (!boxes->is_array_of_tables()) {
-    errors.push_back({"mailbox", "must be an array of tables ([[mailbox]])"});
-  } else {
-    std::set<std::string> names;
-    std::size_t i = 0;
-    for (const auto& node : *boxes->as_array()) {
-      MailboxConfig m;
-      const std::string prefix = "mailbox[" + std::to_string(i++) + "]";
-      TableReader r(node.as_table(), prefix, errors);
-      r.string("name", m.name, true);
-      r.string("address", m.address, true);
-      if (!m.address.empty() && !looks_like_address(m.address))
-        errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
-      read_imap_server(r, m);
-      r.string("folder", m.folder);
-      r.string("processed_folder", m.processed_folder);
-      r.string("default_category", m.default_category);
-      r.boolean("accept_cc", m.accept_cc);
-      r.integer("batch_size", m.batch_size, 1, 10000);
-      r.reject_unknown();
-      if (!m.name.empty() && !names.insert(m.name).second)
-        errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
-      check_imap_server(prefix, m, errors);
-      cfg.mailboxes.push_back(std::move(m));
-    }
-  }
+  reject_unknown_tables(root, errors);
+  read_daemon(root, cfg, errors);
+  read_database(root, cfg, errors);
+  read_smtp(root, cfg, errors);
+  read_mailboxes(root, cfg, errors);
   parse_request_sections(root, cfg, errors);
   parse_tally_sections(root, cfg, errors);
 
