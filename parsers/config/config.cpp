@@ -1078,31 +1078,71 @@ ConfigLoad load_config(const std::string& path) {
 
 namespace {
 
+// How many times the sender's median makes a chord: a number from 1 to 1000.
+void read_chord_factor(TableReader& r, TallyConfig& t, std::vector<ConfigError>& errors) {
+  const toml::node* n = r.node("chord_factor");
+  if (n == nullptr) return;
+  double v = 0;
+  if (n->is_floating_point()) v = n->as_floating_point()->get();
+  else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
+  else v = -1;
+  if (!(v >= 1.0 && v <= 1000.0))
+    errors.push_back({"tally.chord_factor", "must be a number from 1 to 1000 (how many times the sender's median)"});
+  else
+    t.chord_factor = v;
+}
+
+void read_tally(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TallyConfig& t = cfg.tally;
+  TableReader r(subtable(root, "tally", errors), "tally", errors);
+  r.integer("reply_window_days", t.reply_window_days, 1, 365);
+  r.integer("min_repliers", t.min_repliers, 1, 10000);
+  r.integer("baseline_messages", t.baseline_messages, 1, 1000);
+  read_chord_factor(r, t, errors);
+  r.strings("agree_words", t.agree_words, 100);
+  r.strings("thanks_words", t.thanks_words, 100);
+  r.strings("praise_words", t.praise_words, 100);
+  r.reject_unknown();
+  for (const auto* list : {&t.agree_words, &t.thanks_words, &t.praise_words})
+    if (list->size() > 1000) errors.push_back({"tally", "at most 1000 words per list"});
+}
+
+// The folders go into IMAP commands as quoted strings.
+void check_observed_folders(const std::vector<std::string>& folders, const std::string& prefix,
+                            std::vector<ConfigError>& errors) {
+  if (folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
+  if (folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
+  for (const auto& f : folders)
+    if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
+      errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
+}
+
+// One [[observe]]; `names` holds the names of those before it.
+ObserveConfig read_observe(const toml::table* table, const std::string& prefix, std::set<std::string>& names,
+                           std::vector<ConfigError>& errors) {
+  ObserveConfig o;
+  TableReader r(table, prefix, errors);
+  r.string("name", o.name, true);
+  r.string("address", o.address, true);
+  read_imap_server(r, o);
+  r.strings("folders", o.folders, 200);
+  r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
+  r.integer("batch_size", o.batch_size, 1, 10000);
+  r.reject_unknown();
+  if (!o.name.empty() && !valid_name(o.name, 64))
+    errors.push_back({prefix + ".name", "must be 1 to 64 letters, digits, '-' or '_' (got \"" + o.name + "\")"});
+  else if (!o.name.empty() && !names.insert(o.name).second)
+    errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
+  if (!o.address.empty() && !looks_like_address(o.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
+  check_imap_server(prefix, o, errors);
+  check_observed_folders(o.folders, prefix, errors);
+  return o;
+}
+
 // Reply tallies ([tally]) and the mailboxes read only for them ([[observe]]).
 void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
-  {
-    TallyConfig& t = cfg.tally;
-    TableReader r(subtable(root, "tally", errors), "tally", errors);
-    r.integer("reply_window_days", t.reply_window_days, 1, 365);
-    r.integer("min_repliers", t.min_repliers, 1, 10000);
-    r.integer("baseline_messages", t.baseline_messages, 1, 1000);
-    if (const toml::node* n = r.node("chord_factor")) {
-      double v = 0;
-      if (n->is_floating_point()) v = n->as_floating_point()->get();
-      else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-      else v = -1;
-      if (!(v >= 1.0 && v <= 1000.0))
-        errors.push_back({"tally.chord_factor", "must be a number from 1 to 1000 (how many times the sender's median)"});
-      else
-        t.chord_factor = v;
-    }
-    r.strings("agree_words", t.agree_words, 100);
-    r.strings("thanks_words", t.thanks_words, 100);
-    r.strings("praise_words", t.praise_words, 100);
-    r.reject_unknown();
-    for (const auto* list : {&t.agree_words, &t.thanks_words, &t.praise_words})
-      if (list->size() > 1000) errors.push_back({"tally", "at most 1000 words per list"});
-  }
+  read_tally(root, cfg, errors);
   const toml::node* node = root.get("observe");
   if (node == nullptr) return;
   if (!node->is_array_of_tables()) {
@@ -1112,29 +1152,8 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
   std::set<std::string> names;
   std::size_t i = 0;
   for (const auto& item : *node->as_array()) {
-    ObserveConfig o;
     const std::string prefix = "observe[" + std::to_string(i++) + "]";
-    TableReader r(item.as_table(), prefix, errors);
-    r.string("name", o.name, true);
-    r.string("address", o.address, true);
-    read_imap_server(r, o);
-    r.strings("folders", o.folders, 200);
-    r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
-    r.integer("batch_size", o.batch_size, 1, 10000);
-    r.reject_unknown();
-    if (!o.name.empty() && !valid_name(o.name, 64))
-      errors.push_back({prefix + ".name", "must be 1 to 64 letters, digits, '-' or '_' (got \"" + o.name + "\")"});
-    else if (!o.name.empty() && !names.insert(o.name).second)
-      errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
-    if (!o.address.empty() && !looks_like_address(o.address))
-      errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
-    check_imap_server(prefix, o, errors);
-    if (o.folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
-    if (o.folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
-    for (const auto& f : o.folders)
-      if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
-        errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
-    cfg.observed.push_back(std::move(o));
+    cfg.observed.push_back(read_observe(item.as_table(), prefix, names, errors));
   }
 }
 
