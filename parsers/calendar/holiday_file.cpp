@@ -69,14 +69,36 @@ class Collector {
       return fail("more than " + std::to_string(limits_.max_events) + " events", true);
     if (icalcomponent_get_status(event) == ICAL_STATUS_CANCELLED) return Ok{};
     const icaltimetype start = icalcomponent_get_dtstart(event);
+    if (Status s = check_start(event, start); !s) return s;
+    const date::local_days first = to_days(start);
+    const Result<int> length_days = length_of(event, first);
+    if (!length_days) return length_days.error();
+    const std::set<date::local_days> excluded = excluded_days(event);
+
+    std::vector<date::local_days> starts{first};
+    if (Status s = add_rrule_starts(event, start, starts); !s) return s;
+    if (Status s = add_rdate_starts(event, starts); !s) return s;
+    return add_dates(starts, excluded, length_days.value());
+  }
+
+  std::vector<date::local_days> dates() const { return {dates_.begin(), dates_.end()}; }
+
+ private:
+  Error too_many() const { return fail("more than " + std::to_string(limits_.max_dates) + " holiday dates", true); }
+
+  // Only all-day events are holidays.
+  static Status check_start(icalcomponent* event, const icaltimetype& start) {
     if (icaltime_is_null_time(start)) return fail(describe(event) + " has no DTSTART", true);
     if (!start.is_date)
       return fail(describe(event) + " is not an all-day event (DTSTART has a time of day); only all-day events "
                                     "(DTSTART;VALUE=DATE:YYYYMMDD) are holidays",
                   true);
     if (!valid_date(start)) return fail(describe(event) + " has an invalid DTSTART", true);
-    const date::local_days first = to_days(start);
+    return Ok{};
+  }
 
+  // Days from DTSTART up to DTEND (exclusive).
+  Result<int> length_of(icalcomponent* event, date::local_days first) const {
     int length_days = 1;  // RFC 5545 3.6.1: a DATE DTSTART alone lasts one day
     const icaltimetype end = icalcomponent_get_dtend(event);
     if (!icaltime_is_null_time(end)) {
@@ -88,7 +110,11 @@ class Collector {
       return fail(describe(event) + " lasts " + std::to_string(length_days) + " days (1 to " +
                       std::to_string(limits_.max_event_days) + " allowed)",
                   true);
+    return length_days;
+  }
 
+  // EXDATEs, and for the series itself the occurrences moved elsewhere.
+  std::set<date::local_days> excluded_days(icalcomponent* event) const {
     std::set<date::local_days> excluded;
     for (icalproperty* p = icalcomponent_get_first_property(event, ICAL_EXDATE_PROPERTY); p != nullptr;
          p = icalcomponent_get_next_property(event, ICAL_EXDATE_PROPERTY)) {
@@ -99,8 +125,10 @@ class Collector {
     if (const char* uid = icalcomponent_get_uid(event);
         uid != nullptr && icalcomponent_get_first_property(event, ICAL_RECURRENCEID_PROPERTY) == nullptr)
       if (auto it = moved_.find(uid); it != moved_.end()) excluded.insert(it->second.begin(), it->second.end());
+    return excluded;
+  }
 
-    std::vector<date::local_days> starts{first};
+  Status add_rrule_starts(icalcomponent* event, const icaltimetype& start, std::vector<date::local_days>& starts) const {
     for (icalproperty* p = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY); p != nullptr;
          p = icalcomponent_get_next_property(event, ICAL_RRULE_PROPERTY)) {
       std::unique_ptr<icalrecur_iterator, IteratorFree> it(icalrecur_iterator_new(icalproperty_get_rrule(p), start));
@@ -112,6 +140,10 @@ class Collector {
         if (valid_date(t)) starts.push_back(to_days(t));
       }
     }
+    return Ok{};
+  }
+
+  static Status add_rdate_starts(icalcomponent* event, std::vector<date::local_days>& starts) {
     for (icalproperty* p = icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY); p != nullptr;
          p = icalcomponent_get_next_property(event, ICAL_RDATE_PROPERTY)) {
       const icaldatetimeperiodtype r = icalproperty_get_rdate(p);
@@ -119,7 +151,12 @@ class Collector {
         return fail(describe(event) + " has an RDATE that is not a date (VALUE=DATE)", true);
       starts.push_back(to_days(r.time));
     }
+    return Ok{};
+  }
 
+  // Every day of every occurrence not excluded.
+  Status add_dates(const std::vector<date::local_days>& starts, const std::set<date::local_days>& excluded,
+                   int length_days) {
     for (const date::local_days s : starts) {
       if (excluded.count(s) != 0) continue;
       for (int d = 0; d < length_days; ++d) {
@@ -129,11 +166,6 @@ class Collector {
     }
     return Ok{};
   }
-
-  std::vector<date::local_days> dates() const { return {dates_.begin(), dates_.end()}; }
-
- private:
-  Error too_many() const { return fail("more than " + std::to_string(limits_.max_dates) + " holiday dates", true); }
 
   const HolidayFileLimits& limits_;
   std::size_t events_ = 0;

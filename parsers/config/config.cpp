@@ -299,6 +299,43 @@ bool valid_zone_spelling(std::string_view s, std::size_t max_bytes) {
 constexpr std::array<std::pair<std::string_view, unsigned>, 7> weekday_keys = {
     {{"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}, {"sun", 0}}};
 
+// One weekday's ranges, in order and without overlap; nullopt once the first
+// bad one is named.
+std::optional<std::vector<TimeRange>> read_ranges(const toml::array& list, const std::string& key,
+                                                  std::vector<ConfigError>& errors) {
+  std::vector<TimeRange> ranges;
+  for (const auto& item : list) {
+    const auto text = item.value<std::string>();
+    if (!item.is_string()) {
+      errors.push_back({key, "each range must be a string like \"09:00-17:30\""});
+      return std::nullopt;
+    }
+    const std::string_view t = *text;
+    const auto dash = t.find('-');
+    std::optional<int> from, to;
+    if (dash != std::string_view::npos) {
+      from = parse_time_of_day(t.substr(0, dash), false);
+      to = parse_time_of_day(t.substr(dash + 1), true);
+    }
+    if (!from || !to) {
+      errors.push_back({key, "\"" + std::string(t) + "\" is not a range HH:MM-HH:MM (00:00 to 24:00)"});
+      return std::nullopt;
+    }
+    if (*from >= *to) {
+      errors.push_back({key, "\"" + std::string(t) + "\" ends before it starts (a range cannot cross midnight: "
+                                                   "split it at 24:00 over two days)"});
+      return std::nullopt;
+    }
+    if (!ranges.empty() && *from < ranges.back().end_min) {
+      errors.push_back({key, "\"" + std::string(t) + "\" overlaps or comes before the range before it "
+                                                   "(list the ranges in order, without overlap)"});
+      return std::nullopt;
+    }
+    ranges.push_back({*from, *to});
+  }
+  return ranges;
+}
+
 void read_hours(const toml::table* hours, const std::string& prefix, CalendarConfig& cal, const ConfigLimits& limits,
                 std::vector<ConfigError>& errors) {
   TableReader r(hours, prefix, errors);
@@ -315,42 +352,7 @@ void read_hours(const toml::table* hours, const std::string& prefix, CalendarCon
       errors.push_back({key, "at most " + std::to_string(limits.max_ranges_per_day) + " ranges per day"});
       continue;
     }
-    std::vector<TimeRange> ranges;
-    bool bad = false;
-    for (const auto& item : list) {
-      const auto text = item.value<std::string>();
-      if (!item.is_string()) {
-        errors.push_back({key, "each range must be a string like \"09:00-17:30\""});
-        bad = true;
-        break;
-      }
-      const std::string_view t = *text;
-      const auto dash = t.find('-');
-      std::optional<int> from, to;
-      if (dash != std::string_view::npos) {
-        from = parse_time_of_day(t.substr(0, dash), false);
-        to = parse_time_of_day(t.substr(dash + 1), true);
-      }
-      if (!from || !to) {
-        errors.push_back({key, "\"" + std::string(t) + "\" is not a range HH:MM-HH:MM (00:00 to 24:00)"});
-        bad = true;
-        break;
-      }
-      if (*from >= *to) {
-        errors.push_back({key, "\"" + std::string(t) + "\" ends before it starts (a range cannot cross midnight: "
-                                                     "split it at 24:00 over two days)"});
-        bad = true;
-        break;
-      }
-      if (!ranges.empty() && *from < ranges.back().end_min) {
-        errors.push_back({key, "\"" + std::string(t) + "\" overlaps or comes before the range before it "
-                                                     "(list the ranges in order, without overlap)"});
-        bad = true;
-        break;
-      }
-      ranges.push_back({*from, *to});
-    }
-    if (!bad) cal.hours[index] = std::move(ranges);
+    if (auto ranges = read_ranges(list, key, errors)) cal.hours[index] = std::move(*ranges);
   }
   r.reject_unknown();
 }
@@ -485,52 +487,43 @@ void read_priorities(TableReader& parent, const std::string& prefix, std::map<st
   }
 }
 
-void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimits& limits,
-                         std::vector<ConfigError>& errors) {
-  if (table == nullptr) return;
-  auto& levels = cfg.service_levels;
-  levels.configured = true;
-  const std::string prefix = "service_levels";
-  TableReader r(table, prefix, errors);
-  r.string("calendar", levels.calendar, true);
-  read_targets(r, levels.targets);
-  if (!levels.targets.first_response && table->get("first_response") == nullptr)
-    errors.push_back({prefix + ".first_response", "missing (required): the default first-response target, e.g. \"4h\""});
-  if (!levels.targets.resolution && table->get("resolution") == nullptr)
-    errors.push_back({prefix + ".resolution", "missing (required): the default resolution target, e.g. \"2d\""});
-  check_order(levels.targets, prefix, errors);
-  read_priorities(r, prefix, levels.priorities, errors);
-  if (const toml::table* cats = r.table("category")) {
-    if (cats->size() > limits.max_categories)
-      errors.push_back({prefix + ".category", "at most " + std::to_string(limits.max_categories) + " categories"});
-    else
-      for (const auto& [k, v] : *cats) {
-        const std::string name(k.str());
-        const std::string key = prefix + ".category." + name;
-        if (!valid_name(name, limits.max_name_bytes)) {
-          errors.push_back({key, "a category name is 1 to " + std::to_string(limits.max_name_bytes) +
-                                     " letters, digits, '-' or '_'"});
-          continue;
-        }
-        if (!v.is_table()) {
-          errors.push_back({key, "must be a table"});
-          continue;
-        }
-        TableReader cr(v.as_table(), key, errors);
-        CategoryServiceConfig cat;
-        cr.string("calendar", cat.calendar);
-        read_targets(cr, cat.targets);
-        check_order(cat.targets, key, errors);
-        read_priorities(cr, key, cat.priorities, errors);
-        cr.reject_unknown();
-        levels.categories[name] = std::move(cat);
-      }
+// [service_levels.category.NAME] tables.
+void read_category_levels(TableReader& r, const std::string& prefix, ServiceLevelsConfig& levels,
+                          const ConfigLimits& limits, std::vector<ConfigError>& errors) {
+  const toml::table* cats = r.table("category");
+  if (cats == nullptr) return;
+  if (cats->size() > limits.max_categories) {
+    errors.push_back({prefix + ".category", "at most " + std::to_string(limits.max_categories) + " categories"});
+    return;
   }
-  r.reject_unknown();
+  for (const auto& [k, v] : *cats) {
+    const std::string name(k.str());
+    const std::string key = prefix + ".category." + name;
+    if (!valid_name(name, limits.max_name_bytes)) {
+      errors.push_back({key, "a category name is 1 to " + std::to_string(limits.max_name_bytes) +
+                                 " letters, digits, '-' or '_'"});
+      continue;
+    }
+    if (!v.is_table()) {
+      errors.push_back({key, "must be a table"});
+      continue;
+    }
+    TableReader cr(v.as_table(), key, errors);
+    CategoryServiceConfig cat;
+    cr.string("calendar", cat.calendar);
+    read_targets(cr, cat.targets);
+    check_order(cat.targets, key, errors);
+    read_priorities(cr, key, cat.priorities, errors);
+    cr.reject_unknown();
+    levels.categories[name] = std::move(cat);
+  }
+}
 
-  // Every name must point at a calendar that exists.
+// Every name must point at a calendar that exists.
+void check_level_calendars(const ServiceLevelsConfig& levels, const std::vector<CalendarConfig>& calendar_list,
+                           const std::string& prefix, std::vector<ConfigError>& errors) {
   std::set<std::string> calendars;
-  for (const auto& c : cfg.calendars) calendars.insert(c.name);
+  for (const auto& c : calendar_list) calendars.insert(c.name);
   auto check_calendar = [&](const std::string& key, const std::string& name) {
     if (!name.empty() && calendars.count(name) == 0)
       errors.push_back({key, "no [[calendar]] is named \"" + name + "\""});
@@ -549,6 +542,26 @@ void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimi
     check_on_call(key, cat.targets);
     for (const auto& [p, t] : cat.priorities) check_on_call(key + ".priority." + p, t);
   }
+}
+
+void read_service_levels(const toml::table* table, Config& cfg, const ConfigLimits& limits,
+                         std::vector<ConfigError>& errors) {
+  if (table == nullptr) return;
+  auto& levels = cfg.service_levels;
+  levels.configured = true;
+  const std::string prefix = "service_levels";
+  TableReader r(table, prefix, errors);
+  r.string("calendar", levels.calendar, true);
+  read_targets(r, levels.targets);
+  if (!levels.targets.first_response && table->get("first_response") == nullptr)
+    errors.push_back({prefix + ".first_response", "missing (required): the default first-response target, e.g. \"4h\""});
+  if (!levels.targets.resolution && table->get("resolution") == nullptr)
+    errors.push_back({prefix + ".resolution", "missing (required): the default resolution target, e.g. \"2d\""});
+  check_order(levels.targets, prefix, errors);
+  read_priorities(r, prefix, levels.priorities, errors);
+  read_category_levels(r, prefix, levels, limits, errors);
+  r.reject_unknown();
+  check_level_calendars(levels, cfg.calendars, prefix, errors);
 }
 
 const std::set<std::string> priorities = {"low", "normal", "high", "urgent"};
@@ -597,87 +610,116 @@ void read_summaries(const toml::node* node, Config& cfg, std::vector<ConfigError
   }
 }
 
+void read_requests_table(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TableReader r(subtable(root, "requests", errors), "requests", errors);
+  r.string("time_zone", cfg.requests.time_zone);
+  r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
+  r.strings("urgent_words", cfg.requests.urgent_words, 100);
+  r.strings("high_words", cfg.requests.high_words, 100);
+  r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
+  r.strings("thanks_words", cfg.requests.thanks_words, 100);
+  r.reject_unknown();
+  if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
+}
+
+// [[category.requires]]: each pattern must compile.
+void read_requirements(TableReader& r, const std::string& prefix, CategoryConfig& c, std::vector<ConfigError>& errors) {
+  std::size_t k = 0;
+  for (const toml::table* req : r.tables("requires")) {
+    Requirement q;
+    const std::string rprefix = prefix + ".requires[" + std::to_string(k++) + "]";
+    TableReader rr(req, rprefix, errors);
+    rr.string("name", q.name, true);
+    rr.string("pattern", q.pattern, true);
+    rr.reject_unknown();
+    if (!q.pattern.empty())
+      if (std::string why = pattern_error(q.pattern); !why.empty())
+        errors.push_back({rprefix + ".pattern", "not a valid pattern: " + why});
+    c.needs.push_back(std::move(q));
+  }
+}
+
+// Each entry of `list` must be an email address.
+void check_addresses(const std::vector<std::string>& list, const std::string& key, std::vector<ConfigError>& errors) {
+  for (const auto& a : list)
+    if (!looks_like_address(a)) errors.push_back({key, "\"" + a + "\" is not an email address"});
+}
+
+CategoryConfig read_category(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  CategoryConfig c;
+  TableReader r(table, prefix, errors);
+  r.string("name", c.name, true);
+  r.strings("addresses", c.addresses);
+  r.strings("tags", c.tags, 50);
+  r.strings("keywords", c.keywords, 100);
+  r.strings("departments", c.departments);
+  r.choice("default_priority", c.default_priority, priorities);
+  if (c.default_priority.empty()) c.default_priority = "normal";
+  r.strings("staff", c.staff);
+  read_requirements(r, prefix, c, errors);
+  r.reject_unknown();
+  check_addresses(c.addresses, prefix + ".addresses", errors);
+  check_addresses(c.staff, prefix + ".staff", errors);
+  return c;
+}
+
+void read_categories(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get("category");
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"category", "must be an array of tables ([[category]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& t : *node->as_array()) {
+    const std::string prefix = "category[" + std::to_string(i++) + "]";
+    CategoryConfig c = read_category(t.as_table(), prefix, errors);
+    if (!c.name.empty() && !names.insert(c.name).second)
+      errors.push_back({prefix + ".name", "duplicate category name \"" + c.name + "\""});
+    cfg.categories.push_back(std::move(c));
+  }
+}
+
+Employee read_employee(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  Employee e;
+  TableReader r(table, prefix, errors);
+  r.string("address", e.address, true);
+  r.string("name", e.name);
+  r.string("department", e.department);
+  r.string("manager", e.manager);
+  r.string("time_zone", e.time_zone);
+  r.reject_unknown();
+  if (!e.address.empty() && !looks_like_address(e.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + e.address + "\")"});
+  if (!e.manager.empty() && !looks_like_address(e.manager))
+    errors.push_back({prefix + ".manager", "must be an email address (got \"" + e.manager + "\")"});
+  return e;
+}
+
+void read_employees(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* node = root.get("employee");
+  if (node == nullptr) return;
+  if (!node->is_array_of_tables()) {
+    errors.push_back({"employee", "must be an array of tables ([[employee]])"});
+    return;
+  }
+  std::set<std::string> seen;
+  std::size_t i = 0;
+  for (const auto& t : *node->as_array()) {
+    const std::string prefix = "employee[" + std::to_string(i++) + "]";
+    Employee e = read_employee(t.as_table(), prefix, errors);
+    if (!e.address.empty() && !seen.insert(address_without_plus(e.address)).second)
+      errors.push_back({prefix + ".address", "\"" + e.address + "\" is listed twice"});
+    cfg.employees.push_back(std::move(e));
+  }
+}
+
 // [requests], [[category]] (with [[category.requires]]) and [[employee]].
 void parse_request_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
-  {
-    TableReader r(subtable(root, "requests", errors), "requests", errors);
-    r.string("time_zone", cfg.requests.time_zone);
-    r.integer("day_end_hour", cfg.requests.day_end_hour, 1, 23);
-    r.strings("urgent_words", cfg.requests.urgent_words, 100);
-    r.strings("high_words", cfg.requests.high_words, 100);
-    r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
-    r.strings("thanks_words", cfg.requests.thanks_words, 100);
-    r.reject_unknown();
-    if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
-  }
-  if (const toml::node* node = root.get("category")) {
-    if (!node->is_array_of_tables()) {
-      errors.push_back({"category", "must be an array of tables ([[category]])"});
-    } else {
-      std::set<std::string> names;
-      std::size_t i = 0;
-      for (const auto& t : *node->as_array()) {
-        CategoryConfig c;
-        const std::string prefix = "category[" + std::to_string(i++) + "]";
-        TableReader r(t.as_table(), prefix, errors);
-        r.string("name", c.name, true);
-        r.strings("addresses", c.addresses);
-        r.strings("tags", c.tags, 50);
-        r.strings("keywords", c.keywords, 100);
-        r.strings("departments", c.departments);
-        r.choice("default_priority", c.default_priority, priorities);
-        if (c.default_priority.empty()) c.default_priority = "normal";
-        r.strings("staff", c.staff);
-        std::size_t k = 0;
-        for (const toml::table* req : r.tables("requires")) {
-          Requirement q;
-          const std::string rprefix = prefix + ".requires[" + std::to_string(k++) + "]";
-          TableReader rr(req, rprefix, errors);
-          rr.string("name", q.name, true);
-          rr.string("pattern", q.pattern, true);
-          rr.reject_unknown();
-          if (!q.pattern.empty())
-            if (std::string why = pattern_error(q.pattern); !why.empty())
-              errors.push_back({rprefix + ".pattern", "not a valid pattern: " + why});
-          c.needs.push_back(std::move(q));
-        }
-        r.reject_unknown();
-        for (const auto& a : c.addresses)
-          if (!looks_like_address(a)) errors.push_back({prefix + ".addresses", "\"" + a + "\" is not an email address"});
-        for (const auto& a : c.staff)
-          if (!looks_like_address(a)) errors.push_back({prefix + ".staff", "\"" + a + "\" is not an email address"});
-        if (!c.name.empty() && !names.insert(c.name).second)
-          errors.push_back({prefix + ".name", "duplicate category name \"" + c.name + "\""});
-        cfg.categories.push_back(std::move(c));
-      }
-    }
-  }
-  if (const toml::node* node = root.get("employee")) {
-    if (!node->is_array_of_tables()) {
-      errors.push_back({"employee", "must be an array of tables ([[employee]])"});
-    } else {
-      std::set<std::string> seen;
-      std::size_t i = 0;
-      for (const auto& t : *node->as_array()) {
-        Employee e;
-        const std::string prefix = "employee[" + std::to_string(i++) + "]";
-        TableReader r(t.as_table(), prefix, errors);
-        r.string("address", e.address, true);
-        r.string("name", e.name);
-        r.string("department", e.department);
-        r.string("manager", e.manager);
-        r.string("time_zone", e.time_zone);
-        r.reject_unknown();
-        if (!e.address.empty() && !looks_like_address(e.address))
-          errors.push_back({prefix + ".address", "must be an email address (got \"" + e.address + "\")"});
-        if (!e.manager.empty() && !looks_like_address(e.manager))
-          errors.push_back({prefix + ".manager", "must be an email address (got \"" + e.manager + "\")"});
-        if (!e.address.empty() && !seen.insert(address_without_plus(e.address)).second)
-          errors.push_back({prefix + ".address", "\"" + e.address + "\" is listed twice"});
-        cfg.employees.push_back(std::move(e));
-      }
-    }
-  }
+  read_requests_table(root, cfg, errors);
+  read_categories(root, cfg, errors);
+  read_employees(root, cfg, errors);
 }
 
 }  // namespace
@@ -722,21 +764,32 @@ std::string to_string(const BusinessDuration& d) {
   return std::to_string(d.count) + "h";
 }
 
-std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
-                                                    std::string_view priority) {
-  if (!levels.configured) return std::nullopt;
-  const ServiceTargetsConfig* chain[4] = {nullptr, nullptr, nullptr, &levels.targets};
-  const CategoryServiceConfig* cat = nullptr;
-  if (auto it = levels.categories.find(std::string(category)); it != levels.categories.end()) cat = &it->second;
+namespace {
+
+// The targets that may apply, most specific first: the category's for the
+// priority, the priority's, the category's, the defaults; nullptr where none.
+std::array<const ServiceTargetsConfig*, 4> target_chain(const ServiceLevelsConfig& levels,
+                                                        const CategoryServiceConfig* cat, std::string_view priority) {
+  std::array<const ServiceTargetsConfig*, 4> chain = {nullptr, nullptr, nullptr, &levels.targets};
   if (cat != nullptr)
     if (auto it = cat->priorities.find(std::string(priority)); it != cat->priorities.end()) chain[0] = &it->second;
   if (auto it = levels.priorities.find(std::string(priority)); it != levels.priorities.end()) chain[1] = &it->second;
   if (cat != nullptr) chain[2] = &cat->targets;
+  return chain;
+}
+
+}  // namespace
+
+std::optional<ServiceLevelConfig> service_level_for(const ServiceLevelsConfig& levels, std::string_view category,
+                                                    std::string_view priority) {
+  if (!levels.configured) return std::nullopt;
+  const CategoryServiceConfig* cat = nullptr;
+  if (auto it = levels.categories.find(std::string(category)); it != levels.categories.end()) cat = &it->second;
 
   ServiceLevelConfig out;
   out.calendar = cat != nullptr && !cat->calendar.empty() ? cat->calendar : levels.calendar;
   bool fr = false, res = false, oc = false;
-  for (const ServiceTargetsConfig* t : chain) {
+  for (const ServiceTargetsConfig* t : target_chain(levels, cat, priority)) {
     if (t == nullptr) continue;
     if (!fr && t->first_response) out.first_response = *t->first_response, fr = true;
     if (!res && t->resolution) out.resolution = *t->resolution, res = true;
@@ -787,6 +840,131 @@ void check_imap_server(const std::string& prefix, const ImapServerConfig& c, std
     errors.push_back({prefix + ".password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
 }
 
+// The top-level keys this file knows; any other is named as unknown.
+constexpr std::array<std::string_view, 12> top_level_keys = {
+    "daemon", "database", "smtp", "mailbox", "requests", "category", "employee", "calendar", "service_levels",
+    "summary", "tally", "observe"};
+
+void reject_unknown_tables(const toml::table& root, std::vector<ConfigError>& errors) {
+  for (const auto& [k, v] : root) {
+    std::string name(k.str());
+    if (std::find(top_level_keys.begin(), top_level_keys.end(), name) == top_level_keys.end())
+      errors.push_back({name, "unknown key"});
+  }
+}
+
+// The metrics endpoint has no authentication: loopback only.
+void check_metrics_listen(const std::string& listen, std::vector<ConfigError>& errors) {
+  if (listen.empty()) return;
+  std::string host;
+  int port = 0;
+  if (!split_host_port(listen, host, port))
+    errors.push_back({"daemon.metrics_listen", "must be \"HOST:PORT\" (\"[::1]:PORT\" for IPv6), got \"" +
+                                                   listen + "\""});
+  else if (!is_loopback_host(host) || host == "localhost")
+    errors.push_back({"daemon.metrics_listen", "must be a loopback address (127.0.0.0/8 or ::1), not \"" + host +
+                                                   "\": the endpoint has no authentication"});
+}
+
+void read_daemon(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TableReader r(subtable(root, "daemon", errors), "daemon", errors);
+  r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
+  r.boolean("idle", cfg.daemon.idle);
+  r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  r.string("templates_dir", cfg.daemon.templates_dir);
+  r.string("admin_address", cfg.daemon.admin_address);
+  if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
+    errors.push_back({"daemon.admin_address", "must be an email address"});
+  r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
+  r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
+  r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
+  r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
+  r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
+  r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
+  r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
+  r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
+  r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
+  r.string("metrics_listen", cfg.daemon.metrics_listen);
+  check_metrics_listen(cfg.daemon.metrics_listen, errors);
+  r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
+  r.integer("failover_s", cfg.daemon.failover_s, 4, 3600);
+  r.string("node_name", cfg.daemon.node_name);
+  if (cfg.daemon.node_name.size() > 64 ||
+      std::any_of(cfg.daemon.node_name.begin(), cfg.daemon.node_name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+    errors.push_back({"daemon.node_name", "must be at most 64 characters without spaces or control characters"});
+  r.reject_unknown();
+}
+
+void read_database(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::table* t = subtable(root, "database", errors);
+  if (t == nullptr && root.get("database") == nullptr) errors.push_back({"database", "missing (required table)"});
+  TableReader r(t, "database", errors);
+  if (t) r.string("url", cfg.database.url, true);
+  r.string("password_file", cfg.database.password_file);
+  r.reject_unknown();
+}
+
+void read_smtp(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::table* t = subtable(root, "smtp", errors);
+  if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
+  TableReader r(t, "smtp", errors);
+  if (t) {
+    r.string("host", cfg.smtp.host, true);
+    r.string("from", cfg.smtp.from, true);
+    if (!cfg.smtp.from.empty() && !looks_like_address(cfg.smtp.from))
+      errors.push_back({"smtp.from", "must be an email address (got \"" + cfg.smtp.from + "\")"});
+  }
+  r.integer("port", cfg.smtp.port, 1, 65535);
+  r.security("security", cfg.smtp.security);
+  r.string("username", cfg.smtp.username);
+  r.string("password_file", cfg.smtp.password_file);
+  r.boolean("verify_tls", cfg.smtp.verify_tls);
+  r.string("ca_file", cfg.smtp.ca_file);
+  r.string("from_name", cfg.smtp.from_name);
+  r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
+  r.reject_unknown();
+}
+
+MailboxConfig read_mailbox(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {
+  MailboxConfig m;
+  TableReader r(table, prefix, errors);
+  r.string("name", m.name, true);
+  r.string("address", m.address, true);
+  if (!m.address.empty() && !looks_like_address(m.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
+  read_imap_server(r, m);
+  r.string("folder", m.folder);
+  r.string("processed_folder", m.processed_folder);
+  r.string("default_category", m.default_category);
+  r.boolean("accept_cc", m.accept_cc);
+  r.integer("batch_size", m.batch_size, 1, 10000);
+  r.reject_unknown();
+  return m;
+}
+
+void read_mailboxes(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::node* boxes = root.get("mailbox");
+  if (boxes == nullptr) {
+    errors.push_back({"mailbox", "missing: at least one [[mailbox]] is required"});
+    return;
+  }
+  if (!boxes->is_array_of_tables()) {
+    errors.push_back({"mailbox", "must be an array of tables ([[mailbox]])"});
+    return;
+  }
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& node : *boxes->as_array()) {
+    const std::string prefix = "mailbox[" + std::to_string(i++) + "]";
+    MailboxConfig m = read_mailbox(node.as_table(), prefix, errors);
+    if (!m.name.empty() && !names.insert(m.name).second)
+      errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
+    check_imap_server(prefix, m, errors);
+    cfg.mailboxes.push_back(std::move(m));
+  }
+}
+
 
 // Each check names its key ("mailbox[0].port"); the line is looked up once
 // here, so no check has to carry it: the key's own line, else (a missing key)
@@ -822,110 +1000,11 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
     return load;
   }
 
-  for (const auto& [k, v] : root) {
-    std::string name(k.str());
-    if (name != "daemon" && name != "database" && name != "smtp" && name != "mailbox" && name != "requests" &&
-        name != "category" && name != "employee" && name != "calendar" && name != "service_levels" &&
-        name != "summary" && name != "tally" && name != "observe")
-      errors.push_back({name, "unknown key"});
-  }
-
-  {
-    TableReader r(subtable(root, "daemon", errors), "daemon", errors);
-    r.integer("poll_interval_s", cfg.daemon.poll_interval_s, 1, 86400);
-    r.boolean("idle", cfg.daemon.idle);
-    r.choice("log_level", cfg.daemon.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
-    r.string("templates_dir", cfg.daemon.templates_dir);
-    r.string("admin_address", cfg.daemon.admin_address);
-    if (!cfg.daemon.admin_address.empty() && !looks_like_address(cfg.daemon.admin_address))
-      errors.push_back({"daemon.admin_address", "must be an email address"});
-    r.integer("alert_after_failures", cfg.daemon.alert_after_failures, 1, 1000);
-    r.integer("max_backoff_s", cfg.daemon.max_backoff_s, 1, 86400);
-    r.integer("max_message_bytes", cfg.daemon.max_message_bytes, 1024, 1024LL * 1024 * 1024);
-    r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
-    r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
-    r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
-    r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
-    r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
-    r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});
-    r.string("metrics_listen", cfg.daemon.metrics_listen);
-    if (!cfg.daemon.metrics_listen.empty()) {
-      std::string host;
-      int port = 0;
-      if (!split_host_port(cfg.daemon.metrics_listen, host, port))
-        errors.push_back({"daemon.metrics_listen", "must be \"HOST:PORT\" (\"[::1]:PORT\" for IPv6), got \"" +
-                                                       cfg.daemon.metrics_listen + "\""});
-      else if (!is_loopback_host(host) || host == "localhost")
-        errors.push_back({"daemon.metrics_listen", "must be a loopback address (127.0.0.0/8 or ::1), not \"" + host +
-                                                       "\": the endpoint has no authentication"});
-    }
-    r.integer("shutdown_flush_s", cfg.daemon.shutdown_flush_s, 0, 3600);
-    r.integer("failover_s", cfg.daemon.failover_s, 4, 3600);
-    r.string("node_name", cfg.daemon.node_name);
-    if (cfg.daemon.node_name.size() > 64 ||
-        std::any_of(cfg.daemon.node_name.begin(), cfg.daemon.node_name.end(),
-                    [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
-      errors.push_back({"daemon.node_name", "must be at most 64 characters without spaces or control characters"});
-    r.reject_unknown();
-  }
-  {
-    const toml::table* t = subtable(root, "database", errors);
-    if (t == nullptr && root.get("database") == nullptr) errors.push_back({"database", "missing (required table)"});
-    TableReader r(t, "database", errors);
-    if (t) r.string("url", cfg.database.url, true);
-    r.string("password_file", cfg.database.password_file);
-    r.reject_unknown();
-  }
-  {
-    const toml::table* t = subtable(root, "smtp", errors);
-    if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
-    TableReader r(t, "smtp", errors);
-    if (t) {
-      r.string("host", cfg.smtp.host, true);
-      r.string("from", cfg.smtp.from, true);
-      if (!cfg.smtp.from.empty() && !looks_like_address(cfg.smtp.from))
-        errors.push_back({"smtp.from", "must be an email address (got \"" + cfg.smtp.from + "\")"});
-    }
-    r.integer("port", cfg.smtp.port, 1, 65535);
-    r.security("security", cfg.smtp.security);
-    r.string("username", cfg.smtp.username);
-    r.string("password_file", cfg.smtp.password_file);
-    r.boolean("verify_tls", cfg.smtp.verify_tls);
-    r.string("ca_file", cfg.smtp.ca_file);
-    r.string("from_name", cfg.smtp.from_name);
-    r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
-    r.reject_unknown();
-  }
-
-  const toml::node* boxes = root.get("mailbox");
-  if (boxes == nullptr) {
-    errors.push_back({"mailbox", "missing: at least one [[mailbox]] is required"});
-  } else if (!boxes->is_array_of_tables()) {
-    errors.push_back({"mailbox", "must be an array of tables ([[mailbox]])"});
-  } else {
-    std::set<std::string> names;
-    std::size_t i = 0;
-    for (const auto& node : *boxes->as_array()) {
-      MailboxConfig m;
-      const std::string prefix = "mailbox[" + std::to_string(i++) + "]";
-      TableReader r(node.as_table(), prefix, errors);
-      r.string("name", m.name, true);
-      r.string("address", m.address, true);
-      if (!m.address.empty() && !looks_like_address(m.address))
-        errors.push_back({prefix + ".address", "must be an email address (got \"" + m.address + "\")"});
-      read_imap_server(r, m);
-      r.string("folder", m.folder);
-      r.string("processed_folder", m.processed_folder);
-      r.string("default_category", m.default_category);
-      r.boolean("accept_cc", m.accept_cc);
-      r.integer("batch_size", m.batch_size, 1, 10000);
-      r.reject_unknown();
-      if (!m.name.empty() && !names.insert(m.name).second)
-        errors.push_back({prefix + ".name", "duplicate mailbox name \"" + m.name + "\""});
-      check_imap_server(prefix, m, errors);
-      cfg.mailboxes.push_back(std::move(m));
-    }
-  }
+  reject_unknown_tables(root, errors);
+  read_daemon(root, cfg, errors);
+  read_database(root, cfg, errors);
+  read_smtp(root, cfg, errors);
+  read_mailboxes(root, cfg, errors);
   parse_request_sections(root, cfg, errors);
   parse_tally_sections(root, cfg, errors);
 
@@ -999,31 +1078,71 @@ ConfigLoad load_config(const std::string& path) {
 
 namespace {
 
+// How many times the sender's median makes a chord: a number from 1 to 1000.
+void read_chord_factor(TableReader& r, TallyConfig& t, std::vector<ConfigError>& errors) {
+  const toml::node* n = r.node("chord_factor");
+  if (n == nullptr) return;
+  double v = 0;
+  if (n->is_floating_point()) v = n->as_floating_point()->get();
+  else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
+  else v = -1;
+  if (!(v >= 1.0 && v <= 1000.0))
+    errors.push_back({"tally.chord_factor", "must be a number from 1 to 1000 (how many times the sender's median)"});
+  else
+    t.chord_factor = v;
+}
+
+void read_tally(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  TallyConfig& t = cfg.tally;
+  TableReader r(subtable(root, "tally", errors), "tally", errors);
+  r.integer("reply_window_days", t.reply_window_days, 1, 365);
+  r.integer("min_repliers", t.min_repliers, 1, 10000);
+  r.integer("baseline_messages", t.baseline_messages, 1, 1000);
+  read_chord_factor(r, t, errors);
+  r.strings("agree_words", t.agree_words, 100);
+  r.strings("thanks_words", t.thanks_words, 100);
+  r.strings("praise_words", t.praise_words, 100);
+  r.reject_unknown();
+  for (const auto* list : {&t.agree_words, &t.thanks_words, &t.praise_words})
+    if (list->size() > 1000) errors.push_back({"tally", "at most 1000 words per list"});
+}
+
+// The folders go into IMAP commands as quoted strings.
+void check_observed_folders(const std::vector<std::string>& folders, const std::string& prefix,
+                            std::vector<ConfigError>& errors) {
+  if (folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
+  if (folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
+  for (const auto& f : folders)
+    if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
+      errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
+}
+
+// One [[observe]]; `names` holds the names of those before it.
+ObserveConfig read_observe(const toml::table* table, const std::string& prefix, std::set<std::string>& names,
+                           std::vector<ConfigError>& errors) {
+  ObserveConfig o;
+  TableReader r(table, prefix, errors);
+  r.string("name", o.name, true);
+  r.string("address", o.address, true);
+  read_imap_server(r, o);
+  r.strings("folders", o.folders, 200);
+  r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
+  r.integer("batch_size", o.batch_size, 1, 10000);
+  r.reject_unknown();
+  if (!o.name.empty() && !valid_name(o.name, 64))
+    errors.push_back({prefix + ".name", "must be 1 to 64 letters, digits, '-' or '_' (got \"" + o.name + "\")"});
+  else if (!o.name.empty() && !names.insert(o.name).second)
+    errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
+  if (!o.address.empty() && !looks_like_address(o.address))
+    errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
+  check_imap_server(prefix, o, errors);
+  check_observed_folders(o.folders, prefix, errors);
+  return o;
+}
+
 // Reply tallies ([tally]) and the mailboxes read only for them ([[observe]]).
 void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
-  {
-    TallyConfig& t = cfg.tally;
-    TableReader r(subtable(root, "tally", errors), "tally", errors);
-    r.integer("reply_window_days", t.reply_window_days, 1, 365);
-    r.integer("min_repliers", t.min_repliers, 1, 10000);
-    r.integer("baseline_messages", t.baseline_messages, 1, 1000);
-    if (const toml::node* n = r.node("chord_factor")) {
-      double v = 0;
-      if (n->is_floating_point()) v = n->as_floating_point()->get();
-      else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-      else v = -1;
-      if (!(v >= 1.0 && v <= 1000.0))
-        errors.push_back({"tally.chord_factor", "must be a number from 1 to 1000 (how many times the sender's median)"});
-      else
-        t.chord_factor = v;
-    }
-    r.strings("agree_words", t.agree_words, 100);
-    r.strings("thanks_words", t.thanks_words, 100);
-    r.strings("praise_words", t.praise_words, 100);
-    r.reject_unknown();
-    for (const auto* list : {&t.agree_words, &t.thanks_words, &t.praise_words})
-      if (list->size() > 1000) errors.push_back({"tally", "at most 1000 words per list"});
-  }
+  read_tally(root, cfg, errors);
   const toml::node* node = root.get("observe");
   if (node == nullptr) return;
   if (!node->is_array_of_tables()) {
@@ -1033,29 +1152,8 @@ void parse_tally_sections(const toml::table& root, Config& cfg, std::vector<Conf
   std::set<std::string> names;
   std::size_t i = 0;
   for (const auto& item : *node->as_array()) {
-    ObserveConfig o;
     const std::string prefix = "observe[" + std::to_string(i++) + "]";
-    TableReader r(item.as_table(), prefix, errors);
-    r.string("name", o.name, true);
-    r.string("address", o.address, true);
-    read_imap_server(r, o);
-    r.strings("folders", o.folders, 200);
-    r.integer("max_message_bytes", o.max_message_bytes, 4096, 64LL * 1024 * 1024);
-    r.integer("batch_size", o.batch_size, 1, 10000);
-    r.reject_unknown();
-    if (!o.name.empty() && !valid_name(o.name, 64))
-      errors.push_back({prefix + ".name", "must be 1 to 64 letters, digits, '-' or '_' (got \"" + o.name + "\")"});
-    else if (!o.name.empty() && !names.insert(o.name).second)
-      errors.push_back({prefix + ".name", "duplicate observed mailbox name \"" + o.name + "\""});
-    if (!o.address.empty() && !looks_like_address(o.address))
-      errors.push_back({prefix + ".address", "must be an email address (got \"" + o.address + "\")"});
-    check_imap_server(prefix, o, errors);
-    if (o.folders.empty()) errors.push_back({prefix + ".folders", "must name at least one folder"});
-    if (o.folders.size() > 50) errors.push_back({prefix + ".folders", "at most 50 folders"});
-    for (const auto& f : o.folders)
-      if (f.find_first_of("\r\n\"\\") != std::string::npos || f.find('\0') != std::string::npos)
-        errors.push_back({prefix + ".folders", "\"" + f + "\": a folder name may not hold quotes, backslashes or line breaks"});
-    cfg.observed.push_back(std::move(o));
+    cfg.observed.push_back(read_observe(item.as_table(), prefix, names, errors));
   }
 }
 

@@ -33,6 +33,25 @@ bool starts_with_ci(const std::string& s, std::size_t at, const char* word) {
 
 std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
+// A literal announced at the end of a line: {N}, or {N+} (LITERAL+).
+struct AnnouncedLiteral {
+  std::size_t open = 0;  // where the '{' is
+  std::string digits;    // N as written
+  std::size_t size = 0;
+};
+
+std::optional<AnnouncedLiteral> announced_literal(const std::string& line) {
+  if (line.empty() || line.back() != '}') return std::nullopt;
+  const std::size_t open = line.rfind('{');
+  if (open == std::string::npos) return std::nullopt;
+  std::string digits = line.substr(open + 1, line.size() - open - 2);
+  if (!digits.empty() && digits.back() == '+') digits.pop_back();
+  if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const std::size_t size = std::stoull(digits);
+  return AnnouncedLiteral{open, std::move(digits), size};
+}
+
 }  // namespace
 
 ImapAnswerReader::ImapAnswerReader(std::string tag, const Limits& limits) : tag_(std::move(tag) + " "), limits_(limits) {}
@@ -61,69 +80,78 @@ ImapAnswerReader::State ImapAnswerReader::feed(std::string_view bytes) {
 // answer reads the same whatever the network did (the fuzz target checks it).
 void ImapAnswerReader::step() {
   while (state_ == State::reading) {
-    const std::size_t available = buffer_.size() - at_;
     if (in_literal_) {
-      if (available < literal_pending_) return;
-      current_.literals.push_back(buffer_.substr(at_, literal_pending_));
-      at_ += literal_pending_;
-      in_literal_ = false;
+      if (!take_literal()) return;
       continue;  // the untagged answer goes on after the literal
     }
-    const std::size_t eol = buffer_.find("\r\n", at_);
-    if (eol == std::string::npos) {
-      // +1: a trailing CR may be the start of the line's CRLF.
-      if (available > limits_.max_line_bytes + 1) fail("an answer line longer than " + mib(limits_.max_line_bytes));
+    std::optional<std::string> line = next_line();
+    if (!line) return;
+    take_line(*line);
+  }
+}
+
+bool ImapAnswerReader::take_literal() {
+  if (buffer_.size() - at_ < literal_pending_) return false;
+  current_.literals.push_back(buffer_.substr(at_, literal_pending_));
+  at_ += literal_pending_;
+  in_literal_ = false;
+  return true;
+}
+
+std::optional<std::string> ImapAnswerReader::next_line() {
+  const std::size_t available = buffer_.size() - at_;
+  const std::size_t eol = buffer_.find("\r\n", at_);
+  if (eol == std::string::npos) {
+    // +1: a trailing CR may be the start of the line's CRLF.
+    if (available > limits_.max_line_bytes + 1) fail("an answer line longer than " + mib(limits_.max_line_bytes));
+    return std::nullopt;
+  }
+  if (eol - at_ > limits_.max_line_bytes) {
+    fail("an answer line longer than " + mib(limits_.max_line_bytes));
+    return std::nullopt;
+  }
+  std::string line = buffer_.substr(at_, eol - at_);
+  at_ = eol + 2;
+  return line;
+}
+
+// The tagged line ends the answer; any other line goes into the untagged
+// answer being read, which it ends unless it announces a literal.
+void ImapAnswerReader::take_line(const std::string& line) {
+  if (!in_untagged_) {
+    if (line.compare(0, tag_.size(), tag_) == 0) {
+      tagged_ = line.substr(tag_.size());
+      state_ = State::done;
       return;
     }
-    if (eol - at_ > limits_.max_line_bytes) {
-      fail("an answer line longer than " + mib(limits_.max_line_bytes));
+    current_ = ImapUntagged{};
+    in_untagged_ = true;
+  }
+  if (const auto literal = announced_literal(line)) {
+    if (literal->size > limits_.max_literal_bytes) {
+      fail("a literal of " + literal->digits + " bytes, over the " + std::to_string(limits_.max_literal_bytes) +
+           " this reader takes");
       return;
     }
-    std::string line = buffer_.substr(at_, eol - at_);
-    at_ = eol + 2;
-    if (!in_untagged_) {
-      if (line.compare(0, tag_.size(), tag_) == 0) {
-        tagged_ = line.substr(tag_.size());
-        state_ = State::done;
-        return;
-      }
-      current_ = ImapUntagged{};
-      in_untagged_ = true;
-    }
-    // A literal announced at the end of the line: {N}, or {N+} (LITERAL+).
-    if (!line.empty() && line.back() == '}') {
-      if (const std::size_t open = line.rfind('{'); open != std::string::npos) {
-        std::string digits = line.substr(open + 1, line.size() - open - 2);
-        if (!digits.empty() && digits.back() == '+') digits.pop_back();
-        if (!digits.empty() && digits.size() <= 12 && digits.find_first_not_of("0123456789") == std::string::npos) {
-          const std::size_t size = std::stoull(digits);
-          if (size > limits_.max_literal_bytes) {
-            fail("a literal of " + digits + " bytes, over the " + std::to_string(limits_.max_literal_bytes) +
-                 " this reader takes");
-            return;
-          }
-          current_.text += line.substr(0, open) + "{}";
-          total_bytes_ += open + size;
-          if (total_bytes_ > limits_.max_answer_bytes) {
-            fail("an answer over " + mib(limits_.max_answer_bytes));
-            return;
-          }
-          literal_pending_ = size;
-          in_literal_ = true;
-          continue;
-        }
-      }
-    }
-    current_.text += line;
-    total_bytes_ += line.size();
+    current_.text += line.substr(0, literal->open) + "{}";
+    total_bytes_ += literal->open + literal->size;
     if (total_bytes_ > limits_.max_answer_bytes) {
       fail("an answer over " + mib(limits_.max_answer_bytes));
       return;
     }
-    untagged_.push_back(std::move(current_));
-    current_ = ImapUntagged{};
-    in_untagged_ = false;
+    literal_pending_ = literal->size;
+    in_literal_ = true;
+    return;
   }
+  current_.text += line;
+  total_bytes_ += line.size();
+  if (total_bytes_ > limits_.max_answer_bytes) {
+    fail("an answer over " + mib(limits_.max_answer_bytes));
+    return;
+  }
+  untagged_.push_back(std::move(current_));
+  current_ = ImapUntagged{};
+  in_untagged_ = false;
 }
 
 std::vector<std::uint64_t> parse_search_response(const std::string& text) {

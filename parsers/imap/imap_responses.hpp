@@ -60,6 +60,9 @@ class ImapAnswerReader {
 
  private:
   void step();
+  bool take_literal();                     // false: the literal's bytes are not all here yet
+  std::optional<std::string> next_line();  // without its CRLF; nullopt: more bytes needed, or failed
+  void take_line(const std::string& line);
   State fail(std::string why);
 
   std::string tag_;

@@ -107,6 +107,28 @@ std::string first_name(const std::string& name) {
   return space == std::string::npos ? std::string() : name.substr(0, space);
 }
 
+// How many employees go by each first name.
+std::map<std::string, int> count_first_names(const std::vector<Employee>& directory) {
+  std::map<std::string, int> first_names;
+  for (const auto& e : directory) {
+    const std::string f = first_name(e.name);
+    if (!f.empty()) ++first_names[f];
+  }
+  return first_names;
+}
+
+// Whether a sentence (`low` lower case, `orig` as written) names `e` by
+// address, full name, or a first name of at least 3 letters nobody else has.
+bool names_employee(std::string_view low, std::string_view orig, const Employee& e,
+                    const std::map<std::string, int>& first_names) {
+  if (find_phrase(low, ascii_lower(e.address)) != std::string_view::npos) return true;
+  if (!e.name.empty() && find_phrase(low, ascii_lower(normalize(e.name))) != std::string_view::npos) return true;
+  const std::string f = first_name(e.name);
+  if (f.size() < 3) return false;
+  const auto shared = first_names.find(f);
+  return shared != first_names.end() && shared->second == 1 && find_phrase(orig, f) != std::string_view::npos;
+}
+
 }  // namespace
 
 Tone read_tone(std::string_view text, const TallyConfig& words) {
@@ -124,11 +146,7 @@ std::vector<std::string> find_kudos(std::string_view text, const TallyConfig& wo
   const std::string lower = ascii_lower(original);
   const std::string sender = address_without_plus(sender_address);
   // First names shared by two employees identify nobody.
-  std::map<std::string, int> first_names;
-  for (const auto& e : directory) {
-    const std::string f = first_name(e.name);
-    if (!f.empty()) ++first_names[f];
-  }
+  const std::map<std::string, int> first_names = count_first_names(directory);
   std::vector<bool> credited(directory.size(), false);
   std::size_t looked_at = 0;
   for (const auto& [start, size] : sentences(original)) {
@@ -139,13 +157,7 @@ std::vector<std::string> find_kudos(std::string_view text, const TallyConfig& wo
     for (std::size_t i = 0; i < directory.size(); ++i) {
       const Employee& e = directory[i];
       if (credited[i] || e.address.empty() || address_without_plus(e.address) == sender) continue;
-      bool named = find_phrase(low, ascii_lower(e.address)) != std::string_view::npos;
-      if (!named && !e.name.empty()) named = find_phrase(low, ascii_lower(normalize(e.name))) != std::string_view::npos;
-      if (!named) {
-        const std::string f = first_name(e.name);
-        if (f.size() >= 3 && first_names[f] == 1) named = find_phrase(orig, f) != std::string_view::npos;
-      }
-      credited[i] = named;
+      credited[i] = names_employee(low, orig, e, first_names);
     }
   }
   std::vector<std::string> out;

@@ -150,6 +150,71 @@ const CategoryConfig* category_for_tag(const Config& config, const std::string& 
   return nullptr;
 }
 
+// ---------------------------------------------------------- routing --------
+// Each way of routing, in route_request's order; nullopt when it decides nothing.
+
+// A copy to the shared address with a plus tag naming a category (requests+it@).
+std::optional<Routing> route_by_plus_address(const std::vector<const Address*>& recipients, const MailboxConfig& mailbox,
+                                             const Config& config) {
+  const std::string shared = address_without_plus(mailbox.address);
+  for (const Address* a : recipients) {
+    if (address_without_plus(a->address) != shared) continue;
+    if (const CategoryConfig* c = category_for_tag(config, plus_tag(a->address)))
+      return Routing{c->name, "plus address " + ascii_lower(a->address)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Routing> route_by_subject_tag(const Email& email, const Config& config) {
+  const std::string tag = subject_tag(email.subject);
+  if (tag.empty()) return std::nullopt;
+  if (const CategoryConfig* c = category_for_tag(config, tag)) return Routing{c->name, "subject tag " + tag};
+  return std::nullopt;
+}
+
+// A recipient that is a category's own address.
+std::optional<Routing> route_by_address(const std::vector<const Address*>& recipients, const Config& config) {
+  for (const Address* a : recipients) {
+    const std::string addr = address_without_plus(a->address);
+    for (const auto& c : config.categories)
+      for (const auto& ca : c.addresses)
+        if (address_without_plus(ca) == addr) return Routing{c.name, "address " + addr};
+  }
+  return std::nullopt;
+}
+
+// Keywords: the category with the most distinct keywords found wins; the
+// first in the config on a tie.
+std::optional<Routing> route_by_keywords(const Email& email, const Config& config) {
+  const std::string text = ascii_lower(email.subject) + "\n" + ascii_lower(bounded(email.request_text));
+  const CategoryConfig* best = nullptr;
+  std::size_t best_hits = 0;
+  std::string best_word;
+  for (const auto& c : config.categories) {
+    std::size_t hits = 0;
+    std::string first;
+    for (const auto& k : c.keywords) {
+      if (find_word(text, ascii_lower(k)) == std::string::npos) continue;
+      if (hits++ == 0) first = k;
+    }
+    if (hits > best_hits) {
+      best = &c;
+      best_hits = hits;
+      best_word = first;
+    }
+  }
+  if (best != nullptr) return Routing{best->name, "keyword " + best_word};
+  return std::nullopt;
+}
+
+std::optional<Routing> route_by_department(const Config& config, const Employee* requester) {
+  if (requester == nullptr || requester->department.empty()) return std::nullopt;
+  const std::string dept = ascii_lower(requester->department);
+  for (const auto& c : config.categories)
+    if (equals_any(dept, c.departments)) return Routing{c.name, "department " + requester->department};
+  return std::nullopt;
+}
+
 // ------------------------------------------------------------ times --------
 using date::days;
 using date::sys_days;
@@ -230,6 +295,147 @@ std::optional<std::pair<int, int>> trailing_clock(std::string_view lower, std::s
   return clock;
 }
 
+// The time phrases of one text, each family read by its own member; every
+// phrase found is a candidate, and find_requested_time picks among them.
+class TimeFinder {
+ public:
+  TimeFinder(std::string_view text, const LocalTime& now, int day_end_hour)
+      : lower_(ascii_lower(text)), now_(now), today_(to_days(now)), day_end_hour_(day_end_hour) {}
+
+  std::vector<Candidate> find() {
+    iso_dates();
+    day_month_dates();
+    weekdays();
+    end_of_week();
+    today_words();
+    tomorrow();
+    first_morning_or_afternoon();
+    clock_alone();
+    return std::move(found_);
+  }
+
+ private:
+  // Calls `each` on every match of `pattern` in the text, left to right.
+  template <typename Each>
+  void each_match(const std::string& pattern, const Each& each) {
+    const pcre2_code* code = cached(pattern);
+    for (std::size_t from = 0; from <= lower_.size();) {
+      auto m = search(code, lower_, from);
+      if (!m) break;
+      each(*m);
+      from = m->end > m->begin ? m->end : m->end + 1;
+    }
+  }
+
+  void add(std::size_t begin, std::size_t end, LocalTime by) { found_.push_back({begin, end, by}); }
+
+  // A date, then an optional clock time after it; the day's end otherwise.
+  void add_day(const Match& m, sys_days d) {
+    std::size_t end = m.end;
+    const auto clock = trailing_clock(lower_, m.end, &end);
+    add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : at_time(d, day_end_hour_, 0));
+  }
+
+  // ISO dates: 2026-12-04.
+  void iso_dates() {
+    each_match("\\b(20\\d\\d)-(\\d\\d)-(\\d\\d)\\b", [&](const Match& m) {
+      const year_month_day ymd{date::year{std::stoi(m.groups[0])}, date::month{static_cast<unsigned>(std::stoi(m.groups[1]))},
+                               date::day{static_cast<unsigned>(std::stoi(m.groups[2]))}};
+      // A day before today is about the past (a quoted Date: header, "since
+      // 2024-05-01"), not a time wanted.
+      if (ymd.ok() && sys_days(ymd) >= today_) add_day(m, sys_days(ymd));
+    });
+  }
+
+  // "4 December", "4th of December 2026", "December 4th", "Dec 4, 2026".
+  void add_day_month(unsigned day, unsigned month, const std::string& year_text, const Match& m) {
+    int year = year_text.empty() ? now_.year : std::stoi(year_text);
+    year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
+    if (!ymd.ok()) return;
+    if (year_text.empty() && sys_days(ymd) < today_) ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day}};
+    if (ymd.ok() && sys_days(ymd) >= today_) add_day(m, sys_days(ymd));  // a past year's: about the past
+  }
+  void day_month_dates() {
+    each_match(std::string("\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+(") + months_alt + ")\\b(?:,?\\s+(20\\d\\d)\\b)?",
+               [&](const Match& m) {
+                 add_day_month(static_cast<unsigned>(std::stoi(m.groups[0])), month_numbers.at(m.groups[1]), m.groups[2], m);
+               });
+    each_match(std::string("\\b(") + months_alt_no_may + ")\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(20\\d\\d)\\b)?",
+               [&](const Match& m) {
+                 add_day_month(static_cast<unsigned>(std::stoi(m.groups[1])), month_numbers.at(m.groups[0]), m.groups[2], m);
+               });
+  }
+
+  // Weekdays: "by Friday", "on Thursday", "next Monday". Today's name means
+  // today while the working day lasts, else the same day next week.
+  void weekdays() {
+    each_match(std::string("\\b(?:by|before|until|till|on|this|next|for|due)\\s+(") + weekdays_alt + ")\\b", [&](const Match& m) {
+      const unsigned want = weekday_numbers.at(m.groups[0]);
+      sys_days d = today_;
+      const bool next = m.begin + 4 <= lower_.size() && lower_.compare(m.begin, 4, "next") == 0;
+      while (weekday_of(d) != want || (d == today_ && (next || now_.hour >= day_end_hour_))) d += days{1};
+      add_day(m, d);
+    });
+  }
+
+  // "end of the week": Friday.
+  void end_of_week() {
+    each_match("\\b(?:by\\s+)?(?:the\\s+)?end\\s+of\\s+(?:the|this)\\s+week\\b", [&](const Match& m) {
+      sys_days d = today_;
+      while (weekday_of(d) != 5) d += days{1};
+      add(m.begin, m.end, at_time(d, day_end_hour_, 0));
+    });
+  }
+
+  // Today and the end of the day.
+  void today_words() {
+    each_match("\\b(?:today|tonight|eod|cob|end\\s+of\\s+(?:the\\s+)?(?:business\\s+)?day|close\\s+of\\s+business)\\b",
+               [&](const Match& m) {
+                 std::size_t end = m.end;
+                 const auto clock = trailing_clock(lower_, m.end, &end);
+                 add(m.begin, end, clock ? at_time(today_, clock->first, clock->second) : at_time(today_, day_end_hour_, 0));
+               });
+  }
+
+  // Tomorrow, with a part of the day or a time.
+  void tomorrow() {
+    each_match("\\btomorrow(?:\\s+(morning|afternoon|evening|eod|end\\s+of\\s+(?:the\\s+)?day))?\\b", [&](const Match& m) {
+      const sys_days d = today_ + days{1};
+      if (m.groups[0] == "morning") return add(m.begin, m.end, at_time(d, 12, 0));
+      if (!m.groups[0].empty()) return add(m.begin, m.end, at_time(d, day_end_hour_, 0));
+      add_day(m, d);
+    });
+  }
+
+  // The dispatcher's words: the first morning or afternoon to come, on a
+  // weekday (the team's calendar refines this where due times are computed).
+  void first_morning_or_afternoon() {
+    each_match("\\bfirst\\s+(?:thing\\s+(?:in\\s+the\\s+)?)?(morning|afternoon)\\b", [&](const Match& m) {
+      const bool morning = m.groups[0] == "morning";
+      sys_days d = today_;
+      const bool still_ahead = !is_weekend(today_) && (morning ? now_.hour < 9 : now_.hour < 13);
+      if (!still_ahead) d = next_weekday(today_);
+      add(m.begin, m.end, morning ? at_time(d, 12, 0) : at_time(d, day_end_hour_, 0));
+    });
+  }
+
+  // A clock time alone: "before 3pm", "by 15:00" (today, or tomorrow once it has passed).
+  void clock_alone() {
+    each_match(std::string("\\b(?:by|before|until|till|no\\s+later\\s+than)\\s+") + clock_re, [&](const Match& m) {
+      const auto clock = parse_clock(m.groups[0]);
+      if (!clock) return;
+      const bool passed = clock->first * 60 + clock->second <= minutes_of(now_);
+      add(m.begin, m.end, at_time(passed ? today_ + days{1} : today_, clock->first, clock->second));
+    });
+  }
+
+  const std::string lower_;
+  const LocalTime now_;
+  const sys_days today_;
+  const int day_end_hour_;
+  std::vector<Candidate> found_;
+};
+
 }  // namespace
 
 // ------------------------------------------------------------ public -------
@@ -251,46 +457,12 @@ Routing route_request(const Email& email, const MailboxConfig& mailbox, const Co
   std::vector<const Address*> recipients;
   for (const auto& a : email.to) recipients.push_back(&a);
   for (const auto& a : email.cc) recipients.push_back(&a);
-  const std::string shared = address_without_plus(mailbox.address);
 
-  for (const Address* a : recipients) {
-    if (address_without_plus(a->address) != shared) continue;
-    if (const CategoryConfig* c = category_for_tag(config, plus_tag(a->address)))
-      return {c->name, "plus address " + ascii_lower(a->address)};
-  }
-  if (const std::string tag = subject_tag(email.subject); !tag.empty())
-    if (const CategoryConfig* c = category_for_tag(config, tag)) return {c->name, "subject tag " + tag};
-  for (const Address* a : recipients) {
-    const std::string addr = address_without_plus(a->address);
-    for (const auto& c : config.categories)
-      for (const auto& ca : c.addresses)
-        if (address_without_plus(ca) == addr) return {c.name, "address " + addr};
-  }
-  // Keywords: the category with the most distinct keywords found wins; the
-  // first in the config on a tie.
-  const std::string text = ascii_lower(email.subject) + "\n" + ascii_lower(bounded(email.request_text));
-  const CategoryConfig* best = nullptr;
-  std::size_t best_hits = 0;
-  std::string best_word;
-  for (const auto& c : config.categories) {
-    std::size_t hits = 0;
-    std::string first;
-    for (const auto& k : c.keywords) {
-      if (find_word(text, ascii_lower(k)) == std::string::npos) continue;
-      if (hits++ == 0) first = k;
-    }
-    if (hits > best_hits) {
-      best = &c;
-      best_hits = hits;
-      best_word = first;
-    }
-  }
-  if (best != nullptr) return {best->name, "keyword " + best_word};
-  if (requester != nullptr && !requester->department.empty()) {
-    const std::string dept = ascii_lower(requester->department);
-    for (const auto& c : config.categories)
-      if (equals_any(dept, c.departments)) return {c.name, "department " + requester->department};
-  }
+  if (auto r = route_by_plus_address(recipients, mailbox, config)) return *r;
+  if (auto r = route_by_subject_tag(email, config)) return *r;
+  if (auto r = route_by_address(recipients, config)) return *r;
+  if (auto r = route_by_keywords(email, config)) return *r;
+  if (auto r = route_by_department(config, requester)) return *r;
   return {mailbox.default_category, "mailbox " + mailbox.name};
 }
 
@@ -312,92 +484,7 @@ PriorityChoice choose_priority(const Email& email, const CategoryConfig* categor
 
 std::optional<RequestedTime> find_requested_time(std::string_view text_in, const LocalTime& now, int day_end_hour) {
   const std::string_view text = bounded(text_in);
-  const std::string lower = ascii_lower(text);
-  const sys_days today = to_days(now);
-  std::vector<Candidate> found;
-  auto add = [&](std::size_t begin, std::size_t end, LocalTime by) { found.push_back({begin, end, by}); };
-  auto all = [&](const std::string& pattern, auto&& each) {
-    const pcre2_code* code = cached(pattern);
-    for (std::size_t from = 0; from <= lower.size();) {
-      auto m = search(code, lower, from);
-      if (!m) break;
-      each(*m);
-      from = m->end > m->begin ? m->end : m->end + 1;
-    }
-  };
-  // A date, then an optional clock time after it; the day's end otherwise.
-  auto add_day = [&](const Match& m, sys_days d) {
-    std::size_t end = m.end;
-    const auto clock = trailing_clock(lower, m.end, &end);
-    add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : at_time(d, day_end_hour, 0));
-  };
-
-  // ISO dates: 2026-12-04.
-  all("\\b(20\\d\\d)-(\\d\\d)-(\\d\\d)\\b", [&](const Match& m) {
-    const year_month_day ymd{date::year{std::stoi(m.groups[0])}, date::month{static_cast<unsigned>(std::stoi(m.groups[1]))},
-                             date::day{static_cast<unsigned>(std::stoi(m.groups[2]))}};
-    // A day before today is about the past (a quoted Date: header, "since
-    // 2024-05-01"), not a time wanted.
-    if (ymd.ok() && sys_days(ymd) >= today) add_day(m, sys_days(ymd));
-  });
-  // "4 December", "4th of December 2026", "December 4th", "Dec 4, 2026".
-  auto day_month = [&](unsigned day, unsigned month, const std::string& year_text, const Match& m) {
-    int year = year_text.empty() ? now.year : std::stoi(year_text);
-    year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
-    if (!ymd.ok()) return;
-    if (year_text.empty() && sys_days(ymd) < today) ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day}};
-    if (ymd.ok() && sys_days(ymd) >= today) add_day(m, sys_days(ymd));  // a past year's: about the past
-  };
-  all(std::string("\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?\\s+(") + months_alt + ")\\b(?:,?\\s+(20\\d\\d)\\b)?",
-      [&](const Match& m) { day_month(static_cast<unsigned>(std::stoi(m.groups[0])), month_numbers.at(m.groups[1]), m.groups[2], m); });
-  all(std::string("\\b(") + months_alt_no_may + ")\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(20\\d\\d)\\b)?",
-      [&](const Match& m) { day_month(static_cast<unsigned>(std::stoi(m.groups[1])), month_numbers.at(m.groups[0]), m.groups[2], m); });
-  // Weekdays: "by Friday", "on Thursday", "next Monday". Today's name means
-  // today while the working day lasts, else the same day next week.
-  all(std::string("\\b(?:by|before|until|till|on|this|next|for|due)\\s+(") + weekdays_alt + ")\\b", [&](const Match& m) {
-    const unsigned want = weekday_numbers.at(m.groups[0]);
-    sys_days d = today;
-    const bool next = m.begin + 4 <= lower.size() && lower.compare(m.begin, 4, "next") == 0;
-    while (weekday_of(d) != want || (d == today && (next || now.hour >= day_end_hour))) d += days{1};
-    add_day(m, d);
-  });
-  // "end of the week": Friday.
-  all("\\b(?:by\\s+)?(?:the\\s+)?end\\s+of\\s+(?:the|this)\\s+week\\b", [&](const Match& m) {
-    sys_days d = today;
-    while (weekday_of(d) != 5) d += days{1};
-    add(m.begin, m.end, at_time(d, day_end_hour, 0));
-  });
-  // Today and the end of the day.
-  all("\\b(?:today|tonight|eod|cob|end\\s+of\\s+(?:the\\s+)?(?:business\\s+)?day|close\\s+of\\s+business)\\b",
-      [&](const Match& m) {
-        std::size_t end = m.end;
-        const auto clock = trailing_clock(lower, m.end, &end);
-        add(m.begin, end, clock ? at_time(today, clock->first, clock->second) : at_time(today, day_end_hour, 0));
-      });
-  // Tomorrow, with a part of the day or a time.
-  all("\\btomorrow(?:\\s+(morning|afternoon|evening|eod|end\\s+of\\s+(?:the\\s+)?day))?\\b", [&](const Match& m) {
-    const sys_days d = today + days{1};
-    if (m.groups[0] == "morning") return add(m.begin, m.end, at_time(d, 12, 0));
-    if (!m.groups[0].empty()) return add(m.begin, m.end, at_time(d, day_end_hour, 0));
-    add_day(m, d);
-  });
-  // The dispatcher's words: the first morning or afternoon to come, on a
-  // weekday (the team's calendar refines this where due times are computed).
-  all("\\bfirst\\s+(?:thing\\s+(?:in\\s+the\\s+)?)?(morning|afternoon)\\b", [&](const Match& m) {
-    const bool morning = m.groups[0] == "morning";
-    sys_days d = today;
-    const bool still_ahead = !is_weekend(today) && (morning ? now.hour < 9 : now.hour < 13);
-    if (!still_ahead) d = next_weekday(today);
-    add(m.begin, m.end, morning ? at_time(d, 12, 0) : at_time(d, day_end_hour, 0));
-  });
-  // A clock time alone: "before 3pm", "by 15:00" (today, or tomorrow once it has passed).
-  all(std::string("\\b(?:by|before|until|till|no\\s+later\\s+than)\\s+") + clock_re, [&](const Match& m) {
-    const auto clock = parse_clock(m.groups[0]);
-    if (!clock) return;
-    const bool passed = clock->first * 60 + clock->second <= minutes_of(now);
-    add(m.begin, m.end, at_time(passed ? today + days{1} : today, clock->first, clock->second));
-  });
-
+  std::vector<Candidate> found = TimeFinder(text, now, day_end_hour).find();
   if (found.empty()) return std::nullopt;
   // The first phrase in the text; of those starting there, the longest.
   std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {

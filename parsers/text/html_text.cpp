@@ -198,6 +198,155 @@ bool starts_quoting_rest(const xmlNode* node) {
   return id == "appendonsend" || id == "divRplyFwdMsg";
 }
 
+// Blocks that stand apart from the text around them by a blank line.
+bool is_paragraph_like(std::string_view name) {
+  return is_one_of(name, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "ul", "ol", "dl"});
+}
+
+bool is_list(std::string_view name) { return name == "ul" || name == "ol"; }
+
+// One walk over the parsed document; the open elements, the lists and the
+// Outlook quoting share this state.
+class HtmlWalker {
+ public:
+  std::string run(const xmlNode* root);
+
+ private:
+  struct Frame {
+    const xmlNode* node;
+    std::size_t link_mark;  // where the text of an <a> starts
+    bool quoted;
+  };
+
+  bool enter(const xmlNode* node);  // false: skip the children
+  void open_block(std::string_view name, const xmlNode* node, Frame& frame);
+  void open_list_item();
+  const xmlNode* climb(const xmlNode* node, const xmlNode* root);
+  void leave(const Frame& frame);
+  void close_link(const Frame& frame);
+
+  TextSink sink_;
+  std::vector<ListState> lists_;
+  std::vector<Frame> stack_;  // open elements; the walk never recurses
+  bool quoting_rest_ = false;
+};
+
+std::string HtmlWalker::run(const xmlNode* root) {
+  const xmlNode* node = root;
+  while (node) {
+    if (enter(node) && node->children) {
+      node = node->children;
+      continue;
+    }
+    node = climb(node, root);
+  }
+  return sink_.finish();
+}
+
+// Climbs until a sibling is found, closing the elements left behind; nullptr
+// once the root is closed.
+const xmlNode* HtmlWalker::climb(const xmlNode* node, const xmlNode* root) {
+  while (node) {
+    if (!stack_.empty() && stack_.back().node == node) {
+      const Frame frame = stack_.back();
+      stack_.pop_back();
+      leave(frame);
+    }
+    if (node == root) return nullptr;
+    if (node->next) return node->next;
+    node = node->parent;
+  }
+  return nullptr;
+}
+
+bool HtmlWalker::enter(const xmlNode* node) {
+  if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+    if (node->content) sink_.text(reinterpret_cast<const char*>(node->content));
+    return false;
+  }
+  if (node->type != XML_ELEMENT_NODE) return false;
+  const std::string name = ascii_lower(name_of(node));
+  if (is_one_of(name, {"script", "style", "head", "title", "noscript", "template", "object", "iframe"})) return false;
+  if (!quoting_rest_ && starts_quoting_rest(node)) {
+    quoting_rest_ = true;  // Outlook puts the quoted history after this marker, not inside it
+    sink_.block(paragraph_break);
+    sink_.quote_in();
+  }
+  Frame frame{node, sink_.size(), false};
+  open_block(name, node, frame);
+  if (is_list(name)) lists_.push_back({name == "ol", 0});
+  if (name == "li") open_list_item();
+  if (name == "pre") sink_.pre_in();
+  stack_.push_back(frame);
+  return true;
+}
+
+// The break, space or text an element asks for where it opens.
+void HtmlWalker::open_block(std::string_view name, const xmlNode* node, Frame& frame) {
+  if (name == "blockquote" || (name == "div" && has_class(node, "gmail_quote"))) {
+    sink_.block(paragraph_break);
+    sink_.quote_in();
+    frame.quoted = true;
+  } else if (is_paragraph_like(name)) {
+    sink_.block(lists_.empty() || !is_list(name) ? paragraph_break : line_break);
+  } else if (is_one_of(name, {"div", "tr", "dt", "dd", "hr", "section", "article", "header", "footer", "center",
+                              "address", "form", "caption"})) {
+    sink_.block(line_break);
+  } else if (name == "br") {
+    sink_.hard_break();
+  } else if (name == "td" || name == "th") {
+    sink_.space();
+  } else if (name == "img") {
+    const std::string alt = attribute(node, "alt");
+    if (!alt.empty()) {
+      sink_.space();
+      sink_.text(alt);
+      sink_.space();
+    }
+  }
+}
+
+void HtmlWalker::open_list_item() {
+  sink_.block(line_break);
+  if (!lists_.empty() && lists_.back().ordered) {
+    sink_.marker(std::to_string(++lists_.back().counter) + ".");
+  } else {
+    sink_.marker("-");
+  }
+}
+
+void HtmlWalker::leave(const Frame& frame) {
+  const std::string name = ascii_lower(name_of(frame.node));
+  if (frame.quoted) {
+    sink_.block(paragraph_break);
+    sink_.quote_out();
+  } else if (is_paragraph_like(name)) {
+    sink_.block(lists_.size() > 1 && is_list(name) ? line_break : paragraph_break);
+  } else if (is_one_of(name, {"div", "tr", "li", "dt", "dd", "section", "article", "header", "footer", "center",
+                              "address", "form", "caption"})) {
+    sink_.block(line_break);
+  }
+  if (is_list(name) && !lists_.empty()) lists_.pop_back();
+  if (name == "pre") sink_.pre_out();
+  if (name == "a") close_link(frame);
+}
+
+// A link's target after its text, unless the text already shows it.
+void HtmlWalker::close_link(const Frame& frame) {
+  std::string href = attribute(frame.node, "href");
+  const std::string_view shown = sink_.since(frame.link_mark);
+  std::string_view text = shown;
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  std::string_view target = href;
+  if (ascii_lower(target.substr(0, mailto_scheme.size())) == mailto_scheme) target.remove_prefix(mailto_scheme.size());
+  const bool useful = !href.empty() && href.front() != '#' && ascii_lower(href.substr(0, javascript_scheme.size())) != javascript_scheme;
+  if (useful && text != target && text != href && !text.empty()) {
+    sink_.space();
+    sink_.text("(" + href + ")");
+  }
+}
+
 }  // namespace
 
 std::string html_to_text(std::string_view html_utf8) {
@@ -212,120 +361,7 @@ std::string html_to_text(std::string_view html_utf8) {
   if (!doc) return {};
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!root) return {};
-
-  TextSink sink;
-  std::vector<ListState> lists;
-  struct Frame {
-    const xmlNode* node;
-    std::size_t link_mark;  // where the text of an <a> starts
-    bool quoted;
-  };
-  std::vector<Frame> stack;  // open elements; the walk never recurses
-  bool quoting_rest = false;
-
-  const auto enter = [&](const xmlNode* node) -> bool {  // false: skip the children
-    if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
-      if (node->content) sink.text(reinterpret_cast<const char*>(node->content));
-      return false;
-    }
-    if (node->type != XML_ELEMENT_NODE) return false;
-    const std::string name = ascii_lower(name_of(node));
-    if (is_one_of(name, {"script", "style", "head", "title", "noscript", "template", "object", "iframe"})) return false;
-    if (!quoting_rest && starts_quoting_rest(node)) {
-      quoting_rest = true;  // Outlook puts the quoted history after this marker, not inside it
-      sink.block(paragraph_break);
-      sink.quote_in();
-    }
-    Frame frame{node, sink.size(), false};
-    if (name == "blockquote" || (name == "div" && has_class(node, "gmail_quote"))) {
-      sink.block(paragraph_break);
-      sink.quote_in();
-      frame.quoted = true;
-    } else if (is_one_of(name, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "ul", "ol", "dl"})) {
-      sink.block(lists.empty() || (name != "ul" && name != "ol") ? paragraph_break : line_break);
-    } else if (is_one_of(name, {"div", "tr", "dt", "dd", "hr", "section", "article", "header", "footer", "center",
-                                "address", "form", "caption"})) {
-      sink.block(line_break);
-    } else if (name == "br") {
-      sink.hard_break();
-    } else if (name == "td" || name == "th") {
-      sink.space();
-    } else if (name == "img") {
-      const std::string alt = attribute(node, "alt");
-      if (!alt.empty()) {
-        sink.space();
-        sink.text(alt);
-        sink.space();
-      }
-    }
-    if (name == "ul" || name == "ol") lists.push_back({name == "ol", 0});
-    if (name == "li") {
-      sink.block(line_break);
-      if (!lists.empty() && lists.back().ordered) {
-        sink.marker(std::to_string(++lists.back().counter) + ".");
-      } else {
-        sink.marker("-");
-      }
-    }
-    if (name == "pre") sink.pre_in();
-    stack.push_back(frame);
-    return true;
-  };
-
-  const auto leave = [&](const Frame& frame) {
-    const std::string name = ascii_lower(name_of(frame.node));
-    if (frame.quoted) {
-      sink.block(paragraph_break);
-      sink.quote_out();
-    } else if (is_one_of(name, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "ul", "ol", "dl"})) {
-      sink.block(lists.size() > 1 && (name == "ul" || name == "ol") ? line_break : paragraph_break);
-    } else if (is_one_of(name, {"div", "tr", "li", "dt", "dd", "section", "article", "header", "footer", "center",
-                                "address", "form", "caption"})) {
-      sink.block(line_break);
-    }
-    if ((name == "ul" || name == "ol") && !lists.empty()) lists.pop_back();
-    if (name == "pre") sink.pre_out();
-    if (name == "a") {
-      std::string href = attribute(frame.node, "href");
-      const std::string_view shown = sink.since(frame.link_mark);
-      std::string_view text = shown;
-      while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-      while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-      std::string_view target = href;
-      if (ascii_lower(target.substr(0, mailto_scheme.size())) == mailto_scheme) target.remove_prefix(mailto_scheme.size());
-      const bool useful = !href.empty() && href.front() != '#' && ascii_lower(href.substr(0, javascript_scheme.size())) != javascript_scheme;
-      if (useful && text != target && text != href && !text.empty()) {
-        sink.space();
-        sink.text("(" + href + ")");
-      }
-    }
-  };
-
-  const xmlNode* node = root;
-  while (node) {
-    if (enter(node) && node->children) {
-      node = node->children;
-      continue;
-    }
-    // Climb until a sibling is found, closing the elements left behind.
-    while (node) {
-      if (!stack.empty() && stack.back().node == node) {
-        const Frame frame = stack.back();
-        stack.pop_back();
-        leave(frame);
-      }
-      if (node == root) {
-        node = nullptr;
-        break;
-      }
-      if (node->next) {
-        node = node->next;
-        break;
-      }
-      node = node->parent;
-    }
-  }
-  return sink.finish();
+  return HtmlWalker().run(root);
 }
 
 }  // namespace intake::parsers
