@@ -108,6 +108,12 @@ struct IngestPlan {
   IngestResult result;          // what the stage reports once the plan is written
 };
 
+// A mailbox's run of failed fetches as recorded (record_fetch).
+struct FetchHealth {
+  int consecutive_failures = 0;
+  bool alerted = false;  // the admin alert of this run was queued already
+};
+
 struct WrittenPlans {
   std::vector<std::int64_t> quarantine_ids;  // per plan, 0 where none
 };
@@ -131,6 +137,12 @@ class IntakeStore {
   // the database per (mailbox, UIDVALIDITY, UID): the count so far, this one
   // included (store/outcome.hpp decides what it comes to).
   virtual Result<int> count_store_failure(const InboundMessage& message, const std::string& error) = 0;
+  // Health of a mailbox's fetching: a success ends a run of failures, a
+  // failure adds to it.
+  virtual Result<FetchHealth> record_fetch(const std::string& mailbox, bool ok, const std::string& error) = 0;
+  // The admin alert of the current run of failures, queued once: false when
+  // it was queued already (or the run ended meanwhile).
+  virtual Result<bool> queue_fetch_alert(const std::string& mailbox, const QueuedMail& alert) = 0;
 };
 
 }  // namespace intake::daemon

@@ -31,17 +31,17 @@ RandomSource& system_random() {
 }
 }  // namespace
 
-IntakeCycle::IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
+IntakeCycle::IntakeCycle(const parsers::Config& config, CycleStores stores, const TemplateSet& templates, const Clock& clock,
                          const ServicePolicy* service, RandomSource* random)
     : config_(config),
-      store_(store),
+      stores_(stores),
       clock_(clock),
       service_(service),
       mail_(config, templates, clock, random != nullptr ? *random : system_random()),
-      summaries_(config, store, templates, clock, service, mail_),
+      summaries_(config, stores.summaries, templates, clock, service, mail_),
       replies_(config, mail_),
       plan_mails_(mail_, replies_),
-      writer_(store, plan_mails_, FloodLimit{config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s}, clock,
+      writer_(stores.intake, plan_mails_, FloodLimit{config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s}, clock,
               config.daemon.max_attempts) {}
 
 void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
@@ -77,7 +77,7 @@ class MailboxRun {
         if (auto e = store_chunk()) return failed(*e);
     }
     if (auto e = store_chunk()) return failed(*e);
-    if (auto r = cycle_.store_.record_fetch(mailbox_.name, true, "", cycle_.config_.daemon.alert_after_failures, nullptr); !r)
+    if (auto r = cycle_.stores_.intake.record_fetch(mailbox_.name, true, ""); !r)
       log_->warn("mailbox {}: the successful pass was not recorded in its health row: {}", mailbox_.name, r.error().message);
     if (stats_.fetched > 0)
       log_->info("mailbox {}: {} fetched; stage times (wall/cpu): {}", mailbox_.name, stats_.fetched, stats_.stages.line());
@@ -102,18 +102,25 @@ class MailboxRun {
     log_->error("mailbox {}: {}", mailbox_.name, why);
     // The health row records the failure; when the database itself is gone,
     // so is that, and the log says so.
-    auto recorded = cycle_.store_.record_fetch(mailbox_.name, false, why, cycle_.config_.daemon.alert_after_failures,
-                                               [&](int failures) { return cycle_.mail_.make_fetch_alert(mailbox_, failures, why); });
-    if (!recorded)
+    auto recorded = cycle_.stores_.intake.record_fetch(mailbox_.name, false, why);
+    if (!recorded) {
       log_->warn("mailbox {}: the failure was not recorded in its health row (no admin alert this time): {}", mailbox_.name,
                  recorded.error().message);
+      return stats_;
+    }
+    // The admin alert, once per run of failures, from the failure that makes
+    // daemon.alert_after_failures in a row.
+    if (recorded->alerted || recorded->consecutive_failures < cycle_.config_.daemon.alert_after_failures) return stats_;
+    if (auto alert = cycle_.mail_.make_fetch_alert(mailbox_, recorded->consecutive_failures, why))
+      if (auto queued = cycle_.stores_.intake.queue_fetch_alert(mailbox_.name, *alert); !queued)
+        log_->warn("mailbox {}: the admin alert was not queued: {}", mailbox_.name, queued.error().message);
     return stats_;
   }
 
   // The folder's state (a new UIDVALIDITY starts it over), the leftovers of a
   // crash between commit and move marked processed, and the new UIDs.
   Result<std::vector<std::uint64_t>> prepare() {
-    auto state = cycle_.store_.mailbox_state(mailbox_.name);
+    auto state = cycle_.stores_.intake.mailbox_state(mailbox_.name);
     if (!state) return state.error();
     auto folder = source_.status();
     if (!folder) return folder.error();
@@ -122,7 +129,7 @@ class MailboxRun {
       if (state->uidvalidity != 0)
         log_->warn("mailbox {}: UIDVALIDITY changed from {} to {}: re-scanning, known messages are skipped", mailbox_.name,
                    state->uidvalidity, folder->uidvalidity);
-      if (auto r = cycle_.store_.reset_mailbox(mailbox_.name, folder->uidvalidity); !r) return r.error();
+      if (auto r = cycle_.stores_.intake.reset_mailbox(mailbox_.name, folder->uidvalidity); !r) return r.error();
       state->last_uid = 0;
     }
     if (state->last_uid > 0) {

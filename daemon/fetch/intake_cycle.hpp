@@ -28,10 +28,20 @@
 
 namespace intake::daemon {
 
+// The store ports the cycle's stages use; the PostgreSQL adapter is all of
+// them at once (RecordStore), unit tests give one fake each.
+struct CycleStores {
+  CycleStores(RecordStore& all) : intake(all), outbox(all), summaries(all) {}  // NOLINT(google-explicit-constructor)
+  CycleStores(IntakeStore& i, OutboxStore& o, SummaryStore& s) : intake(i), outbox(o), summaries(s) {}
+  IntakeStore& intake;
+  OutboxStore& outbox;
+  SummaryStore& summaries;
+};
+
 class IntakeCycle {
  public:
   // `random` null: a generator seeded from the system for this thread.
-  IntakeCycle(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
+  IntakeCycle(const parsers::Config& config, CycleStores stores, const TemplateSet& templates, const Clock& clock,
               const ServicePolicy* service = nullptr, RandomSource* random = nullptr);
   IntakeCycle(const IntakeCycle&) = delete;
   IntakeCycle& operator=(const IntakeCycle&) = delete;
@@ -50,9 +60,9 @@ class IntakeCycle {
 
   // Stage 5 and 7, as the service runs them after the mailboxes.
   CycleStats drain_outbox(MailSender& sender, int max_messages) {
-    return daemon::drain_outbox(store_, sender, config_, max_messages);
+    return daemon::drain_outbox(stores_.outbox, sender, config_, max_messages);
   }
-  void queue_due_alerts() { daemon::queue_due_alerts(store_, mail_, config_); }
+  void queue_due_alerts() { daemon::queue_due_alerts(stores_.outbox, mail_, config_); }
   void queue_summaries() { summaries_.queue_summaries(); }
   void set_tallies(TallyStore* tallies) { summaries_.set_tallies(tallies); }
   const MailComposer& mail() const { return mail_; }
@@ -79,7 +89,7 @@ class IntakeCycle {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
   }
   const parsers::Config& config_;
-  RecordStore& store_;
+  CycleStores stores_;
   const Clock& clock_;
   const ServicePolicy* service_;  // null or not configured: no due times promised
   MailComposer mail_;

@@ -4,18 +4,26 @@
 
 namespace intake::daemon {
 
-void queue_due_alerts(RecordStore& store, const MailComposer& composer, const parsers::Config& config) {
-  const int soon_s = config.daemon.due_soon_before_min * 60;
-  auto queued = store.queue_due_alerts(soon_s, [&](const RequestView& r, const std::string& kind, bool overdue) {
-    auto mail = composer.make_due_alert(r, kind, overdue);
-    stage_logger("respond")->info("{}: {} {} alert {}", r.reference, kind, overdue ? "overdue" : "due-soon",
-                                  mail ? "queued" : "not sent: nobody to alert");
-    return mail;
-  });
-  if (!queued) stage_logger("respond")->error("due alerts: {}", queued.error().message);
+void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const parsers::Config& config) {
+  auto log = stage_logger("respond");
+  auto alerts = store.due_alerts(config.daemon.due_soon_before_min * 60);
+  if (!alerts) {
+    log->error("due alerts: {}", alerts.error().message);
+    return;
+  }
+  if (alerts->empty()) return;
+  for (DueAlert& a : *alerts) a.mail = composer.make_due_alert(a.request, a.kind, a.overdue);
+  auto queued = store.queue_due_alerts(*alerts);
+  if (!queued) {
+    log->error("due alerts: {}", queued.error().message);
+    return;
+  }
+  for (const DueAlert& a : *alerts)
+    log->info("{}: {} {} alert {}", a.request.reference, a.kind, a.overdue ? "overdue" : "due-soon",
+              a.mail ? "queued" : "not sent: nobody to alert");
 }
 
-CycleStats drain_outbox(RecordStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
   auto log = stage_logger("respond");
   CycleStats stats;
   int left = max_messages;

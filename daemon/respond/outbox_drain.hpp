@@ -4,7 +4,7 @@
 #pragma once
 
 #include "daemon/core/mail_sender.hpp"
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/outbox_store.hpp"
 #include "daemon/core/stage_times.hpp"
 #include "daemon/respond/mail_composer.hpp"
 #include "parsers/config/config.hpp"
@@ -12,8 +12,9 @@
 namespace intake::daemon {
 
 // At most `max_messages`; an unreachable server stops the drain (the rest wait).
-CycleStats drain_outbox(RecordStore& store, MailSender& sender, const parsers::Config& config, int max_messages);
-// Queues the due-soon and overdue alerts that are due (once each).
-void queue_due_alerts(RecordStore& store, const MailComposer& composer, const parsers::Config& config);
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages);
+// Queues the due-soon and overdue alerts that are due (once each): read,
+// rendered here, then written.
+void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const parsers::Config& config);
 
 }  // namespace intake::daemon

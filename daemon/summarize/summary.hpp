@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/core/business_calendar.hpp"
+#include "daemon/core/summary_store.hpp"
 #include "parsers/config/config.hpp"
 #include "parsers/common/result.hpp"
 
@@ -43,13 +44,6 @@ SummaryPeriod previous_period(const SummaryPeriod& period, const date::time_zone
 // (weeks start on Monday) or "YYYY-MM-DD..YYYY-MM-DD" (both days included).
 Result<SummaryPeriod> named_period(std::string_view name, const date::time_zone& zone, SysSeconds now);
 
-// A request as the summary needs it. Times are UTC.
-struct SummaryRequest {
-  std::string reference, requester, requester_name, department, category, priority, status;
-  SysSeconds created;
-  std::optional<SysSeconds> acknowledged, first_response, resolved, due_first_response, due_resolution;
-  bool waiting_on_requester = false;  // its status now
-};
 
 struct ChordMessage {
   std::string message_id, sender, subject;

@@ -5,7 +5,8 @@
 
 #include "daemon/core/business_calendar.hpp"
 #include "daemon/core/clock.hpp"
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/outbox_store.hpp"
+#include "daemon/core/summary_store.hpp"
 #include "daemon/respond/mail_composer.hpp"
 #include "daemon/respond/templates.hpp"
 #include "daemon/summarize/summary.hpp"
@@ -16,7 +17,7 @@ namespace intake::daemon {
 
 class SummaryMailer {
  public:
-  SummaryMailer(const parsers::Config& config, RecordStore& store, const TemplateSet& templates, const Clock& clock,
+  SummaryMailer(const parsers::Config& config, SummaryStore& store, const TemplateSet& templates, const Clock& clock,
                 const ServicePolicy* service, const MailComposer& mail)
       : config_(config), store_(store), templates_(templates), clock_(clock), service_(service), mail_(mail) {}
   // Where summaries find the messages that struck a chord and the kudos.
@@ -36,7 +37,7 @@ class SummaryMailer {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
   }
   const parsers::Config& config_;
-  RecordStore& store_;
+  SummaryStore& store_;
   const TemplateSet& templates_;
   const Clock& clock_;
   const ServicePolicy* service_;  // null or not configured: no calendars for the figures

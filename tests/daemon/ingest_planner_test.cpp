@@ -9,7 +9,7 @@
 #include "daemon/store/chunk_writer.hpp"
 #include "daemon/store/ingest_planner.hpp"
 #include "tests/daemon/fakes/fake_clock.hpp"
-#include "tests/daemon/fakes/fake_record_store.hpp"
+#include "tests/daemon/fakes/fake_intake_store.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -309,11 +309,11 @@ TEST(IngestPlanner, a_quarantined_item_carries_its_reason_and_notice_and_no_row_
 // ---- the chunk writer ---------------------------------------------------------
 
 TEST(ChunkWriter, a_write_the_database_finds_stale_is_planned_again_from_a_new_snapshot) {
-  testing::FakeRecordStore store;
+  testing::FakeIntakeStore store;
   // Another instance stores the same message between the first snapshot and its write.
   InboundMessage other;
   other.email = email("a@x");
-  store.before_write = [&](testing::FakeRecordStore& s) {
+  store.before_write = [&](testing::FakeIntakeStore& s) {
     if (s.write_calls == 1) s.stored_ids.push_back("a@x");
   };
   testing::FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2}};
@@ -332,14 +332,14 @@ TEST(ChunkWriter, a_write_the_database_finds_stale_is_planned_again_from_a_new_s
 }
 
 TEST(ChunkWriter, a_write_that_stays_stale_waits_for_the_next_cycle_counting_nothing) {
-  testing::FakeRecordStore store;
+  testing::FakeIntakeStore store;
   RequestView r;
   r.id = 7;
   r.reference = "REQ-7";
   r.status = RequestStatus::acknowledged;
   store.requests[7] = r;
   store.request_of_message["a@x"] = 7;
-  store.before_write = [](testing::FakeRecordStore& s) { ++s.requests[7].version; };  // changed every time
+  store.before_write = [](testing::FakeIntakeStore& s) { ++s.requests[7].version; };  // changed every time
   testing::FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2}};
   const Mails mails;
   ChunkWriter writer(store, mails, FloodLimit{}, clock, 3);

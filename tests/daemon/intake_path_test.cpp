@@ -10,7 +10,10 @@
 #include "daemon/respond/template_catalog.hpp"
 #include "tests/daemon/fakes/fake_clock.hpp"
 #include "tests/daemon/fakes/fake_mailbox_source.hpp"
-#include "tests/daemon/fakes/fake_record_store.hpp"
+#include "tests/daemon/fakes/fake_intake_store.hpp"
+#include "tests/daemon/fakes/fake_mail_sender.hpp"
+#include "tests/daemon/fakes/fake_outbox_store.hpp"
+#include "tests/daemon/fakes/fake_summary_store.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -18,7 +21,10 @@ namespace {
 using testing::FakeClock;
 using testing::FakeMailboxSource;
 using testing::FakeRandom;
-using testing::FakeRecordStore;
+using testing::FakeIntakeStore;
+using testing::FakeMailSender;
+using testing::FakeOutboxStore;
+using testing::FakeSummaryStore;
 
 std::string message(const std::string& id, const std::string& subject) {
   return "From: Alice <alice@example.test>\r\nTo: requests@example.test\r\nSubject: " + subject +
@@ -44,7 +50,7 @@ struct IntakePath : ::testing::Test {
     if (t) templates = std::move(t.value());
   }
   CycleStats run() {
-    IntakeCycle cycle(config, store, templates, clock, nullptr, &random);
+    IntakeCycle cycle(config, {store, outbox, summaries}, templates, clock, nullptr, &random);
     return cycle.fetch_mailbox(mailbox, source);
   }
   parsers::MailboxConfig mailbox;
@@ -53,7 +59,9 @@ struct IntakePath : ::testing::Test {
   FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2} + std::chrono::hours{9}};
   FakeRandom random;
   FakeMailboxSource source;
-  FakeRecordStore store;
+  FakeIntakeStore store;
+  FakeOutboxStore outbox;
+  FakeSummaryStore summaries;
 };
 
 TEST_F(IntakePath, new_requests_are_stored_acknowledged_and_moved) {
@@ -196,6 +204,82 @@ TEST_F(IntakePath, mail_where_the_desk_is_only_in_cc_is_observed_and_not_acknowl
   EXPECT_EQ(stats.observed, 1u);
   EXPECT_EQ(stats.created, 0u);
   EXPECT_TRUE(store.acknowledgments.empty());
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// A run of failed fetches emails the admin once, from the failure that makes
+// daemon.alert_after_failures in a row; a success ends the run.
+TEST_F(IntakePath, a_run_of_failed_fetches_alerts_the_admin_once) {
+  config.daemon.alert_after_failures = 2;
+  config.daemon.admin_address = "admin@example.test";
+  source.add(message("a@example.test", "printer"));
+  source.fetch_fails = {1};
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(run().fetch_failed);
+  EXPECT_EQ(store.fetch_alerts.size(), 1u);
+  source.fetch_fails.clear();
+  EXPECT_FALSE(run().fetch_failed);
+  source.add(message("b@example.test", "laptop"));
+  source.fetch_fails = {2};
+  for (int i = 0; i < 2; ++i) run();
+  EXPECT_EQ(store.fetch_alerts.size(), 2u);  // a new run, a new alert
+}
+
+// Stage 5 against the outbox and sender fakes: each kind of answer.
+struct Respond : IntakePath {
+  CycleStats drain() {
+    IntakeCycle cycle(config, {store, outbox, summaries}, templates, clock, nullptr, &random);
+    return cycle.drain_outbox(sender, 100);
+  }
+  FakeMailSender sender;
+};
+
+TEST_F(Respond, sent_mail_is_recorded_a_refusal_for_good_fails_and_a_passing_one_waits) {
+  outbox.add("acknowledgment", "alice@example.test", "REQ-1001");
+  outbox.add("acknowledgment", "nobody@example.test", "REQ-1002");
+  outbox.add("acknowledgment", "busy@example.test", "REQ-1003");
+  sender.refuse = [](const OutgoingMail& m) -> std::optional<Error> {
+    if (m.rcpt_to.front() == "nobody@example.test") return fail("550 no such user", true);
+    if (m.rcpt_to.front() == "busy@example.test") return fail("451 try again later");
+    return std::nullopt;
+  };
+  const CycleStats stats = drain();
+  EXPECT_EQ(stats.acks_sent, 1u);
+  EXPECT_EQ(stats.acks_failed, 2u);
+  EXPECT_FALSE(stats.send_failed);
+  EXPECT_EQ(outbox.rows[0].status, "sent");
+  EXPECT_EQ(outbox.rows[1].status, "failed");
+  EXPECT_EQ(outbox.rows[2].status, "pending");
+  EXPECT_EQ(outbox.rows[2].last_error, "451 try again later");
+}
+
+TEST_F(Respond, an_unreachable_server_stops_the_drain_and_the_rest_wait) {
+  for (int i = 0; i < 3; ++i) outbox.add("acknowledgment", "alice@example.test");
+  sender.refuse = [](const OutgoingMail&) -> std::optional<Error> { return fail("connect: refused", ErrorKind::unreachable); };
+  const CycleStats stats = drain();
+  EXPECT_TRUE(stats.send_failed);
+  EXPECT_EQ(sender.calls, 1);  // the first told it all
+  EXPECT_EQ(outbox.count("pending"), 3u);
+}
+
+TEST_F(Respond, due_alerts_are_rendered_by_the_stage_and_recorded_once) {
+  config.daemon.admin_address = "admin@example.test";
+  RequestView r;
+  r.id = 1;
+  r.reference = "REQ-1001";
+  r.category = "general";
+  r.subject = "printer";
+  r.due_first_response = std::chrono::time_point_cast<std::chrono::seconds>(clock.now()) + std::chrono::minutes{30};
+  outbox.due.push_back({r, "first_response", false, std::nullopt});
+  IntakeCycle cycle(config, {store, outbox, summaries}, templates, clock, nullptr, &random);
+  cycle.queue_due_alerts();
+  cycle.queue_due_alerts();
+  ASSERT_EQ(outbox.queued_alerts.size(), 1u);
+  EXPECT_NE(outbox.queued_alerts[0].find("REQ-1001"), std::string::npos);
 }
 
 }  // namespace

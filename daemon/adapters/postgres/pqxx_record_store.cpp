@@ -203,10 +203,10 @@ Result<WrittenPlans> PqxxRecordStore::write_plans(const std::string& mailbox, co
   });
 }
 
-Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
-                                     const AlertFactory& make_alert) {
-  return guarded("record_fetch", [&]() -> Status {
+Result<FetchHealth> PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const std::string& error) {
+  return guarded("record_fetch", [&]() -> Result<FetchHealth> {
     pqxx::work tx(conn_->conn);
+    FetchHealth health;
     if (ok) {
       tx.exec_params("UPDATE mailbox_state SET last_success_at = now(), last_attempt_at = now(), consecutive_failures = 0,"
                      " last_error = NULL, alerted_at = NULL WHERE mailbox = $1", mailbox);
@@ -216,17 +216,24 @@ Status PqxxRecordStore::record_fetch(const std::string& mailbox, bool ok, const 
           "UPDATE mailbox_state SET last_attempt_at = now(), consecutive_failures = consecutive_failures + 1,"
           " last_error = $2 WHERE mailbox = $1 RETURNING consecutive_failures, alerted_at IS NOT NULL",
           mailbox, error);
-      const int failures = r.empty() ? 0 : r[0][0].as<int>();
-      const bool alerted = !r.empty() && r[0][1].as<bool>();
-      if (!alerted && failures >= alert_after && make_alert) {
-        if (auto alert = make_alert(failures)) {
-          queue_mail(tx, "admin_alert", 0, *alert);
-          tx.exec_params("UPDATE mailbox_state SET alerted_at = now() WHERE mailbox = $1", mailbox);
-        }
-      }
+      health.consecutive_failures = r.empty() ? 0 : r[0][0].as<int>();
+      health.alerted = !r.empty() && r[0][1].as<bool>();
     }
     tx.commit();
-    return Ok{};
+    return health;
+  });
+}
+
+Result<bool> PqxxRecordStore::queue_fetch_alert(const std::string& mailbox, const QueuedMail& alert) {
+  return guarded("record_fetch", [&]() -> Result<bool> {
+    pqxx::work tx(conn_->conn);
+    const bool first = !tx.exec_params("UPDATE mailbox_state SET alerted_at = now() WHERE mailbox = $1 AND alerted_at IS NULL"
+                                       " AND consecutive_failures > 0 RETURNING 1",
+                                       mailbox)
+                            .empty();
+    if (first) queue_mail(tx, "admin_alert", 0, alert);
+    tx.commit();
+    return first;
   });
 }
 
@@ -318,11 +325,9 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
   });
 }
 
-Result<int> PqxxRecordStore::queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) {
-  return guarded("queue_due_alerts", [&]() -> Result<int> {
+Result<std::vector<DueAlert>> PqxxRecordStore::due_alerts(int soon_s) {
+  return guarded("queue_due_alerts", [&]() -> Result<std::vector<DueAlert>> {
     pqxx::work tx(conn_->conn);
-    // Rows taken by another instance are skipped; the list of sent alerts is
-    // checked again under the lock.
     auto due = tx.exec_params(
         "SELECT id, kind, overdue FROM ("
         " SELECT id, 'first_response' AS kind, due_first_response <= now() AS overdue, due_first_response AS at"
@@ -336,25 +341,42 @@ Result<int> PqxxRecordStore::queue_due_alerts(int soon_s, const DueAlertFactory&
         "  (d.kind || CASE WHEN d.overdue THEN ':overdue' ELSE ':soon' END)"
         " ORDER BY at LIMIT 500",
         soon_s);
-    int queued = 0;
+    std::vector<std::int64_t> ids;
+    for (const auto& row : due) ids.push_back(row[0].as<std::int64_t>());
+    std::map<std::int64_t, RequestView> views;
+    for (auto& v : pqxx_ingest::load_views(tx, ids)) views.emplace(v.id, std::move(v));
+    std::vector<DueAlert> alerts;
     for (const auto& row : due) {
-      const std::int64_t id = row[0].as<std::int64_t>();
-      const std::string kind = row[1].c_str();
-      const bool overdue = row[2].as<bool>();
-      const std::string tag = kind + (overdue ? ":overdue" : ":soon");
+      auto it = views.find(row[0].as<std::int64_t>());
+      if (it == views.end()) continue;
+      alerts.push_back({it->second, row[1].c_str(), row[2].as<bool>(), std::nullopt});
+    }
+    tx.commit();
+    return alerts;
+  });
+}
+
+Result<int> PqxxRecordStore::queue_due_alerts(const std::vector<DueAlert>& alerts) {
+  return guarded("queue_due_alerts", [&]() -> Result<int> {
+    pqxx::work tx(conn_->conn);
+    int queued = 0;
+    for (const DueAlert& a : alerts) {
+      const std::int64_t id = a.request.id;
+      const std::string tag = a.kind + (a.overdue ? ":overdue" : ":soon");
+      // Rows taken by another instance are skipped; the list of sent alerts
+      // is checked again under the lock.
       auto locked = tx.exec_params("SELECT 1 FROM requests WHERE id = $1 AND NOT due_alerts_sent ? $2 FOR UPDATE SKIP LOCKED",
                                    id, tag);
       if (locked.empty()) continue;
-      const RequestView view = load_view(tx, id);
       tx.exec_params("UPDATE requests SET due_alerts_sent = due_alerts_sent || to_jsonb($2::text) WHERE id = $1", id, tag);
-      if (auto mail = make_alert(view, kind, overdue)) {
-        const std::string rcpts = queue_outbound(tx, overdue ? "overdue_alert" : "due_soon_alert", view, *mail);
+      if (a.mail) {
+        const std::string rcpts = queue_outbound(tx, a.overdue ? "overdue_alert" : "due_soon_alert", a.request, *a.mail);
         tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, $2, $3)", id,
-                       overdue ? "overdue_alert_queued" : "due_soon_alert_queued", kind + " to " + rcpts);
+                       a.overdue ? "overdue_alert_queued" : "due_soon_alert_queued", a.kind + " to " + rcpts);
         ++queued;
       } else {
         tx.exec_params("INSERT INTO events (request_id, type, detail) VALUES ($1, $2, $3)", id,
-                       overdue ? "overdue" : "due_soon", kind + ": nobody to alert (no owner, staff or admin address)");
+                       a.overdue ? "overdue" : "due_soon", a.kind + ": nobody to alert (no owner, staff or admin address)");
       }
     }
     tx.commit();

@@ -37,11 +37,12 @@ class PqxxRecordStore final : public RecordStore {
   Result<std::vector<std::int64_t>> reserve_numbers(int count) override;
   Result<WrittenPlans> write_plans(const std::string& mailbox, const std::vector<IngestPlan>& plans,
                                    std::chrono::sys_seconds acks_since) override;
-  Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
-                      const AlertFactory& make_alert) override;
+  Result<FetchHealth> record_fetch(const std::string& mailbox, bool ok, const std::string& error) override;
+  Result<bool> queue_fetch_alert(const std::string& mailbox, const QueuedMail& alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
   Status finish_outbox(std::int64_t id, const Status& result) override;
-  Result<int> queue_due_alerts(int soon_s, const DueAlertFactory& make_alert) override;
+  Result<std::vector<DueAlert>> due_alerts(int soon_s) override;
+  Result<int> queue_due_alerts(const std::vector<DueAlert>& alerts) override;
   Result<RequestView> request_view(const std::string& reference) override;
   Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
                                                        std::chrono::sys_seconds period_end) override;

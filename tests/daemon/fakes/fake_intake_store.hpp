@@ -1,11 +1,10 @@
-// The store ports (daemon/core/intake_store.hpp, record_store.hpp) in
-// memory, for the unit tests of the fetch → classify → store path: it
-// answers snapshots from what it holds, writes plans the way the PostgreSQL
-// adapter does (all of a write or nothing), records what the stages ask of
-// it, and fails where the test says, the way PostgreSQL would (a refused
-// message: an error that names it; a lost connection: unreachable). Only
-// what the intake path uses is implemented; the summary, outbox and admin
-// calls answer with an error naming this fake.
+// The intake store port (daemon/core/intake_store.hpp) in memory, for the
+// unit tests of the fetch → classify → store path: it answers snapshots from
+// what it holds, writes plans the way the PostgreSQL adapter does (all of a
+// write or nothing, stale when what a plan was decided from changed),
+// records what the stages ask of it, and fails where the test says, the way
+// PostgreSQL would (a refused message: an error that names it; a lost
+// connection: unreachable).
 #pragma once
 
 #include <algorithm>
@@ -17,12 +16,12 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/intake_store.hpp"
 #include "parsers/common/strings.hpp"
 
 namespace intake::testing {
 
-class FakeRecordStore final : public daemon::RecordStore {
+class FakeIntakeStore final : public daemon::IntakeStore {
  public:
   using Key = std::tuple<std::string, std::uint64_t, std::uint64_t>;  // mailbox, UIDVALIDITY, UID
 
@@ -32,7 +31,7 @@ class FakeRecordStore final : public daemon::RecordStore {
   std::function<std::optional<Error>(const daemon::InboundMessage&)> refuse;
   // Called before each write: a test changes the store here as another
   // instance would between a snapshot and its write.
-  std::function<void(FakeRecordStore&)> before_write;
+  std::function<void(FakeIntakeStore&)> before_write;
 
   std::map<std::string, daemon::MailboxState> states;
   std::vector<std::string> stored_ids;          // Message-IDs stored (inbound), in order
@@ -55,6 +54,7 @@ class FakeRecordStore final : public daemon::RecordStore {
   int ingest_calls = 0;  // of them, writes that take in a message (not only quarantines)
   int stale_writes = 0;
   std::vector<std::pair<bool, std::string>> fetch_health;  // record_fetch(ok, error)
+  std::vector<std::string> fetch_alerts;                   // the subjects of the admin alerts queued
 
   Result<daemon::MailboxState> mailbox_state(const std::string& mailbox) override { return states[mailbox]; }
   Status reset_mailbox(const std::string& mailbox, std::uint64_t uidvalidity) override {
@@ -116,40 +116,24 @@ class FakeRecordStore final : public daemon::RecordStore {
     ++failure_calls;
     return ++failures[Key{m.mailbox, m.uidvalidity, m.uid}];
   }
-  Status record_fetch(const std::string& mailbox, bool ok, const std::string& error, int alert_after,
-                      const daemon::AlertFactory& make_alert) override {
-    (void)mailbox;
-    (void)alert_after;
-    (void)make_alert;
+  Result<daemon::FetchHealth> record_fetch(const std::string& mailbox, bool ok, const std::string& error) override {
     fetch_health.emplace_back(ok, error);
-    return Ok{};
+    daemon::FetchHealth& h = health_[mailbox];
+    if (ok)
+      h = {};
+    else
+      ++h.consecutive_failures;
+    return h;
   }
-
-  // Not on the intake path.
-  Result<std::vector<daemon::OutboxItem>> claim_outbox(int, int) override { return unused(); }
-  Result<int> queue_due_alerts(int, const daemon::DueAlertFactory&) override { return unused(); }
-  Result<std::vector<daemon::SummaryRequest>> summary_requests(std::chrono::sys_seconds, std::chrono::sys_seconds) override {
-    return unused();
+  Result<bool> queue_fetch_alert(const std::string& mailbox, const daemon::QueuedMail& alert) override {
+    daemon::FetchHealth& h = health_[mailbox];
+    if (h.alerted || h.consecutive_failures == 0) return false;
+    h.alerted = true;
+    fetch_alerts.push_back(alert.subject);
+    return true;
   }
-  Result<bool> summary_already_sent(const std::string&, const std::string&) override { return unused(); }
-  Result<bool> queue_summary(const std::string&, const std::string&, std::chrono::sys_seconds, bool,
-                             const daemon::QueuedMail&) override {
-    return unused();
-  }
-  Status queue_mail_now(const std::string&, const daemon::QueuedMail&) override { return unused(); }
-  Result<daemon::RequestView> request_view(const std::string&) override { return unused(); }
-  Status finish_outbox(std::int64_t, const Status&) override { return unused(); }
-  Result<std::vector<daemon::RequestDetail>> list_requests(const std::string&, const std::string&) override {
-    return unused();
-  }
-  Result<daemon::RequestDetail> find_request(const std::string&) override { return unused(); }
-  Result<daemon::HealthReport> health() override { return unused(); }
-  Result<std::vector<daemon::QuarantineRow>> list_quarantine(bool) override { return unused(); }
-  Result<daemon::InboundMessage> load_quarantined(std::int64_t) override { return unused(); }
-  Status release_quarantined(std::int64_t) override { return unused(); }
 
  private:
-  static Error unused() { return fail("not part of FakeRecordStore", true); }
   static std::int64_t number_of(const daemon::RequestView& v) { return std::stoll(v.reference.substr(4)); }
 
   // What the adapter checks under its locks: a request changed since it was
@@ -204,6 +188,7 @@ class FakeRecordStore final : public daemon::RecordStore {
     auto& s = states[m.mailbox];
     s.last_uid = std::max(s.last_uid, m.uid);
   }
+  std::map<std::string, daemon::FetchHealth> health_;
   std::int64_t next_row_ = 1, next_request_ = 1, next_number_ = 1001;
 };
 

@@ -1,0 +1,55 @@
+// Port: the outbox (stage 5): claiming due mail and recording how each send
+// went, mail queued by hand, and the due-soon and overdue alerts, decided
+// and rendered by the stage between a read (due_alerts) and a write
+// (queue_due_alerts) that records each alert once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/mail_sender.hpp"
+#include "daemon/core/request_values.hpp"
+#include "parsers/common/result.hpp"
+
+namespace intake::daemon {
+
+struct OutboxItem {
+  std::int64_t id = 0;
+  std::string purpose;
+  std::string reference;
+  OutgoingMail mail;
+  int attempts = 0;
+  int interrupted = 0;  // earlier sends of this row cut off by a crash
+};
+
+// An open request whose first-response or resolution due time is near or past
+// and not yet alerted for: kind "first_response" or "resolution".
+struct DueAlert {
+  RequestView request;
+  std::string kind;
+  bool overdue = false;
+  std::optional<QueuedMail> mail;  // rendered by the stage; none: nobody to alert
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  // Up to `limit` due rows, marked 'sending' (committed) before they are sent.
+  virtual Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) = 0;
+  // How the send went: sent (a delivered acknowledgment makes the status
+  // machine's move, core/request_status.hpp), failed for good, or retried.
+  virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;
+  // A mail queued by hand (intakectl summary send): queued, not recorded.
+  virtual Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) = 0;
+  // The alerts due within `soon_s` or past (up to 500, the nearest first),
+  // read without locks; their mails are left for the stage to render.
+  virtual Result<std::vector<DueAlert>> due_alerts(int soon_s) = 0;
+  // Records each alert once and queues its mail (or records that nobody could
+  // be alerted); one another instance recorded first is skipped. Returns how
+  // many mails were queued.
+  virtual Result<int> queue_due_alerts(const std::vector<DueAlert>& alerts) = 0;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,38 @@
+// Port: requests as intakectl reads them (list, show, render previews). An
+// admin's change is an IngestPlan written through IntakeStore::write_plans.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/request_values.hpp"
+#include "parsers/common/result.hpp"
+
+namespace intake::daemon {
+
+struct EventRow {
+  std::string type, at, by, detail;  // at: ISO 8601 UTC
+};
+
+// A request for intakectl: times as ISO 8601 UTC, empty when unset.
+struct RequestDetail {
+  std::string reference, requester, requester_name, requester_department, subject, category, priority, status, owner;
+  std::string requested_by, requested_by_phrase, due_first_response, due_resolution;
+  std::string created_at, acknowledged_at, first_response_at, resolved_at;
+  std::vector<std::string> missing;
+  int thanks = 0, reopened = 0;
+  std::vector<EventRow> events;  // only from find_request
+};
+
+class RequestStore {
+ public:
+  virtual ~RequestStore() = default;
+  // The request as the stages see it; a permanent error when unknown.
+  virtual Result<RequestView> request_view(const std::string& reference) = 0;
+  // Filters: empty matches all.
+  virtual Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) = 0;
+  // With its events; a permanent error when there is no such request.
+  virtual Result<RequestDetail> find_request(const std::string& reference) = 0;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,37 @@
+// Port: what the manager summaries (stage 7) read and record.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/request_values.hpp"
+#include "parsers/common/result.hpp"
+
+namespace intake::daemon {
+
+// A request as the summary needs it. Times are UTC.
+struct SummaryRequest {
+  std::string reference, requester, requester_name, department, category, priority, status;
+  std::chrono::sys_seconds created;
+  std::optional<std::chrono::sys_seconds> acknowledged, first_response, resolved, due_first_response, due_resolution;
+  bool waiting_on_requester = false;  // its status now
+};
+
+class SummaryStore {
+ public:
+  virtual ~SummaryStore() = default;
+  // Requests a summary of [period_start, period_end) with the period before it
+  // may need: made before the end, and made, still open or resolved since
+  // `previous_start`.
+  virtual Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
+                                                               std::chrono::sys_seconds period_end) = 0;
+  virtual Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) = 0;
+  // Records the period as sent and queues the mail in one transaction; false
+  // when another instance (or an earlier run) recorded it first.
+  virtual Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,
+                                     std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) = 0;
+};
+
+}  // namespace intake::daemon

@@ -1,0 +1,36 @@
+// The summary port (daemon/core/summary_store.hpp) in memory: the requests a
+// test sets up, and each (subscription, period) recorded once with its mail.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/summary_store.hpp"
+
+namespace intake::testing {
+
+class FakeSummaryStore final : public daemon::SummaryStore {
+ public:
+  std::vector<daemon::SummaryRequest> requests;
+  std::map<std::pair<std::string, std::string>, std::string> sent;  // (subscription, period) → mail subject
+
+  Result<std::vector<daemon::SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
+                                                               std::chrono::sys_seconds period_end) override {
+    std::vector<daemon::SummaryRequest> out;
+    for (const auto& r : requests)
+      if (r.created < period_end && (r.created >= previous_start || !r.resolved || *r.resolved >= previous_start))
+        out.push_back(r);
+    return out;
+  }
+  Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override {
+    return sent.count({subscription, period_key}) > 0;
+  }
+  Result<bool> queue_summary(const std::string& subscription, const std::string& period_key, std::chrono::sys_seconds,
+                             bool, const daemon::QueuedMail& mail) override {
+    return sent.emplace(std::make_pair(subscription, period_key), mail.subject).second;
+  }
+};
+
+}  // namespace intake::testing
