@@ -163,6 +163,52 @@ int cmd_show(const TallyCommands& c, const std::string& config_path) {
   return 0;
 }
 
+// Who was credited, by how many distinct colleagues in how many messages.
+struct Credit {
+  std::set<std::string> by, messages;
+};
+using Credits = std::vector<std::pair<std::string, Credit>>;
+
+// Most colleagues first, then most messages.
+Credits credits_of(const std::vector<KudosRow>& rows) {
+  std::map<std::string, Credit> credits;
+  for (const auto& k : rows) {
+    credits[k.colleague].by.insert(k.by);
+    credits[k.colleague].messages.insert(k.message_id);
+  }
+  Credits ordered(credits.begin(), credits.end());
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    if (a.second.by.size() != b.second.by.size()) return a.second.by.size() > b.second.by.size();
+    return a.second.messages.size() > b.second.messages.size();
+  });
+  return ordered;
+}
+
+// --manager: the colleague is in the directory with that manager.
+bool managed_by(const parsers::Employee* e, const std::string& manager) {
+  return manager.empty() ||
+         (e != nullptr && parsers::address_without_plus(e->manager) == parsers::address_without_plus(manager));
+}
+
+nlohmann::json text_or_null(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
+
+nlohmann::json credit_json(const std::string& who, const parsers::Employee* e, const Credit& credit) {
+  return {{"colleague", who},
+          {"name", e ? nlohmann::json(e->name) : nlohmann::json(nullptr)},
+          {"department", e ? text_or_null(e->department) : nlohmann::json(nullptr)},
+          {"manager", e ? text_or_null(e->manager) : nlohmann::json(nullptr)},
+          {"thanked_by", credit.by.size()},
+          {"messages", credit.messages.size()},
+          {"by", credit.by}};
+}
+
+void print_credit(const std::string& who, const parsers::Employee* e, const Credit& credit) {
+  const std::string name = e && !e->name.empty() ? e->name : who;
+  std::cout << name << " was thanked by " << credit.by.size() << " colleague" << (credit.by.size() == 1 ? "" : "s")
+            << " (" << credit.messages.size() << " message" << (credit.messages.size() == 1 ? "" : "s") << ")"
+            << (e && !e->department.empty() ? ", " + e->department : std::string()) << "\n";
+}
+
 int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
   const auto since = since_or_report(c.kudos_since);
   if (!since) return 2;
@@ -173,41 +219,14 @@ int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
     std::cerr << rows.error().message << "\n";
     return 1;
   }
-  struct Credit {
-    std::set<std::string> by, messages;
-  };
-  std::map<std::string, Credit> credits;
-  for (const auto& k : *rows) {
-    credits[k.colleague].by.insert(k.by);
-    credits[k.colleague].messages.insert(k.message_id);
-  }
-  std::vector<std::pair<std::string, Credit>> ordered(credits.begin(), credits.end());
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    if (a.second.by.size() != b.second.by.size()) return a.second.by.size() > b.second.by.size();
-    return a.second.messages.size() > b.second.messages.size();
-  });
   nlohmann::json out = nlohmann::json::array();
   std::size_t shown = 0;
-  for (const auto& [who, credit] : ordered) {
+  for (const auto& [who, credit] : credits_of(*rows)) {
     const parsers::Employee* e = s.config.employee(who);
-    if (!c.manager.empty() &&
-        (e == nullptr || parsers::address_without_plus(e->manager) != parsers::address_without_plus(c.manager)))
-      continue;
+    if (!managed_by(e, c.manager)) continue;
     ++shown;
-    const std::string name = e && !e->name.empty() ? e->name : who;
-    if (c.json) {
-      out.push_back({{"colleague", who},
-                     {"name", e ? nlohmann::json(e->name) : nlohmann::json(nullptr)},
-                     {"department", e && !e->department.empty() ? nlohmann::json(e->department) : nlohmann::json(nullptr)},
-                     {"manager", e && !e->manager.empty() ? nlohmann::json(e->manager) : nlohmann::json(nullptr)},
-                     {"thanked_by", credit.by.size()},
-                     {"messages", credit.messages.size()},
-                     {"by", credit.by}});
-    } else {
-      std::cout << name << " was thanked by " << credit.by.size() << " colleague" << (credit.by.size() == 1 ? "" : "s")
-                << " (" << credit.messages.size() << " message" << (credit.messages.size() == 1 ? "" : "s") << ")"
-                << (e && !e->department.empty() ? ", " + e->department : std::string()) << "\n";
-    }
+    if (c.json) out.push_back(credit_json(who, e, credit));
+    else print_credit(who, e, credit);
   }
   if (c.json) std::cout << dump(out) << "\n";
   else std::cout << shown << " colleague(s) credited since " << iso_utc(*since) << "\n";

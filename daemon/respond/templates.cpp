@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
+#include <optional>
 #include <sstream>
 
 namespace intake::daemon {
@@ -32,6 +33,44 @@ data to_data(const nlohmann::json& j) {
 
 const char* const variants[] = {"subject", "txt", "html"};
 
+struct Tag {
+  std::size_t open = 0;  // where its "{{" is
+  std::string inside;    // between the braces, as written
+};
+
+// The tag at or after `pos`, with `pos` moved past it; none at the end of the
+// text or at a tag left open (the parser reports that).
+std::optional<Tag> next_tag(const std::string& text, std::size_t& pos) {
+  pos = text.find("{{", pos);
+  if (pos == std::string::npos) return std::nullopt;
+  Tag tag;
+  tag.open = pos;
+  const bool triple = text.compare(pos, 3, "{{{") == 0;
+  const std::size_t braces = triple ? 3 : 2;
+  pos += braces;
+  const std::size_t close = text.find(triple ? "}}}" : "}}", pos);
+  if (close == std::string::npos) return std::nullopt;
+  tag.inside = text.substr(pos, close - pos);
+  pos = close + braces;
+  return tag;
+}
+
+// The variable a tag names, trimmed and without its sigil ("#x" is "x"); ""
+// for one naming none: a comment, a partial, a section's end, {{.}}.
+std::string variable_of(std::string tag) {
+  while (!tag.empty() && tag.front() == ' ') tag.erase(tag.begin());
+  if (tag.empty()) return {};
+  const char sigil = tag.front();
+  if (sigil == '!' || sigil == '=' || sigil == '>' || sigil == '/') return {};
+  if (sigil == '#' || sigil == '^' || sigil == '&') tag.erase(tag.begin());
+  while (!tag.empty() && (tag.back() == ' ' || tag.front() == ' ')) {
+    if (tag.back() == ' ') tag.pop_back();
+    else tag.erase(tag.begin());
+  }
+  if (tag == ".") return {};
+  return tag;
+}
+
 // The first tag naming a variable outside `allowed`, as "line N: unknown
 // variable {{x}}", or "". Hand-written: kainjow mustache renders unknown
 // names as empty and offers no list of a template's tags. Knows the tag
@@ -39,29 +78,11 @@ const char* const variants[] = {"subject", "txt", "html"};
 // {{!comment}}, {{.}}; dotted names are checked by their first part.
 std::string unknown_variable(const std::string& text, const std::set<std::string>& allowed) {
   std::size_t pos = 0;
-  while ((pos = text.find("{{", pos)) != std::string::npos) {
-    const std::size_t open = pos;
-    bool triple = text.compare(pos, 3, "{{{") == 0;
-    pos += triple ? 3 : 2;
-    const std::size_t close = text.find(triple ? "}}}" : "}}", pos);
-    if (close == std::string::npos) return {};  // the parser reports it
-    std::string tag = text.substr(pos, close - pos);
-    pos = close + (triple ? 3 : 2);
-    while (!tag.empty() && tag.front() == ' ') tag.erase(tag.begin());
-    if (tag.empty()) continue;
-    const char sigil = tag.front();
-    if (sigil == '!' || sigil == '=' || sigil == '>' || sigil == '/') continue;
-    if (sigil == '#' || sigil == '^' || sigil == '&') tag.erase(tag.begin());
-    while (!tag.empty() && (tag.back() == ' ' || tag.front() == ' ')) {
-      if (tag.back() == ' ') tag.pop_back();
-      else tag.erase(tag.begin());
-    }
-    if (tag.empty() || tag == ".") continue;
-    const std::string name = tag.substr(0, tag.find('.'));
-    if (allowed.count(name) == 0) {
-      const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(open), '\n');
-      return "line " + std::to_string(line) + ": unknown variable {{" + tag + "}}";
-    }
+  while (const auto tag = next_tag(text, pos)) {
+    const std::string variable = variable_of(tag->inside);
+    if (variable.empty() || allowed.count(variable.substr(0, variable.find('.'))) > 0) continue;
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(tag->open), '\n');
+    return "line " + std::to_string(line) + ": unknown variable {{" + variable + "}}";
   }
   return {};
 }

@@ -257,25 +257,32 @@ int Service::run() {
       registry_->stop("--once: one cycle done");
       return totals.any_failure ? 1 : 0;
     }
-    const auto& daemon = runtime_->config.daemon;
     failed_cycles = totals.any_failure ? failed_cycles + 1 : 0;
-    long long pause_s = daemon.poll_interval_s;
-    if (failed_cycles > 0) {
-      pause_s = std::min<long long>(daemon.max_backoff_s,
-                                    static_cast<long long>(daemon.poll_interval_s) << std::min(failed_cycles, 16));
-      log_->warn("cycle had failures ({} in a row): next attempt in {} s", failed_cycles, pause_s);
-    }
+    const long long pause_s = pause_after(failed_cycles);
     after_cycle(totals, seconds, pause_s);
     const auto next_cycle = clock_.monotonic() + std::chrono::seconds(pause_s);
-    while (true) {
-      // After failures the backoff holds: new mail must not hammer a broken setup.
-      pause(next_cycle, failed_cycles == 0);
-      if (signals_.stop.load()) return shut_down();
-      if (!signals_.reload.load()) break;
-      // An accepted config takes effect at once with a cycle; after a refused
-      // one the old config waits out its pause.
-      if (reload()) break;
-    }
+    // After failures the backoff holds: new mail must not hammer a broken setup.
+    if (stopped_while_waiting(next_cycle, failed_cycles == 0)) return shut_down();
+  }
+}
+
+long long Service::pause_after(int failed_cycles) const {
+  const auto& daemon = runtime_->config.daemon;
+  if (failed_cycles == 0) return daemon.poll_interval_s;
+  const long long pause_s = std::min<long long>(daemon.max_backoff_s,
+                                                static_cast<long long>(daemon.poll_interval_s) << std::min(failed_cycles, 16));
+  log_->warn("cycle had failures ({} in a row): next attempt in {} s", failed_cycles, pause_s);
+  return pause_s;
+}
+
+bool Service::stopped_while_waiting(std::chrono::steady_clock::time_point next_cycle, bool watch) {
+  while (true) {
+    pause(next_cycle, watch);
+    if (signals_.stop.load()) return true;
+    if (!signals_.reload.load()) return false;
+    // An accepted config takes effect at once with a cycle; after a refused
+    // one the old config waits out its pause.
+    if (reload()) return false;
   }
 }
 

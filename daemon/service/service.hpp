@@ -61,6 +61,11 @@ class Service {
   // Sleeps until the deadline, a stop or a reload, pinging the watchdog;
   // with `watch`, also until new mail is announced on an IDLE connection.
   void pause(std::chrono::steady_clock::time_point until, bool watch);
+  // Seconds until the next cycle: the poll interval, doubled with each
+  // failed cycle in a row up to max_backoff_s.
+  long long pause_after(int failed_cycles) const;
+  // Pauses until `next_cycle`, taking in reloads; true when a stop came.
+  bool stopped_while_waiting(std::chrono::steady_clock::time_point next_cycle, bool watch);
   // The IDLE connections for the config in force (none with daemon.idle off).
   void start_idle();
   int shut_down();

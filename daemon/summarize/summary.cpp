@@ -82,34 +82,39 @@ void attainment(const std::optional<SysSeconds>& done, const std::optional<SysSe
   }
 }
 
+// A request created in the period: received, on its day, with its times and targets.
+void count_created(Figures& f, const SummaryRequest& r, const SummaryPeriod& p, const date::time_zone* zone,
+                   const BusinessCalendar* cal) {
+  ++f.received;
+  if (zone != nullptr) {
+    const local_days d = local_day(*zone, r.created);
+    for (std::size_t i = 0; i < p.days.size(); ++i)
+      if (p.days[i] == d) ++f.per_day[i];
+  }
+  if (by_end(r.acknowledged, p)) f.to_ack.push_back(business_minutes(cal, r.created, *r.acknowledged));
+  if (by_end(r.first_response, p)) f.to_first.push_back(business_minutes(cal, r.created, *r.first_response));
+  if (by_end(r.resolved, p)) f.to_resolution.push_back(business_minutes(cal, r.created, *r.resolved));
+  attainment(r.first_response, r.due_first_response, p, f.first_met, f.first_missed);
+  attainment(r.resolved, r.due_resolution, p, f.resolution_met, f.resolution_missed);
+}
+
+// A request still open at the period's end: waiting, overdue or due within a day.
+void count_open(Figures& f, const SummaryRequest& r, const SummaryPeriod& p) {
+  ++f.open;
+  if (r.waiting_on_requester) ++f.waiting;
+  if (r.due_resolution && *r.due_resolution < p.end) f.overdue.push_back(&r);
+  else if (r.due_resolution && *r.due_resolution < p.end + std::chrono::hours(24)) f.due_soon.push_back(&r);
+}
+
 Figures figures_for(const SummaryInput& in_, const std::string& team, const SummaryPeriod& p, const BusinessCalendar* cal) {
   Figures f;
   f.per_day.assign(p.days.size(), 0);
   for (const auto& r : in_.requests) {
     if (r.category != team || r.created >= p.end) continue;
-    const bool created_here = r.created >= p.start;
-    if (created_here) {
-      ++f.received;
-      if (in_.zone != nullptr) {
-        const local_days d = local_day(*in_.zone, r.created);
-        for (std::size_t i = 0; i < p.days.size(); ++i)
-          if (p.days[i] == d) ++f.per_day[i];
-      }
-      if (by_end(r.acknowledged, p)) f.to_ack.push_back(business_minutes(cal, r.created, *r.acknowledged));
-      if (by_end(r.first_response, p)) f.to_first.push_back(business_minutes(cal, r.created, *r.first_response));
-      if (by_end(r.resolved, p)) f.to_resolution.push_back(business_minutes(cal, r.created, *r.resolved));
-      attainment(r.first_response, r.due_first_response, p, f.first_met, f.first_missed);
-      attainment(r.resolved, r.due_resolution, p, f.resolution_met, f.resolution_missed);
-    }
+    if (r.created >= p.start) count_created(f, r, p, in_.zone, cal);
     if (in(r.acknowledged, p)) ++f.acknowledged;
     if (in(r.resolved, p)) ++f.resolved;
-    const bool open_at_end = !by_end(r.resolved, p);
-    if (open_at_end) {
-      ++f.open;
-      if (r.waiting_on_requester) ++f.waiting;
-      if (r.due_resolution && *r.due_resolution < p.end) f.overdue.push_back(&r);
-      else if (r.due_resolution && *r.due_resolution < p.end + std::chrono::hours(24)) f.due_soon.push_back(&r);
-    }
+    if (!by_end(r.resolved, p)) count_open(f, r, p);
   }
   return f;
 }
@@ -150,6 +155,95 @@ nlohmann::json request_list(const std::vector<const SummaryRequest*>& list, cons
                    {"requester", r->requester_name.empty() ? r->requester : r->requester_name},
                    {"age", age_words(r->created, p.end)}});
   return out;
+}
+
+// The bar chart: one row per day, bars up to 240 px wide.
+nlohmann::json day_bars(const std::vector<int>& per_day, const SummaryPeriod& p) {
+  const int most = per_day.empty() ? 0 : *std::max_element(per_day.begin(), per_day.end());
+  nlohmann::json bars = nlohmann::json::array();
+  for (std::size_t i = 0; i < per_day.size(); ++i) {
+    const int n = per_day[i];
+    bars.push_back({{"day", date::format("%a %d %b", p.days[i])},
+                    {"count", n},
+                    {"width", most == 0 ? 0 : std::max(n > 0 ? 4 : 0, 240 * n / most)},
+                    {"has_bar", n > 0},
+                    {"text_bar", std::string(static_cast<std::size_t>(most == 0 ? 0 : (20 * n + most - 1) / most), '#')}});
+  }
+  return bars;
+}
+
+std::string shown_percent(const nlohmann::json& pct) { return pct.is_null() ? "-" : std::to_string(pct.get<int>()) + "%"; }
+
+// One team's figures for the period `f`, against the previous period's `b`.
+nlohmann::json team_values(const std::string& team, const Figures& f, const Figures& b, const SummaryPeriod& p) {
+  const nlohmann::json first_median = maybe_minutes(f.to_first, 0.5), first_median_before = maybe_minutes(b.to_first, 0.5);
+  const nlohmann::json res_median = maybe_minutes(f.to_resolution, 0.5),
+                       res_median_before = maybe_minutes(b.to_resolution, 0.5);
+  const nlohmann::json first_pct = percent(f.first_met, f.first_missed), first_pct_before = percent(b.first_met, b.first_missed);
+  const nlohmann::json res_pct = percent(f.resolution_met, f.resolution_missed),
+                       res_pct_before = percent(b.resolution_met, b.resolution_missed);
+  nlohmann::json t = {
+      {"name", team},
+      {"received", f.received},
+      {"acknowledged", f.acknowledged},
+      {"resolved", f.resolved},
+      {"open", f.open},
+      {"waiting", f.waiting},
+      {"received_change", change(f.received, b.received, false)},
+      {"resolved_change", change(f.resolved, b.resolved, false)},
+      {"ack_median_min", maybe_minutes(f.to_ack, 0.5)},
+      {"ack_p90_min", maybe_minutes(f.to_ack, 0.9)},
+      {"first_response_median_min", first_median},
+      {"first_response_p90_min", maybe_minutes(f.to_first, 0.9)},
+      {"resolution_median_min", res_median},
+      {"resolution_p90_min", maybe_minutes(f.to_resolution, 0.9)},
+      {"first_response_met_pct", first_pct},
+      {"resolution_met_pct", res_pct},
+      {"first_response_median_change", change(first_median, first_median_before, true)},
+      {"resolution_median_change", change(res_median, res_median_before, true)},
+      {"first_response_met_change", change(first_pct, first_pct_before, false, " points")},
+      {"resolution_met_change", change(res_pct, res_pct_before, false, " points")},
+      {"overdue", request_list(f.overdue, p)},
+      {"due_soon", request_list(f.due_soon, p)},
+      {"has_overdue", !f.overdue.empty()},
+      {"has_due_soon", !f.due_soon.empty()},
+  };
+  t["ack_median"] = shown(t["ack_median_min"]);
+  t["ack_p90"] = shown(t["ack_p90_min"]);
+  t["first_response_median"] = shown(first_median);
+  t["first_response_p90"] = shown(t["first_response_p90_min"]);
+  t["resolution_median"] = shown(res_median);
+  t["resolution_p90"] = shown(t["resolution_p90_min"]);
+  t["first_response_met"] = shown_percent(first_pct);
+  t["resolution_met"] = shown_percent(res_pct);
+  t["days"] = day_bars(f.per_day, p);
+  return t;
+}
+
+// Internal customers: the requesting departments, most requests first.
+nlohmann::json department_values(const SummaryInput& input) {
+  struct Dept {
+    int count = 0;
+    std::vector<minutes> to_first;
+  };
+  std::map<std::string, Dept> depts;
+  for (const auto& r : input.requests) {
+    if (r.created < input.period.start || r.created >= input.period.end) continue;
+    if (std::find(input.teams.begin(), input.teams.end(), r.category) == input.teams.end()) continue;
+    Dept& d = depts[r.department.empty() ? "(not in the directory)" : r.department];
+    ++d.count;
+    const auto calendar = input.calendar_for ? input.calendar_for(r.category) : nullptr;
+    if (by_end(r.first_response, input.period)) d.to_first.push_back(business_minutes(calendar.get(), r.created, *r.first_response));
+  }
+  std::vector<std::pair<std::string, Dept>> ordered(depts.begin(), depts.end());
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
+  nlohmann::json departments = nlohmann::json::array();
+  for (const auto& [name, d] : ordered) {
+    const nlohmann::json median = maybe_minutes(d.to_first, 0.5);
+    departments.push_back({{"name", name}, {"count", d.count}, {"first_response_median_min", median},
+                           {"first_response_median", shown(median)}});
+  }
+  return departments;
 }
 
 }  // namespace
@@ -248,82 +342,9 @@ nlohmann::json summary_values(const SummaryInput& input) {
     const Figures f = figures_for(input, team, input.period, calendar.get());
     const Figures b = figures_for(input, team, input.previous, calendar.get());
     total_received += f.received;
-    const nlohmann::json first_median = maybe_minutes(f.to_first, 0.5), first_median_before = maybe_minutes(b.to_first, 0.5);
-    const nlohmann::json res_median = maybe_minutes(f.to_resolution, 0.5),
-                         res_median_before = maybe_minutes(b.to_resolution, 0.5);
-    const nlohmann::json first_pct = percent(f.first_met, f.first_missed), first_pct_before = percent(b.first_met, b.first_missed);
-    const nlohmann::json res_pct = percent(f.resolution_met, f.resolution_missed),
-                         res_pct_before = percent(b.resolution_met, b.resolution_missed);
-    nlohmann::json t = {
-        {"name", team},
-        {"received", f.received},
-        {"acknowledged", f.acknowledged},
-        {"resolved", f.resolved},
-        {"open", f.open},
-        {"waiting", f.waiting},
-        {"received_change", change(f.received, b.received, false)},
-        {"resolved_change", change(f.resolved, b.resolved, false)},
-        {"ack_median_min", maybe_minutes(f.to_ack, 0.5)},
-        {"ack_p90_min", maybe_minutes(f.to_ack, 0.9)},
-        {"first_response_median_min", first_median},
-        {"first_response_p90_min", maybe_minutes(f.to_first, 0.9)},
-        {"resolution_median_min", res_median},
-        {"resolution_p90_min", maybe_minutes(f.to_resolution, 0.9)},
-        {"first_response_met_pct", first_pct},
-        {"resolution_met_pct", res_pct},
-        {"first_response_median_change", change(first_median, first_median_before, true)},
-        {"resolution_median_change", change(res_median, res_median_before, true)},
-        {"first_response_met_change", change(first_pct, first_pct_before, false, " points")},
-        {"resolution_met_change", change(res_pct, res_pct_before, false, " points")},
-        {"overdue", request_list(f.overdue, input.period)},
-        {"due_soon", request_list(f.due_soon, input.period)},
-        {"has_overdue", !f.overdue.empty()},
-        {"has_due_soon", !f.due_soon.empty()},
-    };
-    t["ack_median"] = shown(t["ack_median_min"]);
-    t["ack_p90"] = shown(t["ack_p90_min"]);
-    t["first_response_median"] = shown(first_median);
-    t["first_response_p90"] = shown(t["first_response_p90_min"]);
-    t["resolution_median"] = shown(res_median);
-    t["resolution_p90"] = shown(t["resolution_p90_min"]);
-    t["first_response_met"] = first_pct.is_null() ? "-" : std::to_string(first_pct.get<int>()) + "%";
-    t["resolution_met"] = res_pct.is_null() ? "-" : std::to_string(res_pct.get<int>()) + "%";
-    // The bar chart: one row per day, bars up to 240 px wide.
-    const int most = f.per_day.empty() ? 0 : *std::max_element(f.per_day.begin(), f.per_day.end());
-    nlohmann::json bars = nlohmann::json::array();
-    for (std::size_t i = 0; i < f.per_day.size(); ++i) {
-      const int n = f.per_day[i];
-      bars.push_back({{"day", date::format("%a %d %b", input.period.days[i])},
-                      {"count", n},
-                      {"width", most == 0 ? 0 : std::max(n > 0 ? 4 : 0, 240 * n / most)},
-                      {"has_bar", n > 0},
-                      {"text_bar", std::string(static_cast<std::size_t>(most == 0 ? 0 : (20 * n + most - 1) / most), '#')}});
-    }
-    t["days"] = bars;
-    teams.push_back(t);
+    teams.push_back(team_values(team, f, b, input.period));
   }
-  // Internal customers: the requesting departments, most requests first.
-  struct Dept {
-    int count = 0;
-    std::vector<minutes> to_first;
-  };
-  std::map<std::string, Dept> depts;
-  for (const auto& r : input.requests) {
-    if (r.created < input.period.start || r.created >= input.period.end) continue;
-    if (std::find(input.teams.begin(), input.teams.end(), r.category) == input.teams.end()) continue;
-    Dept& d = depts[r.department.empty() ? "(not in the directory)" : r.department];
-    ++d.count;
-    const auto calendar = input.calendar_for ? input.calendar_for(r.category) : nullptr;
-    if (by_end(r.first_response, input.period)) d.to_first.push_back(business_minutes(calendar.get(), r.created, *r.first_response));
-  }
-  std::vector<std::pair<std::string, Dept>> ordered(depts.begin(), depts.end());
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
-  nlohmann::json departments = nlohmann::json::array();
-  for (const auto& [name, d] : ordered) {
-    const nlohmann::json median = maybe_minutes(d.to_first, 0.5);
-    departments.push_back({{"name", name}, {"count", d.count}, {"first_response_median_min", median},
-                           {"first_response_median", shown(median)}});
-  }
+  const nlohmann::json departments = department_values(input);
   nlohmann::json chords = nlohmann::json::array();
   for (const auto& c : input.chords)
     chords.push_back({{"subject", c.subject}, {"sender", c.sender}, {"replies", c.replies}, {"distinct_repliers", c.distinct_repliers}});

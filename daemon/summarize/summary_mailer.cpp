@@ -9,6 +9,64 @@
 #include "parsers/common/strings.hpp"
 
 namespace intake::daemon {
+namespace {
+
+// The subscription's teams; when it names none, every category and then any
+// other a request was filed under.
+std::vector<std::string> teams_in_scope(const parsers::SummaryConfig& subscription, const parsers::Config& config,
+                                        const std::vector<SummaryRequest>& rows) {
+  std::vector<std::string> teams = subscription.teams;
+  if (teams.empty()) {
+    for (const auto& c : config.categories) teams.push_back(c.name);
+    for (const auto& r : rows)
+      if (std::find(teams.begin(), teams.end(), r.category) == teams.end()) teams.push_back(r.category);
+  }
+  return teams;
+}
+
+// The period's messages that struck a chord, best first.
+Result<std::vector<ChordMessage>> period_chords(TallyStore& tallies, const SummaryPeriod& period,
+                                                const parsers::TallyConfig& config) {
+  TopQuery query;
+  query.since = period.start;
+  query.until = period.end;
+  query.limit = 5;
+  query.chords_only = true;
+  auto figures = top_figures(tallies, query, config);
+  if (!figures) return figures.error();
+  std::vector<std::pair<double, ChordMessage>> chords;
+  for (const auto& f : *figures) {
+    if (f.sent_at >= period.end) continue;
+    const ChordScore score = chord_score(f, config);
+    if (score.struck_a_chord)
+      chords.push_back({score.score, {f.message_id, f.sender_name.empty() ? f.sender : f.sender_name, f.subject, f.replies,
+                                      f.distinct_repliers}});
+  }
+  std::stable_sort(chords.begin(), chords.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<ChordMessage> best;
+  for (std::size_t i = 0; i < chords.size() && i < 5; ++i) best.push_back(chords[i].second);
+  return best;
+}
+
+// The colleagues thanked or praised in the period, by distinct colleagues.
+Result<std::vector<Kudos>> period_kudos(TallyStore& tallies, const SummaryPeriod& period, const parsers::Config& config) {
+  auto kudos = tallies.kudos_since(period.start);
+  if (!kudos) return kudos.error();
+  std::map<std::string, std::set<std::string>> thankers;
+  for (const auto& k : *kudos)
+    if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
+  std::vector<Kudos> most;
+  for (const auto& [colleague, by] : thankers) {
+    const parsers::Employee* e = config.employee(colleague);
+    most.push_back({colleague, e ? e->name : std::string(), static_cast<int>(by.size())});
+  }
+  std::stable_sort(most.begin(), most.end(), [](const Kudos& a, const Kudos& b) { return a.count > b.count; });
+  if (most.size() > 10) most.resize(10);
+  return most;
+}
+
+}  // namespace
+
 Result<QueuedMail> SummaryMailer::make_summary(const parsers::SummaryConfig& subscription, const SummaryPeriod& period,
                                              const SummaryPeriod& previous, bool late) {
   auto rendered = render_summary(subscription, period, previous, late);
@@ -31,44 +89,15 @@ Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig&
   in.zone = zone;
   in.now = now_seconds();
   in.late = late;
-  in.teams = subscription.teams;
-  if (in.teams.empty()) {
-    for (const auto& c : config_.categories) in.teams.push_back(c.name);
-    for (const auto& r : *rows)
-      if (std::find(in.teams.begin(), in.teams.end(), r.category) == in.teams.end()) in.teams.push_back(r.category);
-  }
+  in.teams = teams_in_scope(subscription, config_, *rows);
   in.requests = std::move(rows.value());
   if (tallies_ != nullptr) {
-    // The period's messages that struck a chord, best first, and the
-    // colleagues thanked or praised in it (by distinct colleagues).
-    TopQuery query;
-    query.since = period.start;
-    query.until = period.end;
-    query.limit = 5;
-    query.chords_only = true;
-    auto figures = top_figures(*tallies_, query, config_.tally);
-    if (!figures) return figures.error();
-    std::vector<std::pair<double, ChordMessage>> chords;
-    for (const auto& f : *figures) {
-      if (f.sent_at >= period.end) continue;
-      const ChordScore score = chord_score(f, config_.tally);
-      if (score.struck_a_chord)
-        chords.push_back({score.score, {f.message_id, f.sender_name.empty() ? f.sender : f.sender_name, f.subject, f.replies,
-                                        f.distinct_repliers}});
-    }
-    std::stable_sort(chords.begin(), chords.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t i = 0; i < chords.size() && i < 5; ++i) in.chords.push_back(chords[i].second);
-    auto kudos = tallies_->kudos_since(period.start);
+    auto chords = period_chords(*tallies_, period, config_.tally);
+    if (!chords) return chords.error();
+    in.chords = std::move(chords.value());
+    auto kudos = period_kudos(*tallies_, period, config_);
     if (!kudos) return kudos.error();
-    std::map<std::string, std::set<std::string>> thankers;
-    for (const auto& k : *kudos)
-      if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
-    for (const auto& [colleague, by] : thankers) {
-      const parsers::Employee* e = config_.employee(colleague);
-      in.kudos.push_back({colleague, e ? e->name : std::string(), static_cast<int>(by.size())});
-    }
-    std::stable_sort(in.kudos.begin(), in.kudos.end(), [](const Kudos& a, const Kudos& b) { return a.count > b.count; });
-    if (in.kudos.size() > 10) in.kudos.resize(10);
+    in.kudos = std::move(kudos.value());
   }
   in.calendar_for = [&](const std::string& category) -> std::shared_ptr<const BusinessCalendar> {
     if (service_ == nullptr || !service_->configured()) return nullptr;

@@ -31,6 +31,46 @@ std::string bounded(std::string s, std::size_t max_bytes) {
   return s;
 }
 
+// The desk's own addresses: never a recipient, never thanked.
+std::set<std::string> own_addresses(const parsers::Config& config) {
+  std::set<std::string> own;
+  for (const auto& m : config.mailboxes) own.insert(parsers::address_without_plus(m.address));
+  if (!config.smtp.from.empty()) own.insert(parsers::address_without_plus(config.smtp.from));
+  return own;
+}
+
+// To and Cc, each address once, without the sender and the desk.
+std::vector<std::string> recipients_of(const parsers::Email& email, const std::string& sender,
+                                       const std::set<std::string>& own) {
+  std::vector<std::string> recipients;
+  std::set<std::string> seen;
+  for (const auto* list : {&email.to, &email.cc})
+    for (const auto& a : *list) {
+      if (recipients.size() >= max_recipients) return recipients;
+      const std::string addr = parsers::address_without_plus(a.address);
+      if (addr.size() > max_address_bytes) continue;
+      if (addr.empty() || addr.find('@') == std::string::npos || addr == sender || own.count(addr) > 0) continue;
+      if (seen.insert(addr).second) recipients.push_back(addr);
+    }
+  return recipients;
+}
+
+// Tone and kudos count only for people writing: an out-of-office that says
+// "thank you for your message" thanks nobody.
+void read_tone_and_kudos(TallyEntry& t, const parsers::Email& email, const parsers::Config& config,
+                         const std::set<std::string>& own) {
+  if (email.kind != parsers::MessageKind::human) return;
+  const parsers::Tone tone = parsers::read_tone(email.request_text, config.tally);
+  t.positive = tone.positive();
+  t.positive_words = tone.words;
+  if (!tone.credits()) return;
+  t.kudos_to = parsers::find_kudos(email.request_text, config.tally, config.employees, t.sender);
+  for (auto& k : t.kudos_to)
+    if (own.count(k) > 0) k.clear();
+  std::erase(t.kudos_to, std::string());
+  t.thanks_unnamed = t.kudos_to.empty();
+}
+
 }  // namespace
 
 TallyEntry make_tally_entry(const parsers::Email& email, const std::string& message_id, std::chrono::sys_seconds fallback_sent_at,
@@ -41,38 +81,15 @@ TallyEntry make_tally_entry(const parsers::Email& email, const std::string& mess
   t.sender_name = email.from ? bounded(email.from->name, max_name_bytes) : std::string();
   t.subject = bounded(email.subject, max_subject_bytes);
   t.sent_at = email.date ? *email.date : fallback_sent_at;
-  std::set<std::string> own;
-  for (const auto& m : config.mailboxes) own.insert(parsers::address_without_plus(m.address));
-  if (!config.smtp.from.empty()) own.insert(parsers::address_without_plus(config.smtp.from));
-  std::set<std::string> seen;
-  for (const auto* list : {&email.to, &email.cc})
-    for (const auto& a : *list) {
-      if (t.recipients.size() >= max_recipients) break;
-      const std::string addr = parsers::address_without_plus(a.address);
-      if (addr.size() > max_address_bytes) continue;
-      if (addr.empty() || addr.find('@') == std::string::npos || addr == t.sender || own.count(addr) > 0) continue;
-      if (seen.insert(addr).second) t.recipients.push_back(addr);
-    }
+  const std::set<std::string> own = own_addresses(config);
+  t.recipients = recipients_of(email, t.sender, own);
   t.kind = parsers::to_string(email.kind);
   t.in_reply_to = email.in_reply_to.empty() ? std::string() : storable_message_id(email.in_reply_to);
   // The nearest references are the ones that link: keep the last ones.
   const std::size_t skip = email.references.size() > max_references ? email.references.size() - max_references : 0;
   for (std::size_t i = skip; i < email.references.size(); ++i)
     if (!email.references[i].empty()) t.references.push_back(storable_message_id(email.references[i]));
-  // Tone and kudos count only for people writing: an out-of-office that says
-  // "thank you for your message" thanks nobody.
-  if (email.kind == parsers::MessageKind::human) {
-    const parsers::Tone tone = parsers::read_tone(email.request_text, config.tally);
-    t.positive = tone.positive();
-    t.positive_words = tone.words;
-    if (tone.credits()) {
-      t.kudos_to = parsers::find_kudos(email.request_text, config.tally, config.employees, t.sender);
-      for (auto& k : t.kudos_to)
-        if (own.count(k) > 0) k.clear();
-      std::erase(t.kudos_to, std::string());
-      t.thanks_unnamed = t.kudos_to.empty();
-    }
-  }
+  read_tone_and_kudos(t, email, config, own);
   t.source = std::move(source);
   return t;
 }
@@ -154,20 +171,25 @@ Result<std::vector<MessageFigures>> top_figures(TallyStore& store, const TopQuer
   return kept;
 }
 
-std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now) {
+namespace {
+
+// YYYY-MM-DD (1970 to 2200), at midnight UTC.
+std::optional<std::chrono::sys_seconds> parse_date(std::string_view text) {
   using namespace std::chrono;
-  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-    int v[3] = {0, 0, 0};
-    const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
-    for (int f = 0; f < 3; ++f)
-      for (std::size_t i = starts[f]; i < starts[f] + lens[f]; ++i) {
-        if (text[i] < '0' || text[i] > '9') return std::nullopt;
-        v[f] = v[f] * 10 + (text[i] - '0');
-      }
-    const year_month_day d{year{v[0]}, month{static_cast<unsigned>(v[1])}, day{static_cast<unsigned>(v[2])}};
-    if (!d.ok() || v[0] < 1970 || v[0] > 2200) return std::nullopt;
-    return sys_seconds{sys_days{d}.time_since_epoch()};
-  }
+  int v[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+  for (int f = 0; f < 3; ++f)
+    for (std::size_t i = starts[f]; i < starts[f] + lens[f]; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v[f] = v[f] * 10 + (text[i] - '0');
+    }
+  const year_month_day d{year{v[0]}, month{static_cast<unsigned>(v[1])}, day{static_cast<unsigned>(v[2])}};
+  if (!d.ok() || v[0] < 1970 || v[0] > 2200) return std::nullopt;
+  return sys_seconds{sys_days{d}.time_since_epoch()};
+}
+
+// "90min", "12h", "30d", "2w": up to six digits and a unit, at most 100 years.
+std::optional<std::int64_t> parse_period_s(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0 || digits > 6) return std::nullopt;
@@ -181,7 +203,16 @@ std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::
   else if (unit == "w") seconds = n * 7 * 86400;
   else return std::nullopt;
   if (seconds > std::int64_t{100} * 366 * 86400) return std::nullopt;
-  return now - std::chrono::seconds{seconds};
+  return seconds;
+}
+
+}  // namespace
+
+std::optional<std::chrono::sys_seconds> parse_since(std::string_view text, std::chrono::sys_seconds now) {
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-') return parse_date(text);
+  const auto seconds = parse_period_s(text);
+  if (!seconds) return std::nullopt;
+  return now - std::chrono::seconds{*seconds};
 }
 
 nlohmann::json figures_json(const MessageFigures& f, const parsers::TallyConfig& config, std::chrono::sys_seconds now) {

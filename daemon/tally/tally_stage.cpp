@@ -59,70 +59,82 @@ Result<TallyFeedStats> TallyStage::catch_up(std::size_t max_rows) {
 Result<TallyFeedStats> TallyStage::observe(const parsers::ObserveConfig& mailbox, ObservedSource& source) {
   auto log = stage_logger("tally");
   TallyFeedStats stats;
-  for (const auto& folder : mailbox.folders) {
-    const std::string key = "observe:" + mailbox.name + "/" + folder;
-    auto status = source.examine(folder);
-    if (!status && status.error().permanent()) {
-      // A folder this server does not have ("Sent" is "Sent Items" on some):
-      // said once per cycle, the other folders are still read.
-      log->error("observe {} ({}) folder {}: {}", mailbox.name, mailbox.address, folder, status.error().message);
-      ++stats.skipped;
-      continue;
-    }
-    if (!status) return status.error();
-    auto progress = store_.progress(key);
-    if (!progress) return progress.error();
-    std::uint64_t last = progress->position;
-    if (progress->uidvalidity != status->uidvalidity) {
-      if (progress->uidvalidity != 0)
-        log->warn("observe {}/{}: UIDVALIDITY changed from {} to {}: reading it again, known messages are skipped",
-                  mailbox.name, folder, progress->uidvalidity, status->uidvalidity);
-      last = 0;
-    }
-    auto uids = source.uids_from(last + 1);
-    if (!uids) return uids.error();
-    const std::size_t batch = static_cast<std::size_t>(mailbox.batch_size);
-    // One batch per folder per cycle: a large mailbox is read over several
-    // cycles and never holds up intake (`intakectl import` loads history).
-    if (uids->size() > batch) uids->resize(batch);
-    for (std::size_t start = 0; start < uids->size(); start += batch) {
-      std::vector<TallyEntry> entries;
-      std::uint64_t upto = last;
-      for (std::size_t i = start; i < std::min(uids->size(), start + batch); ++i) {
-        const std::uint64_t uid = (*uids)[i];
-        auto raw = source.peek(uid);
-        if (!raw && !raw.error().permanent()) return raw.error();
-        upto = uid;
-        ++stats.read;
-        if (!raw) {
-          ++stats.skipped;
-          log->warn("observe {}/{} uid {}: skipped: {}", mailbox.name, folder, uid, raw.error().message);
-          continue;
-        }
-        try {
-          const parsers::Email email = parsers::parse_email(raw.value());
-          entries.push_back(make_tally_entry(email, message_id_of(email, raw.value()), now(), config_,
-                                             "observe " + mailbox.name + "/" + folder));
-        } catch (const std::exception& e) {
-          ++stats.skipped;
-          log->warn("observe {}/{} uid {}: skipped: parser failed: {}", mailbox.name, folder, uid, e.what());
-        }
-      }
-      auto added = store_.add(entries, TallyProgress{key, status->uidvalidity, upto});
-      if (!added) return added.error();
-      stats.added += added->added;
-      stats.known += added->known;
-      last = upto;
-    }
-    if (uids->empty() && progress->uidvalidity != status->uidvalidity) {
-      auto saved = store_.add({}, TallyProgress{key, status->uidvalidity, 0});
-      if (!saved) return saved.error();
-    }
-  }
+  for (const auto& folder : mailbox.folders)
+    if (auto r = observe_folder(mailbox, folder, source, stats, *log); !r) return r.error();
   if (stats.read > 0)
     log->info("observe {} ({}): read {} message(s), {} new to the tallies, {} known, {} skipped", mailbox.name,
               mailbox.address, stats.read, stats.added, stats.known, stats.skipped);
   return stats;
+}
+
+Status TallyStage::observe_folder(const parsers::ObserveConfig& mailbox, const std::string& folder, ObservedSource& source,
+                                  TallyFeedStats& stats, spdlog::logger& log) {
+  const std::string key = "observe:" + mailbox.name + "/" + folder;
+  auto status = source.examine(folder);
+  if (!status && status.error().permanent()) {
+    // A folder this server does not have ("Sent" is "Sent Items" on some):
+    // said once per cycle, the other folders are still read.
+    log.error("observe {} ({}) folder {}: {}", mailbox.name, mailbox.address, folder, status.error().message);
+    ++stats.skipped;
+    return Ok{};
+  }
+  if (!status) return status.error();
+  auto progress = store_.progress(key);
+  if (!progress) return progress.error();
+  std::uint64_t last = progress->position;
+  if (progress->uidvalidity != status->uidvalidity) {
+    if (progress->uidvalidity != 0)
+      log.warn("observe {}/{}: UIDVALIDITY changed from {} to {}: reading it again, known messages are skipped",
+               mailbox.name, folder, progress->uidvalidity, status->uidvalidity);
+    last = 0;
+  }
+  auto uids = source.uids_from(last + 1);
+  if (!uids) return uids.error();
+  const std::size_t batch = static_cast<std::size_t>(mailbox.batch_size);
+  // One batch per folder per cycle: a large mailbox is read over several
+  // cycles and never holds up intake (`intakectl import` loads history).
+  if (uids->size() > batch) uids->resize(batch);
+  for (std::size_t start = 0; start < uids->size(); start += batch) {
+    std::vector<TallyEntry> entries;
+    std::uint64_t upto = last;
+    for (std::size_t i = start; i < std::min(uids->size(), start + batch); ++i) {
+      const std::uint64_t uid = (*uids)[i];
+      if (auto r = observe_message(mailbox, folder, source, uid, entries, stats, log); !r) return r.error();
+      upto = uid;
+    }
+    auto added = store_.add(entries, TallyProgress{key, status->uidvalidity, upto});
+    if (!added) return added.error();
+    stats.added += added->added;
+    stats.known += added->known;
+    last = upto;
+  }
+  if (uids->empty() && progress->uidvalidity != status->uidvalidity) {
+    auto saved = store_.add({}, TallyProgress{key, status->uidvalidity, 0});
+    if (!saved) return saved.error();
+  }
+  return Ok{};
+}
+
+Status TallyStage::observe_message(const parsers::ObserveConfig& mailbox, const std::string& folder, ObservedSource& source,
+                                   std::uint64_t uid, std::vector<TallyEntry>& entries, TallyFeedStats& stats,
+                                   spdlog::logger& log) {
+  auto raw = source.peek(uid);
+  if (!raw && !raw.error().permanent()) return raw.error();
+  ++stats.read;
+  if (!raw) {
+    ++stats.skipped;
+    log.warn("observe {}/{} uid {}: skipped: {}", mailbox.name, folder, uid, raw.error().message);
+    return Ok{};
+  }
+  try {
+    const parsers::Email email = parsers::parse_email(raw.value());
+    entries.push_back(make_tally_entry(email, message_id_of(email, raw.value()), now(), config_,
+                                       "observe " + mailbox.name + "/" + folder));
+  } catch (const std::exception& e) {
+    ++stats.skipped;
+    log.warn("observe {}/{} uid {}: skipped: parser failed: {}", mailbox.name, folder, uid, e.what());
+  }
+  return Ok{};
 }
 
 Result<TallyFeedStats> TallyStage::import(const std::string& path) {

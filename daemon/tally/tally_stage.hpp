@@ -13,6 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <spdlog/fwd.h>
 
 #include "daemon/core/clock.hpp"
 #include "parsers/config/config.hpp"
@@ -45,6 +48,13 @@ class TallyStage {
 
  private:
   std::chrono::sys_seconds now() const;
+  // One folder of an observed mailbox: its next batch of new messages.
+  Status observe_folder(const parsers::ObserveConfig& mailbox, const std::string& folder, ObservedSource& source,
+                        TallyFeedStats& stats, spdlog::logger& log);
+  // One message of that batch, added to `entries`; one that cannot be read
+  // for good or parsed is skipped (logged), a passing failure is returned.
+  Status observe_message(const parsers::ObserveConfig& mailbox, const std::string& folder, ObservedSource& source,
+                         std::uint64_t uid, std::vector<TallyEntry>& entries, TallyFeedStats& stats, spdlog::logger& log);
   const parsers::Config& config_;
   TallyStore& store_;
   const Clock& clock_;

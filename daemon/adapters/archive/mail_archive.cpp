@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "daemon/core/errno_text.hpp"
@@ -103,40 +104,53 @@ Status read_mbox(const std::string& path, std::size_t max_bytes, const std::func
   return result;
 }
 
+// Appends the messages of one Maildir subfolder (cur/ or new/), in name
+// order, to `files`.
+Status list_maildir_folder(const std::filesystem::path& dir, const std::filesystem::path& folder,
+                           std::vector<std::filesystem::path>& files) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) return Ok{};
+  std::vector<std::filesystem::path> here;
+  for (auto it = std::filesystem::directory_iterator(folder, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    // Only plain files: a symlink could point anywhere on the machine.
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    if (files.size() + here.size() >= max_maildir_files)
+      return fail(dir.string() + ": more than " + std::to_string(max_maildir_files) + " messages", true);
+    here.push_back(it->path());
+  }
+  if (ec) return fail("cannot list " + folder.string() + ": " + ec.message(), true);
+  std::sort(here.begin(), here.end());
+  files.insert(files.end(), here.begin(), here.end());
+  return Ok{};
+}
+
+// One Maildir file, its first max_bytes at most; none when it is gone
+// (moved away meanwhile: a live Maildir).
+std::optional<ArchivedMessage> read_maildir_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  ArchivedMessage m;
+  m.where = file.filename().string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  m.raw.resize(max_bytes);
+  in.read(m.raw.data(), static_cast<std::streamsize>(max_bytes));
+  m.raw.resize(static_cast<std::size_t>(in.gcount()));
+  m.truncated = in.peek() != std::char_traits<char>::eof();
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0) m.delivered_at = std::chrono::sys_seconds{std::chrono::seconds{st.st_mtime}};
+  return m;
+}
+
 Status read_maildir(const std::filesystem::path& dir, std::size_t max_bytes,
                     const std::function<bool(ArchivedMessage&&)>& each) {
   std::vector<std::filesystem::path> files;
-  for (const char* sub : {"cur", "new"}) {
-    std::error_code ec;
-    const auto folder = dir / sub;
-    if (!std::filesystem::is_directory(folder, ec)) continue;
-    std::vector<std::filesystem::path> here;
-    for (auto it = std::filesystem::directory_iterator(folder, ec); !ec && it != std::filesystem::directory_iterator();
-         it.increment(ec)) {
-      const auto name = it->path().filename().string();
-      if (name.empty() || name[0] == '.') continue;
-      // Only plain files: a symlink could point anywhere on the machine.
-      if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-      if (files.size() + here.size() >= max_maildir_files)
-        return fail(dir.string() + ": more than " + std::to_string(max_maildir_files) + " messages", true);
-      here.push_back(it->path());
-    }
-    if (ec) return fail("cannot list " + folder.string() + ": " + ec.message(), true);
-    std::sort(here.begin(), here.end());
-    files.insert(files.end(), here.begin(), here.end());
-  }
+  for (const char* sub : {"cur", "new"})
+    if (auto listed = list_maildir_folder(dir, dir / sub, files); !listed) return listed.error();
   for (const auto& file : files) {
-    ArchivedMessage m;
-    m.where = file.filename().string();
-    std::ifstream in(file, std::ios::binary);
-    if (!in) continue;  // moved away meanwhile (a live Maildir)
-    m.raw.resize(max_bytes);
-    in.read(m.raw.data(), static_cast<std::streamsize>(max_bytes));
-    m.raw.resize(static_cast<std::size_t>(in.gcount()));
-    m.truncated = in.peek() != std::char_traits<char>::eof();
-    struct stat st {};
-    if (::stat(file.c_str(), &st) == 0) m.delivered_at = std::chrono::sys_seconds{std::chrono::seconds{st.st_mtime}};
-    if (!each(std::move(m))) break;
+    auto m = read_maildir_file(file, max_bytes);
+    if (m && !each(std::move(*m))) break;
   }
   return Ok{};
 }

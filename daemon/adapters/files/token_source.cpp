@@ -65,6 +65,107 @@ void kill_and_reap(pid_t pid) {
   }
 }
 
+const std::string what = "token_command";  // the config key every error names
+
+std::string timed_out(int timeout_ms) { return what + " did not finish within " + duration_text(timeout_ms) + " (killed)"; }
+
+// Forks `/bin/sh -c command` with stdin from /dev/null and stdout and stderr
+// into the pipes; the child's pid, or -1 (errno set) when fork fails.
+pid_t start_shell(const std::string& command, const Fd& dev_null, const Fd& out_write, const Fd& err_write) {
+  const char* text = command.c_str();
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Child: only async-signal-safe calls until exec. Its own process group,
+  // so a timeout kills whatever the shell started too.
+  ::setpgid(0, 0);
+  ::dup2(dev_null.get(), STDIN_FILENO);
+  ::dup2(out_write.get(), STDOUT_FILENO);
+  ::dup2(err_write.get(), STDERR_FILENO);
+  ::execl("/bin/sh", "sh", "-c", text, static_cast<char*>(nullptr));
+  ::_exit(127);
+}
+
+// What the command printed: stdout (index 0) and the start of stderr (1).
+struct Output {
+  std::string out, err;
+  std::array<bool, 2> open{true, true};  // the pipe has not ended yet
+};
+
+// Reads what poll found ready. False when stdout went past max_output_bytes.
+bool read_ready(const std::array<pollfd, 2>& fds, Output& o, std::size_t max_output_bytes) {
+  std::array<char, 4096> buf{};
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+    ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      o.open[i] = false;
+      continue;
+    }
+    std::string& sink = i == 0 ? o.out : o.err;
+    if (i == 1 && sink.size() >= max_stderr_bytes) continue;  // keep draining, stop keeping
+    sink.append(buf.data(), static_cast<std::size_t>(n));
+    if (i == 0 && o.out.size() > max_output_bytes) return false;
+  }
+  return true;
+}
+
+// Reads both pipes until they end; past the deadline, when poll fails or
+// when stdout is too long, the command is killed instead.
+Result<Output> read_output(pid_t pid, const Fd& out_read, const Fd& err_read, std::chrono::steady_clock::time_point deadline,
+                           const TokenCommandLimits& limits) {
+  Output o;
+  while (o.open[0] || o.open[1]) {
+    const auto left_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left_ms <= 0) {
+      kill_and_reap(pid);
+      return fail(timed_out(limits.timeout_ms));
+    }
+    std::array<pollfd, 2> fds{};
+    fds[0] = {o.open[0] ? out_read.get() : -1, POLLIN, 0};
+    fds[1] = {o.open[1] ? err_read.get() : -1, POLLIN, 0};
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left_ms, 1000)));
+    if (ready < 0 && errno != EINTR) {
+      kill_and_reap(pid);
+      return fail(what + ": poll failed: " + errno_text());
+    }
+    if (ready > 0 && !read_ready(fds, o, limits.max_output_bytes)) {
+      kill_and_reap(pid);
+      return fail(what + " printed more than " + std::to_string(limits.max_output_bytes) + " bytes");
+    }
+  }
+  return o;
+}
+
+// Both pipes closed: the shell is exiting (or detached them); its wait
+// status, waited for within what is left of the timeout.
+Result<int> wait_for_exit(pid_t pid, std::chrono::steady_clock::time_point deadline, int timeout_ms) {
+  int status = 0;
+  while (true) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return fail(what + ": waitpid failed: " + errno_text());
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill_and_reap(pid);
+      return fail(timed_out(timeout_ms));
+    }
+    ::usleep(10 * 1000);
+  }
+}
+
+// The token from a command that ended with `status`, or why there is none.
+Result<std::string> token_printed(int status, const Output& o) {
+  const std::string said = o.err.empty() ? std::string() : ": " + first_line(o.err);
+  if (WIFSIGNALED(status)) return fail(what + " was killed by signal " + std::to_string(WTERMSIG(status)) + said);
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    return fail(what + " failed with exit status " + std::to_string(WEXITSTATUS(status)) + said);
+  std::string t = parsers::trimmed(o.out);
+  if (t.empty()) return fail(what + " printed no token" + said);
+  if (!looks_like_bearer_token(t)) return fail(what + " printed something that is not a bearer token (one word)");
+  return t;
+}
+
 }  // namespace
 
 Result<std::string> FileTokenSource::token() {
@@ -79,7 +180,6 @@ Result<std::string> FileTokenSource::token() {
 }
 
 Result<std::string> CommandTokenSource::token() {
-  const std::string what = "token_command";
   int out_fds[2];
   int err_fds[2];
   if (::pipe2(out_fds, O_CLOEXEC) != 0) return fail(what + ": cannot create a pipe: " + errno_text());
@@ -89,81 +189,18 @@ Result<std::string> CommandTokenSource::token() {
   Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (dev_null.get() < 0) return fail(what + ": cannot open /dev/null: " + errno_text());
 
-  const char* command = command_.c_str();
-  const pid_t pid = ::fork();
+  const pid_t pid = start_shell(command_, dev_null, out_write, err_write);
   if (pid < 0) return fail(what + ": cannot start /bin/sh: " + errno_text());
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec. Its own process group,
-    // so a timeout kills whatever the shell started too.
-    ::setpgid(0, 0);
-    ::dup2(dev_null.get(), STDIN_FILENO);
-    ::dup2(out_write.get(), STDOUT_FILENO);
-    ::dup2(err_write.get(), STDERR_FILENO);
-    ::execl("/bin/sh", "sh", "-c", command, static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   ::setpgid(pid, pid);  // also from here: no race with a kill before the child ran
   out_write.reset();
   err_write.reset();
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
-  std::string out, err;
-  bool out_open = true, err_open = true;
-  std::array<char, 4096> buf{};
-  while (out_open || err_open) {
-    const auto left_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left_ms <= 0) {
-      kill_and_reap(pid);
-      return fail(what + " did not finish within " + duration_text(limits_.timeout_ms) + " (killed)");
-    }
-    std::array<pollfd, 2> fds{};
-    fds[0] = {out_open ? out_read.get() : -1, POLLIN, 0};
-    fds[1] = {err_open ? err_read.get() : -1, POLLIN, 0};
-    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left_ms, 1000)));
-    if (ready < 0 && errno != EINTR) {
-      kill_and_reap(pid);
-      return fail(what + ": poll failed: " + errno_text());
-    }
-    for (std::size_t i = 0; i < fds.size() && ready > 0; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        (i == 0 ? out_open : err_open) = false;
-        continue;
-      }
-      std::string& sink = i == 0 ? out : err;
-      if (i == 1 && sink.size() >= max_stderr_bytes) continue;  // keep draining, stop keeping
-      sink.append(buf.data(), static_cast<std::size_t>(n));
-      if (i == 0 && out.size() > limits_.max_output_bytes) {
-        kill_and_reap(pid);
-        return fail(what + " printed more than " + std::to_string(limits_.max_output_bytes) + " bytes");
-      }
-    }
-  }
-
-  // Both pipes closed: the shell is exiting (or detached them); wait for it
-  // within what is left of the timeout.
-  int status = 0;
-  while (true) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) return fail(what + ": waitpid failed: " + errno_text());
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill_and_reap(pid);
-      return fail(what + " did not finish within " + duration_text(limits_.timeout_ms) + " (killed)");
-    }
-    ::usleep(10 * 1000);
-  }
-  const std::string said = err.empty() ? std::string() : ": " + first_line(err);
-  if (WIFSIGNALED(status)) return fail(what + " was killed by signal " + std::to_string(WTERMSIG(status)) + said);
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    return fail(what + " failed with exit status " + std::to_string(WEXITSTATUS(status)) + said);
-  std::string t = parsers::trimmed(out);
-  if (t.empty()) return fail(what + " printed no token" + said);
-  if (!looks_like_bearer_token(t)) return fail(what + " printed something that is not a bearer token (one word)");
-  return t;
+  auto output = read_output(pid, out_read, err_read, deadline, limits_);
+  if (!output) return output.error();
+  auto status = wait_for_exit(pid, deadline, limits_.timeout_ms);
+  if (!status) return status.error();
+  return token_printed(*status, *output);
 }
 
 std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox) {

@@ -29,6 +29,61 @@ HttpAnswer plain(int status, const char* reason, std::string body) {
   return {status, reason, "text/plain; charset=utf-8", std::move(body)};
 }
 
+enum class HeadRead { complete, too_large, gone };  // gone: too slow or closed, no answer at all
+
+// Reads a request head into `head` up to its blank line (what follows is
+// ignored), within the deadline and max_bytes.
+HeadRead read_head(int fd, steady::time_point deadline, std::size_t max_bytes, std::string& head) {
+  char buf[1024];
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    const int left = ms_left(deadline);
+    if (left == 0 || ::poll(&p, 1, left) <= 0) return HeadRead::gone;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return HeadRead::gone;
+    const std::size_t scan_from = head.size() >= 3 ? head.size() - 3 : 0;
+    head.append(buf, static_cast<std::size_t>(n));
+    const auto end = head.find("\r\n\r\n", scan_from);
+    if (end != std::string::npos) {
+      head.resize(end + 4);  // whatever follows (a body) is ignored
+      return HeadRead::complete;
+    }
+    if (head.size() > max_bytes) return HeadRead::too_large;
+  }
+}
+
+// False when the client did not take it all before the deadline.
+bool send_all(int fd, const std::string& out, steady::time_point deadline) {
+  std::size_t sent = 0;
+  while (sent < out.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    const int left = ms_left(deadline);
+    if (left == 0 || ::poll(&p, 1, left) <= 0) return false;
+    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Reads and drops what the client still sends, at most max_bytes, until it
+// closes or the deadline passes.
+void discard_input(int fd, steady::time_point until, std::size_t max_bytes) {
+  char buf[1024];
+  std::size_t discarded = 0;
+  while (discarded < max_bytes) {
+    pollfd p{fd, POLLIN, 0};
+    const int left = ms_left(until);
+    if (left == 0 || ::poll(&p, 1, left) <= 0) return;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return;
+    discarded += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 HttpAnswer answer_http(std::string_view head, const std::function<std::string()>& metrics_text) {
@@ -147,53 +202,18 @@ void MetricsServer::run() {
 void MetricsServer::serve(int fd) {
   const auto deadline = steady::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
   std::string head;
-  char buf[1024];
-  bool complete = false;
-  while (!complete) {
-    pollfd p{fd, POLLIN, 0};
-    const int left = ms_left(deadline);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) return;  // too slow: no answer at all
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) return;
-    const std::size_t scan_from = head.size() >= 3 ? head.size() - 3 : 0;
-    head.append(buf, static_cast<std::size_t>(n));
-    const auto end = head.find("\r\n\r\n", scan_from);
-    if (end != std::string::npos) {
-      head.resize(end + 4);  // whatever follows (a body) is ignored
-      complete = true;
-    } else if (head.size() > limits_.max_request_bytes) {
-      break;
-    }
-  }
+  const HeadRead read = read_head(fd, deadline, limits_.max_request_bytes, head);
+  if (read == HeadRead::gone) return;
+  const bool complete = read == HeadRead::complete;
   const HttpAnswer answer = complete ? answer_http(head, metrics_text_)
                                      : plain(431, "Request Header Fields Too Large", "request head too large\n");
   const std::string out = serialize_http(answer, complete && head.rfind("HEAD ", 0) == 0);
-  std::size_t sent = 0;
-  while (sent < out.size()) {
-    pollfd p{fd, POLLOUT, 0};
-    const int left = ms_left(deadline + std::chrono::milliseconds(limits_.request_timeout_ms));
-    if (left == 0 || ::poll(&p, 1, left) <= 0) return;
-    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) return;
-    sent += static_cast<std::size_t>(n);
-  }
+  if (!send_all(fd, out, deadline + std::chrono::milliseconds(limits_.request_timeout_ms))) return;
   // Closing with unread input would reset the connection and could destroy
   // the answer before the client reads it: end our side, then discard what
   // the client still sends, within the same bounds.
   ::shutdown(fd, SHUT_WR);
-  std::size_t discarded = 0;
-  const auto linger_until = steady::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
-  while (discarded < 16 * limits_.max_request_bytes) {
-    pollfd p{fd, POLLIN, 0};
-    const int left = ms_left(linger_until);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) return;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) return;
-    discarded += static_cast<std::size_t>(n);
-  }
+  discard_input(fd, steady::now() + std::chrono::milliseconds(limits_.request_timeout_ms), 16 * limits_.max_request_bytes);
 }
 
 }  // namespace intake::daemon

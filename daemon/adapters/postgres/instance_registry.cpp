@@ -52,6 +52,92 @@ std::vector<std::string> release_leases(pqxx::work& tx, const std::string& holde
 
 double seconds_of(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
+// What one attempt on a lease came to, decided inside its transaction.
+struct Taken {
+  bool held = false;
+  bool renewed = false;  // it was this instance's already
+  std::string from, reason, holder;  // holder: who keeps it when not taken
+};
+
+// The lease's row, locked, with what is known of its holder; empty when no
+// row exists. The lease row first, locked, on its own: joined in the same
+// statement, a row another taker changed meanwhile would be re-checked
+// against the old holder's instance row (PostgreSQL's EvalPlanQual) and look
+// orphaned.
+pqxx::result locked_lease(pqxx::work& tx, const std::string& lease) {
+  auto locked = tx.exec_params(
+      "SELECT holder, expires_at <= now(), to_char(extract(epoch FROM now() - expires_at), 'FM999999990.0')"
+      " FROM mailbox_leases WHERE mailbox = $1 FOR UPDATE", lease);
+  if (locked.empty()) return {};
+  return tx.exec_params(
+      "SELECT $1::text, $2::boolean, i.id IS NULL, i.stopped_at IS NOT NULL, coalesce(i.stop_reason, ''),"
+      " coalesce(i.node, ''), coalesce(i.pid, 0), coalesce(i.process_start, 0), $3::text,"
+      " coalesce(to_char(extract(epoch FROM now() - i.heartbeat_at), 'FM999999990.0'), '?')"
+      " FROM (SELECT 1) one LEFT JOIN instances i ON i.id = $1",
+      std::string(locked[0][0].c_str()), locked[0][1].as<bool>(), std::string(locked[0][2].c_str()));
+}
+
+// A lease no row holds: `id` inserts one, unless another instance just did.
+Taken take_free(pqxx::work& tx, const std::string& lease, const std::string& id, double ttl_s) {
+  Taken t;
+  auto ins = tx.exec_params(
+      "INSERT INTO mailbox_leases (mailbox, holder, acquired_at, renewed_at, expires_at)"
+      " VALUES ($1, $2, now(), now(), now() + make_interval(secs => $3)) ON CONFLICT (mailbox) DO NOTHING RETURNING 1",
+      lease, id, ttl_s);
+  if (ins.empty()) return t;  // another instance took it a moment ago
+  auto last = tx.exec_params(
+      "SELECT coalesce(from_holder, ''), reason FROM lease_events WHERE mailbox = $1 AND to_holder IS NULL"
+      " ORDER BY id DESC LIMIT 1", lease);
+  if (!last.empty()) {
+    t.from = last[0][0].c_str();
+    t.reason = std::string("its holder had released it (") + last[0][1].c_str() + ")";
+  } else {
+    t.reason = "no instance held it before";
+  }
+  t.held = true;
+  return t;
+}
+
+// Why a lease held by another instance (a row of locked_lease) is taken over.
+std::string takeover_reason(const pqxx::row& row, bool unknown, bool stopped, bool gone_here) {
+  if (stopped) return std::string("its holder stopped (") + row[4].c_str() + ")";
+  if (unknown) return "its holder is not a known instance";
+  if (gone_here) return "its holder's process " + std::to_string(row[6].as<int>()) + " on this node is gone";
+  return std::string("its lease expired ") + row[8].c_str() + " s ago, last heartbeat " + row[9].c_str() + " s ago";
+}
+
+// A lease with a holder (a row of locked_lease): renewed when that is `id`,
+// taken over when the holder expired, stopped, is unknown or is a dead
+// process on this `node`; otherwise left to it.
+Taken take_held(pqxx::work& tx, const pqxx::row& row, const std::string& lease, const std::string& id,
+                const std::string& node, double ttl_s) {
+  Taken t;
+  const std::string holder = row[0].c_str();
+  if (holder == id) {
+    tx.exec_params("UPDATE mailbox_leases SET renewed_at = now(), expires_at = now() + make_interval(secs => $2)"
+                   " WHERE mailbox = $1", lease, ttl_s);
+    t.held = t.renewed = true;
+    return t;
+  }
+  const bool expired = row[1].as<bool>(), unknown = row[2].as<bool>(), stopped = row[3].as<bool>();
+  const bool gone_here = !unknown && !stopped && std::string(row[5].c_str()) == node &&
+                         !process_alive(row[6].as<int>(), row[7].as<std::int64_t>());
+  if (!expired && !unknown && !stopped && !gone_here) {
+    t.holder = holder;
+    return t;
+  }
+  t.reason = takeover_reason(row, unknown, stopped, gone_here);
+  if (gone_here)
+    tx.exec_params("UPDATE instances SET stopped_at = now(), stop_reason = $2 WHERE id = $1", holder,
+                   "process gone (seen by " + id + ")");
+  tx.exec_params("UPDATE mailbox_leases SET holder = $2, acquired_at = now(), renewed_at = now(),"
+                 " expires_at = now() + make_interval(secs => $3) WHERE mailbox = $1",
+                 lease, id, ttl_s);
+  t.from = holder;
+  t.held = true;
+  return t;
+}
+
 }  // namespace
 
 std::string InstanceIdentity::id() const { return node + ":" + std::to_string(pid) + ":" + std::to_string(process_start); }
@@ -190,84 +276,16 @@ void InstanceRegistry::give_up(const std::string& lease, const std::string& why)
 }
 
 bool InstanceRegistry::try_take(const std::string& lease) {
-  struct Taken {
-    bool held = false;
-    bool renewed = false;  // it was this instance's already
-    std::string from, reason, holder;
-  };
   const auto asked_at = steady::now();
   auto r = guarded("lease", [&]() -> Result<Taken> {
     pqxx::work tx(conn_->conn);
-    Taken t;
     const double ttl_s = seconds_of(timing_.ttl);
-    // The lease row first, locked, on its own: joined in the same statement,
-    // a row another taker changed meanwhile would be re-checked against the
-    // old holder's instance row (PostgreSQL's EvalPlanQual) and look orphaned.
-    auto locked = tx.exec_params(
-        "SELECT holder, expires_at <= now(), to_char(extract(epoch FROM now() - expires_at), 'FM999999990.0')"
-        " FROM mailbox_leases WHERE mailbox = $1 FOR UPDATE", lease);
-    pqxx::result cur;
-    if (!locked.empty())
-      cur = tx.exec_params(
-          "SELECT $1::text, $2::boolean, i.id IS NULL, i.stopped_at IS NOT NULL, coalesce(i.stop_reason, ''),"
-          " coalesce(i.node, ''), coalesce(i.pid, 0), coalesce(i.process_start, 0), $3::text,"
-          " coalesce(to_char(extract(epoch FROM now() - i.heartbeat_at), 'FM999999990.0'), '?')"
-          " FROM (SELECT 1) one LEFT JOIN instances i ON i.id = $1",
-          std::string(locked[0][0].c_str()), locked[0][1].as<bool>(), std::string(locked[0][2].c_str()));
-    if (cur.empty()) {
-      auto ins = tx.exec_params(
-          "INSERT INTO mailbox_leases (mailbox, holder, acquired_at, renewed_at, expires_at)"
-          " VALUES ($1, $2, now(), now(), now() + make_interval(secs => $3)) ON CONFLICT (mailbox) DO NOTHING RETURNING 1",
-          lease, id_, ttl_s);
-      if (ins.empty()) {  // another instance took it a moment ago
-        tx.commit();
-        return t;
-      }
-      auto last = tx.exec_params(
-          "SELECT coalesce(from_holder, ''), reason FROM lease_events WHERE mailbox = $1 AND to_holder IS NULL"
-          " ORDER BY id DESC LIMIT 1", lease);
-      if (!last.empty()) {
-        t.from = last[0][0].c_str();
-        t.reason = std::string("its holder had released it (") + last[0][1].c_str() + ")";
-      } else {
-        t.reason = "no instance held it before";
-      }
-    } else {
-      const auto& row = cur[0];
-      const std::string holder = row[0].c_str();
-      if (holder == id_) {
-        tx.exec_params("UPDATE mailbox_leases SET renewed_at = now(), expires_at = now() + make_interval(secs => $2)"
-                       " WHERE mailbox = $1", lease, ttl_s);
-        tx.commit();
-        t.held = t.renewed = true;
-        return t;
-      }
-      const bool expired = row[1].as<bool>(), unknown = row[2].as<bool>(), stopped = row[3].as<bool>();
-      const bool gone_here = !unknown && !stopped && std::string(row[5].c_str()) == me_.node &&
-                             !process_alive(row[6].as<int>(), row[7].as<std::int64_t>());
-      if (!expired && !unknown && !stopped && !gone_here) {
-        tx.commit();
-        t.holder = holder;
-        return t;
-      }
-      if (stopped) t.reason = std::string("its holder stopped (") + row[4].c_str() + ")";
-      else if (unknown) t.reason = "its holder is not a known instance";
-      else if (gone_here) t.reason = "its holder's process " + std::to_string(row[6].as<int>()) + " on this node is gone";
-      else
-        t.reason = std::string("its lease expired ") + row[8].c_str() + " s ago, last heartbeat " + row[9].c_str() +
-                   " s ago";
-      if (gone_here)
-        tx.exec_params("UPDATE instances SET stopped_at = now(), stop_reason = $2 WHERE id = $1", holder,
-                       "process gone (seen by " + id_ + ")");
-      tx.exec_params("UPDATE mailbox_leases SET holder = $2, acquired_at = now(), renewed_at = now(),"
-                     " expires_at = now() + make_interval(secs => $3) WHERE mailbox = $1",
-                     lease, id_, ttl_s);
-      t.from = holder;
-    }
-    tx.exec_params("INSERT INTO lease_events (mailbox, from_holder, to_holder, reason) VALUES ($1, NULLIF($2, ''), $3, $4)",
-                   lease, t.from, id_, t.reason);
+    const pqxx::result cur = locked_lease(tx, lease);
+    Taken t = cur.empty() ? take_free(tx, lease, id_, ttl_s) : take_held(tx, cur[0], lease, id_, me_.node, ttl_s);
+    if (t.held && !t.renewed)
+      tx.exec_params("INSERT INTO lease_events (mailbox, from_holder, to_holder, reason) VALUES ($1, NULLIF($2, ''), $3, $4)",
+                     lease, t.from, id_, t.reason);
     tx.commit();
-    t.held = true;
     return t;
   });
   auto log = stage_logger("service");
@@ -323,14 +341,18 @@ void InstanceRegistry::renew() {
     return;  // the leases run out locally (beat) unless a renewal gets through in time
   }
   last_error_.clear();
+  apply_renewal(*r, asked_at);
+}
+
+void InstanceRegistry::apply_renewal(const std::map<std::string, std::string>& holders, steady::time_point asked_at) {
   std::vector<std::string> lost;
   for (auto& [lease, held] : held_) {
-    auto it = r->find(lease);
-    if (it != r->end() && it->second == id_) {
+    auto it = holders.find(lease);
+    if (it != holders.end() && it->second == id_) {
       held.valid_until = asked_at + timing_.ttl;
     } else {
       lost.push_back(lease);
-      others_[lease] = it == r->end() ? std::string() : it->second;
+      others_[lease] = it == holders.end() ? std::string() : it->second;
     }
   }
   for (const auto& lease : lost)

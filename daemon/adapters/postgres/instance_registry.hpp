@@ -78,6 +78,9 @@ class InstanceRegistry {
   auto guarded(const char* what, F&& f) -> decltype(f());
   Status ensure_registered();
   void renew();
+  // After a renewal that found `holders` (lease -> holder, "" for none): the
+  // leases renewed stay valid a ttl from `asked_at`, the others are given up.
+  void apply_renewal(const std::map<std::string, std::string>& holders, std::chrono::steady_clock::time_point asked_at);
   bool try_take(const std::string& lease);
   void give_up(const std::string& lease, const std::string& why);
 
