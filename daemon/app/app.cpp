@@ -33,39 +33,56 @@ std::optional<parsers::Config> load_config_or_report(const std::string& path) {
   return load.config;
 }
 
-std::vector<std::string> check_environment(const parsers::Config& config) {
-  std::vector<std::string> problems;
+namespace {
+
+// A password file that cannot be read, a token file that gives no token.
+void check_secrets(const parsers::Config& config, std::vector<std::string>& problems) {
   auto secret = [&](const std::string& key, const std::string& file) {
     if (file.empty()) return;
     if (auto r = read_secret_file(file); !r) problems.push_back(key + ": " + r.error().message);
   };
+  // Readable now; its content may well be expired, it is re-read at each connect.
+  auto token = [&](const std::string& key, const std::string& file) {
+    if (file.empty()) return;
+    if (auto t = FileTokenSource(file).token(); !t) problems.push_back(key + ": " + t.error().message);
+  };
   secret("database.password_file", config.database.password_file);
   secret("smtp.password_file", config.smtp.password_file);
   for (std::size_t i = 0; i < config.mailboxes.size(); ++i) {
-    secret("mailbox[" + std::to_string(i) + "].password_file", config.mailboxes[i].password_file);
-    // Readable now; its content may well be expired, it is re-read at each connect.
-    if (const auto& file = config.mailboxes[i].token_file; !file.empty())
-      if (auto t = FileTokenSource(file).token(); !t)
-        problems.push_back("mailbox[" + std::to_string(i) + "].token_file: " + t.error().message);
+    const std::string key = "mailbox[" + std::to_string(i) + "]";
+    secret(key + ".password_file", config.mailboxes[i].password_file);
+    token(key + ".token_file", config.mailboxes[i].token_file);
   }
   for (std::size_t i = 0; i < config.observed.size(); ++i) {
-    secret("observe[" + std::to_string(i) + "].password_file", config.observed[i].password_file);
-    if (const auto& file = config.observed[i].token_file; !file.empty())
-      if (auto t = FileTokenSource(file).token(); !t)
-        problems.push_back("observe[" + std::to_string(i) + "].token_file: " + t.error().message);
+    const std::string key = "observe[" + std::to_string(i) + "]";
+    secret(key + ".password_file", config.observed[i].password_file);
+    token(key + ".token_file", config.observed[i].token_file);
   }
+}
+
+// Each zone named outside the calendars is in the tz database.
+void check_zones(const parsers::Config& config, std::vector<std::string>& problems) {
+  auto zone = [&](const std::string& key, const std::string& name) {
+    if (auto why = time_zone_error(name); !why.empty()) problems.push_back(key + ": " + why);
+  };
+  for (std::size_t i = 0; i < config.summaries.size(); ++i)
+    zone("summary[" + std::to_string(i) + "].time_zone", config.summaries[i].time_zone);
+  zone("requests.time_zone", config.requests.time_zone);
+  for (std::size_t i = 0; i < config.employees.size(); ++i)
+    if (!config.employees[i].time_zone.empty())
+      zone("employee[" + std::to_string(i) + "].time_zone", config.employees[i].time_zone);
+}
+
+}  // namespace
+
+std::vector<std::string> check_environment(const parsers::Config& config) {
+  std::vector<std::string> problems;
+  check_secrets(config, problems);
   if (auto t = TemplateSet::load(config.daemon.templates_dir, required_templates, template_variables()); !t)
     problems.push_back("daemon.templates_dir: " + t.error().message);
   // Calendars: each zone in the tz database, each holidays file read and valid.
   for (const auto& e : ServicePolicy::build(config).errors) problems.push_back(e.line());
-  for (std::size_t i = 0; i < config.summaries.size(); ++i)
-    if (auto why = time_zone_error(config.summaries[i].time_zone); !why.empty())
-      problems.push_back("summary[" + std::to_string(i) + "].time_zone: " + why);
-  if (auto why = time_zone_error(config.requests.time_zone); !why.empty()) problems.push_back("requests.time_zone: " + why);
-  for (std::size_t i = 0; i < config.employees.size(); ++i)
-    if (!config.employees[i].time_zone.empty())
-      if (auto why = time_zone_error(config.employees[i].time_zone); !why.empty())
-        problems.push_back("employee[" + std::to_string(i) + "].time_zone: " + why);
+  check_zones(config, problems);
   return problems;
 }
 
@@ -166,97 +183,129 @@ Status check_schema(PqxxRecordStore& store) {
   return Ok{};
 }
 
-CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) {
-  CycleTotals totals;
-  auto stop = [&] { return hooks.stop_requested && hooks.stop_requested(); };
-  IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
-  cycle.set_tallies(rt.tallies.get());
-  for (const auto& mailbox : rt.config.mailboxes) {
-    if (stop()) {
-      totals.stopped_early = true;
-      break;
+namespace {
+
+// One cycle of intaked (run_cycle): the mailboxes this instance holds, then
+// the alerts and summaries, then the outbox.
+class CycleRun {
+ public:
+  CycleRun(Runtime& rt, const Clock& clock, const CycleHooks& hooks)
+      : rt_(rt), hooks_(hooks), cycle_(rt.config, *rt.store, rt.templates, clock, &rt.service) {
+    cycle_.set_tallies(rt.tallies.get());
+  }
+
+  CycleTotals run() {
+    for (const auto& mailbox : rt_.config.mailboxes) {
+      if (stop()) {
+        totals_.stopped_early = true;
+        break;
+      }
+      fetch(mailbox);
     }
-    if (hooks.instances && !hooks.instances->hold(mailbox.name)) {
+    auto smtp_password = read_secret_file(rt_.config.smtp.password_file);
+    if (!smtp_password) {
+      stage_logger("respond")->error("smtp: {}", smtp_password.error().message);
+      totals_.any_failure = true;
+      return totals_;
+    }
+    cycle_.queue_due_alerts();
+    cycle_.queue_summaries();
+    send(smtp_password.value());
+    return totals_;
+  }
+
+ private:
+  bool stop() const { return hooks_.stop_requested && hooks_.stop_requested(); }
+
+  void fetch(const parsers::MailboxConfig& mailbox) {
+    if (hooks_.instances && !hooks_.instances->hold(mailbox.name)) {
       // Another instance fetches it (or the database cannot say who): nothing to do here.
-      const bool elsewhere = !hooks.instances->holder_of(mailbox.name).empty();
-      if (elsewhere && hooks.on_standby) hooks.on_standby();
-      totals.any_failure = totals.any_failure || !elsewhere;
-      totals.mailboxes.push_back({mailbox.name, 0, elsewhere, true});
-      continue;
+      const bool elsewhere = !hooks_.instances->holder_of(mailbox.name).empty();
+      if (elsewhere && hooks_.on_standby) hooks_.on_standby();
+      totals_.any_failure = totals_.any_failure || !elsewhere;
+      totals_.mailboxes.push_back({mailbox.name, 0, elsewhere, true});
+      return;
     }
     auto password = read_secret_file(mailbox.password_file);
     if (!password) {
       stage_logger("fetch")->error("mailbox {}: {}", mailbox.name, password.error().message);
-      totals.any_failure = true;
-      totals.mailboxes.push_back({mailbox.name, 0, false});
-      continue;
+      totals_.any_failure = true;
+      totals_.mailboxes.push_back({mailbox.name, 0, false});
+      return;
     }
-    const auto max_message_bytes = static_cast<std::size_t>(rt.config.daemon.max_message_bytes);
+    const auto max_message_bytes = static_cast<std::size_t>(rt_.config.daemon.max_message_bytes);
     CurlImapSource source = mailbox.auth == parsers::ImapAuth::xoauth2
                                 ? CurlImapSource(mailbox, make_token_source(mailbox), max_message_bytes)
                                 : CurlImapSource(mailbox, password.value(), max_message_bytes);
-    RoundSource rounds(source, hooks.messages_per_round, hooks.heartbeat, hooks.on_login);
+    RoundSource rounds(source, hooks_.messages_per_round, hooks_.heartbeat, hooks_.on_login);
     MailboxPass pass{mailbox.name, 0, true};
     // Round after round until the folder is done, a round fails, or a stop is asked for.
     while (true) {
-      CycleStats s = cycle.fetch_mailbox(mailbox, rounds);
+      CycleStats s = cycle_.fetch_mailbox(mailbox, rounds);
       pass.fetched += s.fetched;
       pass.ok = !s.fetch_failed;
-      totals.total.fetched += s.fetched;
-      totals.total.created += s.created;
-      totals.total.joined += s.joined;
-      totals.total.observed += s.observed;
-      totals.total.duplicates += s.duplicates;
-      totals.total.quarantined += s.quarantined;
+      add(s);
       if (s.fetch_failed || !rounds.more()) break;
-      if (hooks.instances && !hooks.instances->holds(mailbox.name)) break;  // lost it (logged by the registry)
+      if (hooks_.instances && !hooks_.instances->holds(mailbox.name)) break;  // lost it (logged by the registry)
       if (stop()) {
-        totals.stopped_early = true;
+        totals_.stopped_early = true;
         stage_logger("fetch")->info("mailbox {}: stopping between messages; the rest waits for the next start",
                                     mailbox.name);
         break;
       }
     }
-    totals.any_failure = totals.any_failure || !pass.ok;
-    totals.mailboxes.push_back(pass);
+    totals_.any_failure = totals_.any_failure || !pass.ok;
+    totals_.mailboxes.push_back(pass);
   }
-  auto smtp_password = read_secret_file(rt.config.smtp.password_file);
-  if (!smtp_password) {
-    stage_logger("respond")->error("smtp: {}", smtp_password.error().message);
-    totals.any_failure = true;
-    return totals;
+
+  void add(const CycleStats& s) {
+    totals_.total.fetched += s.fetched;
+    totals_.total.created += s.created;
+    totals_.total.joined += s.joined;
+    totals_.total.observed += s.observed;
+    totals_.total.duplicates += s.duplicates;
+    totals_.total.quarantined += s.quarantined;
   }
-  cycle.queue_due_alerts();
-  cycle.queue_summaries();
-  CurlSmtpSender smtp(rt.config.smtp, smtp_password.value());
-  StageTimes send_times;
-  HeartbeatSender sender(smtp, hooks.heartbeat);
-  // One mail per call, so a stop request is seen between any two sends.
-  for (int i = 0; i < max_sends_per_cycle; ++i) {
-    if (stop()) {
-      totals.stopped_early = true;
-      break;
+
+  void send(const std::string& smtp_password) {
+    CurlSmtpSender smtp(rt_.config.smtp, smtp_password);
+    StageTimes send_times;
+    HeartbeatSender sender(smtp, hooks_.heartbeat);
+    // One mail per call, so a stop request is seen between any two sends.
+    for (int i = 0; i < max_sends_per_cycle; ++i) {
+      if (stop()) {
+        totals_.stopped_early = true;
+        break;
+      }
+      CycleStats sent = cycle_.drain_outbox(sender, 1);
+      totals_.total.acks_sent += sent.acks_sent;
+      totals_.total.acks_failed += sent.acks_failed;
+      for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
+        send_times.wall_ms[s] += sent.stages.wall_ms[s];
+        send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
+      }
+      if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
+        totals_.any_failure = true;
+        break;
+      }
+      if (sent.acks_sent + sent.acks_failed == 0) break;  // nothing due
     }
-    CycleStats sent = cycle.drain_outbox(sender, 1);
-    totals.total.acks_sent += sent.acks_sent;
-    totals.total.acks_failed += sent.acks_failed;
-    for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
-      send_times.wall_ms[s] += sent.stages.wall_ms[s];
-      send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
-    }
-    if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
-      totals.any_failure = true;
-      break;
-    }
-    if (sent.acks_sent + sent.acks_failed == 0) break;  // nothing due
+    if (totals_.total.acks_sent + totals_.total.acks_failed > 0)
+      stage_logger("respond")->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms",
+                                    totals_.total.acks_sent, totals_.total.acks_failed,
+                                    send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
+                                    send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   }
-  if (totals.total.acks_sent + totals.total.acks_failed > 0)
-    stage_logger("respond")->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms",
-                                  totals.total.acks_sent, totals.total.acks_failed,
-                                  send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
-                                  send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
-  return totals;
-}
+
+  Runtime& rt_;
+  const CycleHooks& hooks_;
+  IntakeCycle cycle_;
+  CycleTotals totals_;
+};
+
+}  // namespace
+
+CycleTotals run_cycle(Runtime& rt, const Clock& clock, const CycleHooks& hooks) { return CycleRun(rt, clock, hooks).run(); }
 
 std::set<std::string> wanted_leases(const parsers::Config& config) {
   std::set<std::string> leases{tallies_lease};

@@ -7,7 +7,7 @@
 #include <chrono>
 
 #include "daemon/core/business_calendar.hpp"
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/request_values.hpp"
 #include "parsers/common/email.hpp"
 #include "parsers/config/config.hpp"
 

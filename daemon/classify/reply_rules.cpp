@@ -87,15 +87,26 @@ void ReplyRules::apply_command(const parsers::StaffCommand& command, const Reque
   }
 }
 
+// Who wrote a reply, as the rules see it.
+struct ReplyRules::Sender {
+  std::string address;  // without +tag
+  const parsers::CategoryConfig* category = nullptr;
+  bool requester = false, staff = false;
+};
+
+ReplyRules::Sender ReplyRules::sender_of(const parsers::Email& email, const RequestView& request) const {
+  Sender who;
+  who.address = email.from ? parsers::address_without_plus(email.from->address) : std::string();
+  who.category = config_.category(request.category);
+  who.requester = !who.address.empty() && who.address == parsers::address_without_plus(request.requester_address);
+  who.staff = !who.address.empty() && who.category != nullptr &&
+              std::any_of(who.category->staff.begin(), who.category->staff.end(),
+                          [&](const std::string& s) { return parsers::address_without_plus(s) == who.address; });
+  return who;
+}
+
 ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& request) const {
   ReplyPlan plan;
-  const std::string from = email.from ? parsers::address_without_plus(email.from->address) : std::string();
-  const parsers::CategoryConfig* category = config_.category(request.category);
-  const bool from_requester = !from.empty() && from == parsers::address_without_plus(request.requester_address);
-  const bool from_staff =
-      !from.empty() && category != nullptr &&
-      std::any_of(category->staff.begin(), category->staff.end(),
-                  [&](const std::string& s) { return parsers::address_without_plus(s) == from; });
   if (email.kind == parsers::MessageKind::bounce) {
     plan.role = "bounce";
     plan.events.push_back({"bounce", excerpt(email.subject)});
@@ -106,28 +117,16 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     plan.events.push_back({"auto_reply", std::string(parsers::to_string(email.kind)) + ": " + excerpt(email.subject)});
     return plan;
   }
+  const Sender who = sender_of(email, request);
   const auto commands = parsers::parse_staff_commands(email.request_text);
-  if (from_staff && !from_requester) {
-    if (!commands.empty()) {
-      plan.role = "staff_command";
-      for (const auto& c : commands) apply_command(c, request, category, plan);
-      return plan;
-    }
-    const std::string text = parsers::text_after_commands(email.request_text);
-    plan.role = "staff_response";
-    plan.first_response = true;
-    plan.events.push_back({"staff_response", excerpt(text)});
-    const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : from;
-    if (auto mail = mail_.make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
-      plan.mails.push_back({"staff_response", *mail});
-    if (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged)
-      plan.new_status = RequestStatus::in_progress;
+  if (who.staff && !who.requester) {
+    staff_reply(email, request, who, commands, plan);
     return plan;
   }
   if (!commands.empty()) {
-    plan.events.push_back({"command_ignored", (from.empty() ? std::string("?") : from) + " is not staff of " +
+    plan.events.push_back({"command_ignored", (who.address.empty() ? std::string("?") : who.address) + " is not staff of " +
                                                   request.category + ": " + excerpt(commands.front().line, 80)});
-    stage_logger("store")->warn("{}: command from {} ignored: not on the staff of {}", request.reference, from,
+    stage_logger("store")->warn("{}: command from {} ignored: not on the staff of {}", request.reference, who.address,
                                 request.category);
   }
   if (parsers::is_plain_thanks(email.request_text, config_.requests)) {
@@ -136,28 +135,51 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     plan.events.push_back({"thanks", excerpt(email.request_text)});
     return plan;
   }
-  if (from_requester && !is_open_status(request.status)) {
+  if (who.requester && !is_open_status(request.status)) {
     plan.new_status = RequestStatus::in_progress;
     plan.reopened = true;
     plan.events.push_back({"reply", excerpt(email.request_text)});
     return plan;
   }
-  if (from_requester && !request.missing.empty() && category != nullptr) {
-    const auto found = parsers::facts_found(email.subject + "\n" + email.request_text, *category, request.missing);
-    if (!found.empty()) {
-      std::vector<std::string> remaining;
-      for (const auto& m : request.missing)
-        if (std::find(found.begin(), found.end(), m) == found.end()) remaining.push_back(m);
-      plan.missing = remaining;
-      plan.events.push_back({"information_received",
-                             parsers::join(found) + (remaining.empty() ? std::string() : "; still missing: " + parsers::join(remaining))});
-      if (remaining.empty() && request.status == RequestStatus::waiting_on_requester)
-        plan.new_status = RequestStatus::acknowledged;
-      return plan;
-    }
-  }
+  if (who.requester && facts_supplied(email, request, who.category, plan)) return plan;
   plan.events.push_back({"reply", excerpt(email.request_text)});
   return plan;
+}
+
+// A staff member's reply: their commands, else a response forwarded to the requester.
+void ReplyRules::staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,
+                             const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const {
+  if (!commands.empty()) {
+    plan.role = "staff_command";
+    for (const auto& c : commands) apply_command(c, request, who.category, plan);
+    return;
+  }
+  const std::string text = parsers::text_after_commands(email.request_text);
+  plan.role = "staff_response";
+  plan.first_response = true;
+  plan.events.push_back({"staff_response", excerpt(text)});
+  const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : who.address;
+  if (auto mail = mail_.make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
+    plan.mails.push_back({"staff_response", *mail});
+  if (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged)
+    plan.new_status = RequestStatus::in_progress;
+}
+
+// The requester supplied facts the request was missing: false when the reply names none.
+bool ReplyRules::facts_supplied(const parsers::Email& email, const RequestView& request,
+                                const parsers::CategoryConfig* category, ReplyPlan& plan) const {
+  if (request.missing.empty() || category == nullptr) return false;
+  const auto found = parsers::facts_found(email.subject + "\n" + email.request_text, *category, request.missing);
+  if (found.empty()) return false;
+  std::vector<std::string> remaining;
+  for (const auto& m : request.missing)
+    if (std::find(found.begin(), found.end(), m) == found.end()) remaining.push_back(m);
+  plan.missing = remaining;
+  plan.events.push_back({"information_received",
+                         parsers::join(found) + (remaining.empty() ? std::string() : "; still missing: " + parsers::join(remaining))});
+  if (remaining.empty() && request.status == RequestStatus::waiting_on_requester)
+    plan.new_status = RequestStatus::acknowledged;
+  return true;
 }
 
 }  // namespace intake::daemon

@@ -6,8 +6,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/request_values.hpp"
 #include "daemon/respond/mail_composer.hpp"
 #include "parsers/common/email.hpp"
 #include "parsers/config/config.hpp"
@@ -23,6 +24,12 @@ class ReplyRules {
   std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const;
 
  private:
+  struct Sender;
+  Sender sender_of(const parsers::Email& email, const RequestView& request) const;
+  void staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,
+                   const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const;
+  bool facts_supplied(const parsers::Email& email, const RequestView& request, const parsers::CategoryConfig* category,
+                      ReplyPlan& plan) const;
   void apply_command(const parsers::StaffCommand& command, const RequestView& request,
                      const parsers::CategoryConfig* category, ReplyPlan& plan) const;
   const parsers::Config& config_;

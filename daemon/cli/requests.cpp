@@ -1,6 +1,7 @@
 // intakectl requests list | show | set.
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -109,10 +110,11 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
   return 0;
 }
 
-int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
-                     const std::string& owner, const std::string& priority) {
-  auto config = load_config_or_report(path);
-  if (!config) return exit_config;
+namespace {
+
+// What `requests set` asks, checked before anything is opened: 0 when it
+// can go on, else the exit code (the reason printed).
+int check_set_arguments(const std::string& status, const std::string& owner, const std::string& priority) {
   if (status.empty() && owner.empty() && priority.empty()) {
     std::cerr << "nothing to set: give --status, --owner or --priority\n";
     return 2;
@@ -126,6 +128,35 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
     std::cerr << "unknown priority \"" << priority << "\" (low, normal, high, urgent)\n";
     return 2;
   }
+  return 0;
+}
+
+// Decide, then write: the request as read, the plan from it (the status
+// machine refuses a move it does not allow), the write; planned again when
+// the request changed in between.
+Status write_change(RecordStore& store, const std::string& reference, const std::string& by,
+                    const std::function<ReplyPlan(const RequestView&)>& decide) {
+  Status changed = Ok{};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto view = store.request_view(reference);
+    if (!view) return view.error();
+    auto plan = plan_change(*view, decide(*view), by);
+    if (!plan) return plan.error();
+    auto written = store.write_plans("", {*plan}, std::chrono::sys_seconds{});
+    if (written) return Ok{};
+    changed = written.error();
+    if (!written.error().stale()) break;
+  }
+  return changed;
+}
+
+}  // namespace
+
+int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
+                     const std::string& owner, const std::string& priority) {
+  auto config = load_config_or_report(path);
+  if (!config) return exit_config;
+  if (int bad = check_set_arguments(status, owner, priority); bad != 0) return bad;
   auto rt = make_runtime(*config);
   if (!rt) {
     std::cerr << rt.error().message << "\n";
@@ -136,9 +167,6 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
   const char* user = std::getenv("SUDO_USER");
   if (user == nullptr) user = std::getenv("USER");
   const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
-  // Decide, then write: the request as read, the plan from it (the status
-  // machine refuses a move it does not allow), the write; planned again if
-  // the request changed in between.
   auto decide = [&](const RequestView& r) {
     ReplyPlan plan;
     plan.role = "admin";
@@ -156,23 +184,7 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
     }
     return plan;
   };
-  Status changed = Ok{};
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto view = rt->store->request_view(reference);
-    if (!view) {
-      changed = view.error();
-      break;
-    }
-    auto plan = plan_change(*view, decide(*view), by);
-    if (!plan) {
-      changed = plan.error();
-      break;
-    }
-    auto written = rt->store->write_plans("", {*plan}, std::chrono::sys_seconds{});
-    changed = written ? Status(Ok{}) : Status(written.error());
-    if (written || !written.error().stale()) break;
-  }
-  if (!changed) {
+  if (auto changed = write_change(*rt->store, reference, by, decide); !changed) {
     std::cerr << changed.error().message << "\n";
     return 1;
   }

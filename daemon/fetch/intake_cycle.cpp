@@ -31,7 +31,7 @@ RandomSource& system_random() {
 }
 }  // namespace
 
-IntakeCycle::IntakeCycle(const parsers::Config& config, CycleStores stores, const TemplateSet& templates, const Clock& clock,
+IntakeCycle::IntakeCycle(const parsers::Config& config, const CycleStores& stores, const TemplateSet& templates, const Clock& clock,
                          const ServicePolicy* service, RandomSource* random)
     : config_(config),
       stores_(stores),

@@ -41,7 +41,7 @@ struct CycleStores {
 class IntakeCycle {
  public:
   // `random` null: a generator seeded from the system for this thread.
-  IntakeCycle(const parsers::Config& config, CycleStores stores, const TemplateSet& templates, const Clock& clock,
+  IntakeCycle(const parsers::Config& config, const CycleStores& stores, const TemplateSet& templates, const Clock& clock,
               const ServicePolicy* service = nullptr, RandomSource* random = nullptr);
   IntakeCycle(const IntakeCycle&) = delete;
   IntakeCycle& operator=(const IntakeCycle&) = delete;

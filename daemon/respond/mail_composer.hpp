@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "daemon/core/clock.hpp"
-#include "daemon/core/record_store.hpp"
+#include "daemon/core/request_values.hpp"
 #include "daemon/respond/mime_builder.hpp"
 #include "daemon/respond/templates.hpp"
 #include "parsers/common/email.hpp"

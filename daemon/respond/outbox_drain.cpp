@@ -23,8 +23,40 @@ void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const pa
               a.mail ? "queued" : "not sent: nobody to alert");
 }
 
-CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
+namespace {
+
+// One claimed row sent and recorded; false: the server is unreachable and
+// the drain stops (the rest wait in the outbox, no backoff: the server was
+// never reached; the log says so once).
+bool send_one(OutboxStore& store, MailSender& sender, const OutboxItem& item, CycleStats& stats) {
   auto log = stage_logger("respond");
+  if (item.interrupted > 0)
+    log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
+              item.reference, item.purpose, item.id, item.interrupted);
+  Status sent = [&] {
+    StageTimer t(stats.stages, Stage::send);
+    return sender.send(item.mail);
+  }();
+  if (sent) {
+    ++stats.acks_sent;
+    log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
+  } else {
+    ++stats.acks_failed;
+    if (!sent.error().unreachable())
+      log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
+                sent.error().permanent() ? "permanent" : "will retry", sent.error().message);
+  }
+  if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
+  if (sent || !sent.error().unreachable()) return true;
+  stats.send_failed = true;
+  stats.error = sent.error().message;
+  log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
+  return false;
+}
+
+}  // namespace
+
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
   CycleStats stats;
   int left = max_messages;
   while (left > 0) {
@@ -32,40 +64,14 @@ CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::C
     // may not have completed.
     auto items = store.claim_outbox(1, config.daemon.resend_interrupted_after_s);
     if (!items) {
-      log->error("outbox: {}", items.error().message);
+      stage_logger("respond")->error("outbox: {}", items.error().message);
       stats.error = items.error().message;
       break;
     }
     if (items->empty()) break;
     left -= static_cast<int>(items->size());
-    for (const auto& item : *items) {
-      if (item.interrupted > 0)
-        log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
-                  item.reference, item.purpose, item.id, item.interrupted);
-      Status sent = [&] {
-        StageTimer t(stats.stages, Stage::send);
-        return sender.send(item.mail);
-      }();
-      if (sent) {
-        ++stats.acks_sent;
-        log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
-      } else {
-        ++stats.acks_failed;
-        if (!sent.error().unreachable())
-          log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
-                    sent.error().permanent() ? "permanent" : "will retry", sent.error().message);
-      }
-      if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
-      if (!sent && sent.error().unreachable()) {
-        // The rest would fail the same way: they wait in the outbox for the
-        // next cycle (no backoff: the server was never reached), and the log
-        // says so once.
-        stats.send_failed = true;
-        stats.error = sent.error().message;
-        log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
-        return stats;
-      }
-    }
+    for (const auto& item : *items)
+      if (!send_one(store, sender, item, stats)) return stats;
   }
   return stats;
 }

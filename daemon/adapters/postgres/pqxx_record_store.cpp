@@ -30,7 +30,6 @@ std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t 
   return rcpts;
 }
 
-using parsers::iso_utc;
 using pqxx_ingest::strings_from_json;
 using pqxx_ingest::time_from_epoch;
 
