@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "parsers/common/result.hpp"
 
@@ -36,6 +37,16 @@ inline std::string text_of(const std::exception& e) {
 // JSON text for a jsonb parameter; text that is not UTF-8 becomes U+FFFD
 // instead of an exception (PostgreSQL would refuse it anyway).
 inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+// A jsonb array of strings read back as text; what is not a string is left out.
+inline std::vector<std::string> strings_from_json(const char* text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
 
 // The server or the connection went away: nothing is known about the work
 // itself, so a caller retries later and counts nothing (store/outcome.hpp).

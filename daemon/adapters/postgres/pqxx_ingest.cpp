@@ -10,6 +10,7 @@ namespace intake::daemon::pqxx_ingest {
 namespace {
 
 using pqxx_guard::dump;
+using pqxx_guard::strings_from_json;
 
 
 std::string json_list(const std::vector<std::string>& list) { return dump(nlohmann::json(list)); }
@@ -187,15 +188,6 @@ void insert_events(pqxx::work& tx, const IngestRows& rows) {
 }
 
 }  // namespace
-
-std::vector<std::string> strings_from_json(const char* text) {
-  std::vector<std::string> out;
-  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& v : j)
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 std::optional<std::chrono::sys_seconds> time_from_epoch(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;

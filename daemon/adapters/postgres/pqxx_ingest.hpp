@@ -15,8 +15,6 @@ namespace intake::daemon::pqxx_ingest {
 
 // In one REPEATABLE READ transaction: every statement sees the same database.
 IngestSnapshot read_snapshot(pqxx::transaction_base& tx, const SnapshotQuery& query);
-// A jsonb array of strings as text; what is not a string is left out.
-std::vector<std::string> strings_from_json(const char* text);
 // An epoch-seconds column (extract(epoch FROM ...)::bigint), none when NULL.
 std::optional<std::chrono::sys_seconds> time_from_epoch(const pqxx::field& f);
 // The requests as the stages see them, each with its row version (xmin).

@@ -30,7 +30,7 @@ std::string queue_mail(pqxx::work& tx, const std::string& purpose, std::int64_t 
   return rcpts;
 }
 
-using pqxx_ingest::strings_from_json;
+using pqxx_guard::strings_from_json;
 using pqxx_ingest::time_from_epoch;
 
 using pqxx_guard::dump;

@@ -21,17 +21,10 @@ namespace intake::daemon {
 
 namespace {
 
+using pqxx_guard::strings_from_json;
+
 constexpr int max_levels = 200;           // a thread deeper than this is counted to here
 constexpr std::int64_t tally_lock = 7426158;  // pg_advisory_xact_lock: one tally writer at a time
-
-std::vector<std::string> strings_from_json(const char* text) {
-  std::vector<std::string> out;
-  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& v : j)
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 std::string id_array(const std::set<std::int64_t>& ids) {
   std::string out = "{";
