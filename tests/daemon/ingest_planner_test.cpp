@@ -4,6 +4,9 @@
 // write finds the database changed (a fake store that changes in between).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "daemon/adapters/postgres/ingest_rows.hpp"
 #include "daemon/classify/flood.hpp"
 #include "daemon/classify/thread_match.hpp"
 #include "daemon/store/chunk_writer.hpp"
@@ -354,6 +357,89 @@ TEST(ChunkWriter, a_write_that_stays_stale_waits_for_the_next_cycle_counting_not
   EXPECT_EQ(store.stale_writes, 3);
   EXPECT_EQ(store.failure_calls, 0);
   EXPECT_FALSE(out[0].stored);
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+// ---- the row builder ----------------------------------------------------------
+
+namespace intake::daemon {
+namespace {
+
+TEST(IngestRows, one_request_changed_by_two_replies_is_one_update_checked_against_its_first_version) {
+  IngestSnapshot s = snapshot_for(2);
+  RequestView r;
+  r.id = 7;
+  r.reference = "REQ-7";
+  r.status = RequestStatus::resolved;
+  r.version = 41;
+  s.requests[7] = r;
+  s.request_of_message = {{"a@x", 7}};
+  Chunk c;
+  for (const char* body : {"again", "resolved"}) {
+    parsers::Email e = email(std::string(body) + "@x", "Re: printer");
+    e.in_reply_to = "a@x";
+    e.body_text = body;
+    c.add(e);
+  }
+  const IngestRows rows = build_ingest_rows(plan(c, s));
+  EXPECT_EQ(rows.versions, (std::vector<std::pair<std::int64_t, std::int64_t>>{{7, 41}}));
+  const auto changes = nlohmann::json::parse(rows.changes);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0]["status"], "resolved");  // the last move wins
+  EXPECT_EQ(changes[0]["resolved"], "set");
+  EXPECT_EQ(changes[0]["reopened"], 1);
+  EXPECT_EQ(nlohmann::json::parse(rows.messages).size(), 2u);
+  EXPECT_EQ(rows.raws.size(), 2u);
+}
+
+TEST(IngestRows, a_request_made_and_changed_in_one_chunk_has_no_version_to_check) {
+  Chunk c;
+  c.add(email("a@x"));
+  parsers::Email reply = email("r@x", "Re: printer");
+  reply.in_reply_to = "a@x";
+  reply.body_text = "resolved";
+  c.add(reply);
+  const IngestRows rows = build_ingest_rows(plan(c, snapshot_for(2)));
+  EXPECT_TRUE(rows.versions.empty());
+  EXPECT_EQ(nlohmann::json::parse(rows.requests).size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(rows.changes).size(), 1u);
+  EXPECT_EQ(rows.flood_counts.at("alice@example.test"), 0);
+}
+
+TEST(IngestRows, text_postgresql_cannot_hold_is_made_storable_and_raw_bytes_stay_as_they_are) {
+  Chunk c;
+  parsers::Email e = email("nul@x", std::string("odd\0subject", 11));
+  e.body_text = std::string("before\0after", 12);
+  c.add(e);
+  c.messages[0].raw = std::string("Subject: odd\0subject\r\n\r\nbefore\0after", 36);
+  const IngestRows rows = build_ingest_rows(plan(c, snapshot_for(1)));
+  const auto messages = nlohmann::json::parse(rows.messages);
+  EXPECT_EQ(messages[0]["subject"], "odd\xEF\xBF\xBDsubject");
+  EXPECT_EQ(messages[0]["body_text"], "before\xEF\xBF\xBD" "after");
+  ASSERT_EQ(rows.raws.size(), 1u);
+  EXPECT_EQ(*rows.raws[0], c.messages[0].raw);  // the raw message keeps every byte
+  EXPECT_EQ(storable_text("plain"), "plain");
+}
+
+TEST(IngestRows, quarantines_and_duplicates_write_no_message_row_but_move_the_folder_on) {
+  Chunk c;
+  c.add(email("a@x"));
+  c.add(email("a@x"));
+  std::vector<ChunkItem> items = c.items();
+  InboundMessage held;
+  held.mailbox = "requests";
+  held.uid = 9;
+  items.push_back({&held, nullptr, nullptr, "unreadable", -1, std::nullopt});
+  const Mails mails;
+  const IngestSnapshot s = snapshot_for(3);
+  const auto outline = outline_plans(items, s);
+  const IngestRows rows = build_ingest_rows(build_plans(items, outline, s, {1001}, PlanContext{mails, {}}));
+  EXPECT_EQ(nlohmann::json::parse(rows.messages).size(), 1u);
+  ASSERT_EQ(rows.quarantine.size(), 1u);
+  EXPECT_EQ(rows.quarantine[0].plan, 2u);
+  EXPECT_EQ((rows.last_uids.at({"requests", 0})), 9u);
 }
 
 }  // namespace
