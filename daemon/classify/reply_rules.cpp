@@ -65,11 +65,8 @@ void ReplyRules::apply_command(const parsers::StaffCommand& command, const Reque
       return;
     }
     plan.new_status = status;
-    if (*status == RequestStatus::resolved && status_move_allowed(request.status, *status)) {
-      plan.first_response = true;
-      if (auto mail = mail_.make_request_mail("resolved_notice", request, nlohmann::json::object()))
-        plan.mails.push_back({"resolved_notice", *mail});
-    }
+    // The resolved notice is composed with the reply's words (staff_reply).
+    if (*status == RequestStatus::resolved && status_move_allowed(request.status, *status)) plan.first_response = true;
   } else if (command.verb == "assign") {
     const std::string who = resolve_person(command.argument, category);
     if (who.empty()) plan.events.push_back({"command_rejected", command.line + ": nobody of that name on the staff or in the directory"});
@@ -149,19 +146,31 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
 // A staff member's reply: their commands, else a response forwarded to the requester.
 void ReplyRules::staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,
                              const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const {
-  if (!commands.empty()) {
-    plan.role = "staff_command";
-    for (const auto& c : commands) apply_command(c, request, who.category, plan);
-    return;
-  }
+  // No staff word is lost: the commands are applied, and whatever else the
+  // reply says goes to the requester and into the history. A reply that
+  // resolves the request sends one mail, the resolved notice with the words
+  // in it; a reply of commands alone sends nothing more.
   const std::string text = parsers::text_after_commands(email.request_text);
-  plan.role = "staff_response";
-  plan.first_response = true;
-  plan.events.push_back({"staff_response", excerpt(text)});
   const std::string staff_name = email.from && !email.from->name.empty() ? email.from->name : who.address;
-  if (auto mail = mail_.make_request_mail("staff_response", request, {{"response", text}, {"staff_name", staff_name}}))
-    plan.mails.push_back({"staff_response", *mail});
-  if (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged)
+  // false, not "": a section over an empty string would still render.
+  const nlohmann::json values = {{"response", text.empty() ? nlohmann::json(false) : nlohmann::json(text)},
+                                 {"staff_name", staff_name}};
+  plan.role = commands.empty() ? "staff_response" : "staff_command";
+  for (const auto& c : commands) apply_command(c, request, who.category, plan);
+  const bool resolves = plan.new_status == RequestStatus::resolved && request.status != RequestStatus::resolved &&
+                        status_move_allowed(request.status, RequestStatus::resolved);
+  if (!text.empty()) {
+    plan.first_response = true;
+    plan.events.push_back({"staff_response", excerpt(text)});
+  }
+  if (resolves) {
+    if (auto mail = mail_.make_request_mail("resolved_notice", request, values))
+      plan.mails.push_back({"resolved_notice", *mail});
+  } else if (!text.empty()) {
+    if (auto mail = mail_.make_request_mail("staff_response", request, values))
+      plan.mails.push_back({"staff_response", *mail});
+  }
+  if (commands.empty() && (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged))
     plan.new_status = RequestStatus::in_progress;
 }
 

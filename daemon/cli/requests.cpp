@@ -43,9 +43,27 @@ nlohmann::json request_json(const RequestDetail& r, bool with_events) {
                       {"reopened", r.reopened}};
   if (with_events) {
     j["events"] = nlohmann::json::array();
-    for (const auto& e : r.events) j["events"].push_back({{"type", e.type}, {"at", e.at}, {"by", e.by}, {"detail", e.detail}});
+    j["text"] = r.text;
+    for (const auto& e : r.events) {
+      nlohmann::json ev = {{"type", e.type}, {"at", e.at}, {"by", e.by}, {"detail", e.detail}};
+      if (!e.text.empty()) ev["text"] = e.text;
+      j["events"].push_back(std::move(ev));
+    }
   }
   return j;
+}
+
+// `text` line by line behind `prefix` (nothing for no text).
+void print_indented(const std::string& text, const char* prefix) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::cout << prefix << line << "\n";
+    start = end + 1;
+  }
 }
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -104,9 +122,13 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
     std::cout << "\n";
   }
   if (!r->due_first_response.empty()) std::cout << "  due        first response " << r->due_first_response << ", resolution " << r->due_resolution << "\n";
+  std::cout << "  text\n";
+  print_indented(r->text, "    | ");
   std::cout << "  history\n";
-  for (const auto& e : r->events)
+  for (const auto& e : r->events) {
     std::cout << "    " << e.at << "  " << e.type << "  " << e.by << (e.detail.empty() ? "" : "  " + e.detail) << "\n";
+    print_indented(e.text, "      | ");
+  }
   return 0;
 }
 

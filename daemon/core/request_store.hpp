@@ -12,6 +12,7 @@ namespace intake::daemon {
 
 struct EventRow {
   std::string type, at, by, detail;  // at: ISO 8601 UTC
+  std::string text;  // the text of the message it records (a reply, a staff response), on its first event only
 };
 
 // A request for intakectl: times as ISO 8601 UTC, empty when unset.
@@ -22,6 +23,7 @@ struct RequestDetail {
   std::vector<std::string> missing;
   int thanks = 0, reopened = 0;
   std::vector<EventRow> events;  // only from find_request
+  std::string text;             // only from find_request: what the request says (its new part, else its whole text)
 };
 
 class RequestStore {

@@ -19,7 +19,7 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"acknowledgment", request_variables({})},
       {"acknowledgment_missing", request_variables({})},
       {"staff_response", request_variables({"response", "staff_name"})},
-      {"resolved_notice", request_variables({})},
+      {"resolved_notice", request_variables({"response", "staff_name"})},
       {"due_soon_alert", request_variables({"due_kind", "due"})},
       {"overdue_alert", request_variables({"due_kind", "due"})},
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",

@@ -386,5 +386,69 @@ TEST_F(Requests, staff_commands_by_email_responses_forwarded_thanks_and_reopenin
   EXPECT_FALSE(line.contains("events"));
 }
 
+// No staff word is lost: commands and words in one reply. The commands are
+// applied, the words reach the requester (inside the resolved notice when
+// the reply resolves the request: one mail) and the history holds them; a
+// reply of commands alone sends nothing more.
+TEST_F(Requests, a_staff_reply_with_commands_and_words_applies_the_commands_and_forwards_the_words) {
+  imap_append(stack_, "requests", "INBOX",
+              mail("Alice Example <alice@example.test>", "requests@example.test", "[IT] VPN will not connect",
+                   "The VPN says my certificate is invalid.", "vpn@alice"));
+  once();
+  const std::string ref = reference_of("[IT] VPN will not connect");
+  ASSERT_FALSE(ref.empty());
+  const std::string ack_id = header_of(received("alice", "VPN will not connect", 1), "Message-ID");
+  auto staff_reply = [&](const std::string& body, const std::string& id) {
+    imap_append(stack_, "requests", "INBOX",
+                mail("Dave Admin <bob@example.test>", "requests@example.test", "Re: [" + ref + "] VPN will not connect", body,
+                     id, "In-Reply-To: " + ack_id + "\n"));
+    once();
+  };
+  // Commands alone: applied, nothing sent.
+  staff_reply("#priority high\n", "prio@bob");
+  EXPECT_EQ(field("[IT] VPN will not connect", "priority"), "high");
+  EXPECT_TRUE(field("[IT] VPN will not connect", "first_response_at").empty());
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 1U) << "a commands-only reply sends nothing";
+
+  // #assign plus words: assigned, and the words forwarded as a staff response.
+  staff_reply("#assign bob\n\nI am looking at it now; it may be the certificate.", "assign@bob");
+  EXPECT_EQ(field("[IT] VPN will not connect", "owner"), "bob@example.test");
+  EXPECT_FALSE(field("[IT] VPN will not connect", "first_response_at").empty());
+  const std::string forwarded = received("alice", "Re: [" + ref + "]", 2);
+  EXPECT_NE(body_text(forwarded).find("I am looking at it now"), std::string::npos) << body_text(forwarded);
+  EXPECT_EQ(body_text(forwarded).find("#assign"), std::string::npos) << body_text(forwarded);
+
+  // #status resolved plus a paragraph: one mail, the resolved notice with the paragraph in it.
+  staff_reply("#status resolved\n\nYour VPN certificate had expired; I renewed it. Please restart the client.",
+              "resolve@bob");
+  EXPECT_EQ(field("[IT] VPN will not connect", "status"), "resolved");
+  const std::string resolved = received("alice", "resolved", 3);
+  EXPECT_NE(body_text(resolved).find("Your VPN certificate had expired; I renewed it."), std::string::npos)
+      << body_text(resolved);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 3U) << "the words travel inside the resolved notice";
+
+  // The history holds both staff paragraphs.
+  const nlohmann::json j = show(ref);
+  std::vector<std::string> responses;
+  for (const auto& e : j["events"])
+    if (e["type"] == "staff_response") responses.push_back(e["detail"].get<std::string>());
+  ASSERT_EQ(responses.size(), 2U) << j.dump();
+  EXPECT_NE(responses[0].find("I am looking at it now"), std::string::npos);
+  EXPECT_NE(responses[1].find("Your VPN certificate had expired"), std::string::npos);
+  // requests show: the request's text, and each message's text on the event that records it.
+  EXPECT_NE(j["text"].get<std::string>().find("The VPN says my certificate is invalid."), std::string::npos) << j.dump();
+  std::vector<std::string> texts;
+  for (const auto& e : j["events"])
+    if (e.contains("text")) texts.push_back(e["text"].get<std::string>());
+  ASSERT_EQ(texts.size(), 3U) << j.dump();  // the three staff replies, once each
+  EXPECT_NE(texts[0].find("#priority high"), std::string::npos);
+  EXPECT_NE(texts[2].find("I renewed it"), std::string::npos);
+  const RunResult plain = intakectl("requests show " + ref);
+  EXPECT_NE(plain.output.find("    | The VPN says my certificate is invalid."), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("      | I am looking at it now"), std::string::npos) << plain.output;
+}
+
 }  // namespace
 }  // namespace intake::testing

@@ -518,9 +518,24 @@ Result<RequestDetail> PqxxRecordStore::find_request(const std::string& reference
     auto r = tx.exec_params("SELECT " + detail_columns() + " FROM requests r WHERE upper(r.reference) = upper($1)", reference);
     if (r.empty()) return fail("no request " + reference, true);
     RequestDetail d = detail_from(r[0]);
-    auto events = tx.exec_params("SELECT type, " + iso_sql("at") + ", by, detail FROM events WHERE request_id = $1 ORDER BY id",
-                                 r[0][20].as<std::int64_t>());
-    for (const auto& e : events) d.events.push_back({e[0].c_str(), e[1].c_str(), e[2].c_str(), e[3].c_str()});
+    const std::int64_t id = r[0][20].as<std::int64_t>();
+    auto text = tx.exec_params("SELECT coalesce(nullif(request_text, ''), body_text) FROM messages WHERE request_id = $1"
+                               " AND direction = 'in' AND role = 'request' ORDER BY id LIMIT 1",
+                               id);
+    if (!text.empty()) d.text = text[0][0].c_str();
+    // Each message's text once, on the first event that records it (the
+    // request's own message: shown above, not again).
+    auto events = tx.exec_params(
+        "SELECT e.type, " + iso_sql("e.at") + ", e.by, e.detail, coalesce(m.id, 0),"
+        " coalesce(CASE WHEN m.role <> 'request' THEN coalesce(nullif(m.request_text, ''), m.body_text) END, '')"
+        " FROM events e LEFT JOIN messages m ON m.id = e.message_ref WHERE e.request_id = $1 ORDER BY e.id",
+        id);
+    std::set<std::int64_t> shown;
+    for (const auto& e : events) {
+      const std::int64_t message = e[4].as<std::int64_t>();
+      const bool first = message != 0 && shown.insert(message).second;
+      d.events.push_back({e[0].c_str(), e[1].c_str(), e[2].c_str(), e[3].c_str(), first ? e[5].c_str() : ""});
+    }
     return d;
   });
 }
