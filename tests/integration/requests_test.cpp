@@ -164,15 +164,7 @@ class Requests : public ::testing::Test {
     ADD_FAILURE() << "no mail with \"" << subject_part << "\" in " << user << "'s inbox";
     return {};
   }
-  std::string body_text(const std::string& raw) {
-    const std::string file = stack_.get("STACK_DIR") + "/received.eml";
-    FILE* f = std::fopen(file.c_str(), "wb");
-    std::fwrite(raw.data(), 1, raw.size(), f);
-    std::fclose(f);
-    RunResult r = run_command(std::string(INTAKECTL_PATH) + " parse --json " + file);
-    auto j = nlohmann::json::parse(r.output, nullptr, false);
-    return j.is_discarded() ? std::string() : j["body_text"].get<std::string>();
-  }
+  std::string body_text(const std::string& raw) { return body_text_of(stack_, raw); }
 
   Stack stack_;
   std::string config_, wednesday_, date_header_;

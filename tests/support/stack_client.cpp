@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -375,6 +377,14 @@ std::string read_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string body_text_of(const Stack& stack, const std::string& raw) {
+  const std::string file = stack.get("STACK_DIR") + "/received.eml";
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << raw;
+  const RunResult r = run_command(std::string(INTAKECTL_PATH) + " parse --json " + file);
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  return j.is_discarded() || !j.contains("body_text") ? std::string() : j["body_text"].get<std::string>();
 }
 
 std::string header_of(const std::string& raw, const std::string& name) {

@@ -66,6 +66,9 @@ std::string read_file(const std::string& path);
 
 // The value of a header in a raw message (first occurrence, unfolded).
 std::string header_of(const std::string& raw, const std::string& name);
+// A received mail's text as intake's parser reads it (transfer encodings
+// undone): `intakectl parse --json`'s body_text, via STACK_DIR/received.eml.
+std::string body_text_of(const Stack& stack, const std::string& raw);
 
 // Writes messages straight into a user's Maildir (new/, unseen), as the MTA
 // would: thousands in seconds, where one IMAP APPEND each takes minutes
