@@ -80,6 +80,10 @@ class IntakeCycle {
     ReplyPlan reply(const parsers::Email& email, const RequestView& request) const override {
       return replies_.plan(email, request);
     }
+    std::optional<QueuedMail> team_notice(const parsers::Email& email, const RequestView& request,
+                                          const Decision& decision) const override {
+      return mail_.make_team_notice(email, request, decision.requester_department);
+    }
 
    private:
     const MailComposer& mail_;

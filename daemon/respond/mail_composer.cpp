@@ -120,6 +120,53 @@ std::optional<QueuedMail> MailComposer::make_acknowledgment(const parsers::Email
   return make_answer(email, *rendered, request.reference, {{"X-Intake-Reference", request.reference}});
 }
 
+namespace {
+
+// An attachment's size for people: bytes, KB or MB with one decimal.
+std::string size_text(std::size_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " bytes";
+  if (bytes < std::size_t{1024} * 1024) return std::to_string((bytes + 512) / 1024) + " KB";
+  const std::size_t tenths = (bytes * 10 + 524288) / 1048576;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " MB";
+}
+
+}  // namespace
+
+std::optional<QueuedMail> MailComposer::make_team_notice(const parsers::Email& email, const RequestView& request,
+                                                          const std::string& department) const {
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (category != nullptr && !category->notify_new_request) return std::nullopt;
+  const std::vector<parsers::Address> to = team_of(request);
+  if (to.empty()) return std::nullopt;
+  nlohmann::json attachments = nlohmann::json::array();
+  for (const auto& a : email.attachments)
+    attachments.push_back({{"name", a.filename.empty() ? std::string("(unnamed)") : a.filename}, {"size", size_text(a.size)}});
+  // The new part of the mail, or all of it when stripping the quotes left little.
+  const std::string& text = email.request_text.size() < 40 && email.body_text.size() > email.request_text.size()
+                                ? email.body_text
+                                : email.request_text;
+  return make_request_mail_to("team_notice", request,
+                              {{"requester_department", department.empty() ? nlohmann::json(false) : nlohmann::json(department)},
+                               {"request_text", text},
+                               {"attachments", attachments},
+                               {"has_attachments", !attachments.empty()},
+                               // The team reads times in the desk's zone.
+                               {"due_first_response", plain_or_false(request.due_first_response, config_.requests.time_zone)},
+                               {"due_resolution", plain_or_false(request.due_resolution, config_.requests.time_zone)},
+                               {"requested_by", plain_or_false(request.requested_by, config_.requests.time_zone)}},
+                              to);
+}
+
+std::vector<parsers::Address> MailComposer::team_of(const RequestView& request) const {
+  std::vector<parsers::Address> to;
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (!request.owner.empty()) to.push_back({"", request.owner});
+  else if (category != nullptr)
+    for (const auto& s : category->staff) to.push_back({"", s});
+  if (to.empty() && !config_.daemon.admin_address.empty()) to.push_back({"", config_.daemon.admin_address});
+  return to;
+}
+
 std::optional<QueuedMail> MailComposer::make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                               std::uint64_t size_bytes) const {
   const parsers::Address to = answer_address(email);
@@ -174,12 +221,7 @@ std::optional<QueuedMail> MailComposer::make_request_mail(const std::string& tem
 
 std::optional<QueuedMail> MailComposer::make_due_alert(const RequestView& request, const std::string& kind,
                                                       bool overdue) const {
-  std::vector<parsers::Address> to;
-  const parsers::CategoryConfig* category = config_.category(request.category);
-  if (!request.owner.empty()) to.push_back({"", request.owner});
-  else if (category != nullptr)
-    for (const auto& s : category->staff) to.push_back({"", s});
-  if (to.empty() && !config_.daemon.admin_address.empty()) to.push_back({"", config_.daemon.admin_address});
+  const std::vector<parsers::Address> to = team_of(request);
   if (to.empty()) return std::nullopt;
   const auto& due = kind == "first_response" ? request.due_first_response : request.due_resolution;
   // The team reads it in the desk's zone, not the requester's.

@@ -27,6 +27,12 @@ class MailComposer {
 
   // The acknowledgment of a new request, to its sender (Reply-To, else From).
   std::optional<QueuedMail> make_acknowledgment(const parsers::Email& email, const RequestView& request) const;
+  // A new request told to its team (the owner, else the category's staff,
+  // else daemon.admin_address): the request's text and attachments, threaded
+  // to the request so that a reply to it is a staff reply. None when nobody
+  // is to be told or the category turned it off (notify_new_request).
+  std::optional<QueuedMail> make_team_notice(const parsers::Email& email, const RequestView& request,
+                                             const std::string& department) const;
   // To the sender of mail over daemon.max_message_bytes.
   std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                   std::uint64_t size_bytes) const;
@@ -57,6 +63,8 @@ class MailComposer {
   QueuedMail to_outbox(const MessageSpec& spec) const;
 
  private:
+  // Who hears of a request: its owner, else its category's staff, else daemon.admin_address.
+  std::vector<parsers::Address> team_of(const RequestView& request) const;
   // An automatic answer to the sender of `email`, threaded to it.
   QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
                          std::vector<std::pair<std::string, std::string>> extra_headers) const;

@@ -20,6 +20,9 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"acknowledgment_missing", request_variables({})},
       {"staff_response", request_variables({"response", "staff_name"})},
       {"resolved_notice", request_variables({"response", "staff_name"})},
+      // attachments[]: name, size
+      {"team_notice", request_variables({"requester_department", "request_text", "attachments", "has_attachments",
+                                         "name", "size"})},
       {"due_soon_alert", request_variables({"due_kind", "due"})},
       {"overdue_alert", request_variables({"due_kind", "due"})},
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",

@@ -182,10 +182,12 @@ class ChunkPlanner {
     if (!d.missing.empty()) p.events.push_back({"information_missing", "", parsers::join(d.missing, "; "), true});
     p.result.outcome = IngestOutcome::created;
     p.result.reference = v.reference;
-    if (d.acknowledge)
+    if (d.acknowledge) {
       acknowledge(for_mail, v, p);
-    else
+      tell_team(for_mail, v, d, p);
+    } else {
       p.events.push_back({"not_acknowledged", "", d.quiet_reason, false});
+    }
     RequestView later = v;
     later.requested_earlier = false;  // only while the request is being made
     views_[v.id] = later;
@@ -206,6 +208,14 @@ class ChunkPlanner {
     p.events.push_back({"acknowledgment_queued", "", "to " + parsers::join(ack->mail.rcpt_to, ","), false});
     p.mails.push_back({"acknowledgment", std::move(*ack), true, v.request_message_id});
     p.result.ack_queued = true;
+  }
+
+  // A quiet request (an auto-reply, bulk mail) tells nobody; any other, its team.
+  void tell_team(const parsers::Email& e, const RequestView& v, const Decision& d, IngestPlan& p) {
+    std::optional<QueuedMail> notice = context_.mails.team_notice(e, v, d);
+    if (!notice) return;
+    p.events.push_back({"team_notice_queued", "", "to " + parsers::join(notice->mail.rcpt_to, ","), false});
+    p.mails.push_back({"team_notice", std::move(*notice), true, v.request_message_id});
   }
 
   std::map<std::int64_t, RequestView> views_;

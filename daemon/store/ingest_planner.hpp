@@ -30,6 +30,9 @@ class PlanMails {
   virtual ~PlanMails() = default;
   virtual std::optional<QueuedMail> acknowledgment(const parsers::Email& email, const RequestView& request) const = 0;
   virtual ReplyPlan reply(const parsers::Email& email, const RequestView& request) const = 0;
+  // The new request told to its team; none: nobody to tell, or turned off.
+  virtual std::optional<QueuedMail> team_notice(const parsers::Email& email, const RequestView& request,
+                                                const Decision& decision) const = 0;
 };
 
 // One message of a chunk: taken in when `decision` is set, else quarantined

@@ -656,6 +656,7 @@ CategoryConfig read_category(const toml::table* table, const std::string& prefix
   r.choice("default_priority", c.default_priority, priorities);
   if (c.default_priority.empty()) c.default_priority = "normal";
   r.strings("staff", c.staff);
+  r.boolean("notify_new_request", c.notify_new_request);
   read_requirements(r, prefix, c, errors);
   r.reject_unknown();
   check_addresses(c.addresses, prefix + ".addresses", errors);

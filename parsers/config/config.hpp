@@ -124,6 +124,7 @@ struct CategoryConfig {
   std::vector<std::string> departments;  // requesters from these departments
   std::string default_priority = "normal";
   std::vector<std::string> staff;        // addresses that may act by #command
+  bool notify_new_request = true;        // a new request sends its team a team_notice
   std::vector<Requirement> needs;        // facts to ask for when missing
 };
 

@@ -99,6 +99,14 @@ class Mails final : public PlanMails {
     q.subject = "[" + r.reference + "] " + e.subject;
     return q;
   }
+  // The team hears of every request in the "it" category.
+  std::optional<QueuedMail> team_notice(const parsers::Email&, const RequestView& r, const Decision&) const override {
+    if (r.category != "it") return std::nullopt;
+    QueuedMail q;
+    q.mail.rcpt_to = {"bob@example.test", "dave@example.test"};
+    q.message_id = "team." + r.reference + "@intake";
+    return q;
+  }
   ReplyPlan reply(const parsers::Email& e, const RequestView&) const override {
     ReplyPlan p;
     if (e.body_text == "resolved") p.new_status = RequestStatus::resolved;
@@ -440,6 +448,28 @@ TEST(IngestRows, quarantines_and_duplicates_write_no_message_row_but_move_the_fo
   ASSERT_EQ(rows.quarantine.size(), 1u);
   EXPECT_EQ(rows.quarantine[0].plan, 2u);
   EXPECT_EQ((rows.last_uids.at({"requests", 0})), 9u);
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+TEST(IngestPlanner, a_new_request_tells_its_team_and_a_quiet_one_tells_nobody) {
+  Chunk c;
+  c.add(email("a@x"));
+  c.add(email("b@x"));
+  c.decisions[0].category = c.decisions[1].category = "it";
+  c.decisions[1].acknowledge = false;
+  c.decisions[1].quiet_reason = "bulk mail";
+  const auto plans = plan(c, snapshot_for(2));
+  ASSERT_EQ(plans[0].mails.size(), 2u);
+  EXPECT_EQ(plans[0].mails[1].purpose, "team_notice");
+  EXPECT_EQ(plans[0].mails[1].in_reply_to, "a@x");  // threaded to the request
+  EXPECT_EQ(event_types(plans[0]), (std::vector<std::string>{"created", "acknowledgment_queued", "team_notice_queued"}));
+  EXPECT_EQ(plans[0].events.back().detail, "to bob@example.test,dave@example.test");
+  EXPECT_TRUE(plans[1].mails.empty());
 }
 
 }  // namespace

@@ -1,0 +1,114 @@
+// The people who serve, on the real stack: a new request reaches each
+// staff member of its team once, threaded to the request, with its text and
+// attachments; the requester still gets exactly one acknowledgment; a staff
+// member's plain reply to that notice reaches the requester as the first
+// response; a category that turned the notice off tells nobody.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/support/stack_client.hpp"
+
+namespace intake::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* team_sections = R"(
+[[category]]
+name = "it"
+tags = ["IT"]
+staff = ["bob@example.test", "dave@example.test"]
+
+[[category]]
+name = "hr"
+tags = ["HR"]
+staff = ["carol@example.test"]
+notify_new_request = false
+
+[[employee]]
+address = "alice@example.test"
+name = "Alice Example"
+department = "Sales"
+)";
+
+// A request with a PDF attached.
+std::string request_with_attachment(const std::string& subject, const std::string& id) {
+  return "From: Alice Example <alice@example.test>\nTo: requests@example.test\nSubject: " + subject +
+         "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id +
+         ">\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n"
+         "--b1\nContent-Type: text/plain; charset=utf-8\n\nThe docking station in room 4.12 no longer charges my laptop.\n"
+         "--b1\nContent-Type: application/pdf; name=\"receipt.pdf\"\nContent-Disposition: attachment; filename=\"receipt.pdf\"\n"
+         "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\n--b1--\n";
+}
+
+class Team : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = load_stack();
+    ASSERT_FALSE(HasFailure());
+    reset_stack(stack_);
+    config_ = write_config(stack_, "team", "", {}, team_sections);
+  }
+  void once() {
+    RunResult r = run_command(std::string(INTAKED_PATH) + " --config " + config_ + " --once");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::string only_mail(const std::string& user) {
+    EXPECT_EQ(wait_for_messages(stack_, user, "INBOX", 1, 30), 1U) << user;
+    std::this_thread::sleep_for(1s);
+    const auto uids = imap_uids(stack_, user, "INBOX");
+    EXPECT_EQ(uids.size(), 1U) << user << " has more than one mail";
+    return uids.empty() ? std::string() : imap_fetch(stack_, user, "INBOX", uids.front());
+  }
+  Stack stack_;
+  std::string config_;
+};
+
+TEST_F(Team, a_new_request_reaches_each_staff_member_once_threaded_with_its_text_and_attachments) {
+  imap_append(stack_, "requests", "INBOX", request_with_attachment("[IT] Docking station", "dock@alice"));
+  once();
+  const std::string ref = sql_value(stack_, "SELECT reference FROM requests");
+  ASSERT_FALSE(ref.empty());
+  for (const std::string staff : {"bob", "dave"}) {
+    const std::string notice = only_mail(staff);
+    EXPECT_NE(header_of(notice, "Subject").find("[" + ref + "] New request: [IT] Docking station"), std::string::npos)
+        << header_of(notice, "Subject");
+    EXPECT_EQ(header_of(notice, "In-Reply-To"), "<dock@alice>");
+    const std::string text = body_text_of(stack_, notice);
+    EXPECT_NE(text.find("no longer charges my laptop"), std::string::npos) << text;
+    EXPECT_NE(text.find("receipt.pdf ("), std::string::npos) << text;
+    EXPECT_NE(text.find("(Sales)"), std::string::npos) << text;
+  }
+  only_mail("alice");  // exactly one acknowledgment
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'team_notice'"), "1");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM events WHERE type = 'team_notice_queued'"), "1");
+
+  // bob answers the notice in plain words: the requester gets them, and they are the first response.
+  const std::string notice_id = header_of(only_mail("bob"), "Message-ID");
+  imap_append(stack_, "requests", "INBOX",
+              "From: Bob Builder <bob@example.test>\nTo: requests@example.test\nSubject: Re: [" + ref +
+                  "] New request: [IT] Docking station\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <answer@bob>\n"
+                  "In-Reply-To: " + notice_id + "\nContent-Type: text/plain; charset=utf-8\n\n"
+                  "I will bring you a new docking station at two.\n");
+  once();
+  EXPECT_FALSE(sql_value(stack_, "SELECT first_response_at FROM requests").empty());
+  EXPECT_EQ(sql_value(stack_, "SELECT role FROM messages WHERE message_id = 'answer@bob'"), "staff_response");
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 2, 30), 2U);
+  bool forwarded = false;
+  for (auto uid : imap_uids(stack_, "alice", "INBOX"))
+    forwarded = forwarded ||
+                body_text_of(stack_, imap_fetch(stack_, "alice", "INBOX", uid)).find("a new docking station at two") != std::string::npos;
+  EXPECT_TRUE(forwarded);
+}
+
+TEST_F(Team, a_category_that_turned_the_notice_off_tells_nobody) {
+  imap_append(stack_, "requests", "INBOX", request_with_attachment("[HR] Payslip question", "pay@alice"));
+  once();
+  only_mail("alice");
+  EXPECT_EQ(imap_uids(stack_, "carol", "INBOX").size(), 0U);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'team_notice'"), "0");
+}
+
+}  // namespace
+}  // namespace intake::testing
