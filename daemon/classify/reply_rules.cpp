@@ -136,11 +136,23 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     plan.new_status = RequestStatus::in_progress;
     plan.reopened = true;
     plan.events.push_back({"reply", excerpt(email.request_text)});
+    tell_team(email, request, "reopened the request", true, plan);
     return plan;
   }
-  if (who.requester && facts_supplied(email, request, who.category, plan)) return plan;
+  if (who.requester && facts_supplied(email, request, who.category, plan)) {
+    tell_team(email, request, "sent the missing information", false, plan);
+    return plan;
+  }
   plan.events.push_back({"reply", excerpt(email.request_text)});
+  if (who.requester) tell_team(email, request, "wrote again", false, plan);
   return plan;
+}
+
+// The requester's later words reach the owner, else the staff.
+void ReplyRules::tell_team(const parsers::Email& email, const RequestView& request, const std::string& what, bool reopened,
+                           ReplyPlan& plan) const {
+  if (auto mail = mail_.make_follow_up_notice(email, request, what, reopened))
+    plan.mails.push_back({"follow_up_notice", *mail});
 }
 
 // A staff member's reply: their commands, else a response forwarded to the requester.
@@ -172,6 +184,10 @@ void ReplyRules::staff_reply(const parsers::Email& email, const RequestView& req
   }
   if (commands.empty() && (request.status == RequestStatus::new_ || request.status == RequestStatus::acknowledged))
     plan.new_status = RequestStatus::in_progress;
+  // A new owner other than the one who assigned it is sent the request.
+  if (!plan.owner.empty() && plan.owner != parsers::address_without_plus(request.owner) && plan.owner != who.address)
+    if (auto mail = mail_.make_assigned_notice(request, plan.owner, staff_name))
+      plan.mails.push_back({"assigned_notice", *mail});
 }
 
 // The requester supplied facts the request was missing: false when the reply names none.

@@ -28,6 +28,8 @@ class ReplyRules {
   Sender sender_of(const parsers::Email& email, const RequestView& request) const;
   void staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,
                    const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const;
+  void tell_team(const parsers::Email& email, const RequestView& request, const std::string& what, bool reopened,
+                 ReplyPlan& plan) const;
   bool facts_supplied(const parsers::Email& email, const RequestView& request, const parsers::CategoryConfig* category,
                       ReplyPlan& plan) const;
   void apply_command(const parsers::StaffCommand& command, const RequestView& request,

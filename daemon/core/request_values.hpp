@@ -61,6 +61,7 @@ struct RequestView {
   std::string owner;
   std::string subject;
   std::string request_message_id;  // the Message-ID of the mail that made it (threading)
+  std::string request_text;        // what the request says (its new part, else its whole text)
   std::string time_zone = "UTC";
   std::vector<std::string> missing;
   std::optional<std::chrono::sys_seconds> requested_by;

@@ -157,6 +157,30 @@ std::optional<QueuedMail> MailComposer::make_team_notice(const parsers::Email& e
                               to);
 }
 
+std::optional<QueuedMail> MailComposer::make_follow_up_notice(const parsers::Email& email, const RequestView& request,
+                                                               const std::string& what, bool reopened) const {
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (category != nullptr && !category->notify_follow_up) return std::nullopt;
+  const std::vector<parsers::Address> to = team_of(request);
+  if (to.empty()) return std::nullopt;
+  const std::string& text = email.request_text.empty() ? email.body_text : email.request_text;
+  return make_request_mail_to("follow_up_notice", request, {{"reply_text", text}, {"what", what}, {"reopened", reopened}},
+                              to);
+}
+
+std::optional<QueuedMail> MailComposer::make_assigned_notice(const RequestView& request, const std::string& owner,
+                                                             const std::string& assigned_by) const {
+  const parsers::CategoryConfig* category = config_.category(request.category);
+  if (category != nullptr && !category->notify_assigned) return std::nullopt;
+  return make_request_mail_to("assigned_notice", request,
+                              {{"request_text", request.request_text},
+                               {"assigned_by", assigned_by},
+                               // The team reads times in the desk's zone.
+                               {"due_first_response", plain_or_false(request.due_first_response, config_.requests.time_zone)},
+                               {"due_resolution", plain_or_false(request.due_resolution, config_.requests.time_zone)}},
+                              {{"", owner}});
+}
+
 std::vector<parsers::Address> MailComposer::team_of(const RequestView& request) const {
   std::vector<parsers::Address> to;
   const parsers::CategoryConfig* category = config_.category(request.category);

@@ -33,6 +33,14 @@ class MailComposer {
   // is to be told or the category turned it off (notify_new_request).
   std::optional<QueuedMail> make_team_notice(const parsers::Email& email, const RequestView& request,
                                              const std::string& department) const;
+  // The requester's later reply told to the owner, else the staff (`what`:
+  // "wrote again", "sent the missing information", "reopened the request");
+  // none when nobody is to be told or the category turned it off.
+  std::optional<QueuedMail> make_follow_up_notice(const parsers::Email& email, const RequestView& request,
+                                                  const std::string& what, bool reopened) const;
+  // The request sent to its new owner; none when the category turned it off.
+  std::optional<QueuedMail> make_assigned_notice(const RequestView& request, const std::string& owner,
+                                                 const std::string& assigned_by) const;
   // To the sender of mail over daemon.max_message_bytes.
   std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                   std::uint64_t size_bytes) const;

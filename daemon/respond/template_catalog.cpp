@@ -23,6 +23,8 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       // attachments[]: name, size
       {"team_notice", request_variables({"requester_department", "request_text", "attachments", "has_attachments",
                                          "name", "size"})},
+      {"follow_up_notice", request_variables({"reply_text", "what", "reopened"})},
+      {"assigned_notice", request_variables({"request_text", "assigned_by"})},
       {"due_soon_alert", request_variables({"due_kind", "due"})},
       {"overdue_alert", request_variables({"due_kind", "due"})},
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",

@@ -172,6 +172,7 @@ class ChunkPlanner {
     // The request's own Message-ID for threading its mails; none for a sha256: one.
     if (e.message_id.rfind("sha256:", 0) != 0) v.request_message_id = e.message_id;
     v.time_zone = d.time_zone;
+    v.request_text = e.request_text.empty() ? e.body_text : e.request_text;
     v.missing = d.missing;
     v.requested_by = d.requested_by;
     v.due_first_response = d.due_first_response;

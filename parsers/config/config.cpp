@@ -657,6 +657,8 @@ CategoryConfig read_category(const toml::table* table, const std::string& prefix
   if (c.default_priority.empty()) c.default_priority = "normal";
   r.strings("staff", c.staff);
   r.boolean("notify_new_request", c.notify_new_request);
+  r.boolean("notify_follow_up", c.notify_follow_up);
+  r.boolean("notify_assigned", c.notify_assigned);
   read_requirements(r, prefix, c, errors);
   r.reject_unknown();
   check_addresses(c.addresses, prefix + ".addresses", errors);

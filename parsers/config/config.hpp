@@ -125,6 +125,8 @@ struct CategoryConfig {
   std::string default_priority = "normal";
   std::vector<std::string> staff;        // addresses that may act by #command
   bool notify_new_request = true;        // a new request sends its team a team_notice
+  bool notify_follow_up = true;          // the requester's later replies go to the owner, else the staff
+  bool notify_assigned = true;           // #assign sends the new owner the request
   std::vector<Requirement> needs;        // facts to ask for when missing
 };
 

@@ -26,10 +26,23 @@ tags = ["HR"]
 staff = ["carol@example.test"]
 notify_new_request = false
 
+[[category]]
+name = "shipping"
+keywords = ["shipment"]
+staff = ["dave@example.test"]
+[[category.requires]]
+name = "the order number"
+pattern = 'order\s*(?:no\.?|number|#)?\s*[:#]?\s*\d{5,}'
+
 [[employee]]
 address = "alice@example.test"
 name = "Alice Example"
 department = "Sales"
+
+[[employee]]
+address = "bob@example.test"
+name = "Bob Builder"
+department = "IT"
 )";
 
 // A request with a PDF attached.
@@ -108,6 +121,57 @@ TEST_F(Team, a_category_that_turned_the_notice_off_tells_nobody) {
   only_mail("alice");
   EXPECT_EQ(imap_uids(stack_, "carol", "INBOX").size(), 0U);
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'team_notice'"), "0");
+}
+
+// Follow-ups reach the team: the missing facts supplied go to the staff,
+// #assign sends the new owner the request, a reopening reaches the owner.
+TEST_F(Team, the_requesters_later_words_reach_the_team_and_an_assignment_reaches_the_new_owner) {
+  auto send = [&](const std::string& from, const std::string& subject, const std::string& body, const std::string& id,
+                  const std::string& in_reply_to) {
+    imap_append(stack_, "requests", "INBOX",
+                "From: " + from + "\nTo: requests@example.test\nSubject: " + subject +
+                    "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id + ">\n" +
+                    (in_reply_to.empty() ? std::string() : "In-Reply-To: " + in_reply_to + "\n") +
+                    "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n");
+    once();
+  };
+  send("Alice Example <alice@example.test>", "Where is my shipment", "My shipment never arrived.", "ship@alice", "");
+  const std::string ref = sql_value(stack_, "SELECT reference FROM requests");
+  ASSERT_FALSE(ref.empty());
+  ASSERT_EQ(wait_for_messages(stack_, "dave", "INBOX", 1, 30), 1U);  // the team notice
+  send("Alice Example <alice@example.test>", "Re: [" + ref + "] Where is my shipment", "It is order number 48213.",
+       "order@alice", "<ship@alice>");
+  ASSERT_EQ(wait_for_messages(stack_, "dave", "INBOX", 2, 30), 2U);
+  bool told = false;
+  for (auto uid : imap_uids(stack_, "dave", "INBOX")) {
+    const std::string raw = imap_fetch(stack_, "dave", "INBOX", uid);
+    if (header_of(raw, "Subject").find("sent the missing information") == std::string::npos) continue;
+    told = body_text_of(stack_, raw).find("order number 48213") != std::string::npos;
+  }
+  EXPECT_TRUE(told) << "the facts supplied reach the staff";
+
+  // dave assigns bob with a word for the requester: bob gets the request, alice the word.
+  send("Dave <dave@example.test>", "Re: [" + ref + "] Where is my shipment", "#assign bob\n\nBob handles our couriers.",
+       "assign@dave", "<ship@alice>");
+  EXPECT_EQ(sql_value(stack_, "SELECT owner FROM requests"), "bob@example.test");
+  ASSERT_EQ(wait_for_messages(stack_, "bob", "INBOX", 1, 30), 1U);
+  const std::string assigned = imap_fetch(stack_, "bob", "INBOX", imap_uids(stack_, "bob", "INBOX").front());
+  EXPECT_NE(header_of(assigned, "Subject").find("[" + ref + "] Assigned to you"), std::string::npos);
+  EXPECT_NE(body_text_of(stack_, assigned).find("My shipment never arrived."), std::string::npos);
+
+  // Resolved, then reopened by the requester: the owner hears of it, and only the owner.
+  send("Dave <dave@example.test>", "Re: [" + ref + "] Where is my shipment", "#status resolved", "done@dave", "<ship@alice>");
+  send("Alice Example <alice@example.test>", "Re: [" + ref + "] resolved", "It arrived, but broken.", "broken@alice",
+       "<ship@alice>");
+  EXPECT_EQ(sql_value(stack_, "SELECT status FROM requests"), "in_progress");
+  ASSERT_EQ(wait_for_messages(stack_, "bob", "INBOX", 2, 30), 2U);
+  bool reopened = false;
+  for (auto uid : imap_uids(stack_, "bob", "INBOX"))
+    reopened = reopened || header_of(imap_fetch(stack_, "bob", "INBOX", uid), "Subject").find("reopened the request") !=
+                               std::string::npos;
+  EXPECT_TRUE(reopened);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(imap_uids(stack_, "dave", "INBOX").size(), 2U) << "once owned, only the owner is told";
 }
 
 }  // namespace

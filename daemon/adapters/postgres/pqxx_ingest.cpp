@@ -223,7 +223,9 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
       " coalesce(r.owner, ''), r.subject, r.time_zone, r.missing::text, extract(epoch FROM r.requested_by)::bigint,"
       " extract(epoch FROM r.due_first_response)::bigint, extract(epoch FROM r.due_resolution)::bigint,"
       " coalesce((SELECT m.message_id FROM messages m WHERE m.request_id = r.id AND m.role = 'request'"
-      "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), ''), r.xmin::text::bigint"
+      "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), ''), r.xmin::text::bigint,"
+      " coalesce((SELECT coalesce(nullif(m.request_text, ''), m.body_text) FROM messages m WHERE m.request_id = r.id"
+      "           AND m.direction = 'in' AND m.role = 'request' ORDER BY m.id LIMIT 1), '')"
       " FROM requests r WHERE r.id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY r.id",
       dump(nlohmann::json(ids)));
   for (const auto& row : r) {
@@ -245,6 +247,7 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
     v.due_resolution = time_from_epoch(row[13]);
     v.request_message_id = row[14].c_str();
     v.version = row[15].as<std::int64_t>();
+    v.request_text = row[16].c_str();
     out.push_back(std::move(v));
   }
   return out;
