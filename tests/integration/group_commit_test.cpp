@@ -1,10 +1,11 @@
-// Group commit (the Speed issue): a chunk of fetched mail is stored in one
-// transaction, and runs of plain new requests take a set-based fast path in
-// the PostgreSQL store. The same mailbox content is drained twice on the real
-// stack, once one message per transaction (batch_size = 1: the path every
-// earlier issue was built on) and once in one group, and every row the two
-// leave behind is compared: requests, messages in and out, history, outbox,
-// quarantine. The mail mixes everything a chunk can hold: new requests with
+// Group commit (the Speed issue): a chunk of fetched mail is planned from one
+// snapshot and written in one transaction through the one row builder
+// (daemon/store/ingest_planner, daemon/adapters/postgres/ingest_rows). The
+// same mailbox content is drained twice on the real stack, once one message
+// per chunk (batch_size = 1, where each plan sees the rows the one before
+// wrote) and once in one chunk (where the plans see each other only in the
+// planner's own bookkeeping), and every row the two leave behind is
+// compared: requests, messages in and out, history, outbox, quarantine. The mail mixes everything a chunk can hold: new requests with
 // and without Message-ID, a reply to a request made in the same chunk,
 // references to mail nobody knows, a second copy, Cc-only chatter, an
 // auto-reply, a missing fact, a subject tag, a NUL byte, a message that
