@@ -172,6 +172,37 @@ Status write_change(RecordStore& store, const std::string& reference, const std:
   return changed;
 }
 
+// What `requests set` asks of a request, as a reply's plan: the new owner is
+// sent the request (as after #assign), a resolution tells the requester.
+struct AdminChange {
+  const std::string& status;
+  const std::string& owner;
+  const std::string& priority;
+  const std::string& by;
+};
+
+ReplyPlan admin_plan(const IntakeCycle& cycle, const parsers::Config& config, const AdminChange& change,
+                     const RequestView& r) {
+  ReplyPlan plan;
+  plan.role = "admin";
+  if (!change.status.empty()) plan.new_status = parse_request_status(change.status);  // checked before: a known name
+  plan.priority = change.priority;
+  if (!change.owner.empty()) {
+    plan.owner = cycle.resolve_person(change.owner, config.category(r.category));
+    if (plan.owner.empty()) plan.owner = change.owner;  // someone outside the directory: kept as given
+    if (plan.owner != r.owner)
+      if (auto mail = cycle.mail().make_assigned_notice(r, plan.owner, change.by))
+        plan.mails.push_back({"assigned_notice", *mail});
+  }
+  if (plan.new_status == RequestStatus::resolved && r.status != RequestStatus::resolved &&
+      status_move_allowed(r.status, RequestStatus::resolved)) {
+    plan.first_response = true;
+    if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
+      plan.mails.push_back({"resolved_notice", *mail});
+  }
+  return plan;
+}
+
 }  // namespace
 
 int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
@@ -189,23 +220,8 @@ int cmd_requests_set(const std::string& path, const std::string& reference, cons
   const char* user = std::getenv("SUDO_USER");
   if (user == nullptr) user = std::getenv("USER");
   const std::string by = std::string("intakectl") + (user ? std::string(" (") + user + ")" : std::string());
-  auto decide = [&](const RequestView& r) {
-    ReplyPlan plan;
-    plan.role = "admin";
-    if (!status.empty()) plan.new_status = parse_request_status(status);  // checked before: a known name
-    plan.priority = priority;
-    if (!owner.empty()) {
-      plan.owner = cycle.resolve_person(owner, rt->config.category(r.category));
-      if (plan.owner.empty()) plan.owner = owner;  // someone outside the directory: kept as given
-    }
-    if (plan.new_status == RequestStatus::resolved && r.status != RequestStatus::resolved &&
-        status_move_allowed(r.status, RequestStatus::resolved)) {
-      plan.first_response = true;
-      if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
-        plan.mails.push_back({"resolved_notice", *mail});
-    }
-    return plan;
-  };
+  const AdminChange change{status, owner, priority, by};
+  auto decide = [&](const RequestView& r) { return admin_plan(cycle, rt->config, change, r); };
   if (auto changed = write_change(*rt->store, reference, by, decide); !changed) {
     std::cerr << changed.error().message << "\n";
     return 1;

@@ -172,6 +172,18 @@ TEST_F(Team, the_requesters_later_words_reach_the_team_and_an_assignment_reaches
   EXPECT_TRUE(reopened);
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(imap_uids(stack_, "dave", "INBOX").size(), 2U) << "once owned, only the owner is told";
+
+  // An admin's reassignment tells the new owner too.
+  const RunResult set = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " requests set " + ref +
+                                    " --owner dave@example.test");
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  once();  // sends what is queued
+  ASSERT_EQ(wait_for_messages(stack_, "dave", "INBOX", 3, 30), 3U);
+  bool assigned_to_dave = false;
+  for (auto uid : imap_uids(stack_, "dave", "INBOX"))
+    assigned_to_dave = assigned_to_dave || header_of(imap_fetch(stack_, "dave", "INBOX", uid), "Subject")
+                                                   .find("[" + ref + "] Assigned to you") != std::string::npos;
+  EXPECT_TRUE(assigned_to_dave);
 }
 
 }  // namespace
