@@ -6,6 +6,7 @@
 #include "daemon/core/request_status.hpp"
 #include "parsers/common/strings.hpp"
 #include "parsers/request/positive_words.hpp"
+#include "parsers/request/rating.hpp"
 #include "parsers/request/request_fields.hpp"
 
 namespace intake::daemon {
@@ -126,6 +127,15 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
     stage_logger("store")->warn("{}: command from {} ignored: not on the staff of {}", request.reference, who.address,
                                 request.category);
   }
+  if (who.requester && !is_open_status(request.status)) {
+    // A rating of a resolved (or closed) request reopens nothing and is
+    // answered with nothing; a plain thank-you stays a thank-you.
+    if (auto rating = parsers::find_rating(email.subject, email.request_text)) {
+      plan.role = "feedback";
+      plan.feedback = Feedback{rating->score, rating->comment};
+      return plan;
+    }
+  }
   if (parsers::is_plain_thanks(email.request_text, config_.requests)) {
     plan.role = "thanks";
     plan.thanks = true;
@@ -176,7 +186,7 @@ void ReplyRules::staff_reply(const parsers::Email& email, const RequestView& req
     plan.events.push_back({"staff_response", excerpt(text)});
   }
   if (resolves) {
-    if (auto mail = mail_.make_request_mail("resolved_notice", request, values))
+    if (auto mail = mail_.make_resolved_notice(request, values))
       plan.mails.push_back({"resolved_notice", *mail});
   } else if (!text.empty()) {
     if (auto mail = mail_.make_request_mail("staff_response", request, values))

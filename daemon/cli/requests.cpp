@@ -197,7 +197,7 @@ ReplyPlan admin_plan(const IntakeCycle& cycle, const parsers::Config& config, co
   if (plan.new_status == RequestStatus::resolved && r.status != RequestStatus::resolved &&
       status_move_allowed(r.status, RequestStatus::resolved)) {
     plan.first_response = true;
-    if (auto mail = cycle.mail().make_request_mail("resolved_notice", r, nlohmann::json::object()))
+    if (auto mail = cycle.mail().make_resolved_notice(r, nlohmann::json::object()))
       plan.mails.push_back({"resolved_notice", *mail});
   }
   return plan;

@@ -51,6 +51,13 @@ struct PlannedEvent {
   bool about_message = false;    // refers to the plan's inbound message (events.message_ref)
 };
 
+// A rating recorded as the request's `feedback` event, with the owner it
+// credits (the owner when it was given; empty when there was none).
+struct PlannedFeedback {
+  Feedback feedback;
+  std::string by, credited;
+};
+
 // A mail to queue in the outbox with the plan.
 struct PlannedMail {
   std::string purpose;     // acknowledgment, oversized_notice, status_notice, ...
@@ -99,6 +106,7 @@ struct IngestPlan {
   std::optional<NewRequest> created;
   std::optional<RequestChange> change;
   std::vector<PlannedEvent> events;
+  std::optional<PlannedFeedback> feedback;  // written after `events`
   std::vector<PlannedMail> mails;
   // Acknowledgments only: the address and how many the snapshot counted for
   // it before this one; the write is stale when the count moved.

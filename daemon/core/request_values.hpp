@@ -81,6 +81,13 @@ struct QueuedMail {
 // decided by classify/reply_rules from the request's state; the store stage
 // turns it into the request's changes (store/ingest_planner.hpp), where the
 // status machine has the last word on a status move.
+// The requester's rating of how the request was served, from a reply to the
+// resolved notice.
+struct Feedback {
+  int score = 0;        // 1 to 5
+  std::string comment;  // may be empty
+};
+
 struct ReplyPlan {
   struct Event {
     std::string type, detail;
@@ -94,6 +101,7 @@ struct ReplyPlan {
   bool first_response = false;  // a staff response: sets first_response_at once
   bool thanks = false;          // counts for the summaries
   bool reopened = false;
+  std::optional<Feedback> feedback;  // a rating: recorded, answered with nothing
   std::vector<std::pair<std::string, QueuedMail>> mails;  // purpose, mail: queued with the message
 };
 enum class IngestOutcome { created, joined, observed, duplicate };

@@ -19,6 +19,15 @@ struct SummaryRequest {
   bool waiting_on_requester = false;  // its status now
 };
 
+// A requester's rating as the summary needs it.
+struct FeedbackRow {
+  std::string reference, category, requester, requester_name;
+  std::string credited;  // the owner when it was given, '' for none
+  int score = 0;         // 1 to 5
+  std::string comment;
+  std::chrono::sys_seconds at;
+};
+
 class SummaryStore {
  public:
   virtual ~SummaryStore() = default;
@@ -27,6 +36,9 @@ class SummaryStore {
   // `previous_start`.
   virtual Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
                                                                std::chrono::sys_seconds period_end) = 0;
+  // The ratings given in [start, end), oldest first.
+  virtual Result<std::vector<FeedbackRow>> summary_feedback(std::chrono::sys_seconds start,
+                                                            std::chrono::sys_seconds end) = 0;
   virtual Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) = 0;
   // Records the period as sent and queues the mail in one transaction; false
   // when another instance (or an earlier run) recorded it first.

@@ -229,6 +229,7 @@ nlohmann::json MailComposer::request_values(const RequestView& request) const {
           {"status", to_string(request.status)},
           {"owner", request.owner.empty() ? nlohmann::json(false) : nlohmann::json(request.owner)},
           {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+          {"desk_address", config_.smtp.from},
           {"missing", request.missing},
           {"has_missing", !request.missing.empty()},
           {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
@@ -241,6 +242,14 @@ std::optional<QueuedMail> MailComposer::make_request_mail(const std::string& tem
                                                          nlohmann::json values) const {
   return make_request_mail_to(template_name, request, std::move(values),
                               {{request.requester_name, request.requester_address}});
+}
+
+std::optional<QueuedMail> MailComposer::make_resolved_notice(const RequestView& request, nlohmann::json values) const {
+  nlohmann::json ratings = nlohmann::json::array();
+  for (const auto& [score, label] : {std::pair{5, "excellent"}, {4, "good"}, {3, "average"}, {2, "poor"}, {1, "bad"}})
+    ratings.push_back({{"score", score}, {"label", label}});
+  values["ratings"] = std::move(ratings);
+  return make_request_mail("resolved_notice", request, std::move(values));
 }
 
 std::optional<QueuedMail> MailComposer::make_due_alert(const RequestView& request, const std::string& kind,

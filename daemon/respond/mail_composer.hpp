@@ -50,6 +50,9 @@ class MailComposer {
   // threaded to the request; nullopt when the template fails (logged).
   std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
                                               nlohmann::json values) const;
+  // The resolved notice to the requester, with the staff member's words when
+  // `values` holds a response, and the rating links (ratings[]: score, label).
+  std::optional<QueuedMail> make_resolved_notice(const RequestView& request, nlohmann::json values) const;
   // The same to other recipients (the owner team).
   std::optional<QueuedMail> make_request_mail_to(const std::string& template_name, const RequestView& request,
                                                  nlohmann::json extra, const std::vector<parsers::Address>& to) const;

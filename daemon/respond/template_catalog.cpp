@@ -6,7 +6,7 @@ namespace {
 // What IntakeCycle::request_values gives every mail about a request.
 std::set<std::string> request_variables(const std::set<std::string>& more) {
   std::set<std::string> v = {"reference", "subject", "requester_name", "requester_first_name", "requester_address",
-                             "category", "priority", "status", "owner", "desk_name", "missing", "has_missing",
+                             "category", "priority", "status", "owner", "desk_name", "desk_address", "missing", "has_missing",
                              "requested_by", "due_first_response", "due_resolution", "requested_earlier"};
   v.insert(more.begin(), more.end());
   return v;
@@ -19,7 +19,8 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"acknowledgment", request_variables({})},
       {"acknowledgment_missing", request_variables({})},
       {"staff_response", request_variables({"response", "staff_name"})},
-      {"resolved_notice", request_variables({"response", "staff_name"})},
+      // ratings[]: score, label
+      {"resolved_notice", request_variables({"response", "staff_name", "ratings", "score", "label"})},
       // attachments[]: name, size
       {"team_notice", request_variables({"requester_department", "request_text", "attachments", "has_attachments",
                                          "name", "size"})},
@@ -39,7 +40,10 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
         "ack_median", "ack_p90", "first_response_median", "first_response_p90", "resolution_median", "resolution_p90",
         "first_response_met", "resolution_met", "first_response_median_change", "resolution_median_change",
         "first_response_met_change", "resolution_met_change", "overdue", "due_soon", "has_overdue", "has_due_soon",
-        "days",
+        "days", "ratings", "has_ratings", "rating_average", "rating_good_pct", "rating_good", "rating_comments",
+        "has_rating_comments",
+        // rating_comments[]: score, comment, requester, reference
+        "score", "comment",
         // overdue[], due_soon[], days[], departments[], chords[], kudos[]
         "reference", "requester", "age", "day", "count", "width", "has_bar", "text_bar", "subject", "sender",
         "replies", "distinct_repliers"}},

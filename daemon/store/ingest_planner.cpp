@@ -148,6 +148,7 @@ class ChunkPlanner {
     const std::string by = sender_of(m.email);
     p.role = reply.role;
     p.change = apply_reply(view, reply, by, true, p.events);
+    if (reply.feedback) p.feedback = PlannedFeedback{*reply.feedback, by, view.owner};
     add_reply_mails(reply, view, by, true, p);
     p.result.outcome = IngestOutcome::joined;
     p.result.reference = view.reference;

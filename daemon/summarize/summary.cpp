@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "parsers/request/rating.hpp"
+
 namespace intake::daemon {
 namespace {
 
@@ -220,6 +222,36 @@ nlohmann::json team_values(const std::string& team, const Figures& f, const Figu
   return t;
 }
 
+// A team's ratings in the period: how many, their average, the share of good
+// ones (4 or 5) and up to three of the latest comments.
+void add_ratings(nlohmann::json& team, const std::string& name, const std::vector<FeedbackRow>& feedback) {
+  int count = 0, sum = 0, good = 0;
+  std::vector<const FeedbackRow*> commented;
+  for (const auto& f : feedback) {
+    if (f.category != name) continue;
+    ++count;
+    sum += f.score;
+    good += parsers::is_good_rating(f.score) ? 1 : 0;
+    if (!f.comment.empty()) commented.push_back(&f);
+  }
+  nlohmann::json comments = nlohmann::json::array();
+  for (auto it = commented.rbegin(); it != commented.rend() && comments.size() < 3; ++it) {
+    const FeedbackRow& f = **it;
+    comments.push_back({{"score", f.score},
+                        {"comment", f.comment},
+                        {"requester", f.requester_name.empty() ? f.requester : f.requester_name},
+                        {"reference", f.reference}});
+  }
+  team["ratings"] = count;
+  team["has_ratings"] = count > 0;
+  const int tenths = count > 0 ? (10 * sum + count / 2) / count : 0;  // rounded half up
+  team["rating_average"] = count > 0 ? std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) : std::string("-");
+  team["rating_good_pct"] = count > 0 ? nlohmann::json((100 * good + count / 2) / count) : nlohmann::json(nullptr);
+  team["rating_good"] = shown_percent(team["rating_good_pct"]);
+  team["rating_comments"] = comments;
+  team["has_rating_comments"] = !comments.empty();
+}
+
 // Internal customers: the requesting departments, most requests first.
 nlohmann::json department_values(const SummaryInput& input) {
   struct Dept {
@@ -342,7 +374,9 @@ nlohmann::json summary_values(const SummaryInput& input) {
     const Figures f = figures_for(input, team, input.period, calendar.get());
     const Figures b = figures_for(input, team, input.previous, calendar.get());
     total_received += f.received;
-    teams.push_back(team_values(team, f, b, input.period));
+    nlohmann::json t = team_values(team, f, b, input.period);
+    add_ratings(t, team, input.feedback);
+    teams.push_back(std::move(t));
   }
   const nlohmann::json departments = department_values(input);
   nlohmann::json chords = nlohmann::json::array();

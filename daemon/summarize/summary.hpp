@@ -59,6 +59,7 @@ struct SummaryInput {
   SummaryPeriod period, previous;
   std::vector<std::string> teams;  // the categories in scope, in order
   std::vector<SummaryRequest> requests;  // any that may matter: created before the period's end
+  std::vector<FeedbackRow> feedback;  // the ratings given in the period, oldest first
   std::vector<ChordMessage> chords;
   std::vector<Kudos> kudos;
   // The team's calendar for business time; null: clock time.

@@ -7,6 +7,7 @@
 #include "daemon/core/logging.hpp"
 #include "daemon/tally/tally.hpp"
 #include "parsers/common/strings.hpp"
+#include "parsers/request/rating.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -48,13 +49,21 @@ Result<std::vector<ChordMessage>> period_chords(TallyStore& tallies, const Summa
   return best;
 }
 
-// The colleagues thanked or praised in the period, by distinct colleagues.
-Result<std::vector<Kudos>> period_kudos(TallyStore& tallies, const SummaryPeriod& period, const parsers::Config& config) {
-  auto kudos = tallies.kudos_since(period.start);
-  if (!kudos) return kudos.error();
+// The colleagues thanked or praised in the period, by distinct colleagues:
+// in the mail the tally read (when there is a tally), and, for the owner of
+// a request, by a good rating with a comment.
+Result<std::vector<Kudos>> period_kudos(TallyStore* tallies, const std::vector<FeedbackRow>& feedback,
+                                        const SummaryPeriod& period, const parsers::Config& config) {
   std::map<std::string, std::set<std::string>> thankers;
-  for (const auto& k : *kudos)
-    if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
+  if (tallies != nullptr) {
+    auto kudos = tallies->kudos_since(period.start);
+    if (!kudos) return kudos.error();
+    for (const auto& k : *kudos)
+      if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
+  }
+  for (const auto& f : feedback)
+    if (parsers::is_good_rating(f.score) && !f.comment.empty() && !f.credited.empty())
+      thankers[parsers::address_without_plus(f.credited)].insert(parsers::address_without_plus(f.requester));
   std::vector<Kudos> most;
   for (const auto& [colleague, by] : thankers) {
     const parsers::Employee* e = config.employee(colleague);
@@ -91,14 +100,17 @@ Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig&
   in.late = late;
   in.teams = teams_in_scope(subscription, config_, *rows);
   in.requests = std::move(rows.value());
+  auto feedback = store_.summary_feedback(period.start, period.end);
+  if (!feedback) return feedback.error();
+  in.feedback = std::move(feedback.value());
   if (tallies_ != nullptr) {
     auto chords = period_chords(*tallies_, period, config_.tally);
     if (!chords) return chords.error();
     in.chords = std::move(chords.value());
-    auto kudos = period_kudos(*tallies_, period, config_);
-    if (!kudos) return kudos.error();
-    in.kudos = std::move(kudos.value());
   }
+  auto kudos = period_kudos(tallies_, in.feedback, period, config_);
+  if (!kudos) return kudos.error();
+  in.kudos = std::move(kudos.value());
   in.calendar_for = [&](const std::string& category) -> std::shared_ptr<const BusinessCalendar> {
     if (service_ == nullptr || !service_->configured()) return nullptr;
     const auto level = service_->level_for(category, "normal");

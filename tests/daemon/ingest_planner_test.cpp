@@ -114,6 +114,10 @@ class Mails final : public PlanMails {
       p.new_status = RequestStatus::in_progress;
       p.reopened = true;
     }
+    if (e.body_text == "5 - great") {
+      p.role = "feedback";
+      p.feedback = Feedback{5, "great"};
+    }
     return p;
   }
 };
@@ -400,6 +404,39 @@ TEST(IngestRows, one_request_changed_by_two_replies_is_one_update_checked_agains
   EXPECT_EQ(changes[0]["reopened"], 1);
   EXPECT_EQ(nlohmann::json::parse(rows.messages).size(), 2u);
   EXPECT_EQ(rows.raws.size(), 2u);
+}
+
+TEST(IngestRows, a_rating_is_a_feedback_event_with_its_score_and_the_owner_it_credits_and_changes_nothing) {
+  IngestSnapshot s = snapshot_for(1);
+  RequestView r;
+  r.id = 7;
+  r.reference = "REQ-7";
+  r.status = RequestStatus::resolved;
+  r.owner = "dave@example.test";
+  s.requests[7] = r;
+  s.request_of_message = {{"a@x", 7}};
+  Chunk c;
+  parsers::Email e = email("rate@x", "Re: printer");
+  e.in_reply_to = "a@x";
+  e.body_text = "5 - great";
+  c.add(e);
+  const auto plans = plan(c, s);
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].role, "feedback");
+  const IngestRows rows = build_ingest_rows(plans);
+  const auto events = nlohmann::json::parse(rows.events);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "feedback");
+  EXPECT_EQ(events[0]["score"], 5);
+  EXPECT_EQ(events[0]["detail"], "great");
+  EXPECT_EQ(events[0]["credited"], "dave@example.test");
+  EXPECT_EQ(events[0]["by"], "alice@example.test");
+  EXPECT_EQ(events[0]["message_ref"], plans[0].message_row);
+  const auto changes = nlohmann::json::parse(rows.changes);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_FALSE(changes[0].contains("status"));
+  EXPECT_EQ(changes[0]["reopened"], 0);
+  EXPECT_TRUE(rows.outbox.empty());
 }
 
 TEST(IngestRows, a_request_made_and_changed_in_one_chunk_has_no_version_to_check) {

@@ -2,10 +2,15 @@
 // a subscription is due for, and every figure of it in business time (Berlin
 // office hours, Monday to Friday 09:00-17:00): medians and 90th percentiles
 // across a weekend, target attainment, overdue and due-soon lists, changes
-// against the previous period, the bar chart and the departments.
+// against the previous period, the bar chart and the departments; the
+// requesters' ratings per team and the kudos they give.
 #include <gtest/gtest.h>
 
+#include "daemon/respond/template_catalog.hpp"
 #include "daemon/summarize/summary.hpp"
+#include "daemon/summarize/summary_mailer.hpp"
+#include "tests/daemon/fakes/fake_clock.hpp"
+#include "tests/daemon/fakes/fake_summary_store.hpp"
 
 namespace intake::daemon {
 namespace {
@@ -200,6 +205,63 @@ TEST(SummaryFigures, nearest_rank_and_formatting) {
   EXPECT_EQ(format_minutes(m{45}), "45min");
   EXPECT_EQ(format_minutes(m{185}), "3h 05min");
   EXPECT_EQ(format_minutes(m{1560}), "26h");
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// The requesters' ratings in a summary, through SummaryMailer and the summary
+// port's fake (no tally: kudos come from the ratings alone).
+TEST(SummaryRatings, each_team_shows_its_ratings_average_good_share_and_latest_comments_and_good_ones_credit_the_owner) {
+  parsers::Config config;
+  config.smtp.from = "requests@example.test";
+  config.categories.resize(2);
+  config.categories[0].name = "it";
+  config.categories[1].name = "hr";
+  config.employees = {{"dave@example.test", "Dave Okafor", "IT", "", ""}};
+  auto templates = TemplateSet::load(INTAKE_TEMPLATES_DIR, required_template_names(), template_variables());
+  ASSERT_TRUE(templates) << templates.error().message;
+  testing::FakeClock clock{berlin(2026, 12, 7, 8, 30)};
+  testing::FakeRandom random;
+  testing::FakeSummaryStore store;
+  auto rating = [](std::string ref, std::string category, std::string by, std::string owner, int score, std::string comment,
+                   SysSeconds at) {
+    return FeedbackRow{std::move(ref), std::move(category), std::move(by), "", std::move(owner), score, std::move(comment), at};
+  };
+  store.feedback = {
+      rating("REQ-1", "it", "alice@example.test", "dave@example.test", 5, "great service", berlin(2026, 12, 1, 10)),
+      rating("REQ-2", "it", "bob@example.test", "dave@example.test", 4, "", berlin(2026, 12, 2, 10)),
+      rating("REQ-3", "it", "carol@example.test", "", 2, "took too long", berlin(2026, 12, 3, 10)),
+      rating("REQ-4", "it", "erin@example.test", "dave@example.test", 5, "quick", berlin(2026, 12, 4, 10)),
+      rating("REQ-5", "it", "frank@example.test", "dave@example.test", 4, "fine", berlin(2026, 12, 5, 10)),
+      rating("REQ-6", "it", "gina@example.test", "dave@example.test", 1, "before the week", berlin(2026, 11, 29, 10)),
+  };
+  MailComposer mail(config, *templates, clock, random);
+  SummaryMailer mailer(config, store, *templates, clock, nullptr, mail);
+  const SummarySlot slot = latest_slot(weekly(), zone(), berlin(2026, 12, 7, 8, 30));
+  auto rendered = mailer.render_summary(weekly(), slot.period, slot.previous, false);
+  ASSERT_TRUE(rendered) << rendered.error().message;
+  const std::string& text = rendered->text;
+  // Five in the week (REQ-6 was the week before): 5+4+2+5+4 = 20, 4.0; four good.
+  EXPECT_NE(text.find("Rated by requesters: 5, average 4.0 of 5, good (4 or 5): 80%"), std::string::npos) << text;
+  // The three latest comments, newest first; the empty one is no comment.
+  const auto fine = text.find("4/5 \"fine\" (frank@example.test, REQ-5)");
+  const auto quick = text.find("5/5 \"quick\" (erin@example.test, REQ-4)");
+  const auto slow = text.find("2/5 \"took too long\" (carol@example.test, REQ-3)");
+  ASSERT_NE(fine, std::string::npos) << text;
+  ASSERT_NE(quick, std::string::npos);
+  ASSERT_NE(slow, std::string::npos);
+  EXPECT_LT(fine, quick);
+  EXPECT_LT(quick, slow);
+  EXPECT_EQ(text.find("great service"), std::string::npos);  // a fourth comment is not quoted
+  // HR had none: no ratings line for it.
+  EXPECT_EQ(text.find("Rated by requesters"), text.rfind("Rated by requesters"));
+  // Good ratings with a comment by three colleagues credit Dave; REQ-2 has no comment.
+  EXPECT_NE(text.find("Dave Okafor was thanked by 3 colleague(s)"), std::string::npos) << text;
+  EXPECT_NE(rendered->html.find("average <strong>4.0</strong> of 5"), std::string::npos);
 }
 
 }  // namespace

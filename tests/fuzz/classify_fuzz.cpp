@@ -1,6 +1,6 @@
 // libFuzzer harness over the request classifier (parsers/request_fields.*):
 // any bytes parsed as an email, then routed, prioritized, read for a
-// requested time, missing facts, thanks and staff #commands against a config
+// requested time, missing facts, thanks, ratings and staff #commands against a config
 // with categories, patterns and a directory. Never a crash or a hang, and the
 // classifier's promises kept: a routed category exists, a priority is one of
 // four, a requested time is a real time not before "now", missing facts are
@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "parsers/mime/mime_parser.hpp"
+#include "parsers/request/rating.hpp"
 #include "parsers/request/request_fields.hpp"
 
 namespace {
@@ -158,6 +159,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(std::find(missing.begin(), missing.end(), f) != missing.end(), "a supplied fact was a missing one");
 
   (void)is_plain_thanks(email.request_text, cfg.requests);
+  if (const auto rating = find_rating(email.subject, email.request_text)) {
+    require(rating->score >= 1 && rating->score <= 5, "a rating is 1 to 5");
+    require(rating->comment.size() <= 1000, "a rating's comment is bounded");
+  }
   const auto commands = parse_staff_commands(email.request_text);
   for (const auto& c : commands) require(!c.verb.empty() && !c.line.empty(), "a command has a verb and its line");
   require(text_after_commands(email.request_text).size() <= email.request_text.size(),

@@ -2,7 +2,9 @@
 // staff member of its team once, threaded to the request, with its text and
 // attachments; the requester still gets exactly one acknowledgment; a staff
 // member's plain reply to that notice reaches the requester as the first
-// response; a category that turned the notice off tells nobody.
+// response; a category that turned the notice off tells nobody; the
+// requesters' ratings of resolved requests are recorded, answered with
+// nothing, and reach the managers' summary with the owner in its kudos.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -184,6 +186,60 @@ TEST_F(Team, the_requesters_later_words_reach_the_team_and_an_assignment_reaches
     assigned_to_dave = assigned_to_dave || header_of(imap_fetch(stack_, "dave", "INBOX", uid), "Subject")
                                                    .find("[" + ref + "] Assigned to you") != std::string::npos;
   EXPECT_TRUE(assigned_to_dave);
+}
+
+TEST_F(Team, ratings_are_recorded_answered_with_nothing_and_shown_in_the_summary_with_the_owner_in_the_kudos) {
+  auto append = [&](const std::string& from, const std::string& subject, const std::string& body, const std::string& id,
+                    const std::string& in_reply_to) {
+    imap_append(stack_, "requests", "INBOX",
+                "From: " + from + "\nTo: requests@example.test\nSubject: " + subject +
+                    "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id + ">\n" +
+                    (in_reply_to.empty() ? std::string() : "In-Reply-To: <" + in_reply_to + ">\n") +
+                    "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n");
+  };
+  const char* asks[] = {"VPN fails", "Mail quota", "New mouse"};
+  for (int i = 0; i < 3; ++i)
+    append("Alice Example <alice@example.test>", std::string("[IT] ") + asks[i], "Please help.", "ask" + std::to_string(i) + "@alice", "");
+  once();
+  ASSERT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "3");
+  // dave takes each and resolves it with a word for alice.
+  for (int i = 0; i < 3; ++i)
+    append("Dave <dave@example.test>", std::string("Re: [IT] ") + asks[i], "#assign dave\n#status resolved\n\nSorted, see you.",
+           "done" + std::to_string(i) + "@dave", "ask" + std::to_string(i) + "@alice");
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(status || '/' || owner, ',') FROM requests"),
+            "resolved/dave@example.test,resolved/dave@example.test,resolved/dave@example.test");
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 6, 30), 6U);  // three acknowledgments, three resolved notices
+
+  // Three ratings, one of them by the subject of a rating link.
+  const std::string ref0 = sql_value(stack_, "SELECT reference FROM requests WHERE subject LIKE '%VPN%'");
+  const std::string ref2 = sql_value(stack_, "SELECT reference FROM requests WHERE subject LIKE '%mouse%'");
+  append("Alice Example <alice@example.test>", "Re: [" + ref0 + "] VPN fails: resolved", "5 - quick and friendly\n\nAlice",
+         "rate0@alice", "ask0@alice");
+  append("Alice Example <alice@example.test>", "Re: [IT] Mail quota: resolved", "2 - took too long", "rate1@alice", "ask1@alice");
+  append("Alice Example <alice@example.test>", "[" + ref2 + "] rating 4", "", "rate2@alice", "");
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(status, ',') FROM requests"), "resolved,resolved,resolved");
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(r.subject || ':' || e.score || ':' || e.detail || ':' || e.credited, '|'"
+                              " ORDER BY r.number) FROM events e JOIN requests r ON r.id = e.request_id WHERE e.type = 'feedback'"),
+            "[IT] VPN fails:5:quick and friendly Alice:dave@example.test|[IT] Mail quota:2:took too long:dave@example.test|"
+            "[IT] New mouse:4::dave@example.test");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM messages WHERE role = 'feedback'"), "3");
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 6U) << "a rating is answered with nothing";
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'follow_up_notice'"), "0");
+
+  // The history shows the rating; the summary the team's ratings and dave in the kudos.
+  const RunResult show = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " requests show " + ref0);
+  EXPECT_NE(show.output.find("feedback  alice@example.test  5/5: quick and friendly"), std::string::npos) << show.output;
+  const RunResult summary = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ +
+                                        " summary preview --to boss@example.test --period today");
+  EXPECT_EQ(summary.exit_code, 0) << summary.output;
+  EXPECT_NE(summary.output.find("Rated by requesters: 3, average 3.7 of 5, good (4 or 5): 67%"), std::string::npos)
+      << summary.output;
+  EXPECT_NE(summary.output.find("2/5 \"took too long\" (Alice Example, "), std::string::npos) << summary.output;
+  EXPECT_NE(summary.output.find("5/5 \"quick and friendly Alice\""), std::string::npos) << summary.output;
+  EXPECT_NE(summary.output.find("dave@example.test was thanked by 1 colleague(s)"), std::string::npos) << summary.output;
 }
 
 }  // namespace

@@ -86,6 +86,7 @@ class RowBuilder {
     if (plan.created) request(plan, *plan.created);
     if (plan.change) change(plan.request_id, *plan.change);
     for (const auto& e : plan.events) event(plan, e);
+    if (plan.feedback) feedback(plan, *plan.feedback);
     for (const auto& m : plan.mails) mail(plan, m);
     if (plan.flood_checked) {
       auto [it, fresh] = rows_.flood_counts.emplace(plan.flood_checked->first, plan.flood_checked->second);
@@ -166,6 +167,17 @@ class RowBuilder {
     json row = {{"request_id", plan.request_id}, {"type", e.type}, {"detail", storable_text(e.detail)}, {"n", events_.size()}};
     if (!e.by.empty()) row["by"] = storable_text(e.by);
     if (e.about_message && plan.message_row != 0) row["message_ref"] = plan.message_row;
+    events_.push_back(std::move(row));
+  }
+
+  // The comment is the event's detail; the score and the owner it credits
+  // have columns of their own (migration 0011) for the summaries.
+  void feedback(const IngestPlan& plan, const PlannedFeedback& f) {
+    json row = {{"request_id", plan.request_id},          {"type", "feedback"},
+                {"detail", storable_text(f.feedback.comment)}, {"n", events_.size()},
+                {"score", f.feedback.score},              {"credited", storable_text(f.credited)}};
+    if (!f.by.empty()) row["by"] = storable_text(f.by);
+    if (plan.message_row != 0) row["message_ref"] = plan.message_row;
     events_.push_back(std::move(row));
   }
 

@@ -180,10 +180,10 @@ void insert_mails(pqxx::work& tx, const IngestRows& rows) {
 void insert_events(pqxx::work& tx, const IngestRows& rows) {
   if (rows.events.empty()) return;
   tx.exec_params(
-      "INSERT INTO events (request_id, type, by, detail, message_ref)"
-      " SELECT request_id, type, coalesce(by, 'intake'), detail, message_ref"
+      "INSERT INTO events (request_id, type, by, detail, message_ref, score, credited)"
+      " SELECT request_id, type, coalesce(by, 'intake'), detail, message_ref, score, coalesce(credited, '')"
       " FROM jsonb_to_recordset($1::jsonb) AS x(request_id bigint, type text, by text, detail text, message_ref bigint,"
-      " n bigint) ORDER BY n",
+      " n bigint, score smallint, credited text) ORDER BY n",
       rows.events);
 }
 

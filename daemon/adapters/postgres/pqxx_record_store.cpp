@@ -420,6 +420,23 @@ Result<std::vector<SummaryRequest>> PqxxRecordStore::summary_requests(std::chron
   });
 }
 
+Result<std::vector<FeedbackRow>> PqxxRecordStore::summary_feedback(std::chrono::sys_seconds start,
+                                                                   std::chrono::sys_seconds end) {
+  return guarded("summary_feedback", [&]() -> Result<std::vector<FeedbackRow>> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params(
+        "SELECT r.reference, r.category, r.requester_address, r.requester_name, e.credited, e.score, e.detail,"
+        " extract(epoch FROM e.at)::bigint FROM events e JOIN requests r ON r.id = e.request_id"
+        " WHERE e.type = 'feedback' AND e.at >= to_timestamp($1) AND e.at < to_timestamp($2) ORDER BY e.at, e.id",
+        start.time_since_epoch().count(), end.time_since_epoch().count());
+    std::vector<FeedbackRow> rows;
+    for (const auto& row : r)
+      rows.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(), row[5].as<int>(),
+                      row[6].c_str(), *time_from_epoch(row[7])});
+    return rows;
+  });
+}
+
 Result<bool> PqxxRecordStore::summary_already_sent(const std::string& subscription, const std::string& period_key) {
   return guarded("summary_already_sent", [&]() -> Result<bool> {
     pqxx::work tx(conn_->conn);
@@ -524,9 +541,12 @@ Result<RequestDetail> PqxxRecordStore::find_request(const std::string& reference
                                id);
     if (!text.empty()) d.text = text[0][0].c_str();
     // Each message's text once, on the first event that records it (the
-    // request's own message: shown above, not again).
+    // request's own message: shown above, not again). A rating's score is
+    // shown before its comment.
     auto events = tx.exec_params(
-        "SELECT e.type, " + iso_sql("e.at") + ", e.by, e.detail, coalesce(m.id, 0),"
+        "SELECT e.type, " + iso_sql("e.at") + ", e.by,"
+        " CASE WHEN e.score IS NULL THEN e.detail ELSE e.score || '/5' || CASE WHEN e.detail <> '' THEN ': ' || e.detail"
+        " ELSE '' END END, coalesce(m.id, 0),"
         " coalesce(CASE WHEN m.role <> 'request' THEN coalesce(nullif(m.request_text, ''), m.body_text) END, '')"
         " FROM events e LEFT JOIN messages m ON m.id = e.message_ref WHERE e.request_id = $1 ORDER BY e.id",
         id);

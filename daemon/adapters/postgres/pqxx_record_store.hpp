@@ -46,6 +46,7 @@ class PqxxRecordStore final : public RecordStore {
   Result<RequestView> request_view(const std::string& reference) override;
   Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
                                                        std::chrono::sys_seconds period_end) override;
+  Result<std::vector<FeedbackRow>> summary_feedback(std::chrono::sys_seconds start, std::chrono::sys_seconds end) override;
   Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override;
   Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,
                              std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) override;

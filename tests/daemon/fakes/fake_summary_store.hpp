@@ -1,5 +1,5 @@
 // The summary port (daemon/core/summary_store.hpp) in memory: the requests a
-// test sets up, and each (subscription, period) recorded once with its mail.
+// test sets up, their ratings, and each (subscription, period) recorded once with its mail.
 #pragma once
 
 #include <map>
@@ -14,6 +14,7 @@ namespace intake::testing {
 class FakeSummaryStore final : public daemon::SummaryStore {
  public:
   std::vector<daemon::SummaryRequest> requests;
+  std::vector<daemon::FeedbackRow> feedback;  // oldest first
   std::map<std::pair<std::string, std::string>, std::string> sent;  // (subscription, period) → mail subject
 
   Result<std::vector<daemon::SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
@@ -22,6 +23,13 @@ class FakeSummaryStore final : public daemon::SummaryStore {
     for (const auto& r : requests)
       if (r.created < period_end && (r.created >= previous_start || !r.resolved || *r.resolved >= previous_start))
         out.push_back(r);
+    return out;
+  }
+  Result<std::vector<daemon::FeedbackRow>> summary_feedback(std::chrono::sys_seconds start,
+                                                            std::chrono::sys_seconds end) override {
+    std::vector<daemon::FeedbackRow> out;
+    for (const auto& f : feedback)
+      if (f.at >= start && f.at < end) out.push_back(f);
     return out;
   }
   Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override {

@@ -1,0 +1,134 @@
+// What a reply in a request's thread does (ReplyRules), for the requester's
+// rating of a resolved request: recorded as feedback, nothing reopened,
+// nothing sent; and what is not a rating still doing what it did.
+#include "daemon/classify/reply_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "daemon/respond/template_catalog.hpp"
+#include "parsers/mime/mime_parser.hpp"
+#include "tests/daemon/fakes/fake_clock.hpp"
+
+namespace intake::daemon {
+namespace {
+
+using testing::FakeClock;
+using testing::FakeRandom;
+
+// Every base64 part of a mail intake composed, decoded and joined: enough to
+// find a link in its HTML part (the parser keeps no HTML).
+std::string decoded_parts(const std::string& raw) {
+  static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t at = raw.find("base64\r\n\r\n"); at != std::string::npos; at = raw.find("base64\r\n\r\n", at + 1)) {
+    std::uint32_t bits = 0;
+    int n = 0;
+    for (std::size_t i = at + 10; i < raw.size() && raw[i] != '-'; ++i) {
+      const auto v = alphabet.find(raw[i]);
+      if (v == std::string::npos) continue;
+      bits = (bits << 6) | static_cast<std::uint32_t>(v);
+      if ((n += 6) >= 8) out += static_cast<char>((bits >> (n -= 8)) & 0xFF);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+struct ReplyRulesTest : ::testing::Test {
+  ReplyRulesTest() {
+    config.smtp.from = "requests@example.test";
+    parsers::CategoryConfig it;
+    it.name = "it";
+    it.staff = {"dave@example.test"};
+    config.categories = {it};
+    auto t = TemplateSet::load(INTAKE_TEMPLATES_DIR, required_template_names(), template_variables());
+    EXPECT_TRUE(t) << (t ? "" : t.error().message);
+    if (t) templates = std::move(t.value());
+    request.id = 7;
+    request.reference = "REQ-1007";
+    request.category = "it";
+    request.priority = "normal";
+    request.status = RequestStatus::resolved;
+    request.requester_address = "alice@example.test";
+    request.requester_name = "Alice Martin";
+    request.owner = "dave@example.test";
+    request.subject = "VPN fails";
+  }
+  ReplyPlan plan(const std::string& from, const std::string& subject, const std::string& body) {
+    const std::string raw = "From: " + from + "\r\nTo: requests@example.test\r\nSubject: " + subject +
+                            "\r\nMessage-ID: <r@example.test>\r\nDate: Wed, 02 Dec 2026 08:55:00 +0000\r\n\r\n" + body + "\r\n";
+    const parsers::Email email = parsers::parse_email(raw);
+    MailComposer mail(config, templates, clock, random);
+    return ReplyRules(config, mail).plan(email, request);
+  }
+  parsers::Config config;
+  TemplateSet templates;
+  FakeClock clock{std::chrono::sys_days{std::chrono::year{2026} / 12 / 2} + std::chrono::hours{9}};
+  FakeRandom random;
+  RequestView request;
+};
+
+TEST_F(ReplyRulesTest, the_requesters_rating_of_a_resolved_request_is_feedback_that_reopens_and_sends_nothing) {
+  const ReplyPlan p = plan("Alice <alice@example.test>", "Re: [REQ-1007] VPN fails: resolved",
+                           "5 - great service, thank you Dave!\r\n\r\n> Your request REQ-1007 has been resolved.");
+  EXPECT_EQ(p.role, "feedback");
+  ASSERT_TRUE(p.feedback.has_value());
+  EXPECT_EQ(p.feedback->score, 5);
+  EXPECT_EQ(p.feedback->comment, "great service, thank you Dave!");
+  EXPECT_FALSE(p.new_status.has_value());
+  EXPECT_FALSE(p.reopened);
+  EXPECT_FALSE(p.thanks);
+  EXPECT_TRUE(p.mails.empty());
+  EXPECT_TRUE(p.events.empty());
+}
+
+TEST_F(ReplyRulesTest, a_rating_by_the_mailto_link_subject_of_a_closed_request_is_feedback) {
+  request.status = RequestStatus::closed;
+  const ReplyPlan p = plan("alice@example.test", "[REQ-1007] rating 2", "took too long");
+  ASSERT_TRUE(p.feedback.has_value());
+  EXPECT_EQ(p.feedback->score, 2);
+  EXPECT_EQ(p.feedback->comment, "took too long");
+}
+
+TEST_F(ReplyRulesTest, a_plain_thank_you_after_the_resolution_stays_a_thank_you) {
+  const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails: resolved", "Thank you!");
+  EXPECT_EQ(p.role, "thanks");
+  EXPECT_TRUE(p.thanks);
+  EXPECT_FALSE(p.feedback.has_value());
+}
+
+TEST_F(ReplyRulesTest, a_problem_after_the_resolution_still_reopens) {
+  const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails: resolved", "1. the VPN still fails\r\n2. so does mail");
+  EXPECT_FALSE(p.feedback.has_value());
+  EXPECT_TRUE(p.reopened);
+  ASSERT_TRUE(p.new_status.has_value());
+  EXPECT_EQ(*p.new_status, RequestStatus::in_progress);
+}
+
+TEST_F(ReplyRulesTest, a_number_while_the_request_is_open_is_no_rating) {
+  request.status = RequestStatus::in_progress;
+  const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails", "5 - it is urgent now");
+  EXPECT_FALSE(p.feedback.has_value());
+  EXPECT_EQ(p.role, "reply");
+}
+
+TEST_F(ReplyRulesTest, only_the_requester_rates) {
+  const ReplyPlan p = plan("bob@example.test", "Re: [REQ-1007] VPN fails: resolved", "5 - great");
+  EXPECT_FALSE(p.feedback.has_value());
+}
+
+TEST_F(ReplyRulesTest, the_resolved_notice_invites_a_rating_with_mailto_links_to_the_desk) {
+  request.status = RequestStatus::in_progress;
+  const ReplyPlan q = plan("Dave <dave@example.test>", "Re: [REQ-1007] VPN fails", "#status resolved\r\nYour certificate had expired.");
+  ASSERT_EQ(q.mails.size(), 1u);
+  EXPECT_EQ(q.mails[0].first, "resolved_notice");
+  const std::string raw = decoded_parts(q.mails[0].second.mail.raw);
+  for (const char* score : {"1", "2", "3", "4", "5"})
+    EXPECT_NE(raw.find(std::string("mailto:requests@example.test?subject=%5BREQ-1007%5D%20rating%20") + score + "\""),
+              std::string::npos)
+        << raw;
+  EXPECT_NE(raw.find("How did we do?"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace intake::daemon
