@@ -59,8 +59,11 @@ Result<std::vector<Kudos>> period_kudos(TallyStore* tallies, const std::vector<F
     auto kudos = tallies->kudos_since(period.start);
     if (!kudos) return kudos.error();
     for (const auto& k : *kudos)
-      if (k.sent_at < period.end) thankers[k.colleague].insert(k.by);
+      if (k.sent_at < period.end)
+        thankers[parsers::address_without_plus(k.colleague)].insert(parsers::address_without_plus(k.by));
   }
+  // The tally reads the ratings too; a colleague credited twice by the same
+  // requester counts once.
   for (const auto& f : feedback)
     if (parsers::is_good_rating(f.score) && !f.comment.empty() && !f.credited.empty())
       thankers[parsers::address_without_plus(f.credited)].insert(parsers::address_without_plus(f.requester));

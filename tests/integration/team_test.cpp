@@ -240,6 +240,10 @@ TEST_F(Team, ratings_are_recorded_answered_with_nothing_and_shown_in_the_summary
   EXPECT_NE(summary.output.find("2/5 \"took too long\" (Alice Example, "), std::string::npos) << summary.output;
   EXPECT_NE(summary.output.find("5/5 \"quick and friendly Alice\""), std::string::npos) << summary.output;
   EXPECT_NE(summary.output.find("dave@example.test was thanked by 1 colleague(s)"), std::string::npos) << summary.output;
+  // intakectl kudos counts the same credit (one rating has a comment and is good).
+  const RunResult kudos = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " kudos --since 1d");
+  EXPECT_EQ(kudos.exit_code, 0) << kudos.output;
+  EXPECT_NE(kudos.output.find("dave@example.test was thanked by 1 colleague (1 message)"), std::string::npos) << kudos.output;
 }
 
 }  // namespace

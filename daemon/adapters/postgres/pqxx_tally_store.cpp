@@ -419,7 +419,7 @@ Result<std::vector<KudosRow>> PqxxTallyStore::kudos_since(std::chrono::sys_secon
   return guarded("tally kudos_since", [&]() -> Result<std::vector<KudosRow>> {
     pqxx::work tx(conn_->conn);
     // Named in the text, or, for thanks naming nobody, the author of the
-    // message it answers.
+    // message it answers, or the owner a good rating with a comment credits.
     auto r = tx.exec_params(
         "SELECT k.colleague, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_kudos k"
         " JOIN tally_messages m ON m.id = k.message_ref WHERE m.sent_at >= to_timestamp($1)"
@@ -427,6 +427,12 @@ Result<std::vector<KudosRow>> PqxxTallyStore::kudos_since(std::chrono::sys_secon
         " SELECT p.sender, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_messages m"
         " JOIN tally_messages p ON p.id = m.parent_id WHERE m.thanks_unnamed AND m.kind = 'human'"
         " AND m.sent_at >= to_timestamp($1) AND p.sender <> m.sender AND p.sender <> ''"
+        // A good rating with a comment credits the request's owner (issue 19).
+        " UNION"
+        " SELECT e.credited, r.requester_address, coalesce(fm.message_id, ''), extract(epoch FROM e.at)::bigint"
+        " FROM events e JOIN requests r ON r.id = e.request_id LEFT JOIN messages fm ON fm.id = e.message_ref"
+        " WHERE e.type = 'feedback' AND e.score >= 4 AND e.detail <> '' AND e.credited <> ''"
+        " AND e.at >= to_timestamp($1)"
         " ORDER BY 1, 4, 3",
         static_cast<std::int64_t>(since.time_since_epoch().count()));
     std::vector<KudosRow> out;
