@@ -158,10 +158,14 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
   return plan;
 }
 
-// The requester's later words reach the owner, else the staff.
+// The requester's later words reach the owner, else the staff, with the
+// request as the reply leaves it (open again, the facts no longer missing).
 void ReplyRules::tell_team(const parsers::Email& email, const RequestView& request, const std::string& what, bool reopened,
                            ReplyPlan& plan) const {
-  if (auto mail = mail_.make_follow_up_notice(email, request, what, reopened))
+  RequestView after = request;
+  if (plan.new_status && status_move_allowed(request.status, *plan.new_status)) after.status = *plan.new_status;
+  if (plan.missing) after.missing = *plan.missing;
+  if (auto mail = mail_.make_follow_up_notice(email, after, what, reopened))
     plan.mails.push_back({"follow_up_notice", *mail});
 }
 

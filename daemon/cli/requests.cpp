@@ -97,6 +97,20 @@ int cmd_requests_list(const std::string& path, const std::string& status, const 
   return 0;
 }
 
+namespace {
+
+// When it was acknowledged, first answered and resolved, as far as it went.
+void print_times(const RequestDetail& r) {
+  std::string line;
+  for (const auto& [label, at] : {std::pair<const char*, const std::string*>{"acknowledged ", &r.acknowledged_at},
+                                  {"first response ", &r.first_response_at},
+                                  {"resolved ", &r.resolved_at}})
+    if (!at->empty()) line += (line.empty() ? "" : ", ") + std::string(label) + *at;
+  if (!line.empty()) std::cout << "  answered   " << line << "\n";
+}
+
+}  // namespace
+
 int cmd_requests_show(const std::string& path, const std::string& reference, bool json) {
   int rc = 0;
   auto rt = open_runtime(path, rc);
@@ -122,6 +136,7 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
     std::cout << "\n";
   }
   if (!r->due_first_response.empty()) std::cout << "  due        first response " << r->due_first_response << ", resolution " << r->due_resolution << "\n";
+  print_times(*r);
   std::cout << "  text\n";
   print_indented(r->text, "    | ");
   std::cout << "  history\n";

@@ -231,6 +231,7 @@ nlohmann::json MailComposer::request_values(const RequestView& request) const {
           {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
           {"desk_address", config_.smtp.from},
           {"missing", request.missing},
+          {"missing_text", parsers::join(request.missing, "; ")},
           {"has_missing", !request.missing.empty()},
           {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
           {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},

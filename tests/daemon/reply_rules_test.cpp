@@ -105,6 +105,31 @@ TEST_F(ReplyRulesTest, a_problem_after_the_resolution_still_reopens) {
   EXPECT_EQ(*p.new_status, RequestStatus::in_progress);
 }
 
+TEST_F(ReplyRulesTest, the_owner_told_of_a_reopening_reads_the_request_as_the_reply_leaves_it) {
+  const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails: resolved", "It fails again since this morning.");
+  ASSERT_EQ(p.mails.size(), 1u);
+  EXPECT_EQ(p.mails[0].first, "follow_up_notice");
+  EXPECT_EQ(p.mails[0].second.mail.rcpt_to, (std::vector<std::string>{"dave@example.test"}));
+  const std::string text = decoded_parts(p.mails[0].second.mail.raw);
+  EXPECT_NE(text.find("Status:    in_progress"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Status:    resolved"), std::string::npos) << text;
+}
+
+TEST_F(ReplyRulesTest, the_staff_told_of_the_missing_facts_supplied_read_that_nothing_is_missing_any_more) {
+  parsers::Requirement order;
+  order.name = "the order number";
+  order.pattern = R"(order\s*(?:number)?\s*\d{5,})";
+  config.categories[0].needs = {order};
+  request.status = RequestStatus::waiting_on_requester;
+  request.owner.clear();
+  request.missing = {"the order number"};
+  const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails", "It is order number 48213.");
+  ASSERT_EQ(p.mails.size(), 1u);
+  const std::string text = decoded_parts(p.mails[0].second.mail.raw);
+  EXPECT_NE(text.find("Status:    acknowledged"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Missing"), std::string::npos) << text;
+}
+
 TEST_F(ReplyRulesTest, a_number_while_the_request_is_open_is_no_rating) {
   request.status = RequestStatus::in_progress;
   const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails", "5 - it is urgent now");
