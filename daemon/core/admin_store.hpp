@@ -37,6 +37,7 @@ struct HealthReport {
   std::vector<MailboxHealth> mailboxes;
   std::int64_t outbox_pending = 0, outbox_sending = 0, outbox_failed = 0, outbox_interrupted = 0;
   std::int64_t quarantine_held = 0;
+  std::int64_t quiet_by_flood_24h = 0;  // requests recorded without acknowledgment by the flood caps, last 24 h
   int schema_version = 0;
   std::vector<InstanceRow> instances;
   std::vector<LeaseEvent> lease_events;  // the latest first

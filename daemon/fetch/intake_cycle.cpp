@@ -18,6 +18,15 @@
 namespace intake::daemon {
 namespace {
 
+// The acknowledgment caps: daemon.auto_reply_limit outside the directory,
+// daemon.employee_auto_reply_limit for the employees in it.
+FloodLimit flood_limit(const parsers::Config& config) {
+  std::set<std::string> directory;
+  for (const auto& e : config.employees) directory.insert(parsers::ascii_lower(parsers::address_without_plus(e.address)));
+  return {config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s, config.daemon.employee_auto_reply_limit,
+          std::move(directory)};
+}
+
 // The raw bytes one chunk of fetched mail may hold before it is stored: a
 // group commit needs a few messages, not megabytes of them in memory.
 constexpr std::size_t max_chunk_bytes = std::size_t{4} << 20;
@@ -41,8 +50,7 @@ IntakeCycle::IntakeCycle(const parsers::Config& config, const CycleStores& store
       summaries_(config, stores.summaries, templates, clock, service, mail_),
       replies_(config, mail_),
       plan_mails_(mail_, replies_),
-      writer_(stores.intake, plan_mails_, FloodLimit{config.daemon.auto_reply_limit, config.daemon.auto_reply_window_s}, clock,
-              config.daemon.max_attempts) {}
+      writer_(stores.intake, plan_mails_, flood_limit(config), clock, config.daemon.max_attempts) {}
 
 void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
   if (auto r = daemon::set_due_times(decision, service_, arrival); !r)

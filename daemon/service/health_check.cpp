@@ -64,6 +64,10 @@ HealthAssessment assess_health(const parsers::Config& config, const HealthReport
   if (report.quarantine_held > 0)
     add(CheckLevel::warning, "quarantine: " + std::to_string(report.quarantine_held) +
                                  " message(s) held (intakectl quarantine list)");
+  if (report.quiet_by_flood_24h > 0)
+    add(CheckLevel::warning, std::to_string(report.quiet_by_flood_24h) +
+                                 " request(s) recorded without acknowledgment by the flood caps in the last 24 h"
+                                 " (daemon.auto_reply_limit, daemon.employee_auto_reply_limit)");
   std::stable_sort(a.findings.begin(), a.findings.end(),
                    [](const Finding& x, const Finding& y) { return static_cast<int>(x.level) > static_cast<int>(y.level); });
   for (const auto& f : a.findings) a.level = std::max(a.level, f.level);

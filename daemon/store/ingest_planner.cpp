@@ -200,7 +200,7 @@ class ChunkPlanner {
     std::optional<QueuedMail> ack = context_.mails.acknowledgment(e, v);
     if (!ack || ack->mail.rcpt_to.empty()) return;
     const std::string& rcpt = ack->mail.rcpt_to.front();
-    const FloodVerdict verdict = take_acknowledgment(acks_sent_, rcpt, context_.flood);
+    const FloodVerdict verdict = take_acknowledgment(acks_sent_, rcpt, context_.flood, v.priority == "urgent");
     if (context_.flood.limit > 0) p.flood_checked = std::make_pair(parsers::ascii_lower(rcpt), verdict.sent);
     if (!verdict.allowed) {
       p.events.push_back({"not_acknowledged", "", flood_detail(verdict.sent, rcpt, context_.flood), false});

@@ -884,6 +884,7 @@ void read_daemon(const toml::table& root, Config& cfg, std::vector<ConfigError>&
   r.integer("max_attempts", cfg.daemon.max_attempts, 1, 100);
   r.integer("resend_interrupted_after_s", cfg.daemon.resend_interrupted_after_s, 1, 86400);
   r.integer("auto_reply_limit", cfg.daemon.auto_reply_limit, 1, 100000);
+  r.integer("employee_auto_reply_limit", cfg.daemon.employee_auto_reply_limit, 1, 100000);
   r.integer("auto_reply_window_s", cfg.daemon.auto_reply_window_s, 60, 30LL * 86400);
   r.integer("due_soon_before_min", cfg.daemon.due_soon_before_min, 0, 7LL * 24 * 60);
   r.choice("log_target", cfg.daemon.log_target, {"auto", "journal", "stderr"});

@@ -39,7 +39,8 @@ struct DaemonConfig {
   int resend_interrupted_after_s = 300;
   // Flood protection: at most this many automatic mails (acknowledgments) to
   // one address in the window; past it requests are still recorded, quietly.
-  int auto_reply_limit = 10;
+  int auto_reply_limit = 10;           // to addresses outside the directory
+  int employee_auto_reply_limit = 50;  // to employees in it; urgent requests are always acknowledged
   int auto_reply_window_s = 3 * 3600;
   // The owner team is emailed once when a due time is this close, and once
   // when it has passed (0: no due-soon alert).

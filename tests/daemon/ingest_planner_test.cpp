@@ -75,7 +75,31 @@ TEST(Flood, the_limit_counts_per_address_case_blind_and_counts_what_it_lets_thro
   EXPECT_FALSE(second.allowed);
   EXPECT_EQ(second.sent, 2);
   EXPECT_EQ(sent["carol@example.test"], 2);  // a held-back one is not counted
-  EXPECT_EQ(flood_detail(2, "carol@example.test", limit), "flood limit: 2 acknowledgments to carol@example.test in the last 60 min");
+  EXPECT_EQ(flood_detail(2, "carol@example.test", limit),
+            "flood limit: 2 acknowledgments to carol@example.test in the last 60 min (daemon.auto_reply_limit)");
+}
+
+TEST(Flood, employees_in_the_directory_have_their_own_higher_cap_and_strangers_keep_the_low_one) {
+  std::map<std::string, int> sent;
+  const FloodLimit limit{10, 10800, 50, {"alice@example.test"}};
+  int alice = 0, stranger = 0;
+  for (int i = 0; i < 60; ++i) {
+    alice += take_acknowledgment(sent, i % 2 == 0 ? "Alice@example.test" : "alice@example.test", limit).allowed ? 1 : 0;
+    stranger += take_acknowledgment(sent, "someone@partner.test", limit).allowed ? 1 : 0;
+  }
+  EXPECT_EQ(alice, 50);
+  EXPECT_EQ(stranger, 10);
+  EXPECT_EQ(flood_detail(50, "alice@example.test", limit),
+            "flood limit: 50 acknowledgments to alice@example.test in the last 180 min (daemon.employee_auto_reply_limit)");
+}
+
+TEST(Flood, an_urgent_request_is_always_acknowledged_and_counted) {
+  std::map<std::string, int> sent = {{"bot@partner.test", 10}};
+  const FloodLimit limit{10, 10800};
+  EXPECT_FALSE(take_acknowledgment(sent, "bot@partner.test", limit).allowed);
+  const FloodVerdict urgent = take_acknowledgment(sent, "bot@partner.test", limit, true);
+  EXPECT_TRUE(urgent.allowed);
+  EXPECT_EQ(sent["bot@partner.test"], 11);
 }
 
 TEST(Flood, a_limit_of_zero_lets_everything_through_uncounted) {
@@ -254,7 +278,7 @@ TEST(IngestPlanner, the_flood_limit_holds_back_acknowledgments_past_it_counting_
   EXPECT_TRUE(plans[1].result.flood_limited);
   EXPECT_TRUE(plans[2].result.flood_limited);
   EXPECT_EQ(event_types(plans[2]), (std::vector<std::string>{"created", "not_acknowledged"}));
-  EXPECT_EQ(plans[2].events.back().detail, "flood limit: 2 acknowledgments to alice@example.test in the last 60 min");
+  EXPECT_EQ(plans[2].events.back().detail, "flood limit: 2 acknowledgments to alice@example.test in the last 60 min (daemon.auto_reply_limit)");
 }
 
 TEST(IngestPlanner, status_moves_go_through_the_status_machine_and_a_later_reply_sees_the_earlier_one) {

@@ -337,6 +337,12 @@ TEST(StatusCheck, levels_for_each_kind_of_problem) {
   h.outbox_failed = 2;
   EXPECT_EQ(level(h), CheckLevel::warning);
   h = fine_report();
+  h.quiet_by_flood_24h = 1;
+  EXPECT_EQ(level(h), CheckLevel::warning) << "a request recorded without acknowledgment";
+  EXPECT_EQ(assess_health(c, h, {}, 2, t).findings.at(0).text,
+            "1 request(s) recorded without acknowledgment by the flood caps in the last 24 h (daemon.auto_reply_limit, "
+            "daemon.employee_auto_reply_limit)");
+  h = fine_report();
   h.mailboxes[1].consecutive_failures = 4;
   EXPECT_EQ(level(h), CheckLevel::warning) << "below alert_after_failures";
   h.mailboxes[1].consecutive_failures = 5;

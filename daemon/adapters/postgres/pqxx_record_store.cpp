@@ -579,6 +579,8 @@ Result<HealthReport> PqxxRecordStore::health() {
     h.outbox_failed = outbox[0][2].as<std::int64_t>();
     h.outbox_interrupted = outbox[0][3].as<std::int64_t>();
     h.quarantine_held = tx.exec("SELECT count(*) FROM quarantine WHERE status = 'held'")[0][0].as<std::int64_t>();
+    h.quiet_by_flood_24h = tx.exec("SELECT count(*) FROM events WHERE type = 'not_acknowledged' AND detail LIKE 'flood limit:%'"
+                                   " AND at > now() - interval '24 hours'")[0][0].as<std::int64_t>();
     h.schema_version = tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
     if (h.schema_version < 7) return h;  // no instances before migration 0007 (status then says: migrate)
     // Running instances first, then the stopped ones of the last day.

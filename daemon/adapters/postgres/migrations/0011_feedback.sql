@@ -6,4 +6,3 @@ ALTER TABLE events
   ADD COLUMN score smallint CHECK (score BETWEEN 1 AND 5),
   ADD COLUMN credited text NOT NULL DEFAULT '';
 ALTER TABLE events ADD CONSTRAINT events_feedback_has_score CHECK ((type = 'feedback') = (score IS NOT NULL));
-CREATE INDEX events_feedback_at_idx ON events (at) WHERE type = 'feedback';
