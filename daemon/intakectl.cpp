@@ -35,7 +35,7 @@ void add_setup_commands(CLI::App& app, Commands& commands) {
 void add_request_commands(CLI::App& app, Commands& commands) {
   struct Options {
     std::string status, category, show_ref, set_ref, set_status, set_owner, set_priority;
-    bool json = false, show_json = false;
+    bool json = false, show_json = false, outside = false;
   };
   auto o = std::make_shared<Options>();
   auto* requests = app.add_subcommand("requests", "list and inspect requests");
@@ -44,6 +44,7 @@ void add_request_commands(CLI::App& app, Commands& commands) {
   list->add_option("--status", o->status, "only this status");
   list->add_option("--category", o->category, "only this category");
   list->add_flag("--json", o->json, "one JSON object per line");
+  list->add_flag("--outside", o->outside, "instead: the latest mail from senders who may not make requests");
   auto* show = requests->add_subcommand("show", "one request with its full history");
   show->add_option("reference", o->show_ref, "REQ-1042")->required();
   show->add_flag("--json", o->show_json, "one JSON object");
@@ -53,6 +54,7 @@ void add_request_commands(CLI::App& app, Commands& commands) {
   set->add_option("--owner", o->set_owner, "owner: an address, or a staff member's or employee's name");
   set->add_option("--priority", o->set_priority, "low, normal, high or urgent");
   commands.push_back({list, [o](const std::string& config_path) {
+                        if (o->outside) return cmd_requests_outside(config_path, o->json);
                         return cmd_requests_list(config_path, o->status, o->category, o->json);
                       }});
   commands.push_back(

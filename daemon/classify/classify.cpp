@@ -90,6 +90,15 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
     d.quiet_reason = "bounce";
     return d;
   }
+  // Only colleagues make requests: anyone else's mail is kept and observed,
+  // never answered (no backscatter to forged senders).
+  if (!from.empty() && !parsers::sender_accepted(config, from)) {
+    d.make_request = false;
+    d.acknowledge = false;
+    d.outside = true;
+    d.quiet_reason = "sender outside requests.accept_from_domains and the directory";
+    return d;
+  }
   if (email.kind != parsers::MessageKind::human) {
     d.acknowledge = false;
     d.quiet_reason = std::string("kind ") + parsers::to_string(email.kind);

@@ -17,6 +17,8 @@ namespace intake::daemon::cli {
 int cmd_check_config(const std::string& path);
 int cmd_migrate(const std::string& path);
 int cmd_requests_list(const std::string& path, const std::string& status, const std::string& category, bool json);
+// The latest 100 messages kept as 'outside'.
+int cmd_requests_outside(const std::string& path, bool json);
 int cmd_requests_show(const std::string& path, const std::string& reference, bool json);
 int cmd_requests_set(const std::string& path, const std::string& reference, const std::string& status,
                      const std::string& owner, const std::string& priority);

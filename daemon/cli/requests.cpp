@@ -97,6 +97,24 @@ int cmd_requests_list(const std::string& path, const std::string& status, const 
   return 0;
 }
 
+int cmd_requests_outside(const std::string& path, bool json) {
+  int rc = 0;
+  auto rt = open_runtime(path, rc);
+  if (!rt) return rc;
+  auto rows = rt->store->list_outside(100);
+  if (!rows) {
+    std::cerr << rows.error().message << "\n";
+    return 1;
+  }
+  for (const auto& r : *rows) {
+    if (json)
+      std::cout << dump({{"received_at", r.received_at}, {"mailbox", r.mailbox}, {"from", r.from}, {"subject", r.subject}}) << "\n";
+    else std::cout << r.received_at << "  " << r.mailbox << "  " << r.from << "  " << r.subject << "\n";
+  }
+  if (!json) std::cout << rows->size() << " message(s) from outside (requests.accept_from_domains)\n";
+  return 0;
+}
+
 namespace {
 
 // When it was acknowledged, first answered and resolved, as far as it went.

@@ -26,6 +26,11 @@ struct RequestDetail {
   std::string text;             // only from find_request: what the request says (its new part, else its whole text)
 };
 
+// A message from a sender who may not make requests, kept as 'outside'.
+struct OutsideRow {
+  std::string received_at, mailbox, from, subject;  // received_at: ISO 8601 UTC
+};
+
 class RequestStore {
  public:
   virtual ~RequestStore() = default;
@@ -33,6 +38,8 @@ class RequestStore {
   virtual Result<RequestView> request_view(const std::string& reference) = 0;
   // Filters: empty matches all.
   virtual Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) = 0;
+  // The mail kept as 'outside', newest first, at most `limit`.
+  virtual Result<std::vector<OutsideRow>> list_outside(int limit) = 0;
   // With its events; a permanent error when there is no such request.
   virtual Result<RequestDetail> find_request(const std::string& reference) = 0;
 };

@@ -126,7 +126,7 @@ class ChunkPlanner {
         p.result.outcome = IngestOutcome::observed;
         break;
       case PlanKind::observed:
-        p.role = "observed";
+        p.role = item.decision->outside ? "outside" : "observed";
         p.result.outcome = IngestOutcome::observed;
         break;
       case PlanKind::joined: join(*item.message, for_mail, p); break;

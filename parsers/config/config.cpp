@@ -78,6 +78,24 @@ bool split_host_port(std::string_view text, std::string& host, int& port) {
 
 namespace {
 
+// A host name as a domain to accept mail from: labels of letters, digits and
+// hyphens, at least two of them ("example.com"), lower-case.
+bool is_domain_name(std::string_view d) {
+  if (d.empty() || d.size() > 253 || d.find('.') == std::string_view::npos) return false;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= d.size(); ++i) {
+    if (i == d.size() || d[i] == '.') {
+      if (label == 0 || label > 63 || d[i - 1] == '-' || d[i - label] == '-') return false;
+      label = 0;
+      continue;
+    }
+    const char c = d[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    ++label;
+  }
+  return true;
+}
+
 // Reads one table, remembering which keys were used so the rest can be named
 // as unknown.
 class TableReader {
@@ -618,8 +636,15 @@ void read_requests_table(const toml::table& root, Config& cfg, std::vector<Confi
   r.strings("high_words", cfg.requests.high_words, 100);
   r.strings("no_reply_patterns", cfg.requests.no_reply_patterns, 100);
   r.strings("thanks_words", cfg.requests.thanks_words, 100);
+  r.strings("accept_from_domains", cfg.requests.accept_from_domains, 253);
+  r.boolean("outside_notice", cfg.requests.outside_notice);
   r.reject_unknown();
   if (cfg.requests.time_zone.empty()) errors.push_back({"requests.time_zone", "must not be empty"});
+  for (auto& d : cfg.requests.accept_from_domains) {
+    d = ascii_lower(d);
+    if (d != "*" && !is_domain_name(d))
+      errors.push_back({"requests.accept_from_domains", "\"" + d + "\" is not a domain name (example.com, or \"*\" for everyone)"});
+  }
 }
 
 // [[category.requires]]: each pattern must compile.
@@ -738,6 +763,34 @@ const Employee* Config::employee(std::string_view address) const {
   for (const auto& e : employees)
     if (address_without_plus(e.address) == want) return &e;
   return nullptr;
+}
+
+std::vector<std::string> accepted_domains(const Config& config) {
+  if (!config.requests.accept_from_domains.empty()) return config.requests.accept_from_domains;
+  std::vector<std::string> out;
+  auto add = [&](const std::string& address) {
+    const std::string d = ascii_lower(domain_of(address));
+    if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  };
+  for (const auto& m : config.mailboxes) add(m.address);
+  for (const auto& c : config.categories)
+    for (const auto& a : c.addresses) add(a);
+  add(config.smtp.from);
+  return out;
+}
+
+bool sender_accepted(const Config& config, const std::string& address) {
+  if (config.employee(address) != nullptr) return true;
+  const std::string domain = ascii_lower(domain_of(address));
+  if (domain.empty()) return false;
+  for (const auto& d : accepted_domains(config)) {
+    if (d == "*" || domain == d) return true;
+    // A subdomain of an accepted domain is the same organisation's.
+    if (domain.size() > d.size() && domain.compare(domain.size() - d.size(), d.size(), d) == 0 &&
+        domain[domain.size() - d.size() - 1] == '.')
+      return true;
+  }
+  return false;
 }
 
 std::optional<BusinessDuration> parse_business_duration(std::string_view text) {

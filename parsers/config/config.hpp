@@ -153,6 +153,13 @@ struct RequestRules {
   std::vector<std::string> thanks_words = {"thanks", "thank you", "thx", "many thanks", "cheers",
                                            "much appreciated", "appreciate it", "ta", "great", "perfect",
                                            "awesome", "brilliant", "that worked", "works now", "all good"};
+  // Who may make a request: senders in these domains (and their subdomains),
+  // lower-case, plus the employees of the directory; "*" accepts everyone.
+  // Empty: the domains of the desk's own addresses (accepted_domains()).
+  std::vector<std::string> accept_from_domains;
+  // Answer mail from outside with the outside_notice template (only senders
+  // whose authentication passed); off: outside mail is kept, never answered.
+  bool outside_notice = false;
 };
 
 // Working hours on one weekday: [start_min, end_min) in minutes after local
@@ -349,6 +356,12 @@ std::string to_string(const BusinessDuration& duration);
 
 const char* to_string(Security security);
 const char* to_string(ImapAuth auth);
+// requests.accept_from_domains, or when it is empty the domains of the
+// mailboxes', the categories' and smtp.from's addresses; lower-case.
+std::vector<std::string> accepted_domains(const Config& config);
+// Whether mail from `address` may make a request (requests.accept_from_domains
+// and the directory).
+bool sender_accepted(const Config& config, const std::string& address);
 // localhost, 127.0.0.0/8 or ::1: the only hosts plain (unencrypted) IMAP may use.
 bool is_loopback_host(std::string_view host);
 

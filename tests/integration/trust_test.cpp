@@ -2,7 +2,8 @@
 // not silence colleagues (an employee in the directory has a cap of their
 // own, an urgent request is always acknowledged), the low cap still holds
 // for an address outside the directory, and a request recorded quietly
-// makes `intakectl status` say so.
+// makes `intakectl status` say so. Only colleagues make requests: mail from
+// anyone else is kept as outside and never answered.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -66,6 +67,26 @@ TEST_F(Trust, an_employees_busy_hour_is_answered_and_a_stranger_past_the_cap_is_
   EXPECT_NE(warned.output.find("5 request(s) recorded without acknowledgment by the flood caps"), std::string::npos)
       << warned.output;
   EXPECT_EQ(wait_for_messages(stack_, "alice", "INBOX", 12, 30), 12U);
+}
+
+TEST_F(Trust, mail_from_outside_the_company_makes_no_request_and_no_mail_leaves_for_its_sender) {
+  smtp_send(stack_, "someone@elsewhere.test", {"requests@example.test"},
+            "From: Someone <someone@elsewhere.test>\nTo: requests@example.test\nSubject: Cheap watches\n"
+            "Message-ID: <spam-1@elsewhere.test>\nDate: Mon, 07 Dec 2026 09:00:00 +0000\n\nBuy now.\n");
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 1, 30), 1U);
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "0");
+  EXPECT_EQ(sql_value(stack_, "SELECT role FROM messages WHERE message_id = 'spam-1@elsewhere.test'"), "outside");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox"), "0");
+  const RunResult listed = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " requests list --outside");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("someone@elsewhere.test  Cheap watches"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("1 message(s) from outside"), std::string::npos) << listed.output;
+  // Nothing waits in the MTA's queue for the forged sender either.
+  const std::string postfix = stack_.get("STACK_DIR") + "/state/postfix";
+  const RunResult queue = run_command("postqueue -c " + postfix + " -p 2>/dev/null");
+  EXPECT_NE(queue.output.find("Mail queue is empty"), std::string::npos) << queue.output;
+  EXPECT_EQ(imap_uids(stack_, "requests", "INBOX").size(), 0U) << "moved on like any other mail";
 }
 
 }  // namespace

@@ -36,6 +36,31 @@ TEST(Config, minimal_config_gets_safe_defaults) {
   EXPECT_FALSE(m.accept_cc);
 }
 
+TEST(Config, only_colleagues_make_requests_by_default_and_a_bad_domain_is_named) {
+  auto load = parse_config(std::string(minimal) + "\n[[employee]]\naddress = \"contractor@gmail.test\"\nname = \"Con\"\n");
+  ASSERT_TRUE(load.ok()) << load.errors[0].line();
+  const Config& c = load.config;
+  EXPECT_EQ(accepted_domains(c), (std::vector<std::string>{"example.test"}));
+  EXPECT_TRUE(sender_accepted(c, "Alice@Example.TEST"));
+  EXPECT_TRUE(sender_accepted(c, "bob@eu.example.test"));  // a subdomain is the same organisation
+  EXPECT_TRUE(sender_accepted(c, "contractor+x@gmail.test"));  // in the directory
+  EXPECT_FALSE(sender_accepted(c, "someone@elsewhere.test"));
+  EXPECT_FALSE(sender_accepted(c, "someone@notexample.test"));
+  EXPECT_FALSE(sender_accepted(c, "someone@example.test.evil.test"));
+  EXPECT_FALSE(sender_accepted(c, ""));
+
+  auto listed = parse_config(std::string(minimal) + "[requests]\naccept_from_domains = [\"Partner.test\", \"*\"]\n");
+  ASSERT_TRUE(listed.ok()) << listed.errors[0].line();
+  EXPECT_EQ(accepted_domains(listed.config), (std::vector<std::string>{"partner.test", "*"}));
+  EXPECT_TRUE(sender_accepted(listed.config, "anyone@anywhere.test"));
+
+  auto bad = parse_config(std::string(minimal) + "[requests]\naccept_from_domains = [\"example.test\", \"exa mple\", \"@x.test\"]\n");
+  ASSERT_EQ(bad.errors.size(), 2u);
+  EXPECT_EQ(bad.errors[0].key, "requests.accept_from_domains");
+  EXPECT_NE(bad.errors[0].line().find("\"exa mple\" is not a domain name"), std::string::npos) << bad.errors[0].line();
+  EXPECT_NE(bad.errors[1].line().find("\"@x.test\""), std::string::npos) << bad.errors[1].line();
+}
+
 TEST(Config, plain_imap_off_loopback_is_refused) {
   std::string text = std::string(minimal) + "security = \"plain\"\n";
   auto load = parse_config(text);

@@ -529,6 +529,18 @@ Result<std::vector<RequestDetail>> PqxxRecordStore::list_requests(const std::str
   });
 }
 
+Result<std::vector<OutsideRow>> PqxxRecordStore::list_outside(int limit) {
+  return guarded("list_outside", [&]() -> Result<std::vector<OutsideRow>> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params("SELECT " + iso_sql("received_at") + ", coalesce(mailbox, ''), coalesce(from_address, ''),"
+                            " coalesce(subject, '') FROM messages WHERE role = 'outside' ORDER BY received_at DESC, id DESC LIMIT $1",
+                            limit);
+    std::vector<OutsideRow> rows;
+    for (const auto& row : r) rows.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
+    return rows;
+  });
+}
+
 Result<RequestDetail> PqxxRecordStore::find_request(const std::string& reference) {
   return guarded("find_request", [&]() -> Result<RequestDetail> {
     pqxx::work tx(conn_->conn);

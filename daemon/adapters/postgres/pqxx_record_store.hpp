@@ -52,6 +52,7 @@ class PqxxRecordStore final : public RecordStore {
                              std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) override;
   Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) override;
   Result<std::vector<RequestDetail>> list_requests(const std::string& status, const std::string& category) override;
+  Result<std::vector<OutsideRow>> list_outside(int limit) override;
   Result<RequestDetail> find_request(const std::string& reference) override;
   Result<HealthReport> health() override;
   Result<std::vector<QuarantineRow>> list_quarantine(bool include_released) override;
