@@ -197,46 +197,67 @@ std::string crlf_to_lf(std::string_view s) {
   return out;
 }
 
+// What one part's headers say about it.
+struct Part {
+  ContentType ct;
+  std::string disposition;  // lower case; empty when absent
+  std::string filename;     // Content-Disposition's filename, else Content-Type's name
+  std::string encoding;     // Content-Transfer-Encoding, lower case
+  std::string content_id;   // without angle brackets
+
+  bool is_forwarded() const {
+    return (ct.type == "message" && ct.subtype == "rfc822") || ct.type + "/" + ct.subtype == opaque_rfc822_type;
+  }
+  // text/plain or text/html that is the message's text: not marked as an
+  // attachment, and not a named part unless marked inline.
+  bool is_body_text() const {
+    if (ct.type != "text" || (ct.subtype != "plain" && ct.subtype != "html")) return false;
+    return disposition != "attachment" && (filename.empty() || disposition == "inline");
+  }
+};
+
+// The name a part without one is listed under, made from its type: what a
+// mail client offers when saving it (image/png -> image.png,
+// application/octet-stream -> file.bin).
+std::string name_from_type(const ContentType& ct) {
+  static const std::map<std::string, std::string, std::less<>> extensions{
+      {"jpeg", "jpg"}, {"pjpeg", "jpg"}, {"svg+xml", "svg"}, {"tiff", "tif"},   {"octet-stream", "bin"},
+      {"plain", "txt"}, {"msword", "doc"}, {"calendar", "ics"}, {"rfc822", "eml"}, {"x-zip-compressed", "zip"},
+      {"delivery-status", "txt"}, {"rfc822-headers", "txt"}};
+  const std::string base = ct.type == "image" || ct.type == "audio" || ct.type == "video" ? ct.type : "file";
+  if (auto known = extensions.find(ct.subtype); known != extensions.end()) return base + "." + known->second;
+  // A short plain subtype is its own extension (png, gif, pdf, zip, heic, csv).
+  const bool plain = !ct.subtype.empty() && ct.subtype.size() <= 5 &&
+                     std::all_of(ct.subtype.begin(), ct.subtype.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                     });
+  return base + "." + (plain ? ct.subtype : std::string("bin"));
+}
+
 class Walker {
  public:
   Walker(const Limits& limits, Email& email, std::size_t depth) : limits_(limits), email_(email), depth_(depth) {}
 
-  void walk(mimetic::MimeEntity& entity, std::size_t depth) {
+  // `in_related`: the part is a child of multipart/related, whose parts the
+  // HTML beside them shows (RFC 2387), so it is inline without a disposition.
+  void walk(mimetic::MimeEntity& entity, std::size_t depth, bool in_related = false) {
     if (!count_part()) return;
-    const HeaderView headers(entity.header());
-    ContentType ct = content_type_of(headers, email_.warnings);
-    auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), email_.warnings);
-    const std::string encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
-
-    if (ct.type == "multipart") {
-      walk_multipart(entity, ct, encoding, depth);
+    Part part = read_part(entity, email_.warnings);
+    if (part.ct.type == "multipart") {
+      walk_multipart(entity, part.ct, part.encoding, depth);
       return;
     }
-
-    const std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
-    const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
-
-    const bool forwarded = (ct.type == "message" && ct.subtype == "rfc822") ||
-                           ct.type + "/" + ct.subtype == opaque_rfc822_type;
-    if (forwarded && depth + depth_ < limits_.max_multipart_nesting) {
-      add_forwarded(entity, encoding, filename, depth);
+    if (part.is_forwarded() && depth + depth_ < limits_.max_multipart_nesting) {
+      add_forwarded(entity, part.encoding, part.filename, depth);
       return;
     }
-
-    if (ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") && !is_attachment) {
-      if (ct.subtype == "html") {
-        email_.has_html = true;
-        std::string html = to_utf8(decode(entity.body(), encoding), ct.params["charset"], email_.warnings);
-        append_text(html_to_text(html));
-      } else {
-        add_text(entity.body(), encoding, ct);
-      }
+    if (part.is_body_text()) {
+      add_body_text(entity, part);
       return;
     }
-
-    if (ct.type == "text" && ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16)
-      note_returned_headers(entity, encoding);
-    add_attachment(entity, headers, ct, encoding, disposition, filename);
+    if (part.ct.type == "text" && part.ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16)
+      note_returned_headers(entity, part.encoding);
+    add_attachment(entity, part, in_related);
   }
 
  private:
@@ -263,7 +284,8 @@ class Walker {
     if (ct.subtype == "alternative") {
       walk_alternative(children, depth);
     } else {
-      for (auto* child : children) walk(*child, depth + 1);
+      const bool related = ct.subtype == "related";
+      for (auto* child : children) walk(*child, depth + 1, related);
     }
   }
 
@@ -314,16 +336,40 @@ class Walker {
     if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
   }
 
-  void add_attachment(mimetic::MimeEntity& entity, const HeaderView& headers, const ContentType& ct,
-                      const std::string& encoding, const std::string& disposition, const std::string& filename) {
-    Attachment a;
-    a.filename = filename;
-    a.content_type = ct.type + "/" + ct.subtype;
-    a.size = decoded_size(entity.body(), encoding);
+  static Part read_part(mimetic::MimeEntity& entity, std::vector<std::string>& warnings) {
+    const HeaderView headers(entity.header());
+    Part part;
+    part.ct = content_type_of(headers, warnings);
+    auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), warnings);
+    part.disposition = std::move(disposition);
+    // RFC 2183's filename first; many mailers give only Content-Type's name (RFC 1341).
+    const auto filename = disp_params.find("filename");
+    part.filename = filename != disp_params.end() ? filename->second : part.ct.params["name"];
+    part.encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
     std::string cid = trimmed(headers.get("content-id"));
     if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
-    a.content_id = sanitize_utf8(cid);  // header bytes may be anything
-    a.inline_part = disposition == "inline" || (disposition.empty() && !cid.empty());
+    part.content_id = sanitize_utf8(cid);  // header bytes may be anything
+    return part;
+  }
+
+  void add_body_text(mimetic::MimeEntity& entity, Part& part) {
+    if (part.ct.subtype != "html") {
+      add_text(entity.body(), part.encoding, part.ct);
+      return;
+    }
+    email_.has_html = true;
+    std::string html = to_utf8(decode(entity.body(), part.encoding), part.ct.params["charset"], email_.warnings);
+    append_text(html_to_text(html));
+  }
+
+  void add_attachment(mimetic::MimeEntity& entity, const Part& part, bool in_related) {
+    Attachment a;
+    a.content_type = part.ct.type + "/" + part.ct.subtype;
+    a.filename = part.filename.empty() ? name_from_type(part.ct) : part.filename;
+    a.size = decoded_size(entity.body(), part);
+    a.content_id = part.content_id;
+    a.inline_part =
+        part.disposition == "inline" || (part.disposition.empty() && (in_related || !part.content_id.empty()));
     if (a.content_type == "application/ms-tnef" || ascii_lower(a.filename) == "winmail.dat")
       email_.warnings.push_back("winmail.dat (TNEF) attachment: its contents are not listed");
     email_.attachments.push_back(std::move(a));
@@ -333,16 +379,25 @@ class Walker {
     if (encoding == "base64") warn_if_cut_short(count_base64(body));
     return decode_transfer(body, encoding);
   }
-  // An attachment's decoded size; base64 (nearly every attachment) is
-  // counted, not decoded.
-  std::size_t decoded_size(const std::string& body, const std::string& encoding) {
-    if (encoding == "base64") {
+  // An attachment's decoded size in its canonical form (RFC 2046 4.1.1:
+  // a line end is CRLF, two bytes). base64 (nearly every attachment) is
+  // counted, not decoded; the line breaks between its lines are not
+  // symbols. 7bit and 8bit parts are counted as mime_guard hands them over
+  // (every line end CRLF, an LF-only message's too), and a quoted-printable
+  // hard line break, which mimetic decodes to a bare LF, counts two bytes
+  // too: the same file has the same size whichever way it was sent.
+  std::size_t decoded_size(const std::string& body, const Part& part) {
+    if (part.encoding == "base64") {
       const Base64Count n = count_base64(body);
       warn_if_cut_short(n);
       return base64_decoded_size(n);
     }
-    if (encoding == "quoted-printable") return decode_transfer(body, encoding).size();
-    return body.size();
+    if (part.encoding != "quoted-printable") return body.size();
+    const std::string decoded = decode_transfer(body, part.encoding);
+    std::size_t bare_lf = 0;
+    for (std::size_t i = 0; i < decoded.size(); ++i)
+      bare_lf += static_cast<std::size_t>(decoded[i] == '\n' && (i == 0 || decoded[i - 1] != '\r'));
+    return decoded.size() + bare_lf;
   }
   void warn_if_cut_short(const Base64Count& n) {
     if (warned_base64_ || !base64_cut_short(n)) return;
@@ -366,6 +421,25 @@ class Walker {
       if (!(*it)->body().parts().empty() || !trimmed((*it)->body()).empty()) chosen = *it;
     if (chosen == nullptr) chosen = children.back();
     walk(*chosen, depth + 1);
+    for (auto* child : children)
+      if (child != chosen) list_attachments_only(*child, depth + 1, false);
+  }
+
+  // An alternative not chosen is the same text in another form, but Apple
+  // Mail puts the pictures pasted into a message only in its HTML one
+  // (alternative: text/plain, then related: text/html and the images): its
+  // other parts are listed, its text is not. Its header problems were not
+  // the text's, so they are not warned about.
+  void list_attachments_only(mimetic::MimeEntity& entity, std::size_t depth, bool in_related) {
+    if (depth + depth_ >= limits_.max_multipart_nesting || !count_part()) return;
+    std::vector<std::string> ignored;
+    const Part part = read_part(entity, ignored);
+    if (part.ct.type == "multipart") {
+      for (auto* child : entity.body().parts()) list_attachments_only(*child, depth + 1, part.ct.subtype == "related");
+      return;
+    }
+    if (part.ct.type == "text" || part.is_forwarded()) return;  // the text again, or a calendar's data
+    add_attachment(entity, part, in_related);
   }
 
   // RFC 2045 5.2: an invalid type means text/plain.
