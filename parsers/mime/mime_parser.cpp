@@ -48,18 +48,25 @@ class HeaderView {
     return field ? field->value() : std::string();
   }
   bool has(std::string_view lower_name) const { return find(lower_name) != nullptr; }
+  // Every occurrence, in order.
+  std::vector<std::string> all(std::string_view lower_name) const {
+    std::vector<std::string> values;
+    for (const auto& field : header_)
+      if (same_name(field.name(), lower_name)) values.push_back(field.value());
+    return values;
+  }
 
  private:
   const mimetic::Field* find(std::string_view lower_name) const {
-    for (const auto& field : header_) {
-      const auto& name = field.name();
-      if (name.size() != lower_name.size()) continue;
-      bool same = true;
-      for (std::size_t i = 0; same && i < name.size(); ++i)
-        same = (static_cast<unsigned char>(name[i]) | 0x20) == static_cast<unsigned char>(lower_name[i]);
-      if (same) return &field;
-    }
+    for (const auto& field : header_)
+      if (same_name(field.name(), lower_name)) return &field;
     return nullptr;
+  }
+  static bool same_name(const std::string& name, std::string_view lower_name) {
+    if (name.size() != lower_name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if ((static_cast<unsigned char>(name[i]) | 0x20) != static_cast<unsigned char>(lower_name[i])) return false;
+    return true;
   }
   const mimetic::Header& header_;
 };
@@ -526,9 +533,40 @@ std::string first_id(const std::string& raw) {
   return ids.empty() ? std::string() : ids.front();
 }
 
+// An address intake can answer and file a request under: a local part and a domain.
+bool usable(const std::optional<Address>& a) {
+  if (!a) return false;
+  const auto at = a->address.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < a->address.size();
+}
+
+// The sender of a message whose From has no usable address (`"name" <>`, a
+// mangled `[??????]`, none at all): the next From header with one, else
+// Sender, Reply-To, Return-Path, in that order (the order RFC 5322 3.6.2
+// gives the author, the agent and where replies go), said in a warning. The
+// From's display name stays when the one used has none.
+void fall_back_from(Email& email, const std::vector<std::string>& froms) {
+  std::vector<std::string> ignored;  // the later headers' flaws do not matter once one is chosen
+  std::vector<std::pair<std::string, std::optional<Address>>> candidates;
+  for (std::size_t i = 1; i < froms.size(); ++i)
+    candidates.emplace_back("From header " + std::to_string(i + 1), first_address(froms[i], ignored));
+  candidates.emplace_back("Sender", email.sender);
+  if (!email.reply_to.empty()) candidates.emplace_back("Reply-To", email.reply_to.front());
+  candidates.emplace_back("Return-Path", email.return_path);
+  for (auto& [header, address] : candidates) {
+    if (!usable(address)) continue;
+    if (address->name.empty() && email.from) address->name = email.from->name;
+    email.from = std::move(address);
+    std::erase(email.warnings, std::string("duplicate from header: the first is used"));
+    email.warnings.push_back("From has no usable address: taken from " + header);
+    return;
+  }
+}
+
 void fill_headers(Email& email, const HeaderView& h) {
   auto& w = email.warnings;
-  email.from = first_address(h.get("from"), w);
+  const std::vector<std::string> froms = h.all("from");
+  email.from = froms.empty() ? std::nullopt : first_address(froms.front(), w);
   email.sender = first_address(h.get("sender"), w);
   email.reply_to = parse_address_list(h.get("reply-to"), w);
   email.to = parse_address_list(h.get("to"), w);
@@ -563,6 +601,7 @@ void fill_headers(Email& email, const HeaderView& h) {
   email.importance = sanitize_utf8(ascii_lower(trimmed(h.get("importance"))));
   email.loop_header = sanitize_utf8(trimmed(h.get("x-intake-loop")));
   if (h.has("x-autoreply") || h.has("x-autorespond")) email.auto_submitted = email.auto_submitted.empty() ? "auto-replied" : email.auto_submitted;
+  if (!usable(email.from)) fall_back_from(email, froms);
 }
 
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth);

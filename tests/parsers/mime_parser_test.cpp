@@ -127,6 +127,28 @@ TEST(MimeParser, part_of_related_without_disposition_is_inline_and_of_mixed_is_n
   EXPECT_FALSE(e.attachments[1].inline_part);
 }
 
+TEST(MimeParser, second_from_with_an_address_replaces_an_unusable_first_and_says_so_only) {
+  const Email e = parse_email("From: \"Desk\" <>\nFrom: Desk <desk@b.test>\nSubject: s\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "desk@b.test");
+  // Not "the first is used" as well: it was not.
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"From has no usable address: taken from From header 2"}));
+}
+
+TEST(MimeParser, usable_first_from_keeps_precedence_over_sender) {
+  const Email e = parse_email("From: a@b.test\nSender: s@b.test\nFrom: c@b.test\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "a@b.test");
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"duplicate from header: the first is used"}));
+}
+
+TEST(MimeParser, from_without_address_and_nothing_to_fall_back_on_is_kept_and_flagged) {
+  const Email e = parse_email("From: Whomever\nReturn-Path: <>\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "Whomever");
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"address without '@': Whomever"}));
+}
+
 TEST(MimeParser, part_text_starting_with_bare_cr_and_delimiter_keeps_headers_and_text) {
   // mimetic 0.9.8 threw std::length_error on it (found by parse_email_fuzz).
   const std::string raw =
