@@ -241,15 +241,70 @@ std::string name_from_type(const ContentType& ct) {
   return base + "." + (plain ? ct.subtype : std::string("bin"));
 }
 
+// RFC 2045 5.2: an invalid type means text/plain.
+ContentType content_type_of(const HeaderView& headers, std::vector<std::string>& warnings,
+                            std::string_view legacy_charset = {}) {
+  const std::string raw = headers.get("content-type");
+  ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, warnings, legacy_charset);
+  if (ct.subtype.empty()) {
+    ct.type = "text";
+    ct.subtype = "plain";
+  }
+  return ct;
+}
+
+// The charset a message declares for its text (the first text part's that
+// names one, else the top-level Content-Type's): the likeliest charset of raw
+// 8-bit header text that is not UTF-8. Looked up once, and only for a value
+// with 8-bit bytes: most mail has none, and the look-up walks the parts.
+class LegacyCharset {
+ public:
+  LegacyCharset(mimetic::MimeEntity& top, const Limits& limits) : top_(top), limits_(limits) {}
+  std::string_view for_value(std::string_view raw) {
+    if (std::all_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return {};
+    if (!found_) {
+      std::size_t budget = limits_.max_parts;
+      found_ = first_text_charset(top_, 0, budget);
+      if (found_->empty()) found_ = charset_of(top_);
+    }
+    return *found_;
+  }
+
+ private:
+  static std::string charset_of(mimetic::MimeEntity& entity) {
+    std::vector<std::string> ignored;
+    ContentType ct = content_type_of(HeaderView(entity.header()), ignored);
+    return ct.params["charset"];
+  }
+  std::string first_text_charset(mimetic::MimeEntity& entity, std::size_t depth, std::size_t& budget) const {
+    if (depth >= limits_.max_multipart_nesting || budget == 0) return {};
+    --budget;
+    std::vector<std::string> ignored;
+    ContentType ct = content_type_of(HeaderView(entity.header()), ignored);
+    if (ct.type == "text") return ct.params["charset"];
+    if (ct.type != "multipart") return {};
+    for (auto* child : entity.body().parts()) {
+      std::string found = first_text_charset(*child, depth + 1, budget);
+      if (!found.empty()) return found;
+    }
+    return {};
+  }
+
+  mimetic::MimeEntity& top_;
+  const Limits& limits_;
+  std::optional<std::string> found_;
+};
+
 class Walker {
  public:
-  Walker(const Limits& limits, Email& email, std::size_t depth) : limits_(limits), email_(email), depth_(depth) {}
+  Walker(const Limits& limits, Email& email, std::size_t depth, LegacyCharset& legacy)
+      : limits_(limits), email_(email), depth_(depth), legacy_(legacy) {}
 
   // `in_related`: the part is a child of multipart/related, whose parts the
   // HTML beside them shows (RFC 2387), so it is inline without a disposition.
   void walk(mimetic::MimeEntity& entity, std::size_t depth, bool in_related = false) {
     if (!count_part()) return;
-    Part part = read_part(entity, email_.warnings);
+    Part part = read_part(entity, email_.warnings, legacy_);
     if (part.ct.type == "multipart") {
       walk_multipart(entity, part.ct, part.encoding, depth);
       return;
@@ -343,11 +398,13 @@ class Walker {
     if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
   }
 
-  static Part read_part(mimetic::MimeEntity& entity, std::vector<std::string>& warnings) {
+  // `legacy`: for file names in raw 8-bit bytes (no RFC 2231 or 2047).
+  static Part read_part(mimetic::MimeEntity& entity, std::vector<std::string>& warnings, LegacyCharset& legacy) {
     const HeaderView headers(entity.header());
     Part part;
-    part.ct = content_type_of(headers, warnings);
-    auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), warnings);
+    part.ct = content_type_of(headers, warnings, legacy.for_value(headers.get("content-type")));
+    const std::string disposition_raw = headers.get("content-disposition");
+    auto [disposition, disp_params] = parse_disposition(disposition_raw, warnings, legacy.for_value(disposition_raw));
     part.disposition = std::move(disposition);
     // RFC 2183's filename first; many mailers give only Content-Type's name (RFC 1341).
     const auto filename = disp_params.find("filename");
@@ -440,24 +497,13 @@ class Walker {
   void list_attachments_only(mimetic::MimeEntity& entity, std::size_t depth, bool in_related) {
     if (depth + depth_ >= limits_.max_multipart_nesting || !count_part()) return;
     std::vector<std::string> ignored;
-    const Part part = read_part(entity, ignored);
+    const Part part = read_part(entity, ignored, legacy_);
     if (part.ct.type == "multipart") {
       for (auto* child : entity.body().parts()) list_attachments_only(*child, depth + 1, part.ct.subtype == "related");
       return;
     }
     if (part.ct.type == "text" || part.is_forwarded()) return;  // the text again, or a calendar's data
     add_attachment(entity, part, in_related);
-  }
-
-  // RFC 2045 5.2: an invalid type means text/plain.
-  static ContentType content_type_of(const HeaderView& headers, std::vector<std::string>& warnings) {
-    const std::string raw = headers.get("content-type");
-    ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, warnings);
-    if (ct.subtype.empty()) {
-      ct.type = "text";
-      ct.subtype = "plain";
-    }
-    return ct;
   }
 
   static ContentType child_content_type(mimetic::MimeEntity& entity) {
@@ -515,15 +561,17 @@ class Walker {
   const Limits& limits_;
   Email& email_;
   std::size_t depth_;
+  LegacyCharset& legacy_;
   std::size_t parts_ = 0;
   bool warned_parts_ = false;
   bool warned_base64_ = false;
   bool warned_nul_ = false;
 };
 
-std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings) {
+std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings,
+                                     std::string_view legacy_charset = {}) {
   if (trimmed(raw).empty()) return std::nullopt;
-  auto list = parse_address_list(raw, warnings);
+  auto list = parse_address_list(raw, warnings, legacy_charset);
   if (list.empty()) return std::nullopt;
   return list.front();
 }
@@ -563,25 +611,36 @@ void fall_back_from(Email& email, const std::vector<std::string>& froms) {
   }
 }
 
-void fill_headers(Email& email, const HeaderView& h) {
+void fill_addresses(Email& email, const HeaderView& h, LegacyCharset& legacy) {
   auto& w = email.warnings;
+  const auto one = [&](const std::string& raw) { return first_address(raw, w, legacy.for_value(raw)); };
+  const auto list = [&](std::string_view name) {
+    const std::string raw = h.get(name);
+    return parse_address_list(raw, w, legacy.for_value(raw));
+  };
   const std::vector<std::string> froms = h.all("from");
-  email.from = froms.empty() ? std::nullopt : first_address(froms.front(), w);
-  email.sender = first_address(h.get("sender"), w);
-  email.reply_to = parse_address_list(h.get("reply-to"), w);
-  email.to = parse_address_list(h.get("to"), w);
-  email.cc = parse_address_list(h.get("cc"), w);
+  email.from = froms.empty() ? std::nullopt : one(froms.front());
+  email.sender = one(h.get("sender"));
+  email.reply_to = list("reply-to");
+  email.to = list("to");
+  email.cc = list("cc");
   if (h.has("return-path")) {
     std::string rp = trimmed(h.get("return-path"));
     if (rp == "<>" || rp.empty()) {
       email.return_path = Address{};
     } else {
-      email.return_path = first_address(rp, w);
+      email.return_path = one(rp);
     }
   }
+  if (!usable(email.from)) fall_back_from(email, froms);
+}
+
+void fill_headers(Email& email, const HeaderView& h, LegacyCharset& legacy) {
+  auto& w = email.warnings;
+  fill_addresses(email, h, legacy);
   // The raw_ fields keep what was received, made valid UTF-8 only after it was decoded.
   const std::string subject_bytes = trimmed(h.get("subject"));
-  email.subject = decode_unstructured(subject_bytes, w);
+  email.subject = decode_unstructured(subject_bytes, w, legacy.for_value(subject_bytes));
   email.raw_subject = sanitize_utf8(subject_bytes);
   const std::string date_bytes = trimmed(h.get("date"));
   email.raw_date = sanitize_utf8(date_bytes);
@@ -601,7 +660,6 @@ void fill_headers(Email& email, const HeaderView& h) {
   email.importance = sanitize_utf8(ascii_lower(trimmed(h.get("importance"))));
   email.loop_header = sanitize_utf8(trimmed(h.get("x-intake-loop")));
   if (h.has("x-autoreply") || h.has("x-autorespond")) email.auto_submitted = email.auto_submitted.empty() ? "auto-replied" : email.auto_submitted;
-  if (!usable(email.from)) fall_back_from(email, froms);
 }
 
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth);
@@ -653,7 +711,8 @@ std::string read_headers_body_as_text(Email& email, const std::string& text, con
   const std::string head = split == std::string::npos ? text : text.substr(0, split + 4);
   entity.load(head.begin(), head.end(), mimetic::imBody | mimetic::imChildParts);
   const HeaderView h(entity.header());
-  fill_headers(email, h);
+  LegacyCharset legacy(entity, limits);
+  fill_headers(email, h, legacy);
   if (split != std::string::npos) {
     email.body_text = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
     if (email.body_text.size() > limits.max_text_bytes) {
@@ -679,9 +738,10 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
       const HeaderView h(entity.header());
       flag_duplicates(entity.header(), email.warnings);
-      fill_headers(email, h);
+      LegacyCharset legacy(entity, limits);
+      fill_headers(email, h, legacy);
       top_ct = h.get("content-type");
-      Walker walker(limits, email, depth);
+      Walker walker(limits, email, depth, legacy);
       walker.walk(entity, 0);
     } catch (const std::exception& e) {
       // The seam: mimetic 0.9.8 throws on some malformed multiparts. A part
