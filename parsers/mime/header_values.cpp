@@ -246,7 +246,7 @@ struct TextOptions {
 // space; blank runs between encoded words vanish (RFC 2047 section 6.2).
 class TextDecoder {
  public:
-  TextDecoder(std::string_view s, TextOptions options, std::vector<std::string>& warnings)
+  TextDecoder(std::string_view s, const TextOptions& options, std::vector<std::string>& warnings)
       : s_(s), options_(options), warnings_(warnings) {}
 
   std::string decode() {
@@ -333,7 +333,7 @@ class TextDecoder {
   Last last_ = Last::nothing;
 };
 
-std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
+std::string decode_text(std::string_view s, const TextOptions& options, std::vector<std::string>& warnings) {
   return TextDecoder(s, options, warnings).decode();
 }
 
