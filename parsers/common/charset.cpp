@@ -239,6 +239,16 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
+std::optional<std::string> decode_strictly(std::string_view bytes, std::string_view charset) {
+  const CharsetChoice choice = choose_charset(charset);
+  if (choice.plan != Plan::iconv) return std::nullopt;
+  std::string out;
+  bool had_invalid = false;
+  if (!iconv_convert(bytes, choice.iconv_name, out, had_invalid) || had_invalid || !is_valid_utf8(out))
+    return std::nullopt;
+  return out;
+}
+
 std::string to_utf8(std::string_view bytes, std::string_view charset,
                     std::vector<std::string>& warnings) {
   const CharsetChoice choice = choose_charset(charset);

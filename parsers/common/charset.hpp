@@ -3,6 +3,7 @@
 // bytes may be invalid in it; the output is always valid UTF-8.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,11 @@ namespace intake::parsers {
 // Never throws.
 std::string to_utf8(std::string_view bytes, std::string_view charset,
                     std::vector<std::string>& warnings);
+
+// `bytes` in `charset` as UTF-8, only when iconv knows the charset (UTF-8,
+// US-ASCII and names that are no charsets do not count) and every byte is
+// valid in it; nullopt otherwise. For text whose charset is a guess.
+std::optional<std::string> decode_strictly(std::string_view bytes, std::string_view charset);
 
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s);

@@ -17,12 +17,16 @@ struct Address {
   bool operator==(const Address&) const = default;
 };
 
+// Every part that is not the message's text: files, and the pictures shown
+// in it (a screenshot pasted into Outlook, Apple Mail or Gmail).
 struct Attachment {
-  std::string filename;
+  std::string filename;      // as sent (RFC 2231/2047 decoded), else made from the type: "image.png"
   std::string content_type;  // lower case, e.g. "application/pdf"
-  std::size_t size = 0;      // decoded bytes
-  std::string content_id;    // without angle brackets
-  bool inline_part = false;  // Content-Disposition inline with a Content-ID
+  std::size_t size = 0;      // decoded bytes; 7bit, 8bit and QP line ends as CRLF
+  std::string content_id;    // without angle brackets; empty when absent
+  // Shown in the text: Content-Disposition inline, or no disposition and
+  // a Content-ID or a multipart/related parent.
+  bool inline_part = false;
 };
 
 // What kind of sender is behind a message; decides whether intake may answer.

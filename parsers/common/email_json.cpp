@@ -36,7 +36,11 @@ nlohmann::json email_to_json(const Email& e) {
   j["html"] = e.has_html;
   nlohmann::json atts = nlohmann::json::array();
   for (const auto& a : e.attachments)
-    atts.push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}});
+    atts.push_back({{"filename", a.filename},
+                    {"content_type", a.content_type},
+                    {"size", a.size},
+                    {"inline", a.inline_part},
+                    {"content_id", a.content_id}});
   j["attachments"] = atts;
   j["kind"] = parsers::to_string(e.kind);
   j["warnings"] = e.warnings;

@@ -1,5 +1,6 @@
 // The `intakectl parse --json` form of a parsed Email: exactly the keys the
-// parser issue names, one object per message.
+// parser issue names (each attachment also says whether it is inline and
+// its Content-ID: issue 21), one object per message.
 #pragma once
 
 #include <nlohmann/json.hpp>

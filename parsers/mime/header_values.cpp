@@ -91,10 +91,17 @@ std::string collapse_blanks(std::string_view s) {
   return out;
 }
 
-// Raw 8-bit header text: UTF-8 is allowed (RFC 6532); anything else is most
-// likely a Windows mailer's code page.
-std::string raw_text_to_utf8(std::string_view s, std::vector<std::string>& warnings) {
+// Raw 8-bit header text: UTF-8 is allowed (RFC 6532). Anything else is in
+// the sender's legacy code page, which the mailer most likely also declared
+// for the text (GBK, Big5, Shift_JIS, KOI8-R, ISO-8859-x): tried when the
+// bytes are all valid in it; else a Windows mailer's windows-1252.
+std::string raw_text_to_utf8(std::string_view s, std::string_view legacy_charset, std::vector<std::string>& warnings) {
   if (is_valid_utf8(s)) return std::string(s);
+  if (auto decoded = decode_strictly(s, legacy_charset)) {
+    warnings.push_back("8-bit header text is not UTF-8; decoded as " + sanitize_utf8(legacy_charset.substr(0, 40)) +
+                       ", the charset of the text");
+    return std::move(*decoded);
+  }
   warnings.push_back("8-bit header text is not UTF-8; decoded as windows-1252");
   std::vector<std::string> ignored;
   return to_utf8(s, "windows-1252", ignored);
@@ -231,6 +238,7 @@ bool is_all_encoded(std::string_view s) {
 struct TextOptions {
   bool separate_from_text = true;  // glued "text=?..?=" gets a space between
   bool trim = true;
+  std::string_view legacy_charset;  // for raw 8-bit text that is not UTF-8 (raw_text_to_utf8)
 };
 
 // The RFC 2047 scanner shared by unstructured values, phrases, comments and
@@ -238,7 +246,7 @@ struct TextOptions {
 // space; blank runs between encoded words vanish (RFC 2047 section 6.2).
 class TextDecoder {
  public:
-  TextDecoder(std::string_view s, TextOptions options, std::vector<std::string>& warnings)
+  TextDecoder(std::string_view s, const TextOptions& options, std::vector<std::string>& warnings)
       : s_(s), options_(options), warnings_(warnings) {}
 
   std::string decode() {
@@ -299,7 +307,7 @@ class TextDecoder {
   }
 
   void flush_plain() {
-    if (!plain_.empty()) out_ += raw_text_to_utf8(plain_, warnings_);
+    if (!plain_.empty()) out_ += raw_text_to_utf8(plain_, options_.legacy_charset, warnings_);
     plain_.clear();
   }
 
@@ -325,7 +333,7 @@ class TextDecoder {
   Last last_ = Last::nothing;
 };
 
-std::string decode_text(std::string_view s, TextOptions options, std::vector<std::string>& warnings) {
+std::string decode_text(std::string_view s, const TextOptions& options, std::vector<std::string>& warnings) {
   return TextDecoder(s, options, warnings).decode();
 }
 
@@ -506,7 +514,8 @@ bool is_address_special(char c) { return std::string_view(",;:<>()\"").find(c) !
 // addresses finished so far.
 class AddressListReader {
  public:
-  AddressListReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+  AddressListReader(std::string_view s, std::string_view legacy_charset, std::vector<std::string>& warnings)
+      : s_(s), legacy_charset_(legacy_charset), warnings_(warnings) {}
 
   std::vector<Address> read() {
     std::size_t i = 0;
@@ -571,7 +580,7 @@ class AddressListReader {
     bool terminated = false;
     const std::size_t end = read_comment(s_, i, comment, terminated);
     if (!terminated) warnings_.push_back("unterminated comment in address list");
-    box_.comments.push_back(decode_text(collapse_blanks(comment), {}, warnings_));
+    box_.comments.push_back(decode_text(collapse_blanks(comment), {.legacy_charset = legacy_charset_}, warnings_));
     return end;
   }
 
@@ -580,7 +589,7 @@ class AddressListReader {
     bool terminated = false;
     const std::size_t end = read_quoted(s_, i, content, terminated);
     if (!terminated) warnings_.push_back("unterminated quoted string in address list");
-    box_.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false}, warnings_),
+    box_.phrase.push_back({decode_text(content, {.separate_from_text = true, .trim = false, .legacy_charset = legacy_charset_}, warnings_),
                            is_all_encoded(content)});
     add_bare(s_.substr(i, end - i));
     return end;
@@ -603,7 +612,7 @@ class AddressListReader {
     }
     if (j == i) ++j;  // a special that is not a separator here (':' after <...>)
     const std::string_view atom = s_.substr(i, j - i);
-    box_.phrase.push_back({decode_text(atom, {}, warnings_), is_all_encoded(atom)});
+    box_.phrase.push_back({decode_text(atom, {.legacy_charset = legacy_charset_}, warnings_), is_all_encoded(atom)});
     add_bare(atom);
     return j;
   }
@@ -636,6 +645,7 @@ class AddressListReader {
   }
 
   std::string_view s_;
+  std::string_view legacy_charset_;
   std::vector<std::string>& warnings_;
   std::vector<Address> result_;
   Mailbox box_;
@@ -645,13 +655,15 @@ class AddressListReader {
 
 }  // namespace
 
-std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings) {
-  return decode_text(header_value(raw, &warnings), {}, warnings);
+std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings,
+                               std::string_view legacy_charset) {
+  return decode_text(header_value(raw, &warnings), {.legacy_charset = legacy_charset}, warnings);
 }
 
 // Hand-written: no Debian library here parses obsolete RFC 5322 address lists.
-std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings) {
-  return AddressListReader(header_value(raw, &warnings), warnings).read();
+std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings,
+                                        std::string_view legacy_charset) {
+  return AddressListReader(header_value(raw, &warnings), legacy_charset, warnings).read();
 }
 
 // ---------------------------------------------------------------- dates
@@ -1049,7 +1061,8 @@ std::size_t token_value_end(std::string_view s, std::size_t i) {
 // as they come, RFC 2231 sections kept apart and joined at the end.
 class ParameterReader {
  public:
-  ParameterReader(std::string_view s, std::vector<std::string>& warnings) : s_(s), warnings_(warnings) {}
+  ParameterReader(std::string_view s, std::string_view legacy_charset, std::vector<std::string>& warnings)
+      : s_(s), legacy_charset_(legacy_charset), warnings_(warnings) {}
 
   // Reads from s_[i] to the end.
   std::map<std::string, std::string> read(std::size_t i) {
@@ -1115,9 +1128,10 @@ class ParameterReader {
 
   void add_plain(const std::string& name, std::string value) {
     if (value.find("=?") != npos) {
-      value = decode_text(value, {.separate_from_text = false, .trim = false}, warnings_);
+      value = decode_text(value, {.separate_from_text = false, .trim = false, .legacy_charset = legacy_charset_},
+                          warnings_);
     } else {
-      value = raw_text_to_utf8(value, warnings_);
+      value = raw_text_to_utf8(value, legacy_charset_, warnings_);
     }
     plain_.emplace(name, std::move(value));  // the first wins, as in most MUAs
   }
@@ -1147,6 +1161,7 @@ class ParameterReader {
   }
 
   std::string_view s_;
+  std::string_view legacy_charset_;
   std::vector<std::string>& warnings_;
   std::map<std::string, std::string> plain_;
   std::map<std::string, Extended> extended_;
@@ -1155,18 +1170,20 @@ class ParameterReader {
 };
 
 // Hand-written: no Debian library here joins and decodes RFC 2231 parameters.
-MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings) {
+MimeValue parse_mime_value(std::string_view raw, bool with_subtype, std::vector<std::string>& warnings,
+                           std::string_view legacy_charset) {
   const std::string_view s = header_value(raw, &warnings);
   MimeValue result;
   const std::size_t params_begin = read_mime_type(s, with_subtype, result);
-  result.params = ParameterReader(s, warnings).read(params_begin);
+  result.params = ParameterReader(s, legacy_charset, warnings).read(params_begin);
   return result;
 }
 
 }  // namespace
 
-ContentType parse_content_type(std::string_view raw, std::vector<std::string>& warnings) {
-  MimeValue v = parse_mime_value(raw, true, warnings);
+ContentType parse_content_type(std::string_view raw, std::vector<std::string>& warnings,
+                               std::string_view legacy_charset) {
+  MimeValue v = parse_mime_value(raw, true, warnings, legacy_charset);
   ContentType ct;
   ct.params = std::move(v.params);
   if (v.type.empty()) {
@@ -1180,8 +1197,8 @@ ContentType parse_content_type(std::string_view raw, std::vector<std::string>& w
 }
 
 std::pair<std::string, std::map<std::string, std::string>> parse_disposition(
-    std::string_view raw, std::vector<std::string>& warnings) {
-  MimeValue v = parse_mime_value(raw, false, warnings);
+    std::string_view raw, std::vector<std::string>& warnings, std::string_view legacy_charset) {
+  MimeValue v = parse_mime_value(raw, false, warnings, legacy_charset);
   return {sanitize_utf8(v.type), std::move(v.params)};
 }
 

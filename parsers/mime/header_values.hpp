@@ -33,14 +33,20 @@ inline constexpr HeaderLimits header_limits{};
 // 2047 encoded words (B and Q, any charset, "charset*lang" accepted). Adjacent
 // encoded words separated only by blanks are joined; an encoded word glued to
 // plain text is separated from it by a space; broken ones are kept as written.
-std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings);
+// Raw 8-bit text that is not UTF-8 (no RFC 2047) is decoded as
+// `legacy_charset` when it is valid there (the caller passes the charset the
+// message declares for its text), else as windows-1252; the same holds for
+// the names and parameter values below.
+std::string decode_unstructured(std::string_view raw, std::vector<std::string>& warnings,
+                                std::string_view legacy_charset = {});
 
 // RFC 5322 address lists, obsolete syntax tolerated: group members are listed
 // (group names are dropped), quoted names, comments (a comment becomes the name
 // when there is no other, else is appended in parentheses), angle addresses
 // (routes dropped, missing '>' tolerated), bare addresses, encoded-word names.
 // Entries without an address are dropped. Garbage yields what can be salvaged.
-std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings);
+std::vector<Address> parse_address_list(std::string_view raw, std::vector<std::string>& warnings,
+                                        std::string_view legacy_charset = {});
 
 // RFC 5322 dates and obsolete forms (two- and three-digit years, named or
 // unknown zones, missing seconds or weekday, comments, asctime order, the date
@@ -63,11 +69,12 @@ struct ContentType {
 
 // A value without a type keeps the text/plain default (RFC 2045 5.2) and adds
 // a warning; one without a subtype keeps the type, an empty subtype and a warning.
-ContentType parse_content_type(std::string_view raw, std::vector<std::string>& warnings);
+ContentType parse_content_type(std::string_view raw, std::vector<std::string>& warnings,
+                               std::string_view legacy_charset = {});
 
 // Same parameter rules, for Content-Disposition: first token lower-cased in
 // .first (empty when absent), params in .second.
 std::pair<std::string, std::map<std::string, std::string>> parse_disposition(
-    std::string_view raw, std::vector<std::string>& warnings);
+    std::string_view raw, std::vector<std::string>& warnings, std::string_view legacy_charset = {});
 
 }  // namespace intake::parsers

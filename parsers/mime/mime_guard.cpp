@@ -113,6 +113,27 @@ bool is_mbox_from_line(std::string_view line) {
   return next != std::string_view::npos && line[next] != ':';
 }
 
+// A line that stands in a header block with neither a colon nor the blank
+// that would make it a continuation.
+bool is_broken_field(std::string_view line) {
+  return !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find(':') == std::string_view::npos;
+}
+
+// "Name: value" with a name as mailers write them (letters, digits, '-',
+// '_', '.'; RFC 5322 allows more, but a look ahead must not take text for a
+// field), blanks before the colon tolerated (obsolete syntax, RFC 5322 4.5).
+bool is_field_line(std::string_view line) {
+  std::size_t i = 0;
+  const auto name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  };
+  while (i < line.size() && name_char(line[i])) ++i;
+  if (i == 0) return false;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return i < line.size() && line[i] == ':';
+}
+
 // A Content-Type line that opens a level of MIME nesting (a multipart or a
 // forwarded message), counted against Limits::max_multipart_nesting.
 bool declares_nesting(std::string_view line) {
@@ -144,8 +165,10 @@ class Guard {
     boundaries_ = declared_boundaries(raw);
   }
 
-  // One line without its line end; `ended`: a '\n' ended it (the last line may lack one).
-  void take_line(std::string_view line, bool ended) {
+  // One line without its line end; `ended`: a '\n' ended it (the last line
+  // may lack one). `rest`: the input after it, for the look ahead a line
+  // without a colon needs.
+  void take_line(std::string_view line, bool ended, std::string_view rest) {
     line = unpadded_boundary_line(line);
     if (auto match = boundary_line(line, boundaries_); match.kind != BoundaryLine::none) {
       take_boundary_line(line, match);
@@ -155,14 +178,16 @@ class Guard {
       out_.warnings.push_back("mbox 'From ' line before the headers dropped");
       return;
     }
-    const bool ends_headers_early =
-        in_header_ && !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find(':') == std::string_view::npos;
-    if (ends_headers_early) {
+    if (in_header_ && is_broken_field(line)) {
+      if (headers_go_on(line, rest)) {
+        out_.warnings.push_back("header line without ':' skipped: " + sanitize_utf8(line.substr(0, 60)));
+        return;
+      }
       out_.warnings.push_back("header line without ':' taken as the start of the body (no blank line before it)");
-    }
-    if (in_header_ && (line.empty() || ends_headers_early)) {
       end_header_block();
-      if (line.empty()) return;
+    } else if (in_header_ && line.empty()) {
+      end_header_block();
+      return;
     }
     if (in_header_) {
       take_header_line(line);
@@ -194,6 +219,38 @@ class Guard {
       warned_padding_ = true;
     }
     return trimmed;
+  }
+
+  // Whether the header block goes on after `broken` (a line without a colon
+  // in it): a wrapped line that lost its leading blank, or a stray word,
+  // with more fields after it. So when every broken line up to the blank
+  // line (or the end of the input) is followed by a field; one followed by
+  // anything else (text, a boundary, the blank line) means the body began
+  // without its blank line (the old reading, as Postfix and Python's email
+  // package have it). Each byte is looked at once: what was looked at is
+  // remembered, so the pass stays linear in the input whatever it holds.
+  bool headers_go_on(std::string_view broken, std::string_view rest) {
+    if (broken.data() < looked_until_) return headers_went_on_;
+    bool after_broken = true;
+    std::size_t scanned = 0;
+    while (!rest.empty()) {
+      if (scanned > limits_.max_header_block_bytes) {
+        after_broken = false;  // a block's worth of lines that look like headers: they are
+        break;
+      }
+      const std::size_t eol = rest.find('\n');
+      std::string_view line = rest.substr(0, eol);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || (after_broken && !is_field_line(line))) break;
+      after_broken = is_broken_field(line);
+      const std::size_t taken = eol == std::string_view::npos ? rest.size() : eol + 1;
+      scanned += taken;
+      rest.remove_prefix(taken);
+    }
+    // A later broken line before this point would be judged the same way.
+    looked_until_ = rest.data();
+    headers_went_on_ = !after_broken;
+    return headers_went_on_;
   }
 
   void take_boundary_line(std::string_view line, const BoundaryMatch& match) {
@@ -331,6 +388,10 @@ class Guard {
   // closes every multipart inside it (RFC 2046 5.1.2); mimetic does not know
   // that, so the missing close-delimiters are written in for it.
   std::vector<std::string> open_boundaries_;
+  // How far headers_go_on looked ahead (in the input) and what it found: a
+  // broken line before that point gets the same answer without a second look.
+  const char* looked_until_ = nullptr;
+  bool headers_went_on_ = false;
 };
 
 }  // namespace
@@ -343,7 +404,7 @@ GuardedMessage guard_message(std::string_view raw, const Limits& limits) {
     std::string_view line = raw.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
     pos = eol == std::string_view::npos ? raw.size() : eol + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    guard.take_line(line, eol != std::string_view::npos);
+    guard.take_line(line, eol != std::string_view::npos, raw.substr(pos));
   }
   return guard.finish();
 }

@@ -48,18 +48,25 @@ class HeaderView {
     return field ? field->value() : std::string();
   }
   bool has(std::string_view lower_name) const { return find(lower_name) != nullptr; }
+  // Every occurrence, in order.
+  std::vector<std::string> all(std::string_view lower_name) const {
+    std::vector<std::string> values;
+    for (const auto& field : header_)
+      if (same_name(field.name(), lower_name)) values.push_back(field.value());
+    return values;
+  }
 
  private:
   const mimetic::Field* find(std::string_view lower_name) const {
-    for (const auto& field : header_) {
-      const auto& name = field.name();
-      if (name.size() != lower_name.size()) continue;
-      bool same = true;
-      for (std::size_t i = 0; same && i < name.size(); ++i)
-        same = (static_cast<unsigned char>(name[i]) | 0x20) == static_cast<unsigned char>(lower_name[i]);
-      if (same) return &field;
-    }
+    for (const auto& field : header_)
+      if (same_name(field.name(), lower_name)) return &field;
     return nullptr;
+  }
+  static bool same_name(const std::string& name, std::string_view lower_name) {
+    if (name.size() != lower_name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if ((static_cast<unsigned char>(name[i]) | 0x20) != static_cast<unsigned char>(lower_name[i])) return false;
+    return true;
   }
   const mimetic::Header& header_;
 };
@@ -197,46 +204,122 @@ std::string crlf_to_lf(std::string_view s) {
   return out;
 }
 
+// What one part's headers say about it.
+struct Part {
+  ContentType ct;
+  std::string disposition;  // lower case; empty when absent
+  std::string filename;     // Content-Disposition's filename, else Content-Type's name
+  std::string encoding;     // Content-Transfer-Encoding, lower case
+  std::string content_id;   // without angle brackets
+
+  bool is_forwarded() const {
+    return (ct.type == "message" && ct.subtype == "rfc822") || ct.type + "/" + ct.subtype == opaque_rfc822_type;
+  }
+  // text/plain or text/html that is the message's text: not marked as an
+  // attachment, and not a named part unless marked inline.
+  bool is_body_text() const {
+    if (ct.type != "text" || (ct.subtype != "plain" && ct.subtype != "html")) return false;
+    return disposition != "attachment" && (filename.empty() || disposition == "inline");
+  }
+};
+
+// The name a part without one is listed under, made from its type: what a
+// mail client offers when saving it (image/png -> image.png,
+// application/octet-stream -> file.bin).
+std::string name_from_type(const ContentType& ct) {
+  static const std::map<std::string, std::string, std::less<>> extensions{
+      {"jpeg", "jpg"}, {"pjpeg", "jpg"}, {"svg+xml", "svg"}, {"tiff", "tif"},   {"octet-stream", "bin"},
+      {"plain", "txt"}, {"msword", "doc"}, {"calendar", "ics"}, {"rfc822", "eml"}, {"x-zip-compressed", "zip"},
+      {"delivery-status", "txt"}, {"rfc822-headers", "txt"}};
+  const std::string base = ct.type == "image" || ct.type == "audio" || ct.type == "video" ? ct.type : "file";
+  if (auto known = extensions.find(ct.subtype); known != extensions.end()) return base + "." + known->second;
+  // A short plain subtype is its own extension (png, gif, pdf, zip, heic, csv).
+  const bool plain = !ct.subtype.empty() && ct.subtype.size() <= 5 &&
+                     std::all_of(ct.subtype.begin(), ct.subtype.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                     });
+  return base + "." + (plain ? ct.subtype : std::string("bin"));
+}
+
+// RFC 2045 5.2: an invalid type means text/plain.
+ContentType content_type_of(const HeaderView& headers, std::vector<std::string>& warnings,
+                            std::string_view legacy_charset = {}) {
+  const std::string raw = headers.get("content-type");
+  ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, warnings, legacy_charset);
+  if (ct.subtype.empty()) {
+    ct.type = "text";
+    ct.subtype = "plain";
+  }
+  return ct;
+}
+
+// The charset a message declares for its text (the first text part's that
+// names one, else the top-level Content-Type's): the likeliest charset of raw
+// 8-bit header text that is not UTF-8. Looked up once, and only for a value
+// with 8-bit bytes: most mail has none, and the look-up walks the parts.
+class LegacyCharset {
+ public:
+  LegacyCharset(mimetic::MimeEntity& top, const Limits& limits) : top_(top), limits_(limits) {}
+  std::string_view for_value(std::string_view raw) {
+    if (std::all_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return {};
+    if (!found_) {
+      std::size_t budget = limits_.max_parts;
+      found_ = first_text_charset(top_, 0, budget);
+      if (found_->empty()) found_ = charset_of(top_);
+    }
+    return *found_;
+  }
+
+ private:
+  static std::string charset_of(mimetic::MimeEntity& entity) {
+    std::vector<std::string> ignored;
+    ContentType ct = content_type_of(HeaderView(entity.header()), ignored);
+    return ct.params["charset"];
+  }
+  std::string first_text_charset(mimetic::MimeEntity& entity, std::size_t depth, std::size_t& budget) const {
+    if (depth >= limits_.max_multipart_nesting || budget == 0) return {};
+    --budget;
+    std::vector<std::string> ignored;
+    ContentType ct = content_type_of(HeaderView(entity.header()), ignored);
+    if (ct.type == "text") return ct.params["charset"];
+    if (ct.type != "multipart") return {};
+    for (auto* child : entity.body().parts()) {
+      std::string found = first_text_charset(*child, depth + 1, budget);
+      if (!found.empty()) return found;
+    }
+    return {};
+  }
+
+  mimetic::MimeEntity& top_;
+  const Limits& limits_;
+  std::optional<std::string> found_;
+};
+
 class Walker {
  public:
-  Walker(const Limits& limits, Email& email, std::size_t depth) : limits_(limits), email_(email), depth_(depth) {}
+  Walker(const Limits& limits, Email& email, std::size_t depth, LegacyCharset& legacy)
+      : limits_(limits), email_(email), depth_(depth), legacy_(legacy) {}
 
-  void walk(mimetic::MimeEntity& entity, std::size_t depth) {
+  // `in_related`: the part is a child of multipart/related, whose parts the
+  // HTML beside them shows (RFC 2387), so it is inline without a disposition.
+  void walk(mimetic::MimeEntity& entity, std::size_t depth, bool in_related = false) {
     if (!count_part()) return;
-    const HeaderView headers(entity.header());
-    ContentType ct = content_type_of(headers, email_.warnings);
-    auto [disposition, disp_params] = parse_disposition(headers.get("content-disposition"), email_.warnings);
-    const std::string encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
-
-    if (ct.type == "multipart") {
-      walk_multipart(entity, ct, encoding, depth);
+    Part part = read_part(entity, email_.warnings, legacy_);
+    if (part.ct.type == "multipart") {
+      walk_multipart(entity, part.ct, part.encoding, depth);
       return;
     }
-
-    const std::string filename = disp_params.count("filename") ? disp_params["filename"] : ct.params["name"];
-    const bool is_attachment = disposition == "attachment" || (!filename.empty() && disposition != "inline");
-
-    const bool forwarded = (ct.type == "message" && ct.subtype == "rfc822") ||
-                           ct.type + "/" + ct.subtype == opaque_rfc822_type;
-    if (forwarded && depth + depth_ < limits_.max_multipart_nesting) {
-      add_forwarded(entity, encoding, filename, depth);
+    if (part.is_forwarded() && depth + depth_ < limits_.max_multipart_nesting) {
+      add_forwarded(entity, part.encoding, part.filename, depth);
       return;
     }
-
-    if (ct.type == "text" && (ct.subtype == "plain" || ct.subtype == "html") && !is_attachment) {
-      if (ct.subtype == "html") {
-        email_.has_html = true;
-        std::string html = to_utf8(decode(entity.body(), encoding), ct.params["charset"], email_.warnings);
-        append_text(html_to_text(html));
-      } else {
-        add_text(entity.body(), encoding, ct);
-      }
+    if (part.is_body_text()) {
+      add_body_text(entity, part);
       return;
     }
-
-    if (ct.type == "text" && ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16)
-      note_returned_headers(entity, encoding);
-    add_attachment(entity, headers, ct, encoding, disposition, filename);
+    if (part.ct.type == "text" && part.ct.subtype == "rfc822-headers" && email_.enclosed_message_ids.size() < 16)
+      note_returned_headers(entity, part.encoding);
+    add_attachment(entity, part, in_related);
   }
 
  private:
@@ -263,7 +346,8 @@ class Walker {
     if (ct.subtype == "alternative") {
       walk_alternative(children, depth);
     } else {
-      for (auto* child : children) walk(*child, depth + 1);
+      const bool related = ct.subtype == "related";
+      for (auto* child : children) walk(*child, depth + 1, related);
     }
   }
 
@@ -314,16 +398,42 @@ class Walker {
     if (!original.message_id.empty()) email_.enclosed_message_ids.push_back(original.message_id);
   }
 
-  void add_attachment(mimetic::MimeEntity& entity, const HeaderView& headers, const ContentType& ct,
-                      const std::string& encoding, const std::string& disposition, const std::string& filename) {
-    Attachment a;
-    a.filename = filename;
-    a.content_type = ct.type + "/" + ct.subtype;
-    a.size = decoded_size(entity.body(), encoding);
+  // `legacy`: for file names in raw 8-bit bytes (no RFC 2231 or 2047).
+  static Part read_part(mimetic::MimeEntity& entity, std::vector<std::string>& warnings, LegacyCharset& legacy) {
+    const HeaderView headers(entity.header());
+    Part part;
+    part.ct = content_type_of(headers, warnings, legacy.for_value(headers.get("content-type")));
+    const std::string disposition_raw = headers.get("content-disposition");
+    auto [disposition, disp_params] = parse_disposition(disposition_raw, warnings, legacy.for_value(disposition_raw));
+    part.disposition = std::move(disposition);
+    // RFC 2183's filename first; many mailers give only Content-Type's name (RFC 1341).
+    const auto filename = disp_params.find("filename");
+    part.filename = filename != disp_params.end() ? filename->second : part.ct.params["name"];
+    part.encoding = ascii_lower(trimmed(headers.get("content-transfer-encoding")));
     std::string cid = trimmed(headers.get("content-id"));
     if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
-    a.content_id = sanitize_utf8(cid);  // header bytes may be anything
-    a.inline_part = disposition == "inline" || (disposition.empty() && !cid.empty());
+    part.content_id = sanitize_utf8(cid);  // header bytes may be anything
+    return part;
+  }
+
+  void add_body_text(mimetic::MimeEntity& entity, Part& part) {
+    if (part.ct.subtype != "html") {
+      add_text(entity.body(), part.encoding, part.ct);
+      return;
+    }
+    email_.has_html = true;
+    std::string html = to_utf8(decode(entity.body(), part.encoding), part.ct.params["charset"], email_.warnings);
+    append_text(html_to_text(html));
+  }
+
+  void add_attachment(mimetic::MimeEntity& entity, const Part& part, bool in_related) {
+    Attachment a;
+    a.content_type = part.ct.type + "/" + part.ct.subtype;
+    a.filename = part.filename.empty() ? name_from_type(part.ct) : part.filename;
+    a.size = decoded_size(entity.body(), part);
+    a.content_id = part.content_id;
+    a.inline_part =
+        part.disposition == "inline" || (part.disposition.empty() && (in_related || !part.content_id.empty()));
     if (a.content_type == "application/ms-tnef" || ascii_lower(a.filename) == "winmail.dat")
       email_.warnings.push_back("winmail.dat (TNEF) attachment: its contents are not listed");
     email_.attachments.push_back(std::move(a));
@@ -333,16 +443,25 @@ class Walker {
     if (encoding == "base64") warn_if_cut_short(count_base64(body));
     return decode_transfer(body, encoding);
   }
-  // An attachment's decoded size; base64 (nearly every attachment) is
-  // counted, not decoded.
-  std::size_t decoded_size(const std::string& body, const std::string& encoding) {
-    if (encoding == "base64") {
+  // An attachment's decoded size in its canonical form (RFC 2046 4.1.1:
+  // a line end is CRLF, two bytes). base64 (nearly every attachment) is
+  // counted, not decoded; the line breaks between its lines are not
+  // symbols. 7bit and 8bit parts are counted as mime_guard hands them over
+  // (every line end CRLF, an LF-only message's too), and a quoted-printable
+  // hard line break, which mimetic decodes to a bare LF, counts two bytes
+  // too: the same file has the same size whichever way it was sent.
+  std::size_t decoded_size(const std::string& body, const Part& part) {
+    if (part.encoding == "base64") {
       const Base64Count n = count_base64(body);
       warn_if_cut_short(n);
       return base64_decoded_size(n);
     }
-    if (encoding == "quoted-printable") return decode_transfer(body, encoding).size();
-    return body.size();
+    if (part.encoding != "quoted-printable") return body.size();
+    const std::string decoded = decode_transfer(body, part.encoding);
+    std::size_t bare_lf = 0;
+    for (std::size_t i = 0; i < decoded.size(); ++i)
+      bare_lf += static_cast<std::size_t>(decoded[i] == '\n' && (i == 0 || decoded[i - 1] != '\r'));
+    return decoded.size() + bare_lf;
   }
   void warn_if_cut_short(const Base64Count& n) {
     if (warned_base64_ || !base64_cut_short(n)) return;
@@ -366,17 +485,25 @@ class Walker {
       if (!(*it)->body().parts().empty() || !trimmed((*it)->body()).empty()) chosen = *it;
     if (chosen == nullptr) chosen = children.back();
     walk(*chosen, depth + 1);
+    for (auto* child : children)
+      if (child != chosen) list_attachments_only(*child, depth + 1, false);
   }
 
-  // RFC 2045 5.2: an invalid type means text/plain.
-  static ContentType content_type_of(const HeaderView& headers, std::vector<std::string>& warnings) {
-    const std::string raw = headers.get("content-type");
-    ContentType ct = raw.empty() ? ContentType{} : parse_content_type(raw, warnings);
-    if (ct.subtype.empty()) {
-      ct.type = "text";
-      ct.subtype = "plain";
+  // An alternative not chosen is the same text in another form, but Apple
+  // Mail puts the pictures pasted into a message only in its HTML one
+  // (alternative: text/plain, then related: text/html and the images): its
+  // other parts are listed, its text is not. Its header problems were not
+  // the text's, so they are not warned about.
+  void list_attachments_only(mimetic::MimeEntity& entity, std::size_t depth, bool in_related) {
+    if (depth + depth_ >= limits_.max_multipart_nesting || !count_part()) return;
+    std::vector<std::string> ignored;
+    const Part part = read_part(entity, ignored, legacy_);
+    if (part.ct.type == "multipart") {
+      for (auto* child : entity.body().parts()) list_attachments_only(*child, depth + 1, part.ct.subtype == "related");
+      return;
     }
-    return ct;
+    if (part.ct.type == "text" || part.is_forwarded()) return;  // the text again, or a calendar's data
+    add_attachment(entity, part, in_related);
   }
 
   static ContentType child_content_type(mimetic::MimeEntity& entity) {
@@ -434,15 +561,17 @@ class Walker {
   const Limits& limits_;
   Email& email_;
   std::size_t depth_;
+  LegacyCharset& legacy_;
   std::size_t parts_ = 0;
   bool warned_parts_ = false;
   bool warned_base64_ = false;
   bool warned_nul_ = false;
 };
 
-std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings) {
+std::optional<Address> first_address(const std::string& raw, std::vector<std::string>& warnings,
+                                     std::string_view legacy_charset = {}) {
   if (trimmed(raw).empty()) return std::nullopt;
-  auto list = parse_address_list(raw, warnings);
+  auto list = parse_address_list(raw, warnings, legacy_charset);
   if (list.empty()) return std::nullopt;
   return list.front();
 }
@@ -452,24 +581,66 @@ std::string first_id(const std::string& raw) {
   return ids.empty() ? std::string() : ids.front();
 }
 
-void fill_headers(Email& email, const HeaderView& h) {
+// An address intake can answer and file a request under: a local part and a domain.
+bool usable(const std::optional<Address>& a) {
+  if (!a) return false;
+  const auto at = a->address.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < a->address.size();
+}
+
+// The sender of a message whose From has no usable address (`"name" <>`, a
+// mangled `[??????]`, none at all): the next From header with one, else
+// Sender, Reply-To, Return-Path, in that order (the order RFC 5322 3.6.2
+// gives the author, the agent and where replies go), said in a warning. The
+// From's display name stays when the one used has none.
+void fall_back_from(Email& email, const std::vector<std::string>& froms) {
+  std::vector<std::string> ignored;  // the later headers' flaws do not matter once one is chosen
+  std::vector<std::pair<std::string, std::optional<Address>>> candidates;
+  for (std::size_t i = 1; i < froms.size(); ++i)
+    candidates.emplace_back("From header " + std::to_string(i + 1), first_address(froms[i], ignored));
+  candidates.emplace_back("Sender", email.sender);
+  if (!email.reply_to.empty()) candidates.emplace_back("Reply-To", email.reply_to.front());
+  candidates.emplace_back("Return-Path", email.return_path);
+  for (auto& [header, address] : candidates) {
+    if (!usable(address)) continue;
+    if (address->name.empty() && email.from) address->name = email.from->name;
+    email.from = std::move(address);
+    std::erase(email.warnings, std::string("duplicate from header: the first is used"));
+    email.warnings.push_back("From has no usable address: taken from " + header);
+    return;
+  }
+}
+
+void fill_addresses(Email& email, const HeaderView& h, LegacyCharset& legacy) {
   auto& w = email.warnings;
-  email.from = first_address(h.get("from"), w);
-  email.sender = first_address(h.get("sender"), w);
-  email.reply_to = parse_address_list(h.get("reply-to"), w);
-  email.to = parse_address_list(h.get("to"), w);
-  email.cc = parse_address_list(h.get("cc"), w);
+  const auto one = [&](const std::string& raw) { return first_address(raw, w, legacy.for_value(raw)); };
+  const auto list = [&](std::string_view name) {
+    const std::string raw = h.get(name);
+    return parse_address_list(raw, w, legacy.for_value(raw));
+  };
+  const std::vector<std::string> froms = h.all("from");
+  email.from = froms.empty() ? std::nullopt : one(froms.front());
+  email.sender = one(h.get("sender"));
+  email.reply_to = list("reply-to");
+  email.to = list("to");
+  email.cc = list("cc");
   if (h.has("return-path")) {
     std::string rp = trimmed(h.get("return-path"));
     if (rp == "<>" || rp.empty()) {
       email.return_path = Address{};
     } else {
-      email.return_path = first_address(rp, w);
+      email.return_path = one(rp);
     }
   }
+  if (!usable(email.from)) fall_back_from(email, froms);
+}
+
+void fill_headers(Email& email, const HeaderView& h, LegacyCharset& legacy) {
+  auto& w = email.warnings;
+  fill_addresses(email, h, legacy);
   // The raw_ fields keep what was received, made valid UTF-8 only after it was decoded.
   const std::string subject_bytes = trimmed(h.get("subject"));
-  email.subject = decode_unstructured(subject_bytes, w);
+  email.subject = decode_unstructured(subject_bytes, w, legacy.for_value(subject_bytes));
   email.raw_subject = sanitize_utf8(subject_bytes);
   const std::string date_bytes = trimmed(h.get("date"));
   email.raw_date = sanitize_utf8(date_bytes);
@@ -540,7 +711,8 @@ std::string read_headers_body_as_text(Email& email, const std::string& text, con
   const std::string head = split == std::string::npos ? text : text.substr(0, split + 4);
   entity.load(head.begin(), head.end(), mimetic::imBody | mimetic::imChildParts);
   const HeaderView h(entity.header());
-  fill_headers(email, h);
+  LegacyCharset legacy(entity, limits);
+  fill_headers(email, h, legacy);
   if (split != std::string::npos) {
     email.body_text = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
     if (email.body_text.size() > limits.max_text_bytes) {
@@ -566,9 +738,10 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       entity.load(guarded.text.begin(), guarded.text.end(), mimetic::imNone);
       const HeaderView h(entity.header());
       flag_duplicates(entity.header(), email.warnings);
-      fill_headers(email, h);
+      LegacyCharset legacy(entity, limits);
+      fill_headers(email, h, legacy);
       top_ct = h.get("content-type");
-      Walker walker(limits, email, depth);
+      Walker walker(limits, email, depth, legacy);
       walker.walk(entity, 0);
     } catch (const std::exception& e) {
       // The seam: mimetic 0.9.8 throws on some malformed multiparts. A part

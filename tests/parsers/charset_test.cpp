@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -188,6 +189,31 @@ TEST(charset, megabyte_of_invalid_bytes_finishes) {
   const std::string out = to_utf8(in, "utf-8", w);
   EXPECT_EQ(out.size(), in.size() * 3);
   EXPECT_EQ(w.size(), 1u);
+}
+
+}  // namespace
+}  // namespace intake::parsers
+
+// decode_strictly: a charset taken on trust from elsewhere in the message
+// decodes header bytes only when every byte is valid in it.
+namespace intake::parsers {
+namespace {
+
+TEST(DecodeStrictly, legacy_bytes_valid_in_the_charset_decode) {
+  EXPECT_EQ(decode_strictly("\xD5\xC5\xCE\xB0", "GBK"), std::optional<std::string>("张伟"));
+  EXPECT_EQ(decode_strictly("\xE9\xD7\xC1\xCE", "koi8-r"), std::optional<std::string>("Иван"));
+}
+
+TEST(DecodeStrictly, bytes_invalid_in_the_charset_give_nothing) {
+  EXPECT_EQ(decode_strictly("\x82", "shift_jis"), std::nullopt);  // a lead byte without its trail byte
+  EXPECT_EQ(decode_strictly("\xA4\xA4\xA4", "big5"), std::nullopt);  // 中, then half a character
+}
+
+TEST(DecodeStrictly, charsets_that_are_no_legacy_code_page_give_nothing) {
+  EXPECT_EQ(decode_strictly("caf\xE9", "utf-8"), std::nullopt);
+  EXPECT_EQ(decode_strictly("caf\xE9", "us-ascii"), std::nullopt);
+  EXPECT_EQ(decode_strictly("caf\xE9", ""), std::nullopt);
+  EXPECT_EQ(decode_strictly("caf\xE9", "x-no-such-charset"), std::nullopt);
 }
 
 }  // namespace

@@ -30,6 +30,33 @@ TEST(HostileInput, ten_thousand_parts_are_cut_at_the_part_limit) {
   EXPECT_TRUE(has_warning(e, "MIME structure over limits"));
 }
 
+// Each part's header block holds a line without a colon followed by fields
+// and no blank line up to the end, where two text lines make the look ahead
+// fail: looked at again for every part, that would be quadratic.
+TEST(HostileInput, broken_header_lines_in_every_part_are_looked_ahead_once) {
+  std::string raw = "From: a@b.test\nContent-Type: multipart/mixed; boundary=\"p\"\n\n";
+  for (int i = 0; i < 20000; ++i) raw += "--p\nContent-Type: text/plain\nbroken\nX-A: b\n";
+  raw += "text\ntext\n--p--\n";
+  const Email e = parse_email(raw);
+  ASSERT_TRUE(e.from);
+  EXPECT_TRUE(has_warning(e, "MIME structure over limits"));
+  EXPECT_TRUE(has_warning(e, "header line without ':' taken as the start of the body"));
+}
+
+// Fields and stray lines in turn, thousands of them: skipped one by one up
+// to the header block's bound, never an unbounded look ahead.
+TEST(HostileInput, a_header_block_of_stray_lines_between_fields_stays_bounded) {
+  std::string raw = "From: a@b.test\n";
+  for (int i = 0; i < 50000; ++i) raw += "stray\nX-A: b\n";
+  raw += "Subject: after them\n\nbody\n";
+  const Limits limits;
+  const Email e = parse_email(raw, limits);
+  ASSERT_TRUE(e.from);
+  EXPECT_TRUE(has_warning(e, "header line without ':' skipped: stray"));
+  EXPECT_TRUE(has_warning(e, "header block over"));
+  EXPECT_EQ(e.body_text, "body\n");
+}
+
 TEST(HostileInput, a_hundred_nested_multiparts_degrade_to_text) {
   std::string raw = "From: a@b.test\n";
   for (int i = 0; i < 100; ++i)

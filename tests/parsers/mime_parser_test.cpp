@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 namespace intake::parsers {
 namespace {
@@ -66,6 +68,85 @@ TEST(MimeParser, content_id_with_invalid_bytes_is_utf8) {
   ASSERT_EQ(e.attachments.size(), 1u);
   EXPECT_EQ(e.attachments[0].content_id, "logo\xEF\xBF\xBD@b.test");
   EXPECT_TRUE(e.attachments[0].inline_part);
+}
+
+// One file in three encodings, in an LF-only and a CRLF message: the same
+// size each time, its line ends counted as CRLF (RFC 2046 canonical form),
+// never doubled and never dropped.
+TEST(MimeParser, text_attachment_size_is_the_same_in_every_encoding_and_line_end) {
+  const std::string lf =
+      "From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee files\n"
+      "--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=a.csv\n\na,b\nc,d\n"
+      "--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=q.csv\n"
+      "Content-Transfer-Encoding: quoted-printable\n\na,=\nb\nc,d\n"
+      "--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=b.csv\n"
+      "Content-Transfer-Encoding: base64\n\nYSxi\nDQpj\nLGQ=\n--b--\n";
+  std::string crlf;
+  for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  for (const std::string& raw : {lf, crlf}) {
+    const Email e = parse_email(raw);
+    ASSERT_EQ(e.attachments.size(), 3U);
+    for (const auto& a : e.attachments) EXPECT_EQ(a.size, 8U) << a.filename;  // "a,b\r\nc,d"
+  }
+}
+
+TEST(MimeParser, parts_without_a_name_are_named_after_their_type) {
+  const Email e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee files\n"
+      "--b\nContent-Type: image/png\n\nx\n--b\nContent-Type: image/jpeg\n\nx\n"
+      "--b\nContent-Type: application/octet-stream\n\nx\n--b\nContent-Type: application/pdf\n\nx\n"
+      "--b\nContent-Type: application/vnd.ms-excel\n\nx\n--b--\n");
+  std::vector<std::string> names;
+  for (const auto& a : e.attachments) names.push_back(a.filename);
+  EXPECT_EQ(names, (std::vector<std::string>{"image.png", "image.jpg", "file.bin", "file.pdf", "file.bin"}));
+}
+
+// Outlook and Gmail wrap alternative in related; Apple Mail puts related (the
+// HTML and the pictures in it) inside alternative, beside the text/plain
+// that is read: the pictures are listed all the same, and only once.
+TEST(MimeParser, picture_in_the_html_alternative_not_read_is_listed_once) {
+  const Email e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain\n\nsee picture\n"
+      "--a\nContent-Type: multipart/related; boundary=r\n\n--r\nContent-Type: text/html\n\n<p>see <img src=cid:p1></p>\n"
+      "--r\nContent-Type: image/png\nContent-Disposition: inline; filename=shot.png\nContent-ID: <p1>\n\nPNG\n"
+      "--r\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: inline; filename=notes.txt\n\nnotes\n--r--\n--a--\n");
+  EXPECT_EQ(e.body_text, "see picture");
+  ASSERT_EQ(e.attachments.size(), 1U);  // the text of the alternative not read is not an attachment
+  EXPECT_EQ(e.attachments[0].filename, "shot.png");
+  EXPECT_EQ(e.attachments[0].content_id, "p1");
+  EXPECT_TRUE(e.attachments[0].inline_part);
+}
+
+TEST(MimeParser, part_of_related_without_disposition_is_inline_and_of_mixed_is_not) {
+  const Email e = parse_email(
+      "From: a@b.test\nContent-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: multipart/related; boundary=r\n\n"
+      "--r\nContent-Type: text/html\n\n<p>hi</p>\n--r\nContent-Type: image/gif; name=a.gif\n\nGIF\n--r--\n"
+      "--m\nContent-Type: image/gif; name=b.gif\n\nGIF\n--m--\n");
+  ASSERT_EQ(e.attachments.size(), 2U);
+  EXPECT_TRUE(e.attachments[0].inline_part);
+  EXPECT_FALSE(e.attachments[1].inline_part);
+}
+
+TEST(MimeParser, second_from_with_an_address_replaces_an_unusable_first_and_says_so_only) {
+  const Email e = parse_email("From: \"Desk\" <>\nFrom: Desk <desk@b.test>\nSubject: s\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "desk@b.test");
+  // Not "the first is used" as well: it was not.
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"From has no usable address: taken from From header 2"}));
+}
+
+TEST(MimeParser, usable_first_from_keeps_precedence_over_sender) {
+  const Email e = parse_email("From: a@b.test\nSender: s@b.test\nFrom: c@b.test\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "a@b.test");
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"duplicate from header: the first is used"}));
+}
+
+TEST(MimeParser, from_without_address_and_nothing_to_fall_back_on_is_kept_and_flagged) {
+  const Email e = parse_email("From: Whomever\nReturn-Path: <>\n\nx\n");
+  ASSERT_TRUE(e.from);
+  EXPECT_EQ(e.from->address, "Whomever");
+  EXPECT_EQ(e.warnings, (std::vector<std::string>{"address without '@': Whomever"}));
 }
 
 TEST(MimeParser, part_text_starting_with_bare_cr_and_delimiter_keeps_headers_and_text) {
