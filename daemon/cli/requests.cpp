@@ -44,6 +44,10 @@ nlohmann::json request_json(const RequestDetail& r, bool with_events) {
   if (with_events) {
     j["events"] = nlohmann::json::array();
     j["text"] = r.text;
+    j["attachments"] = nlohmann::json::array();
+    for (const auto& a : r.attachments)
+      j["attachments"].push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size},
+                                  {"inline", a.inline_part}, {"content_id", a.content_id}});
     for (const auto& e : r.events) {
       nlohmann::json ev = {{"type", e.type}, {"at", e.at}, {"by", e.by}, {"detail", e.detail}};
       if (!e.text.empty()) ev["text"] = e.text;
@@ -155,6 +159,9 @@ int cmd_requests_show(const std::string& path, const std::string& reference, boo
   }
   if (!r->due_first_response.empty()) std::cout << "  due        first response " << r->due_first_response << ", resolution " << r->due_resolution << "\n";
   print_times(*r);
+  for (const auto& a : r->attachments)
+    std::cout << "  attached   " << a.filename << " (" << a.content_type << ", " << a.size << " bytes"
+              << (a.inline_part ? ", inline" : "") << ")\n";
   std::cout << "  text\n";
   print_indented(r->text, "    | ");
   std::cout << "  history\n";

@@ -24,6 +24,14 @@ struct RequestDetail {
   int thanks = 0, reopened = 0;
   std::vector<EventRow> events;  // only from find_request
   std::string text;             // only from find_request: what the request says (its new part, else its whole text)
+  // Only from find_request: the attachments of the request's own message,
+  // pasted pictures (inline) included.
+  struct Attachment {
+    std::string filename, content_type, content_id;
+    std::int64_t size = 0;
+    bool inline_part = false;
+  };
+  std::vector<Attachment> attachments;
 };
 
 // A message from a sender who may not make requests, kept as 'outside'.

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,39 @@ struct Attachment {
 enum class MessageKind { human, auto_reply, bulk, bounce };
 
 const char* to_string(MessageKind kind);
+
+// One Authentication-Results header (RFC 8601) read into its results
+// (parsers/mime/auth_results.hpp reads them).
+struct AuthMethodResult {
+  std::string method;  // "dkim", "spf", "dmarc", "arc", "x-...": lower case, never empty; its /version dropped
+  std::string result;  // "pass", "fail", "none", "softfail", ...: lower case, never empty
+  // "header.d" -> "example.test", "smtp.mailfrom" -> "user@example.test": keys
+  // lower case, values unquoted and as written. Keys without a ptype
+  // ("action", "score", "x-bits"), which Exchange Online and Fastmail write,
+  // are kept too. When a key repeats, the first value stands.
+  std::map<std::string, std::string> properties;
+  std::string reason;  // the reason= value, unquoted; empty when absent
+};
+
+struct AuthResults {
+  // Lower case, without the optional version. Empty when the value opens with
+  // a result, as Exchange Online writes it: such a header names no server, so
+  // it cannot be matched to a trusted one (only its position can vouch for it).
+  std::string authserv_id;
+  std::vector<AuthMethodResult> results;  // empty for "authserv-id; none"
+  // Results that did not parse (a missing '=', an unterminated comment or
+  // quoted string, a stray word) and were skipped: reading resumes after the
+  // next ';' outside comments and quoted strings.
+  std::size_t malformed_results = 0;
+};
+
+// A trace field of the header, in header order: a Received (where it was
+// added) or an Authentication-Results. Which results to believe depends on
+// which server is trusted, so the daemon decides (classify/trust.hpp).
+struct TraceField {
+  std::string received_by;          // a Received field's "by" host, lower case; empty for the other kind
+  std::optional<AuthResults> auth;  // an Authentication-Results that parsed; nullopt for a Received
+};
 
 struct Email {
   std::optional<Address> from;
@@ -67,6 +101,7 @@ struct Email {
   // text/rfc822-headers). How a bounce finds the mail that bounced.
   std::vector<std::string> enclosed_message_ids;
   std::vector<std::string> warnings;  // what was malformed and how it was handled
+  std::vector<TraceField> trace;      // top down, at most Limits::max_trace_fields
 };
 
 // Calls f(string) on every string an Email holds: the header values, the
@@ -96,6 +131,17 @@ void for_each_string(EmailRef& e, F&& f) {
   }
   for (auto* list : {&e.references, &e.enclosed_message_ids, &e.warnings})
     for (auto& s : *list) f(s);
+  for (auto& t : e.trace) {
+    f(t.received_by);
+    if (!t.auth) continue;
+    f(t.auth->authserv_id);
+    for (auto& r : t.auth->results) {
+      f(r.method);
+      f(r.result);
+      f(r.reason);
+      for (auto& [key, value] : r.properties) f(value);
+    }
+  }
 }
 
 }  // namespace intake::parsers

@@ -14,6 +14,7 @@ struct Limits {
   std::size_t max_parts = 1000;                                  // MIME parts in one message
   std::size_t max_multipart_nesting = 32;                        // nested multipart and message/rfc822
   std::size_t max_text_bytes = std::size_t{4} * 1024 * 1024;     // decoded text kept per message
+  std::size_t max_trace_fields = 100;  // Received and Authentication-Results read, from the top
 };
 
 }  // namespace intake::parsers

@@ -265,4 +265,35 @@ std::string auth_domain(std::string_view property_value) {
   return ascii_lower(v);
 }
 
+std::string received_by_host(std::string_view value) {
+  // Words outside comments, in order; the one after "by" is the host.
+  int depth = 0;
+  std::string word, previous;
+  auto flush = [&]() -> bool {
+    if (word.empty()) return false;
+    const bool found = previous == "by";
+    previous = word;
+    word.clear();
+    return found;
+  };
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    const char c = i < value.size() ? value[i] : ' ';
+    if (depth > 0) {
+      if (c == '\\') ++i;
+      else if (c == '(') ++depth;
+      else if (c == ')') --depth;
+      continue;
+    }
+    if (c == '(' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';') {
+      const std::string w = word;
+      if (flush()) return w;
+      if (c == '(') depth = 1;
+      if (c == ';') return {};  // the date: no "by" after it
+      continue;
+    }
+    word += static_cast<char>((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+  }
+  return {};
+}
+
 }  // namespace intake::parsers

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "parsers/common/charset.hpp"
+#include "parsers/mime/auth_results.hpp"
 #include "parsers/text/flowed.hpp"
 #include "parsers/mime/header_values.hpp"
 #include "parsers/text/html_text.hpp"
@@ -48,6 +49,13 @@ class HeaderView {
     return field ? field->value() : std::string();
   }
   bool has(std::string_view lower_name) const { return find(lower_name) != nullptr; }
+  // `name` equals `lower_name` without case.
+  static bool is(const std::string& name, std::string_view lower_name) { return same_name(name, lower_name); }
+  // f(name, value) for every field, in order.
+  template <typename F>
+  void each(F&& f) const {
+    for (const auto& field : header_) f(field.name(), field.value());
+  }
   // Every occurrence, in order.
   std::vector<std::string> all(std::string_view lower_name) const {
     std::vector<std::string> values;
@@ -664,6 +672,19 @@ void fill_headers(Email& email, const HeaderView& h, LegacyCharset& legacy) {
 
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth);
 
+// The Received and Authentication-Results fields, top down, for the daemon's
+// trust rule; the header is read only to a bound.
+void fill_trace(Email& email, const HeaderView& h, const Limits& limits) {
+  h.each([&](const std::string& name, const std::string& value) {
+    if (email.trace.size() >= limits.max_trace_fields) return;
+    if (HeaderView::is(name, "received")) {
+      email.trace.push_back({sanitize_utf8(received_by_host(value)), std::nullopt});
+    } else if (HeaderView::is(name, "authentication-results")) {
+      if (auto results = parse_authentication_results(sanitize_utf8(value))) email.trace.push_back({"", std::move(results)});
+    }
+  });
+}
+
 // NUL may hide in any header value (RFC 2047 can even encode one); no string
 // leaving the parser holds one, since PostgreSQL text cannot.
 void scrub_nul(Email& email) {
@@ -713,6 +734,7 @@ std::string read_headers_body_as_text(Email& email, const std::string& text, con
   const HeaderView h(entity.header());
   LegacyCharset legacy(entity, limits);
   fill_headers(email, h, legacy);
+  fill_trace(email, h, limits);
   if (split != std::string::npos) {
     email.body_text = sanitize_utf8(crlf_to_lf(std::string_view(text).substr(split + 4)));
     if (email.body_text.size() > limits.max_text_bytes) {
@@ -740,6 +762,7 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       flag_duplicates(entity.header(), email.warnings);
       LegacyCharset legacy(entity, limits);
       fill_headers(email, h, legacy);
+      fill_trace(email, h, limits);
       top_ct = h.get("content-type");
       Walker walker(limits, email, depth, legacy);
       walker.walk(entity, 0);

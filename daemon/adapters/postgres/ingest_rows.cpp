@@ -36,6 +36,18 @@ const char* resolved_name(ResolvedMark mark) {
   return "keep";
 }
 
+// The attachments as the parser listed them, for requests show.
+json attachment_list(const std::vector<parsers::Attachment>& list) {
+  json j = json::array();
+  for (const auto& a : list)
+    j.push_back({{"filename", storable_text(a.filename)},
+                 {"content_type", storable_text(a.content_type)},
+                 {"size", a.size},
+                 {"inline", a.inline_part},
+                 {"content_id", storable_text(a.content_id)}});
+  return j;
+}
+
 // A request's changes over the whole chunk, in plan order: the last status,
 // owner, priority and missing facts; the counts summed.
 struct ChangeRow {
@@ -132,6 +144,7 @@ class RowBuilder {
                 {"body_text", storable_text(e.body_text)},
                 {"request_text", storable_text(e.request_text)},
                 {"warnings", text_list(e.warnings)},
+                {"attachments", attachment_list(e.attachments)},
                 {"k", rows_.raws.size()}};
     if (plan.request_id != 0) row["request_id"] = plan.request_id;
     messages_.push_back(std::move(row));

@@ -128,14 +128,14 @@ bool insert_messages(pqxx::work& tx, const IngestRows& rows) {
       "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, rows.raws.size()) + "]) WITH ORDINALITY AS u(raw, k))"
       " INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
       " in_reply_to, refs, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text,"
-      " request_text, warnings, raw)"
+      " request_text, warnings, attachments, raw)"
       " SELECT id, request_id, 'in', role, mailbox, uidvalidity, uid, message_id, content_sha256, in_reply_to, refs,"
       " from_address, from_name, to_addresses, cc_addresses, subject, NULLIF(sent_at, '')::timestamptz, kind, body_text,"
-      " request_text, warnings, r.raw"
+      " request_text, warnings, coalesce(attachments, '[]'), r.raw"
       " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, request_id bigint, role text, mailbox text, uidvalidity bigint,"
       " uid bigint, message_id text, content_sha256 text, in_reply_to text, refs jsonb, from_address text, from_name text,"
       " to_addresses jsonb, cc_addresses jsonb, subject text, sent_at text, kind text, body_text text, request_text text,"
-      " warnings jsonb, k bigint) JOIN r ON r.k = x.k ORDER BY x.id"
+      " warnings jsonb, attachments jsonb, k bigint) JOIN r ON r.k = x.k ORDER BY x.id"
       " ON CONFLICT (message_id) WHERE direction = 'in' DO NOTHING RETURNING id",
       rows.messages, pqxx::prepare::make_dynamic_params(binaries(rows.raws)));
   return inserted.size() == rows.raws.size();

@@ -529,6 +529,23 @@ Result<std::vector<RequestDetail>> PqxxRecordStore::list_requests(const std::str
   });
 }
 
+namespace {
+
+// messages.attachments as written by ingest_rows; what does not read is left out.
+std::vector<RequestDetail::Attachment> attachments_from_json(const char* text) {
+  std::vector<RequestDetail::Attachment> out;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& a : j) {
+    if (!a.is_object()) continue;
+    out.push_back({a.value("filename", ""), a.value("content_type", ""), a.value("content_id", ""),
+                   a.value("size", std::int64_t{0}), a.value("inline", false)});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<OutsideRow>> PqxxRecordStore::list_outside(int limit) {
   return guarded("list_outside", [&]() -> Result<std::vector<OutsideRow>> {
     pqxx::work tx(conn_->conn);
@@ -548,10 +565,13 @@ Result<RequestDetail> PqxxRecordStore::find_request(const std::string& reference
     if (r.empty()) return fail("no request " + reference, true);
     RequestDetail d = detail_from(r[0]);
     const std::int64_t id = r[0][20].as<std::int64_t>();
-    auto text = tx.exec_params("SELECT coalesce(nullif(request_text, ''), body_text) FROM messages WHERE request_id = $1"
-                               " AND direction = 'in' AND role = 'request' ORDER BY id LIMIT 1",
+    auto text = tx.exec_params("SELECT coalesce(nullif(request_text, ''), body_text), attachments::text FROM messages"
+                               " WHERE request_id = $1 AND direction = 'in' AND role = 'request' ORDER BY id LIMIT 1",
                                id);
-    if (!text.empty()) d.text = text[0][0].c_str();
+    if (!text.empty()) {
+      d.text = text[0][0].c_str();
+      d.attachments = attachments_from_json(text[0][1].c_str());
+    }
     // Each message's text once, on the first event that records it (the
     // request's own message: shown above, not again). A rating's score is
     // shown before its comment.
