@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/classify/trust.hpp"
 #include "daemon/core/local_time.hpp"
 #include "parsers/common/strings.hpp"
 #include "parsers/request/request_fields.hpp"
@@ -98,6 +99,18 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
     d.outside = true;
     d.quiet_reason = "sender outside requests.accept_from_domains and the directory";
     return d;
+  }
+  // A colleague's address the company's own servers found forged (a failed
+  // check, not a missing one) is treated as outside too.
+  if (!from.empty() && !config.trust.authserv_ids.empty()) {
+    const SenderAuth auth = authenticate_sender(email, config.trust.authserv_ids);
+    if (auth.verdict == AuthVerdict::failed) {
+      d.make_request = false;
+      d.acknowledge = false;
+      d.outside = true;
+      d.quiet_reason = "authentication failed for the sender's domain (" + auth.detail + ")";
+      return d;
+    }
   }
   if (email.kind != parsers::MessageKind::human) {
     d.acknowledge = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/core/logging.hpp"
+#include "daemon/classify/trust.hpp"
 #include "daemon/core/request_status.hpp"
 #include "parsers/common/strings.hpp"
 #include "parsers/request/positive_words.hpp"
@@ -118,6 +119,13 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
   const Sender who = sender_of(email, request);
   const auto commands = parsers::parse_staff_commands(email.request_text);
   if (who.staff && !who.requester) {
+    if (config_.trust.require_authenticated_commands) {
+      const SenderAuth auth = authenticate_sender(email, config_.trust.authserv_ids);
+      if (auth.verdict != AuthVerdict::passed) {
+        reject_unauthenticated(email, request, auth, commands, plan);
+        return plan;
+      }
+    }
     staff_reply(email, request, who, commands, plan);
     return plan;
   }
@@ -156,6 +164,21 @@ ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& reque
   plan.events.push_back({"reply", excerpt(email.request_text)});
   if (who.requester) tell_team(email, request, "wrote again", false, plan);
   return plan;
+}
+
+// A staff mail whose sender the trusted servers did not authenticate: nothing
+// applied, nothing forwarded; the owner and the admin are told once.
+void ReplyRules::reject_unauthenticated(const parsers::Email& email, const RequestView& request, const SenderAuth& auth,
+                                        const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const {
+  const std::string why = "sender not authenticated (" + auth.detail + ")";
+  plan.role = "command_rejected";
+  plan.events.push_back({"command_rejected", why + ": " +
+                                                 excerpt(commands.empty() ? email.request_text : commands.front().line, 80)});
+  stage_logger("store")->warn("{}: staff mail from {} not applied: {}", request.reference,
+                              email.from ? email.from->address : std::string("?"), why);
+  if (request.rejected_command_told) return;
+  if (auto mail = mail_.make_command_rejected_notice(email, request, auth.detail))
+    plan.mails.push_back({"command_rejected_notice", *mail});
 }
 
 // The requester's later words reach the owner, else the staff, with the

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/classify/trust.hpp"
 #include "daemon/core/request_values.hpp"
 #include "daemon/respond/mail_composer.hpp"
 #include "parsers/common/email.hpp"
@@ -28,6 +29,8 @@ class ReplyRules {
   Sender sender_of(const parsers::Email& email, const RequestView& request) const;
   void staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,
                    const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const;
+  void reject_unauthenticated(const parsers::Email& email, const RequestView& request, const SenderAuth& auth,
+                              const std::vector<parsers::StaffCommand>& commands, ReplyPlan& plan) const;
   void tell_team(const parsers::Email& email, const RequestView& request, const std::string& what, bool reopened,
                  ReplyPlan& plan) const;
   bool facts_supplied(const parsers::Email& email, const RequestView& request, const parsers::CategoryConfig* category,

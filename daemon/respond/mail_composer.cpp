@@ -1,5 +1,6 @@
 #include "daemon/respond/mail_composer.hpp"
 
+#include <algorithm>
 
 #include "daemon/core/logging.hpp"
 #include "daemon/core/plain_time.hpp"
@@ -243,6 +244,19 @@ std::optional<QueuedMail> MailComposer::make_request_mail(const std::string& tem
                                                          nlohmann::json values) const {
   return make_request_mail_to(template_name, request, std::move(values),
                               {{request.requester_name, request.requester_address}});
+}
+
+std::optional<QueuedMail> MailComposer::make_command_rejected_notice(const parsers::Email& email, const RequestView& request,
+                                                                   const std::string& why) const {
+  std::vector<parsers::Address> to = team_of(request);
+  const std::string admin = config_.daemon.admin_address;
+  if (!admin.empty() && std::none_of(to.begin(), to.end(), [&](const parsers::Address& a) {
+        return parsers::address_without_plus(a.address) == parsers::address_without_plus(admin);
+      }))
+    to.push_back({"", admin});
+  if (to.empty()) return std::nullopt;
+  return make_request_mail_to("command_rejected_notice", request,
+                              {{"sender", email.from ? email.from->address : std::string("(no sender)")}, {"why", why}}, to);
 }
 
 std::optional<QueuedMail> MailComposer::make_resolved_notice(const RequestView& request, nlohmann::json values) const {

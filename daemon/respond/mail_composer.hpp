@@ -50,6 +50,10 @@ class MailComposer {
   // threaded to the request; nullopt when the template fails (logged).
   std::optional<QueuedMail> make_request_mail(const std::string& template_name, const RequestView& request,
                                               nlohmann::json values) const;
+  // To the owner (else the staff) and daemon.admin_address: a staff mail in
+  // the request's thread whose sender could not be authenticated (`why`).
+  std::optional<QueuedMail> make_command_rejected_notice(const parsers::Email& email, const RequestView& request,
+                                                         const std::string& why) const;
   // The resolved notice to the requester, with the staff member's words when
   // `values` holds a response, and the rating links (ratings[]: score, label).
   std::optional<QueuedMail> make_resolved_notice(const RequestView& request, nlohmann::json values) const;

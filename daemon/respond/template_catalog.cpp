@@ -26,6 +26,7 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
                                          "name", "size"})},
       {"follow_up_notice", request_variables({"reply_text", "what", "reopened"})},
       {"assigned_notice", request_variables({"request_text", "assigned_by"})},
+      {"command_rejected_notice", request_variables({"sender", "why"})},
       {"due_soon_alert", request_variables({"due_kind", "due"})},
       {"overdue_alert", request_variables({"due_kind", "due"})},
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",

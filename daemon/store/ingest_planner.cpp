@@ -149,6 +149,8 @@ class ChunkPlanner {
     p.role = reply.role;
     p.change = apply_reply(view, reply, by, true, p.events);
     if (reply.feedback) p.feedback = PlannedFeedback{*reply.feedback, by, view.owner};
+    for (const auto& [purpose, mail] : reply.mails)
+      if (purpose == "command_rejected_notice") view.rejected_command_told = true;  // once per request
     add_reply_mails(reply, view, by, true, p);
     p.result.outcome = IngestOutcome::joined;
     p.result.reference = view.reference;

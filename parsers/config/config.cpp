@@ -743,9 +743,35 @@ void read_employees(const toml::table& root, Config& cfg, std::vector<ConfigErro
   }
 }
 
-// [requests], [[category]] (with [[category.requires]]) and [[employee]].
+// [trust]: authserv_id is one string or a list of them.
+void read_trust_table(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
+  const toml::table* table = subtable(root, "trust", errors);
+  TableReader r(table, "trust", errors);
+  TrustConfig& t = cfg.trust;
+  const toml::node* id = table != nullptr ? table->get("authserv_id") : nullptr;
+  if (id != nullptr && id->is_string()) {
+    std::string one;
+    r.string("authserv_id", one);
+    t.authserv_ids = {one};
+  } else {
+    r.strings("authserv_id", t.authserv_ids, 253);
+  }
+  for (auto& a : t.authserv_ids) a = ascii_lower(a);
+  t.require_authenticated_commands = !t.authserv_ids.empty();
+  r.boolean("require_authenticated_commands", t.require_authenticated_commands);
+  r.reject_unknown();
+  for (const auto& a : t.authserv_ids)
+    if (!is_domain_name(a) && a != "localhost")
+      errors.push_back({"trust.authserv_id", "\"" + a + "\" is not a host name (the receiving server's, as it writes it)"});
+  if (t.require_authenticated_commands && t.authserv_ids.empty())
+    errors.push_back({"trust.require_authenticated_commands",
+                      "needs trust.authserv_id: without it no Authentication-Results can be believed"});
+}
+
+// [requests], [trust], [[category]] (with [[category.requires]]) and [[employee]].
 void parse_request_sections(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
   read_requests_table(root, cfg, errors);
+  read_trust_table(root, cfg, errors);
   read_categories(root, cfg, errors);
   read_employees(root, cfg, errors);
 }
@@ -897,9 +923,9 @@ void check_imap_server(const std::string& prefix, const ImapServerConfig& c, std
 }
 
 // The top-level keys this file knows; any other is named as unknown.
-constexpr std::array<std::string_view, 12> top_level_keys = {
+constexpr std::array<std::string_view, 13> top_level_keys = {
     "daemon", "database", "smtp", "mailbox", "requests", "category", "employee", "calendar", "service_levels",
-    "summary", "tally", "observe"};
+    "summary", "tally", "observe", "trust"};
 
 void reject_unknown_tables(const toml::table& root, std::vector<ConfigError>& errors) {
   for (const auto& [k, v] : root) {

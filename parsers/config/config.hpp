@@ -296,8 +296,19 @@ struct ObserveConfig : ImapServerConfig {
   int batch_size = 200;
 };
 
+// Which receiving servers' Authentication-Results intake believes ([trust]).
+struct TrustConfig {
+  // The authserv-ids of the company's own receiving servers, lower case
+  // (RFC 8601: their host names, so that their Received fields are known too).
+  std::vector<std::string> authserv_ids;
+  // Staff commands and responses only from senders those servers
+  // authenticated; true by default when authserv_ids is set.
+  bool require_authenticated_commands = false;
+};
+
 struct Config {
   DaemonConfig daemon;
+  TrustConfig trust;
   DatabaseConfig database;
   SmtpConfig smtp;
   std::vector<MailboxConfig> mailboxes;

@@ -1,5 +1,6 @@
 #include "parsers/mime/auth_results.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "parsers/common/strings.hpp"
@@ -265,33 +266,45 @@ std::string auth_domain(std::string_view property_value) {
   return ascii_lower(v);
 }
 
-std::string received_by_host(std::string_view value) {
-  // Words outside comments, in order; the one after "by" is the host.
+namespace {
+
+// A Received value up to its date (the ';'), comments left out, lower case.
+std::string received_words(std::string_view value) {
+  std::string out;
   int depth = 0;
-  std::string word, previous;
-  auto flush = [&]() -> bool {
-    if (word.empty()) return false;
-    const bool found = previous == "by";
-    previous = word;
-    word.clear();
-    return found;
-  };
-  for (std::size_t i = 0; i <= value.size(); ++i) {
-    const char c = i < value.size() ? value[i] : ' ';
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
     if (depth > 0) {
       if (c == '\\') ++i;
-      else if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      depth += c == '(' ? 1 : c == ')' ? -1 : 0;
       continue;
     }
-    if (c == '(' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';') {
-      const std::string w = word;
-      if (flush()) return w;
-      if (c == '(') depth = 1;
-      if (c == ';') return {};  // the date: no "by" after it
+    if (c == ';') break;
+    if (c == '(') {
+      depth = 1;
+      out += ' ';
       continue;
     }
-    word += static_cast<char>((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+    const bool blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    out += blank ? ' ' : static_cast<char>((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string received_by_host(std::string_view value) {
+  const std::string words = received_words(value);
+  std::string previous;
+  std::size_t at = 0;
+  while (at < words.size()) {
+    const std::size_t start = words.find_first_not_of(' ', at);
+    if (start == std::string::npos) break;
+    const std::size_t end = std::min(words.find(' ', start), words.size());
+    std::string word = words.substr(start, end - start);
+    if (previous == "by") return word;
+    previous = std::move(word);
+    at = end;
   }
   return {};
 }

@@ -130,6 +130,51 @@ TEST_F(ReplyRulesTest, the_staff_told_of_the_missing_facts_supplied_read_that_no
   EXPECT_EQ(text.find("Missing"), std::string::npos) << text;
 }
 
+// A staff mail as it arrives: the trusted server's result above its Received.
+std::string delivered_staff_mail(const std::string& results, const std::string& body) {
+  return "Received: from mx.example.test by localhost with LMTP; Mon, 7 Dec 2026 12:26:08 +0000\r\n"
+         "Authentication-Results: " + results + "\r\n"
+         "Received: from client by mx.example.test (Postfix) with ESMTP; Mon, 7 Dec 2026 12:26:08 +0000\r\n"
+         "From: Dave <dave@example.test>\r\nTo: requests@example.test\r\nSubject: Re: [REQ-1007] VPN fails\r\n"
+         "Message-ID: <s@example.test>\r\n\r\n" + body + "\r\n";
+}
+
+TEST_F(ReplyRulesTest, with_trust_configured_an_unauthenticated_staff_mail_applies_nothing_and_tells_the_owner_and_admin_once) {
+  config.trust.authserv_ids = {"mx.example.test"};
+  config.trust.require_authenticated_commands = true;
+  config.daemon.admin_address = "admin@example.test";
+  request.status = RequestStatus::in_progress;
+  MailComposer mail(config, templates, clock, random);
+  const ReplyRules rules(config, mail);
+  const parsers::Email forged =
+      parsers::parse_email(delivered_staff_mail("mx.example.test; dkim=none", "#status resolved\r\n\r\nAll done, goodbye."));
+  ReplyPlan p = rules.plan(forged, request);
+  EXPECT_EQ(p.role, "command_rejected");
+  EXPECT_FALSE(p.new_status.has_value());
+  EXPECT_FALSE(p.first_response);
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0].type, "command_rejected");
+  EXPECT_EQ(p.events[0].detail.rfind("sender not authenticated (no pass or fail for example.test): #status resolved", 0), 0u)
+      << p.events[0].detail;
+  ASSERT_EQ(p.mails.size(), 1u);  // nothing to the requester; one notice
+  EXPECT_EQ(p.mails[0].first, "command_rejected_notice");
+  EXPECT_EQ(p.mails[0].second.mail.rcpt_to, (std::vector<std::string>{"dave@example.test", "admin@example.test"}));
+  // Told once per request.
+  request.rejected_command_told = true;
+  p = rules.plan(forged, request);
+  EXPECT_EQ(p.role, "command_rejected");
+  EXPECT_TRUE(p.mails.empty());
+  // Signed: applied and forwarded.
+  const parsers::Email signed_mail = parsers::parse_email(
+      delivered_staff_mail("mx.example.test; dkim=pass header.d=example.test", "#status resolved\r\n\r\nAll done, goodbye."));
+  p = rules.plan(signed_mail, request);
+  EXPECT_EQ(p.role, "staff_command");
+  ASSERT_TRUE(p.new_status.has_value());
+  EXPECT_EQ(*p.new_status, RequestStatus::resolved);
+  ASSERT_EQ(p.mails.size(), 1u);
+  EXPECT_EQ(p.mails[0].first, "resolved_notice");
+}
+
 TEST_F(ReplyRulesTest, a_number_while_the_request_is_open_is_no_rating) {
   request.status = RequestStatus::in_progress;
   const ReplyPlan p = plan("alice@example.test", "Re: [REQ-1007] VPN fails", "5 - it is urgent now");

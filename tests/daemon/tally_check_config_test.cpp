@@ -64,7 +64,8 @@ username = "boss@example.test"
 )";
 
 TEST(TallyCheckConfig, an_observed_mailbox_and_tally_settings_that_are_right_pass) {
-  const CheckRun r = check(observe + "password_file = \"@PW@\"\n[tally]\nreply_window_days = 14\n");
+  const CheckRun r =
+      check("[trust]\nauthserv_id = \"mx.example.test\"\n" + observe + "password_file = \"@PW@\"\n[tally]\nreply_window_days = 14\n");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "OK (1 mailbox(es))\n");
 }
@@ -90,6 +91,29 @@ TEST(TallyCheckConfig, an_observed_mailbox_without_certificate_checks_is_a_warni
   EXPECT_NE(r.out.find("warning: observe boss: verify_tls = false: the certificate of imap.example.test:993 is not checked"),
             std::string::npos)
       << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+// [trust] and [requests] accept_from_domains, through the same real process.
+TEST(TrustCheckConfig, without_authserv_id_commands_are_not_authenticated_and_check_config_says_so) {
+  const CheckRun r = check("");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: trust: no authserv_id: staff commands and responses are not authenticated"), std::string::npos)
+      << r.out;
+  const CheckRun trusted = check("[trust]\nauthserv_id = \"mx.example.test\"\n");
+  EXPECT_EQ(trusted.code, 0) << trusted.out;
+  EXPECT_EQ(trusted.out.find("warning: trust"), std::string::npos) << trusted.out;
+  const CheckRun off = check("[trust]\nauthserv_id = [\"mx.example.test\"]\nrequire_authenticated_commands = false\n");
+  EXPECT_NE(off.out.find("warning: trust: require_authenticated_commands = false"), std::string::npos) << off.out;
+}
+
+TEST(TrustCheckConfig, a_bad_accept_from_domains_entry_is_named_on_one_line) {
+  const CheckRun r = check("[requests]\naccept_from_domains = [\"example.test\", \"not a domain\"]\n");
+  EXPECT_EQ(r.code, 78);
+  EXPECT_NE(r.out.find("requests.accept_from_domains: \"not a domain\" is not a domain name"), std::string::npos) << r.out;
 }
 
 }  // namespace

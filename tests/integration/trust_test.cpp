@@ -3,7 +3,9 @@
 // own, an urgent request is always acknowledged), the low cap still holds
 // for an address outside the directory, and a request recorded quietly
 // makes `intakectl status` say so. Only colleagues make requests: mail from
-// anyone else is kept as outside and never answered.
+// anyone else is kept as outside and never answered. Only authenticated
+// staff command: a command DKIM-signed through the stack's submission port
+// is applied; the same mail sent straight to the MX in dave's name is not.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -87,6 +89,66 @@ TEST_F(Trust, mail_from_outside_the_company_makes_no_request_and_no_mail_leaves_
   const RunResult queue = run_command("postqueue -c " + postfix + " -p 2>/dev/null");
   EXPECT_NE(queue.output.find("Mail queue is empty"), std::string::npos) << queue.output;
   EXPECT_EQ(imap_uids(stack_, "requests", "INBOX").size(), 0U) << "moved on like any other mail";
+}
+
+const char* trusted_desk = R"(
+[trust]
+authserv_id = "mx.example.test"
+
+[[category]]
+name = "it"
+tags = ["IT"]
+staff = ["dave@example.test"]
+
+[[employee]]
+address = "alice@example.test"
+name = "Alice Example"
+department = "Sales"
+)";
+
+TEST_F(Trust, a_signed_staff_command_is_applied_and_one_in_dave_s_name_straight_to_the_mx_is_not) {
+  config_ = write_config(stack_, "trust-commands", "admin_address = \"admin@example.test\"\n", {}, trusted_desk);
+  for (const char* n : {"1", "2"})
+    append("Alice Example <alice@example.test>", std::string("[IT] VPN fails ") + n, std::string("vpn") + n + "@alice");
+  once();
+  const std::string ref1 = sql_value(stack_, "SELECT reference FROM requests WHERE subject LIKE '%fails 1'");
+  const std::string ref2 = sql_value(stack_, "SELECT reference FROM requests WHERE subject LIKE '%fails 2'");
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 2, 30), 2U);
+  ASSERT_EQ(wait_for_messages(stack_, "dave", "INBOX", 2, 30), 2U);  // the team notices
+  auto staff_mail = [](const std::string& ref, const std::string& id, const std::string& extra) {
+    return "From: Dave <dave@example.test>\nTo: requests@example.test\nSubject: Re: [" + ref + "] VPN\nMessage-ID: <" + id +
+           ">\nDate: Mon, 07 Dec 2026 10:00:00 +0000\n" + extra +
+           "Content-Type: text/plain; charset=utf-8\n\n#status resolved\n\nYour VPN certificate had expired; I renewed it.\n";
+  };
+
+  // Signed through submission: applied and forwarded.
+  smtp_submit(stack_, "dave@example.test", {"requests@example.test"}, staff_mail(ref1, "signed@dave", ""));
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 1, 30), 1U);
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT status FROM requests WHERE reference = '" + ref1 + "'"), "resolved");
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 3, 30), 3U);
+
+  // The same in dave's name straight to the MX, once plain and once with a
+  // forged Authentication-Results of the trusted server: nothing applied,
+  // nothing forwarded, the owner team and the admin told once.
+  smtp_send(stack_, "dave@example.test", {"requests@example.test"}, staff_mail(ref2, "forged-1@dave", ""));
+  smtp_send(stack_, "dave@example.test", {"requests@example.test"},
+            staff_mail(ref2, "forged-2@dave",
+                       "Authentication-Results: mx.example.test; dkim=pass header.d=example.test; dmarc=pass "
+                       "header.from=example.test\n"));
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 2, 30), 2U);
+  once();
+  EXPECT_EQ(sql_value(stack_, "SELECT status FROM requests WHERE reference = '" + ref2 + "'"), "acknowledged");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM events e JOIN requests r ON r.id = e.request_id WHERE r.reference = '" +
+                                  ref2 + "' AND e.type = 'command_rejected' AND e.detail LIKE 'sender not authenticated%'"),
+            "2");
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'command_rejected_notice'"), "1");
+  EXPECT_EQ(sql_value(stack_, "SELECT rcpt_to FROM outbox WHERE purpose = 'command_rejected_notice'"),
+            "dave@example.test,admin@example.test");
+  ASSERT_EQ(wait_for_messages(stack_, "admin", "INBOX", 1, 30), 1U);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 3U) << "nothing forwarded to the requester";
+  EXPECT_EQ(imap_uids(stack_, "admin", "INBOX").size(), 1U) << "told once per request";
 }
 
 }  // namespace

@@ -301,8 +301,22 @@ void reset_stack(const Stack& stack) {
 }
 
 void smtp_send(const Stack& stack, const std::string& from, const std::vector<std::string>& to, const std::string& raw) {
+  smtp_send_as(stack, "", from, to, raw);
+}
+
+void smtp_submit(const Stack& stack, const std::string& user, const std::vector<std::string>& to, const std::string& raw) {
+  smtp_send_as(stack, user, user, to, raw);
+}
+
+void smtp_send_as(const Stack& stack, const std::string& login, const std::string& from, const std::vector<std::string>& to,
+                  const std::string& raw) {
   std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
-  std::string url = "smtp://" + stack.get("SMTP_HOST") + ":" + stack.get("SMTP_PORT");
+  std::string url = "smtp://" + stack.get("SMTP_HOST") + ":" + stack.get(login.empty() ? "SMTP_PORT" : "SUBMISSION_PORT");
+  const std::string password = stack.get("MAIL_PASSWORD");
+  if (!login.empty()) {
+    curl_easy_setopt(h.get(), CURLOPT_USERNAME, login.c_str());
+    curl_easy_setopt(h.get(), CURLOPT_PASSWORD, password.c_str());
+  }
   Upload up;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) up.data += '\r';

@@ -31,6 +31,12 @@ std::string plain_request(const std::string& user, const std::string& name, cons
 
 // Sends raw (LF or CRLF) by SMTP to the stack's MTA.
 void smtp_send(const Stack& stack, const std::string& from, const std::vector<std::string>& to, const std::string& raw);
+// Through SUBMISSION_PORT, logged in as `user` (user@example.test) with
+// MAIL_PASSWORD: the stack DKIM-signs it and delivers it through the MX.
+void smtp_submit(const Stack& stack, const std::string& user, const std::vector<std::string>& to, const std::string& raw);
+// Either: `login` empty sends to SMTP_PORT without authentication.
+void smtp_send_as(const Stack& stack, const std::string& login, const std::string& from, const std::vector<std::string>& to,
+                  const std::string& raw);
 
 std::vector<std::uint64_t> imap_uids(const Stack& stack, const std::string& user, const std::string& folder);
 std::string imap_fetch(const Stack& stack, const std::string& user, const std::string& folder, std::uint64_t uid);

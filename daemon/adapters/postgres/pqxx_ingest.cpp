@@ -225,7 +225,8 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
       " coalesce((SELECT m.message_id FROM messages m WHERE m.request_id = r.id AND m.role = 'request'"
       "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), ''), r.xmin::text::bigint,"
       " coalesce((SELECT coalesce(nullif(m.request_text, ''), m.body_text) FROM messages m WHERE m.request_id = r.id"
-      "           AND m.direction = 'in' AND m.role = 'request' ORDER BY m.id LIMIT 1), '')"
+      "           AND m.direction = 'in' AND m.role = 'request' ORDER BY m.id LIMIT 1), ''),"
+      " EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.type = 'command_rejected_notice_queued')"
       " FROM requests r WHERE r.id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY r.id",
       dump(nlohmann::json(ids)));
   for (const auto& row : r) {
@@ -248,6 +249,7 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
     v.request_message_id = row[14].c_str();
     v.version = row[15].as<std::int64_t>();
     v.request_text = row[16].c_str();
+    v.rejected_command_told = row[17].as<bool>();
     out.push_back(std::move(v));
   }
   return out;
