@@ -273,7 +273,7 @@ class CycleRun {
   }
 
   void send(const std::string& smtp_password) {
-    CurlSmtpSender smtp(rt_.config.smtp, smtp_password);
+    CurlSmtpSender smtp(rt_.config.smtp, smtp_password, make_token_source(rt_.config.smtp));
     StageTimes send_times;
     HeartbeatSender sender(smtp, hooks_.heartbeat);
     // One mail per call, so a stop request is seen between any two sends.
@@ -349,7 +349,7 @@ FlushResult flush_outbox(Runtime& rt, const Clock& clock, std::chrono::steady_cl
     return result;
   }
   IntakeCycle cycle(rt.config, *rt.store, rt.templates, clock, &rt.service);
-  CurlSmtpSender smtp(rt.config.smtp, smtp_password.value());
+  CurlSmtpSender smtp(rt.config.smtp, smtp_password.value(), make_token_source(rt.config.smtp));
   HeartbeatSender sender(smtp, heartbeat);
   while (clock.monotonic() < deadline) {
     CycleStats sent = cycle.drain_outbox(sender, 1);

@@ -988,6 +988,26 @@ void read_database(const toml::table& root, Config& cfg, std::vector<ConfigError
   r.reject_unknown();
 }
 
+// XOAUTH2 sends a bearer token: only over TLS, with a login name, and with
+// exactly one place to get the token from.
+void check_smtp_auth(const SmtpConfig& c, std::vector<ConfigError>& errors) {
+  const bool oauth = c.auth == ImapAuth::xoauth2;
+  if (!oauth) {
+    if (!c.token_file.empty()) errors.push_back({"smtp.token_file", "only used with auth = \"xoauth2\""});
+    if (!c.token_command.empty()) errors.push_back({"smtp.token_command", "only used with auth = \"xoauth2\""});
+    return;
+  }
+  if (c.security == Security::plain)
+    errors.push_back({"smtp.security", "auth = \"xoauth2\" needs tls or starttls (a bearer token never goes in the clear)"});
+  if (c.username.empty()) errors.push_back({"smtp.username", "missing: auth = \"xoauth2\" logs in as this user"});
+  if (c.token_file.empty() && c.token_command.empty())
+    errors.push_back({"smtp.token_file", "missing: auth = \"xoauth2\" needs token_file or token_command"});
+  else if (!c.token_file.empty() && !c.token_command.empty())
+    errors.push_back({"smtp.token_command", "give token_file or token_command, not both"});
+  if (!c.password_file.empty())
+    errors.push_back({"smtp.password_file", "not used with auth = \"xoauth2\" (the bearer token replaces it)"});
+}
+
 void read_smtp(const toml::table& root, Config& cfg, std::vector<ConfigError>& errors) {
   const toml::table* t = subtable(root, "smtp", errors);
   if (t == nullptr && root.get("smtp") == nullptr) errors.push_back({"smtp", "missing (required table)"});
@@ -1002,11 +1022,18 @@ void read_smtp(const toml::table& root, Config& cfg, std::vector<ConfigError>& e
   r.security("security", cfg.smtp.security);
   r.string("username", cfg.smtp.username);
   r.string("password_file", cfg.smtp.password_file);
+  std::string auth;
+  r.choice("auth", auth, {"password", "xoauth2"});
+  if (auth == "xoauth2") cfg.smtp.auth = ImapAuth::xoauth2;
+  r.string("token_file", cfg.smtp.token_file);
+  r.string("token_command", cfg.smtp.token_command);
+  r.integer("token_command_timeout_s", cfg.smtp.token_command_timeout_s, 1, 600);
   r.boolean("verify_tls", cfg.smtp.verify_tls);
   r.string("ca_file", cfg.smtp.ca_file);
   r.string("from_name", cfg.smtp.from_name);
   r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
   r.reject_unknown();
+  check_smtp_auth(cfg.smtp, errors);
 }
 
 MailboxConfig read_mailbox(const toml::table* table, const std::string& prefix, std::vector<ConfigError>& errors) {

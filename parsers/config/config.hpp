@@ -72,7 +72,13 @@ struct SmtpConfig {
   int port = 25;
   Security security = Security::plain;
   std::string username;
+  ImapAuth auth = ImapAuth::password;  // the same two ways as for mailboxes
   std::string password_file;
+  // auth = xoauth2 (needs tls or starttls): exactly one of a token file, read
+  // at each connect, or a command whose stdout (trimmed) is the token.
+  std::string token_file;
+  std::string token_command;
+  int token_command_timeout_s = 30;
   bool verify_tls = true;
   std::string ca_file;
   std::string from;       // envelope and header From of everything intake sends

@@ -6,8 +6,12 @@
 // anyone else is kept as outside and never answered. Only authenticated
 // staff command: a command DKIM-signed through the stack's submission port
 // is applied; the same mail sent straight to the MX in dave's name is not.
+// intake sends through an XOAUTH2-only submission port with a token from
+// token_command, asks again once when one is rejected, and says in one line
+// when the fresh one is rejected too.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "tests/support/stack_client.hpp"
@@ -149,6 +153,39 @@ TEST_F(Trust, a_signed_staff_command_is_applied_and_one_in_dave_s_name_straight_
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 3U) << "nothing forwarded to the requester";
   EXPECT_EQ(imap_uids(stack_, "admin", "INBOX").size(), 1U) << "told once per request";
+}
+
+// The [smtp] section for the stack's XOAUTH2-only port, the token from `command`.
+std::vector<std::pair<std::string, std::string>> oauth_smtp(const Stack& stack, const std::string& command) {
+  return {{"port = " + stack.get("SMTP_PORT") + "\nsecurity = \"plain\"",
+           "port = " + stack.get("SUBMISSION_OAUTH_PORT") + "\nsecurity = \"starttls\"\nca_file = \"" +
+               stack.get("TLS_CA_FILE") + "\"\nusername = \"requests@example.test\"\nauth = \"xoauth2\"\ntoken_command = \"" +
+               command + "\""}};
+}
+
+TEST_F(Trust, acknowledgments_go_out_through_an_xoauth2_submission_port_and_a_rejected_token_is_asked_for_again_once) {
+  const std::string stack_dir = stack_.get("STACK_DIR");
+  const std::string mint = std::string(INTAKE_SOURCE_DIR) + "/scripts/stack mint-token " + stack_dir + " requests";
+  // The first token the command prints has expired; the next ones are good.
+  const std::string counter = stack_dir + "/token-asked";
+  std::remove(counter.c_str());
+  const std::string command = "if [ -e " + counter + " ]; then " + mint + "; else touch " + counter + "; " + mint + " -600; fi";
+  config_ = write_config(stack_, "trust-oauth", "", oauth_smtp(stack_, command), directory);
+  append("Alice Example <alice@example.test>", "Printer jammed", "oauth-1@alice");
+  const RunResult r = run_command(std::string(INTAKED_PATH) + " --config " + config_ + " --once");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT status FROM outbox WHERE purpose = 'acknowledgment'"), "sent") << r.output;
+  ASSERT_EQ(wait_for_messages(stack_, "alice", "INBOX", 1, 30), 1U);
+
+  // A command that only ever prints a rejected token: one clear line, and the mail waits.
+  const std::string bad = write_config(stack_, "trust-oauth-bad", "", oauth_smtp(stack_, mint + " -600"), directory);
+  append("Alice Example <alice@example.test>", "Screen flickers", "oauth-2@alice");
+  const RunResult denied = run_command(std::string(INTAKED_PATH) + " --config " + bad + " --once");
+  EXPECT_NE(denied.output.find("login denied for requests@example.test (auth xoauth2): the server rejected the bearer token, "
+                               "and the fresh one too"),
+            std::string::npos)
+      << denied.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status = 'pending'"), "1");
 }
 
 }  // namespace

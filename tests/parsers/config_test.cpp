@@ -61,6 +61,24 @@ TEST(Config, only_colleagues_make_requests_by_default_and_a_bad_domain_is_named)
   EXPECT_NE(bad.errors[1].line().find("\"@x.test\""), std::string::npos) << bad.errors[1].line();
 }
 
+TEST(Config, smtp_xoauth2_needs_tls_a_user_and_one_token_source) {
+  const std::string smtp = "[smtp]\nhost = \"mail.example.test\"\nfrom = \"requests@example.test\"\n";
+  std::string text = minimal;
+  text.replace(text.find(smtp), smtp.size(),
+               smtp + "security = \"starttls\"\nusername = \"requests@example.test\"\nauth = \"xoauth2\"\n"
+                      "token_command = \"get-token\"\n");
+  auto good = parse_config(text);
+  ASSERT_TRUE(good.ok()) << good.errors[0].line();
+  EXPECT_EQ(good.config.smtp.auth, ImapAuth::xoauth2);
+  EXPECT_EQ(good.config.smtp.token_command, "get-token");
+  std::string plain = minimal;
+  plain.replace(plain.find(smtp), smtp.size(), smtp + "auth = \"xoauth2\"\ntoken_file = \"/t\"\ntoken_command = \"x\"\n");
+  auto bad = parse_config(plain);
+  std::vector<std::string> keys;
+  for (const auto& e : bad.errors) keys.push_back(e.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"smtp.security", "smtp.username", "smtp.token_command"}));
+}
+
 TEST(Config, plain_imap_off_loopback_is_refused) {
   std::string text = std::string(minimal) + "security = \"plain\"\n";
   auto load = parse_config(text);

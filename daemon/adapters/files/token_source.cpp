@@ -203,14 +203,23 @@ Result<std::string> CommandTokenSource::token() {
   return token_printed(*status, *output);
 }
 
-std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox) {
-  if (mailbox.auth != parsers::ImapAuth::xoauth2) return nullptr;
-  if (!mailbox.token_command.empty()) {
+namespace {
+
+template <typename Config>
+std::unique_ptr<TokenSource> token_source_of(const Config& c) {
+  if (c.auth != parsers::ImapAuth::xoauth2) return nullptr;
+  if (!c.token_command.empty()) {
     TokenCommandLimits limits;
-    limits.timeout_ms = mailbox.token_command_timeout_s * 1000;
-    return std::make_unique<CommandTokenSource>(mailbox.token_command, limits);
+    limits.timeout_ms = c.token_command_timeout_s * 1000;
+    return std::make_unique<CommandTokenSource>(c.token_command, limits);
   }
-  return std::make_unique<FileTokenSource>(mailbox.token_file);
+  return std::make_unique<FileTokenSource>(c.token_file);
 }
+
+}  // namespace
+
+std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox) { return token_source_of(mailbox); }
+
+std::unique_ptr<TokenSource> make_token_source(const parsers::SmtpConfig& smtp) { return token_source_of(smtp); }
 
 }  // namespace intake::daemon

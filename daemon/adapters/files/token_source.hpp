@@ -1,4 +1,4 @@
-// Where an OAuth2 bearer token for an IMAP login comes from (auth = "xoauth2"):
+// Where an OAuth2 bearer token for an IMAP or SMTP login comes from (auth = "xoauth2"):
 // a file, re-read each time, or a command the administrator configured. The
 // command is trusted to run; its output is not (size-limited, trimmed). A token
 // is a secret: it never goes into an error message or a log line.
@@ -51,5 +51,7 @@ class CommandTokenSource final : public TokenSource {
 // The source a mailbox with auth = "xoauth2" is configured with; nullptr for
 // auth = "password".
 std::unique_ptr<TokenSource> make_token_source(const parsers::ImapServerConfig& mailbox);
+// The same for sending ([smtp] auth = "xoauth2").
+std::unique_ptr<TokenSource> make_token_source(const parsers::SmtpConfig& smtp);
 
 }  // namespace intake::daemon

@@ -22,10 +22,41 @@ extern "C" size_t read_upload(char* buffer, size_t size, size_t nitems, void* us
 
 }  // namespace
 
-CurlSmtpSender::CurlSmtpSender(const parsers::SmtpConfig& config, std::string password)
-    : config_(config), password_(std::move(password)), handle_(curl_easy_init()) {}
+CurlSmtpSender::CurlSmtpSender(const parsers::SmtpConfig& config, std::string password, std::unique_ptr<TokenSource> tokens)
+    : config_(config), password_(std::move(password)), tokens_(std::move(tokens)), handle_(curl_easy_init()) {}
 
+// A login failure is not the mail's fault: the drain stops and the mail
+// waits (unreachable), it is never failed for good.
 Status CurlSmtpSender::send(const OutgoingMail& mail) {
+  if (tokens_ && bearer_token_.empty()) {
+    auto token = tokens_->token();
+    if (!token) {
+      Error e = fail("SMTP " + server() + ": no bearer token: " + token.error().message);
+      e.kind = ErrorKind::unreachable;
+      return e;
+    }
+    bearer_token_ = std::move(token.value());
+  }
+  Status result = send_once(mail);
+  if (result || !login_denied_ || !tokens_ || token_refreshed_) return result;
+  // Access tokens live about an hour: a rejected login is the sign to ask
+  // again, once, so a bad configuration fails fast instead of looping.
+  token_refreshed_ = true;
+  auto token = tokens_->token();
+  if (token) {
+    bearer_token_ = std::move(token.value());
+    result = send_once(mail);
+    if (result || !login_denied_) return result;
+  }
+  Error e = fail("SMTP " + server() + ": login denied for " + config_.username +
+                 " (auth xoauth2): the server rejected the bearer token, and " +
+                 (token ? std::string("the fresh one too") : "getting a fresh one failed: " + token.error().message));
+  e.kind = ErrorKind::unreachable;
+  return e;
+}
+
+Status CurlSmtpSender::send_once(const OutgoingMail& mail) {
+  login_denied_ = false;
   if (!handle_) return fail("cannot create a libcurl handle");
   CURL* h = handle_.get();
   const char* scheme = config_.security == parsers::Security::tls ? "smtps" : "smtp";
@@ -49,11 +80,16 @@ Status CurlSmtpSender::send(const OutgoingMail& mail) {
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config_.verify_tls ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_tls ? 2L : 0L);
   if (!config_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
-  if (!config_.username.empty()) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
+  if (!config_.username.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, config_.username.c_str());
+  if (tokens_) {
+    // XOAUTH2 by name, as Microsoft 365 and Gmail take it for SMTP AUTH.
+    curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, bearer_token_.c_str());
+    curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+  } else if (!config_.username.empty()) {
     curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
   }
   CURLcode rc = curl_easy_perform(h);
+  login_denied_ = rc == CURLE_LOGIN_DENIED;
   // The slist dies at the end of this call; libcurl must not keep a pointer to it.
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
   if (rc == CURLE_OK) return Ok{};
@@ -61,7 +97,7 @@ Status CurlSmtpSender::send(const OutgoingMail& mail) {
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
   const bool permanent = code >= 500 && code < 600;
-  Error e = fail("SMTP " + config_.host + ":" + std::to_string(config_.port) + ": " + detail +
+  Error e = fail("SMTP " + server() + ": " + detail +
                      (code ? " (reply " + std::to_string(code) + ")" : ""),
                  permanent);
   if (code == 0) e.kind = ErrorKind::unreachable;  // not even a greeting: the server is down or cut off
