@@ -98,6 +98,11 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
     d.acknowledge = false;
     d.outside = true;
     d.quiet_reason = "sender outside requests.accept_from_domains and the directory";
+    // Answered only where the sender is known to be who they say (no
+    // backscatter to a forged address), and never an automatic mail.
+    d.answer_outside = config.requests.outside_notice && email.kind == parsers::MessageKind::human &&
+                       !is_no_reply(from, config.requests.no_reply_patterns) &&
+                       authenticate_sender(email, config.trust.authserv_ids).verdict == AuthVerdict::passed;
     return d;
   }
   // A colleague's address the company's own servers found forged (a failed

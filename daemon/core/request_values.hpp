@@ -35,7 +35,8 @@ struct Decision {
   bool make_request = true;  // false: observe only (Cc-only mail, bounces)
   bool acknowledge = true;   // false: record quietly (auto-replies, bulk, loops)
   bool own_mail = false;     // intake's own mail come back: observed, never joined to a thread
-  bool outside = false;      // from a sender who may not make requests: kept as 'outside', never answered
+  bool outside = false;      // from a sender who may not make requests: kept as 'outside'
+  bool answer_outside = false;  // outside, and requests.outside_notice answers it (its sender was authenticated)
   std::string category;
   std::string priority = "normal";
   std::string quiet_reason;     // why no acknowledgment, for the log

@@ -84,6 +84,9 @@ class IntakeCycle {
                                           const Decision& decision) const override {
       return mail_.make_team_notice(email, request, decision.requester_department);
     }
+    std::optional<QueuedMail> outside_notice(const parsers::Email& email) const override {
+      return mail_.make_outside_notice(email);
+    }
 
    private:
     const MailComposer& mail_;

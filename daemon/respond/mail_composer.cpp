@@ -192,6 +192,25 @@ std::vector<parsers::Address> MailComposer::team_of(const RequestView& request) 
   return to;
 }
 
+std::optional<QueuedMail> MailComposer::make_outside_notice(const parsers::Email& email) const {
+  const parsers::Address to = answer_address(email);
+  const std::string name = display_name(email, to);
+  nlohmann::json values = {
+      {"subject", email.subject.empty() ? std::string("(no subject)") : email.subject},
+      {"requester_name", name},
+      {"requester_first_name", name.substr(0, name.find(' '))},
+      {"requester_address", to.address},
+      {"company_domains", parsers::join(parsers::accepted_domains(config_), ", ")},
+      {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
+  };
+  auto rendered = templates_.render("outside_notice", "", values);
+  if (!rendered) {
+    stage_logger("respond")->error("<{}>: outside notice not rendered: {}", email.message_id, rendered.error().message);
+    return std::nullopt;
+  }
+  return make_answer(email, *rendered, "outside", {});
+}
+
 std::optional<QueuedMail> MailComposer::make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                               std::uint64_t size_bytes) const {
   const parsers::Address to = answer_address(email);

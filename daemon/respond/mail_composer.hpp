@@ -44,6 +44,9 @@ class MailComposer {
   // To the sender of mail over daemon.max_message_bytes.
   std::optional<QueuedMail> make_oversized_notice(const parsers::Email& email, const std::string& category,
                                                   std::uint64_t size_bytes) const;
+  // To the sender of mail from outside (requests.outside_notice): the desk
+  // serves colleagues only.
+  std::optional<QueuedMail> make_outside_notice(const parsers::Email& email) const;
   // To the admin address after `failures` failed fetches in a row.
   std::optional<QueuedMail> make_fetch_alert(const parsers::MailboxConfig& mailbox, int failures, const std::string& error) const;
   // A notice to the requester of `request` (resolved_notice, staff_response),

@@ -31,6 +31,8 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"overdue_alert", request_variables({"due_kind", "due"})},
       {"oversized_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "size", "limit",
                             "desk_name"}},
+      {"outside_notice", {"subject", "requester_name", "requester_first_name", "requester_address", "company_domains",
+                          "desk_name"}},
       {"fetch_alert", {"mailbox", "address", "host", "failures", "error", "desk_name"}},
       // Top-level names, and those used inside {{#teams}}, {{#days}}, ... sections.
       {"summary",

@@ -128,6 +128,7 @@ class ChunkPlanner {
       case PlanKind::observed:
         p.role = item.decision->outside ? "outside" : "observed";
         p.result.outcome = IngestOutcome::observed;
+        if (item.decision->answer_outside) answer_outside(for_mail, p);
         break;
       case PlanKind::joined: join(*item.message, for_mail, p); break;
       case PlanKind::created: create(*item.message, for_mail, *item.decision, p); break;
@@ -212,6 +213,18 @@ class ChunkPlanner {
     p.events.push_back({"acknowledgment_queued", "", "to " + parsers::join(ack->mail.rcpt_to, ","), false});
     p.mails.push_back({"acknowledgment", std::move(*ack), true, v.request_message_id});
     p.result.ack_queued = true;
+  }
+
+  // Mail from outside answered (requests.outside_notice), under the same
+  // flood cap as acknowledgments: a loop with another desk ends there.
+  void answer_outside(const parsers::Email& e, IngestPlan& p) {
+    std::optional<QueuedMail> notice = context_.mails.outside_notice(e);
+    if (!notice || notice->mail.rcpt_to.empty()) return;
+    const std::string& rcpt = notice->mail.rcpt_to.front();
+    const FloodVerdict verdict = take_acknowledgment(acks_sent_, rcpt, context_.flood);
+    if (context_.flood.limit > 0) p.flood_checked = std::make_pair(parsers::ascii_lower(rcpt), verdict.sent);
+    if (!verdict.allowed) return;
+    p.mails.push_back({"outside_notice", std::move(*notice), false, ""});
   }
 
   // A quiet request (an auto-reply, bulk mail) tells nobody; any other, its team.

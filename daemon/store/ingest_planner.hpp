@@ -33,6 +33,8 @@ class PlanMails {
   // The new request told to its team; none: nobody to tell, or turned off.
   virtual std::optional<QueuedMail> team_notice(const parsers::Email& email, const RequestView& request,
                                                 const Decision& decision) const = 0;
+  // To the sender of mail kept as outside, when the decision allows one.
+  virtual std::optional<QueuedMail> outside_notice(const parsers::Email& email) const = 0;
 };
 
 // One message of a chunk: taken in when `decision` is set, else quarantined

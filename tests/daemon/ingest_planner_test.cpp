@@ -131,6 +131,13 @@ class Mails final : public PlanMails {
     q.message_id = "team." + r.reference + "@intake";
     return q;
   }
+  // Answers outside mail to whoever sent it.
+  std::optional<QueuedMail> outside_notice(const parsers::Email& e) const override {
+    QueuedMail q;
+    q.mail.rcpt_to = {e.from->address};
+    q.message_id = "outside." + e.message_id;
+    return q;
+  }
   ReplyPlan reply(const parsers::Email& e, const RequestView&) const override {
     ReplyPlan p;
     if (e.body_text == "resolved") p.new_status = RequestStatus::resolved;
@@ -265,6 +272,31 @@ TEST(IngestPlanner, our_own_mail_come_back_and_cc_only_mail_are_observed) {
   EXPECT_EQ(plans[0].role, "own_copy");
   EXPECT_EQ(plans[1].kind, PlanKind::observed);
   EXPECT_EQ(plans[1].result.outcome, IngestOutcome::observed);
+}
+
+TEST(IngestPlanner, outside_mail_is_kept_as_outside_and_answered_only_when_allowed_and_under_the_flood_cap) {
+  Chunk c;
+  Decision outside;
+  outside.make_request = false;
+  outside.acknowledge = false;
+  outside.outside = true;
+  c.add(email("o1@x"), outside);  // not allowed an answer (its sender was not authenticated)
+  outside.answer_outside = true;
+  for (int i = 2; i <= 4; ++i) c.add(email("o" + std::to_string(i) + "@x"), outside);
+  const auto plans = plan(c, snapshot_for(4), FloodLimit{2, 3600});
+  for (const auto& p : plans) {
+    EXPECT_EQ(p.kind, PlanKind::observed);
+    EXPECT_EQ(p.role, "outside");
+    EXPECT_FALSE(p.created.has_value());
+  }
+  EXPECT_TRUE(plans[0].mails.empty());
+  ASSERT_EQ(plans[1].mails.size(), 1u);
+  EXPECT_EQ(plans[1].mails[0].purpose, "outside_notice");
+  EXPECT_FALSE(plans[1].mails[0].of_request);
+  EXPECT_EQ(plans[2].mails.size(), 1u);
+  EXPECT_TRUE(plans[3].mails.empty()) << "the third answer to one address is past the cap of two";
+  const IngestRows rows = build_ingest_rows(plans);
+  EXPECT_EQ(nlohmann::json::parse(rows.outbox).size(), 2u);
 }
 
 TEST(IngestPlanner, the_flood_limit_holds_back_acknowledgments_past_it_counting_the_chunk) {

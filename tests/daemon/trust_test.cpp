@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "daemon/classify/classify.hpp"
 #include "parsers/mime/auth_results.hpp"
 #include "parsers/mime/mime_parser.hpp"
 
@@ -105,6 +108,53 @@ TEST(SenderTrust, the_trace_fields_are_read_in_order_with_each_received_by_host)
   EXPECT_EQ(parsers::received_by_host("from x (helo by evil.test) by Mx.Example.Test (Postfix) with ESMTP; date"),
             "mx.example.test");
   EXPECT_EQ(parsers::received_by_host("from x; Mon, 7 Dec 2026 by nobody"), "");
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// What the trust verdict does to a new message's decision.
+struct TrustedDesk {
+  TrustedDesk() {
+    mailbox.name = "requests";
+    mailbox.address = "requests@example.test";
+    mailbox.default_category = "general";
+    config.smtp.from = "requests@example.test";
+    config.mailboxes = {mailbox};
+    config.trust.authserv_ids = {"mx.example.test"};
+    config.trust.require_authenticated_commands = true;
+  }
+  Decision decide(const std::string& results, const std::string& from) {
+    return classify(delivered(results, "", from), mailbox, config, std::chrono::sys_seconds{});
+  }
+  parsers::MailboxConfig mailbox;
+  parsers::Config config;
+};
+
+TEST(SenderTrust, a_colleagues_address_whose_check_failed_is_outside_and_a_missing_check_is_not) {
+  TrustedDesk desk;
+  const Decision forged = desk.decide("mx.example.test; dkim=fail header.d=example.test", "dave@example.test");
+  EXPECT_TRUE(forged.outside);
+  EXPECT_FALSE(forged.make_request);
+  EXPECT_EQ(forged.quiet_reason, "authentication failed for the sender's domain (dkim=fail header.d=example.test)");
+  const Decision unsigned_mail = desk.decide("mx.example.test; dkim=none", "dave@example.test");
+  EXPECT_FALSE(unsigned_mail.outside);
+  EXPECT_TRUE(unsigned_mail.make_request);
+}
+
+TEST(SenderTrust, outside_mail_is_answered_only_when_configured_and_its_sender_authenticated) {
+  TrustedDesk desk;
+  const std::string signed_partner = "mx.example.test; dkim=pass header.d=partner.test";
+  EXPECT_FALSE(desk.decide(signed_partner, "ann@partner.test").answer_outside) << "requests.outside_notice is off";
+  desk.config.requests.outside_notice = true;
+  const Decision d = desk.decide(signed_partner, "ann@partner.test");
+  EXPECT_TRUE(d.outside);
+  EXPECT_TRUE(d.answer_outside);
+  EXPECT_FALSE(desk.decide("mx.example.test; dkim=none", "ann@partner.test").answer_outside) << "not authenticated";
+  EXPECT_FALSE(desk.decide(signed_partner, "noreply@partner.test").answer_outside);
 }
 
 }  // namespace

@@ -96,9 +96,6 @@ TEST_F(Trust, mail_from_outside_the_company_makes_no_request_and_no_mail_leaves_
 }
 
 const char* trusted_desk = R"(
-[trust]
-authserv_id = "mx.example.test"
-
 [[category]]
 name = "it"
 tags = ["IT"]
@@ -111,7 +108,8 @@ department = "Sales"
 )";
 
 TEST_F(Trust, a_signed_staff_command_is_applied_and_one_in_dave_s_name_straight_to_the_mx_is_not) {
-  config_ = write_config(stack_, "trust-commands", "admin_address = \"admin@example.test\"\n", {}, trusted_desk);
+  config_ = write_config(stack_, "trust-commands", "admin_address = \"admin@example.test\"\n",
+                         {{"require_authenticated_commands = false", "require_authenticated_commands = true"}}, trusted_desk);
   for (const char* n : {"1", "2"})
     append("Alice Example <alice@example.test>", std::string("[IT] VPN fails ") + n, std::string("vpn") + n + "@alice");
   once();

@@ -48,7 +48,7 @@ void read_numbers(pqxx::transaction_base& tx, const SnapshotQuery& q, IngestSnap
 void read_flood_counts(pqxx::transaction_base& tx, const SnapshotQuery& q, IngestSnapshot& s) {
   if (q.ack_addresses.empty()) return;
   for (const auto& row : tx.exec_params(
-           "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower(l.a)"
+           "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose IN ('acknowledgment', 'outside_notice') AND lower(rcpt_to) = lower(l.a)"
            " AND created_at > to_timestamp($2))::int FROM jsonb_array_elements_text($1::jsonb) AS l(a)",
            json_list(q.ack_addresses), q.acks_since.time_since_epoch().count()))
     s.acks_sent[row[0].c_str()] = row[1].as<int>();
@@ -84,7 +84,7 @@ std::string changed_since(pqxx::work& tx, const IngestRows& rows, std::chrono::s
         " (SELECT DISTINCT a FROM jsonb_array_elements_text($1::jsonb) AS x(a) ORDER BY 1) l",
         rows.flood_json);
     for (const auto& row : tx.exec_params(
-             "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND lower(rcpt_to) = lower(l.a)"
+             "SELECT l.a, (SELECT count(*) FROM outbox WHERE purpose IN ('acknowledgment', 'outside_notice') AND lower(rcpt_to) = lower(l.a)"
              " AND created_at > to_timestamp($2))::int FROM jsonb_array_elements_text($1::jsonb) AS l(a)",
              rows.flood_json, acks_since.time_since_epoch().count()))
       if (rows.flood_counts.at(row[0].c_str()) != row[1].as<int>()) return "acknowledgments were queued meanwhile";
