@@ -7,6 +7,8 @@
 // nothing, and reach the managers' summary with the owner in its kudos.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/stack_client.hpp"
@@ -115,6 +117,34 @@ TEST_F(Team, a_new_request_reaches_each_staff_member_once_threaded_with_its_text
     forwarded = forwarded ||
                 body_text_of(stack_, imap_fetch(stack_, "alice", "INBOX", uid)).find("a new docking station at two") != std::string::npos;
   EXPECT_TRUE(forwarded);
+}
+
+TEST_F(Team, a_screenshot_pasted_into_outlook_is_stored_shown_and_named_in_the_team_notice) {
+  // A real client's shape (tests/data): multipart/related with the picture
+  // inline, only a Content-ID to point at it.
+  std::ifstream in(std::string(INTAKE_SOURCE_DIR) + "/tests/data/attachments/outlook_pasted_screenshot.eml", std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string raw = text.str();
+  auto swap = [&](const std::string& from, const std::string& to) {
+    const auto at = raw.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    raw.replace(at, from.size(), to);
+  };
+  swap("From: Priya Nair <priya.nair@example.test>", "From: Alice Example <alice@example.test>");
+  swap("To: \"IT Helpdesk\" <it@example.test>", "To: requests@example.test");
+  swap("Subject: VPN error after update", "Subject: [IT] VPN error after update");
+  imap_append(stack_, "requests", "INBOX", raw);
+  once();
+  const std::string ref = sql_value(stack_, "SELECT reference FROM requests");
+  ASSERT_FALSE(ref.empty());
+  const RunResult show = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " requests show " + ref);
+  EXPECT_NE(show.output.find("attached   image001.png (image/png, 180 bytes, inline)"), std::string::npos) << show.output;
+  const RunResult json = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " requests show " + ref + " --json");
+  EXPECT_NE(json.output.find("\"content_id\":\"image001.png@01DAB2C3.4D5E6F70\""), std::string::npos) << json.output;
+  ASSERT_EQ(wait_for_messages(stack_, "dave", "INBOX", 1, 30), 1U);
+  const std::string notice = imap_fetch(stack_, "dave", "INBOX", imap_uids(stack_, "dave", "INBOX").front());
+  EXPECT_NE(body_text_of(stack_, notice).find("image001.png (180 bytes)"), std::string::npos) << body_text_of(stack_, notice);
 }
 
 TEST_F(Team, a_category_that_turned_the_notice_off_tells_nobody) {

@@ -153,6 +153,21 @@ TEST_F(Trust, a_signed_staff_command_is_applied_and_one_in_dave_s_name_straight_
   EXPECT_EQ(imap_uids(stack_, "admin", "INBOX").size(), 1U) << "told once per request";
 }
 
+TEST_F(Trust, check_config_warns_without_an_authserv_id_and_names_a_bad_accepted_domain) {
+  const std::string untrusted = write_config(
+      stack_, "trust-none", "", {{"[trust]\nauthserv_id = [\"mx.example.test\"]\nrequire_authenticated_commands = false", ""}});
+  const RunResult warned = run_command(std::string(INTAKECTL_PATH) + " --config " + untrusted + " check-config");
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_NE(warned.output.find("warning: trust: no authserv_id: staff commands and responses are not authenticated"),
+            std::string::npos)
+      << warned.output;
+  const std::string bad = write_config(stack_, "trust-bad-domain", "", {}, "[requests]\naccept_from_domains = [\"example.test\", \"partner .test\"]\n");
+  const RunResult refused = run_command(std::string(INTAKECTL_PATH) + " --config " + bad + " check-config");
+  EXPECT_EQ(refused.exit_code, 78) << refused.output;
+  EXPECT_NE(refused.output.find("requests.accept_from_domains: \"partner .test\" is not a domain name"), std::string::npos)
+      << refused.output;
+}
+
 // The [smtp] section for the stack's XOAUTH2-only port, the token from `command`.
 std::vector<std::pair<std::string, std::string>> oauth_smtp(const Stack& stack, const std::string& command) {
   return {{"port = " + stack.get("SMTP_PORT") + "\nsecurity = \"plain\"",
