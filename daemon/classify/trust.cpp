@@ -93,7 +93,7 @@ SenderAuth authenticate_sender(const parsers::Email& email, const std::vector<st
       if (r.result == "fail" && out.verdict == AuthVerdict::none) out = {AuthVerdict::failed, describe(r, domain)};
     }
   }
-  if (out.verdict == AuthVerdict::none) out.detail = "no pass or fail for " + from_domain;
+  if (out.verdict == AuthVerdict::none) out.detail = "no DKIM, DMARC or SPF pass for " + from_domain;
   return out;
 }
 

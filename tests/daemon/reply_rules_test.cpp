@@ -154,7 +154,7 @@ TEST_F(ReplyRulesTest, with_trust_configured_an_unauthenticated_staff_mail_appli
   EXPECT_FALSE(p.first_response);
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_EQ(p.events[0].type, "command_rejected");
-  EXPECT_EQ(p.events[0].detail.rfind("sender not authenticated (no pass or fail for example.test): #status resolved", 0), 0u)
+  EXPECT_EQ(p.events[0].detail.rfind("sender not authenticated (no DKIM, DMARC or SPF pass for example.test): #status resolved", 0), 0u)
       << p.events[0].detail;
   ASSERT_EQ(p.mails.size(), 1u);  // nothing to the requester; one notice
   EXPECT_EQ(p.mails[0].first, "command_rejected_notice");

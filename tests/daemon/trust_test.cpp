@@ -53,7 +53,7 @@ TEST(SenderTrust, a_pass_for_another_domain_is_no_pass) {
   const auto a = authenticate_sender(delivered("mx.example.test; dkim=pass header.d=gmail.test; spf=pass smtp.mailfrom=x@gmail.test"),
                                      trusted);
   EXPECT_EQ(a.verdict, AuthVerdict::none);
-  EXPECT_EQ(a.detail, "no pass or fail for example.test");
+  EXPECT_EQ(a.detail, "no DKIM, DMARC or SPF pass for example.test");
   EXPECT_EQ(authenticate_sender(delivered("mx.example.test; dkim=pass header.d=notexample.test"), trusted).verdict,
             AuthVerdict::none);
 }
