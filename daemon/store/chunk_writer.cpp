@@ -1,6 +1,7 @@
 #include "daemon/store/chunk_writer.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/digest.hpp"
@@ -30,7 +31,12 @@ std::optional<InboundMessage> with_storable_ids(const InboundMessage& m) {
 }
 
 ChunkWriter::ChunkWriter(IntakeStore& store, const PlanMails& mails, FloodLimit flood, const Clock& clock, int max_attempts)
-    : store_(store), mails_(mails), flood_(flood), clock_(clock), max_attempts_(max_attempts), log_(stage_logger("store")) {}
+    : store_(store),
+      mails_(mails),
+      flood_(std::move(flood)),
+      clock_(clock),
+      max_attempts_(max_attempts),
+      log_(stage_logger("store")) {}
 
 Result<std::vector<IngestPlan>> ChunkWriter::write(const std::string& mailbox, const std::vector<ChunkItem>& given,
                                                    WrittenPlans& written) {
