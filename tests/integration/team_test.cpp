@@ -71,6 +71,16 @@ class Team : public ::testing::Test {
     RunResult r = run_command(std::string(INTAKED_PATH) + " --config " + config_ + " --once");
     EXPECT_EQ(r.exit_code, 0) << r.output;
   }
+  // A plain-text mail into the desk's inbox; `in_reply_to` with or without <>.
+  void append(const std::string& from, const std::string& subject, const std::string& body, const std::string& id,
+              const std::string& in_reply_to = "") {
+    const std::string parent = in_reply_to.empty() || in_reply_to.front() == '<' ? in_reply_to : "<" + in_reply_to + ">";
+    imap_append(stack_, "requests", "INBOX",
+                "From: " + from + "\nTo: requests@example.test\nSubject: " + subject +
+                    "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id + ">\n" +
+                    (parent.empty() ? std::string() : "In-Reply-To: " + parent + "\n") +
+                    "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n");
+  }
   std::string only_mail(const std::string& user) {
     EXPECT_EQ(wait_for_messages(stack_, user, "INBOX", 1, 30), 1U) << user;
     std::this_thread::sleep_for(1s);
@@ -160,11 +170,7 @@ TEST_F(Team, a_category_that_turned_the_notice_off_tells_nobody) {
 TEST_F(Team, the_requesters_later_words_reach_the_team_and_an_assignment_reaches_the_new_owner) {
   auto send = [&](const std::string& from, const std::string& subject, const std::string& body, const std::string& id,
                   const std::string& in_reply_to) {
-    imap_append(stack_, "requests", "INBOX",
-                "From: " + from + "\nTo: requests@example.test\nSubject: " + subject +
-                    "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id + ">\n" +
-                    (in_reply_to.empty() ? std::string() : "In-Reply-To: " + in_reply_to + "\n") +
-                    "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n");
+    append(from, subject, body, id, in_reply_to);
     once();
   };
   send("Alice Example <alice@example.test>", "Where is my shipment", "My shipment never arrived.", "ship@alice", "");
@@ -219,14 +225,6 @@ TEST_F(Team, the_requesters_later_words_reach_the_team_and_an_assignment_reaches
 }
 
 TEST_F(Team, ratings_are_recorded_answered_with_nothing_and_shown_in_the_summary_with_the_owner_in_the_kudos) {
-  auto append = [&](const std::string& from, const std::string& subject, const std::string& body, const std::string& id,
-                    const std::string& in_reply_to) {
-    imap_append(stack_, "requests", "INBOX",
-                "From: " + from + "\nTo: requests@example.test\nSubject: " + subject +
-                    "\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <" + id + ">\n" +
-                    (in_reply_to.empty() ? std::string() : "In-Reply-To: <" + in_reply_to + ">\n") +
-                    "Content-Type: text/plain; charset=utf-8\n\n" + body + "\n");
-  };
   const char* asks[] = {"VPN fails", "Mail quota", "New mouse"};
   for (int i = 0; i < 3; ++i)
     append("Alice Example <alice@example.test>", std::string("[IT] ") + asks[i], "Please help.", "ask" + std::to_string(i) + "@alice", "");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace intake::parsers {
 namespace {
 
@@ -13,8 +15,18 @@ struct Expected {
   const char* comment;
 };
 
+void expect_ratings(const std::vector<Expected>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = find_rating("Re: [REQ-7] Resolved", c.text);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->score, c.score);
+    EXPECT_EQ(r->comment, c.comment);
+  }
+}
+
 TEST(Rating, numbers_with_a_separator_are_scores_and_the_rest_is_the_comment) {
-  const Expected cases[] = {
+  const std::vector<Expected> cases = {
       {"5 - great service", 5, "great service"},
       {"2 - took too long", 2, "took too long"},
       {"4: fine, a bit slow", 4, "fine, a bit slow"},
@@ -27,30 +39,18 @@ TEST(Rating, numbers_with_a_separator_are_scores_and_the_rest_is_the_comment) {
       {"5 - great service, thank you Dave!\n\nAlice", 5, "great service, thank you Dave! Alice"},
       {"4\nsolved, but it took two days", 4, "solved, but it took two days"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.text);
-    auto r = find_rating("Re: [REQ-7] Resolved", c.text);
-    ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->score, c.score);
-    EXPECT_EQ(r->comment, c.comment);
-  }
+  expect_ratings(cases);
 }
 
 TEST(Rating, words_standing_alone_or_before_punctuation_are_scores) {
-  const Expected cases[] = {
+  const std::vector<Expected> cases = {
       {"good", 4, ""},
       {"Good, thanks", 4, "thanks"},
       {"Excellent!", 5, ""},
       {"bad - nobody called me back", 2, "nobody called me back"},
       {"Terrible.", 1, ""},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.text);
-    auto r = find_rating("Re: [REQ-7] Resolved", c.text);
-    ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->score, c.score);
-    EXPECT_EQ(r->comment, c.comment);
-  }
+  expect_ratings(cases);
 }
 
 TEST(Rating, counts_lists_versions_greetings_and_thanks_are_not_ratings) {
