@@ -268,43 +268,43 @@ std::string auth_domain(std::string_view property_value) {
 
 namespace {
 
-// A Received value up to its date (the ';'), comments left out, lower case.
-std::string received_words(std::string_view value) {
-  std::string out;
+bool received_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The next word of a Received value from `at`, comments skipped; empty at
+// the date (';') or the end. Views into `value`: nothing is copied.
+std::string_view next_received_word(std::string_view value, std::size_t& at) {
   int depth = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
+  while (at < value.size()) {
+    const char c = value[at];
     if (depth > 0) {
-      if (c == '\\') ++i;
+      if (c == '\\') ++at;
       depth += c == '(' ? 1 : c == ')' ? -1 : 0;
-      continue;
-    }
-    if (c == ';') break;
-    if (c == '(') {
+      ++at;
+    } else if (c == '(') {
       depth = 1;
-      out += ' ';
-      continue;
+      ++at;
+    } else if (received_blank(c)) {
+      ++at;
+    } else {
+      break;
     }
-    const bool blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
-    out += blank ? ' ' : static_cast<char>((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
   }
-  return out;
+  if (at >= value.size() || value[at] == ';') return {};
+  const std::size_t start = at;
+  while (at < value.size() && !received_blank(value[at]) && value[at] != '(' && value[at] != ';') ++at;
+  return value.substr(start, at - start);
 }
 
 }  // namespace
 
+// Runs over every Received field of every message, so it copies nothing but
+// the host it returns.
 std::string received_by_host(std::string_view value) {
-  const std::string words = received_words(value);
-  std::string previous;
   std::size_t at = 0;
-  while (at < words.size()) {
-    const std::size_t start = words.find_first_not_of(' ', at);
-    if (start == std::string::npos) break;
-    const std::size_t end = std::min(words.find(' ', start), words.size());
-    std::string word = words.substr(start, end - start);
-    if (previous == "by") return word;
-    previous = std::move(word);
-    at = end;
+  bool after_by = false;
+  for (std::string_view word = next_received_word(value, at); !word.empty(); word = next_received_word(value, at)) {
+    if (after_by) return ascii_lower(word);
+    after_by = word.size() == 2 && (word[0] | 0x20) == 'b' && (word[1] | 0x20) == 'y';
   }
   return {};
 }
