@@ -49,12 +49,11 @@ class HeaderView {
     return field ? field->value() : std::string();
   }
   bool has(std::string_view lower_name) const { return find(lower_name) != nullptr; }
-  // `name` equals `lower_name` without case.
-  static bool is(const std::string& name, std::string_view lower_name) { return same_name(name, lower_name); }
-  // f(name, value) for every field, in order.
+  // f(field) for every field, in order; a field's value() is a copy, so
+  // f asks for it only where it needs it.
   template <typename F>
   void each(F&& f) const {
-    for (const auto& field : header_) f(field.name(), field.value());
+    for (const auto& field : header_) f(field);
   }
   // Every occurrence, in order.
   std::vector<std::string> all(std::string_view lower_name) const {
@@ -70,12 +69,19 @@ class HeaderView {
       if (same_name(field.name(), lower_name)) return &field;
     return nullptr;
   }
-  static bool same_name(const std::string& name, std::string_view lower_name) {
+
+ public:
+  // mimetic's names are case-blind strings of another type: read in place,
+  // a conversion to std::string would copy every name at every lookup.
+  static bool same_name(const mimetic::istring& field_name, std::string_view lower_name) {
+    const std::string_view name(field_name.data(), field_name.size());
     if (name.size() != lower_name.size()) return false;
     for (std::size_t i = 0; i < name.size(); ++i)
       if ((static_cast<unsigned char>(name[i]) | 0x20) != static_cast<unsigned char>(lower_name[i])) return false;
     return true;
   }
+
+ private:
   const mimetic::Header& header_;
 };
 
@@ -675,12 +681,13 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
 // The Received and Authentication-Results fields, top down, for the daemon's
 // trust rule; the header is read only to a bound.
 void fill_trace(Email& email, const HeaderView& h, const Limits& limits) {
-  h.each([&](const std::string& name, const std::string& value) {
+  h.each([&](const mimetic::Field& field) {
     if (email.trace.size() >= limits.max_trace_fields) return;
-    if (HeaderView::is(name, "received")) {
-      email.trace.push_back({sanitize_utf8(received_by_host(value)), std::nullopt});
-    } else if (HeaderView::is(name, "authentication-results")) {
-      if (auto results = parse_authentication_results(sanitize_utf8(value))) email.trace.push_back({"", std::move(results)});
+    if (HeaderView::same_name(field.name(), "received")) {
+      email.trace.push_back({sanitize_utf8(received_by_host(field.value())), std::nullopt});
+    } else if (HeaderView::same_name(field.name(), "authentication-results")) {
+      if (auto results = parse_authentication_results(sanitize_utf8(field.value())))
+        email.trace.push_back({"", std::move(results)});
     }
   });
 }
