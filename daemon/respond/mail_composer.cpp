@@ -245,6 +245,7 @@ nlohmann::json MailComposer::request_values(const RequestView& request) const {
           {"requester_first_name", name.substr(0, name.find(' '))},
           {"requester_address", request.requester_address},
           {"category", request.category},
+          {"team", config_.team_name(request.category)},
           {"priority", request.priority},
           {"status", to_string(request.status)},
           {"owner", request.owner.empty() ? nlohmann::json(false) : nlohmann::json(request.owner)},

@@ -6,7 +6,7 @@ namespace {
 // What IntakeCycle::request_values gives every mail about a request.
 std::set<std::string> request_variables(const std::set<std::string>& more) {
   std::set<std::string> v = {"reference", "subject", "requester_name", "requester_first_name", "requester_address",
-                             "category", "priority", "status", "owner", "desk_name", "desk_address", "missing", "missing_text", "has_missing",
+                             "category", "team", "priority", "status", "owner", "desk_name", "desk_address", "missing", "missing_text", "has_missing",
                              "requested_by", "due_first_response", "due_resolution", "requested_earlier"};
   v.insert(more.begin(), more.end());
   return v;

@@ -674,6 +674,7 @@ CategoryConfig read_category(const toml::table* table, const std::string& prefix
   CategoryConfig c;
   TableReader r(table, prefix, errors);
   r.string("name", c.name, true);
+  r.string("display_name", c.display_name);
   r.strings("addresses", c.addresses);
   r.strings("tags", c.tags, 50);
   r.strings("keywords", c.keywords, 100);
@@ -782,6 +783,12 @@ const CategoryConfig* Config::category(std::string_view name) const {
   for (const auto& c : categories)
     if (c.name == name) return &c;
   return nullptr;
+}
+
+std::string Config::team_name(std::string_view category_name) const {
+  const CategoryConfig* c = category(category_name);
+  if (c != nullptr && !c->display_name.empty()) return c->display_name;
+  return std::string(category_name);
 }
 
 const Employee* Config::employee(std::string_view address) const {

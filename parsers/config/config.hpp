@@ -125,6 +125,7 @@ struct Requirement {
 // A team and what routes mail to it ([[category]]).
 struct CategoryConfig {
   std::string name;                      // e.g. "it"; also the plus tag requests+it@
+  std::string display_name;              // "IT", "HR & Payroll": what every mail calls the team; empty: name
   std::vector<std::string> addresses;    // recipient addresses that route here
   std::vector<std::string> tags;         // subject tags: "IT" matches "[IT] ..." and "IT: ..."
   std::vector<std::string> keywords;     // words in the subject or request text
@@ -323,6 +324,9 @@ struct Config {
   std::vector<Employee> employees;
 
   const CategoryConfig* category(std::string_view name) const;
+  // What a mail calls a category: its display_name, else its name (a name no
+  // longer configured is shown as stored).
+  std::string team_name(std::string_view category_name) const;
   const Employee* employee(std::string_view address) const;  // without case or plus tag
   std::vector<CalendarConfig> calendars;
   ServiceLevelsConfig service_levels;
