@@ -101,6 +101,30 @@ std::string encode_header_text(std::string_view utf8) {
   return out;
 }
 
+std::string fold_header(std::string_view name, const std::string& value) {
+  // Encoded words are folded already; a plain value is folded before a space
+  // so that no line passes 78 characters where a space allows it (RFC 5322
+  // 2.2.3: unfolding removes the CRLF and keeps the space).
+  if (value.find("\r\n") != std::string::npos || name.size() + 2 + value.size() <= 78) return value;
+  std::string out;
+  out.reserve(value.size() + value.size() / 32);
+  std::size_t line = name.size() + 2;  // "Subject: "
+  std::size_t i = 0;
+  while (i < value.size()) {
+    std::size_t next = value.find(' ', i + 1);
+    if (next == std::string::npos) next = value.size();
+    const std::size_t word = next - i;  // with its leading space, but for the first
+    if (line + word > 78 && line > name.size() + 2 && value[i] == ' ') {
+      out += "\r\n";
+      line = 0;
+    }
+    out.append(value, i, word);
+    line += word;
+    i = next;
+  }
+  return out;
+}
+
 std::string format_address(const parsers::Address& address) {
   std::string addr = clean_id(address.address);
   std::string name = strip_controls(address.name);
@@ -134,7 +158,7 @@ std::string build_message(const MessageSpec& spec) {
   std::string to;
   for (const auto& a : spec.to) to += (to.empty() ? "" : ",\r\n ") + format_address(a);
   header("To", to);
-  header("Subject", encode_header_text(spec.subject));
+  header("Subject", fold_header("Subject", encode_header_text(spec.subject)));
   header("Date", rfc5322_date(spec.date));
   header("Message-ID", "<" + clean_id(spec.message_id) + ">");
   if (const std::string id = clean_id(spec.in_reply_to); !id.empty()) header("In-Reply-To", "<" + id + ">");

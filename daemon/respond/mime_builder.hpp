@@ -34,6 +34,9 @@ std::string strip_controls(std::string_view value);
 // An RFC 2047 encoded-word form of a UTF-8 value when it is not plain ASCII.
 std::string encode_header_text(std::string_view utf8);
 // `"Name" <addr>` with the name encoded as needed.
+// A header value folded before spaces so that its lines stay within 78
+// characters where the words allow (a value with CRLFs is returned as it is).
+std::string fold_header(std::string_view name, const std::string& value);
 std::string format_address(const parsers::Address& address);
 std::string rfc5322_date(std::chrono::system_clock::time_point t);
 

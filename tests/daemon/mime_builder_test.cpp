@@ -58,6 +58,30 @@ TEST(MimeBuilder, non_ascii_subject_is_encoded_and_round_trips) {
   EXPECT_EQ(parsed.body_text, "Hello\n");
 }
 
+TEST(MimeBuilder, a_300_character_subject_is_folded_within_78_characters_and_unfolds_to_itself) {
+  std::string subject = "Re: [REQ-1042]";
+  while (subject.size() < 300) subject += " printer on the third floor";
+  const std::string raw = build_message(spec_with_subject(subject));
+  const std::string head = raw.substr(0, raw.find("\r\n\r\n"));
+  const std::size_t start = head.find("Subject: ");
+  const std::size_t end = head.find("\r\nDate:");
+  ASSERT_NE(start, std::string::npos);
+  const std::string field = head.substr(start, end - start);
+  int lines = 0;
+  for (std::size_t pos = 0; pos <= field.size();) {
+    const std::size_t eol = std::min(field.find("\r\n", pos), field.size());
+    EXPECT_LE(eol - pos, 78u) << field.substr(pos, eol - pos);
+    ++lines;
+    pos = eol + 2;
+  }
+  EXPECT_GE(lines, 4);
+  EXPECT_EQ(parsers::parse_email(raw).subject, subject);
+}
+
+TEST(MimeBuilder, a_short_subject_stays_on_one_line) {
+  EXPECT_EQ(fold_header("Subject", "Printer broken"), "Printer broken");
+}
+
 TEST(MimeBuilder, encoded_word_lookalike_in_subject_is_itself_encoded) {
   // A raw "=?...?=" in a decoded subject must not be decoded again by receivers.
   std::string raw = build_message(spec_with_subject("=?UTF-8?Q?hi=0D=0ABcc:_x@evil.test?="));
