@@ -99,6 +99,9 @@ std::vector<std::string> security_warnings(const parsers::Config& config) {
   if (!config.smtp.verify_tls && config.smtp.security != parsers::Security::plain)
     warnings.push_back("smtp: verify_tls = false: the certificate of " + config.smtp.host + ":" +
                        std::to_string(config.smtp.port) + " is not checked");
+  if (!config.service_levels.configured)
+    warnings.push_back("service_levels: none configured: acknowledgments promise no timeframe; set [service_levels] "
+                       "(and a [[calendar]]) to what the teams can keep");
   if (config.trust.authserv_ids.empty())
     warnings.push_back("trust: no authserv_id: staff commands and responses are not authenticated (anyone who writes "
                        "From: a staff address can give them); set [trust] authserv_id to the receiving server's");

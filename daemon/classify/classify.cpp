@@ -132,6 +132,9 @@ Decision classify(const parsers::Email& email, const parsers::MailboxConfig& mai
 
 Status set_due_times(Decision& decision, const ServicePolicy* service, std::chrono::sys_seconds arrival) {
   if (service == nullptr || !service->configured()) return Ok{};
+  // Waiting on the requester from the start: the clock starts when the
+  // missing facts arrive (ReplyRules' start_clock), and the due times are set then.
+  if (!decision.missing.empty()) return Ok{};
   const auto level = service->level_for(decision.category, decision.priority);
   if (!level) return Ok{};
   std::optional<std::chrono::system_clock::time_point> requested;

@@ -104,7 +104,19 @@ ReplyRules::Sender ReplyRules::sender_of(const parsers::Email& email, const Requ
   return who;
 }
 
+bool starts_clock(const RequestView& request, const ReplyPlan& plan) {
+  if (request.status != RequestStatus::waiting_on_requester || request.due_first_response) return false;
+  return plan.new_status &&
+         (*plan.new_status == RequestStatus::acknowledged || *plan.new_status == RequestStatus::in_progress);
+}
+
 ReplyPlan ReplyRules::plan(const parsers::Email& email, const RequestView& request) const {
+  ReplyPlan plan = plan_reply(email, request);
+  plan.start_clock = starts_clock(request, plan);
+  return plan;
+}
+
+ReplyPlan ReplyRules::plan_reply(const parsers::Email& email, const RequestView& request) const {
   ReplyPlan plan;
   if (email.kind == parsers::MessageKind::bounce) {
     plan.role = "bounce";

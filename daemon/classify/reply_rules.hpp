@@ -17,6 +17,11 @@
 
 namespace intake::daemon {
 
+// A request that waited on its requester from the start has no due times;
+// the reply that moves it on (the facts supplied, or the staff's #status
+// acknowledged or in_progress) starts its service-level clock.
+bool starts_clock(const RequestView& request, const ReplyPlan& plan);
+
 class ReplyRules {
  public:
   ReplyRules(const parsers::Config& config, const MailComposer& mail) : config_(config), mail_(mail) {}
@@ -25,6 +30,7 @@ class ReplyRules {
   std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const;
 
  private:
+  ReplyPlan plan_reply(const parsers::Email& email, const RequestView& request) const;
   struct Sender;
   Sender sender_of(const parsers::Email& email, const RequestView& request) const;
   void staff_reply(const parsers::Email& email, const RequestView& request, const Sender& who,

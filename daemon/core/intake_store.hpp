@@ -83,6 +83,9 @@ struct RequestChange {
   std::string owner, priority;  // empty: unchanged
   bool first_response = false;  // sets first_response_at once
   bool thanks = false;
+  // The service-level clock started (ReplyPlan::start_clock): the due times
+  // set and clock_started_at with them.
+  std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
 };
 
 enum class PlanKind {

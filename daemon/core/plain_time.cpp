@@ -41,4 +41,23 @@ Result<std::string> format_plain_time(std::chrono::sys_seconds t, std::string_vi
   return format_plain_time(t, **zone, now);
 }
 
+std::string zone_label(std::string_view zone_name) {
+  if (zone_name == "UTC" || zone_name == "Etc/UTC" || zone_name == "Etc/UCT" || zone_name == "Etc/Zulu" ||
+      zone_name == "Zulu" || zone_name == "GMT" || zone_name == "Etc/GMT")
+    return "UTC";
+  const auto slash = zone_name.rfind('/');
+  std::string city(slash == std::string_view::npos ? zone_name : zone_name.substr(slash + 1));
+  for (char& c : city)
+    if (c == '_') c = ' ';
+  return city + " time";
+}
+
+Result<std::string> format_plain_time_for(std::chrono::sys_seconds t, std::string_view zone_name,
+                                          std::string_view desk_zone, std::chrono::sys_seconds now) {
+  auto text = format_plain_time(t, zone_name, now);
+  if (!text) return text;
+  if (zone_name == desk_zone) return text;
+  return text.value() + " " + zone_label(zone_name);
+}
+
 }  // namespace intake::daemon

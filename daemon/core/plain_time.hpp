@@ -19,6 +19,15 @@ namespace intake::daemon {
 // it is written (the next morning, forwarded, quoted in a reply), and then a
 // relative word is wrong while a weekday with its date stays true.
 std::string format_plain_time(std::chrono::sys_seconds t, const date::time_zone& zone, std::chrono::sys_seconds now);
+// What a reader calls a zone: "America/New_York" -> "New York time",
+// "America/Argentina/Buenos_Aires" -> "Buenos Aires time", "UTC" and
+// "Etc/UTC" -> "UTC".
+std::string zone_label(std::string_view zone_name);
+// The same, followed by the zone's label when `zone_name` is not
+// `desk_zone` ("Friday 4 December, 04:48 New York time"): a time shown to a
+// person is in their zone, and named when it is not the desk's.
+Result<std::string> format_plain_time_for(std::chrono::sys_seconds t, std::string_view zone_name,
+                                          std::string_view desk_zone, std::chrono::sys_seconds now);
 // The same by zone name, e.g. "America/New_York".
 Result<std::string> format_plain_time(std::chrono::sys_seconds t, std::string_view zone_name,
                                       std::chrono::sys_seconds now);

@@ -104,6 +104,11 @@ struct ReplyPlan {
   bool first_response = false;  // a staff response: sets first_response_at once
   bool thanks = false;          // counts for the summaries
   bool reopened = false;
+  // The request leaves waiting_on_requester without due times (it waited
+  // from the start): its service-level clock starts with this reply. The
+  // cycle fills due_first_response and due_resolution from its service levels.
+  bool start_clock = false;
+  std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
   std::optional<Feedback> feedback;  // a rating: recorded, answered with nothing
   std::vector<std::pair<std::string, QueuedMail>> mails;  // purpose, mail: queued with the message
 };

@@ -49,12 +49,22 @@ IntakeCycle::IntakeCycle(const parsers::Config& config, const CycleStores& store
       mail_(config, templates, clock, random != nullptr ? *random : system_random()),
       summaries_(config, stores.summaries, templates, clock, service, mail_),
       replies_(config, mail_),
-      plan_mails_(mail_, replies_),
+      plan_mails_(*this, mail_, replies_),
       writer_(stores.intake, plan_mails_, flood_limit(config), clock, config.daemon.max_attempts) {}
 
 void IntakeCycle::set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const {
   if (auto r = daemon::set_due_times(decision, service_, arrival); !r)
     stage_logger("store")->warn("category {}: no due times: {}", decision.category, r.error().message);
+}
+
+void IntakeCycle::start_clock(const RequestView& request, ReplyPlan& plan) const {
+  Decision d;
+  d.category = request.category;
+  d.priority = plan.priority.empty() ? request.priority : plan.priority;
+  d.requested_by = request.requested_by;
+  set_due_times(d, now_seconds());
+  plan.due_first_response = d.due_first_response;
+  plan.due_resolution = d.due_resolution;
 }
 
 // One pass over one mailbox (IntakeCycle::fetch_mailbox): the folder's state,

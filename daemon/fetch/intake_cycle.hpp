@@ -53,6 +53,9 @@ class IntakeCycle {
   Result<IngestResult> reprocess(InboundMessage message, const parsers::MailboxConfig& mailbox);
   // classify.hpp's set_due_times with this cycle's service levels; a failure is logged.
   void set_due_times(Decision& decision, std::chrono::sys_seconds arrival) const;
+  // The due times of a request whose clock starts now (ReplyPlan::start_clock),
+  // from its category and its priority as the reply leaves it.
+  void start_clock(const RequestView& request, ReplyPlan& plan) const;
   // A staff member or employee named in "#assign bob": their address, or empty.
   std::string resolve_person(std::string_view who, const parsers::CategoryConfig* category) const {
     return replies_.resolve_person(who, category);
@@ -73,12 +76,15 @@ class IntakeCycle {
   // The mails and reply rules the store stage's plans need.
   class CyclePlanMails final : public PlanMails {
    public:
-    CyclePlanMails(const MailComposer& mail, const ReplyRules& replies) : mail_(mail), replies_(replies) {}
+    CyclePlanMails(const IntakeCycle& cycle, const MailComposer& mail, const ReplyRules& replies)
+        : cycle_(cycle), mail_(mail), replies_(replies) {}
     std::optional<QueuedMail> acknowledgment(const parsers::Email& email, const RequestView& request) const override {
       return mail_.make_acknowledgment(email, request);
     }
     ReplyPlan reply(const parsers::Email& email, const RequestView& request) const override {
-      return replies_.plan(email, request);
+      ReplyPlan plan = replies_.plan(email, request);
+      if (plan.start_clock) cycle_.start_clock(request, plan);
+      return plan;
     }
     std::optional<QueuedMail> team_notice(const parsers::Email& email, const RequestView& request,
                                           const Decision& decision) const override {
@@ -89,6 +95,7 @@ class IntakeCycle {
     }
 
    private:
+    const IntakeCycle& cycle_;
     const MailComposer& mail_;
     const ReplyRules& replies_;
   };

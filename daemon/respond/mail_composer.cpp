@@ -77,7 +77,7 @@ std::optional<QueuedMail> MailComposer::make_fetch_alert(const parsers::MailboxC
       {"error", error},
       {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
   };
-  auto rendered = templates_.render("fetch_alert", "", values);
+  auto rendered = render("fetch_alert", "", values);
   if (!rendered) {
     stage_logger("fetch")->error("mailbox {}: admin alert not rendered: {}", mailbox.name, rendered.error().message);
     return std::nullopt;
@@ -98,9 +98,16 @@ QueuedMail MailComposer::make_answer(const parsers::Email& email, const Rendered
   return to_outbox(spec);
 }
 
+Result<RenderedMail> MailComposer::render(const std::string& name, const std::string& category,
+                                          const nlohmann::json& values) const {
+  auto rendered = templates_.render(name, category, values);
+  if (rendered && observer_) observer_(name, rendered.value());
+  return rendered;
+}
+
 nlohmann::json MailComposer::plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const {
   if (!t) return false;
-  auto text = format_plain_time(*t, zone, now_seconds());
+  auto text = format_plain_time_for(*t, zone, config_.requests.time_zone, now_seconds());
   if (!text) return false;
   return text.value();
 }
@@ -113,7 +120,7 @@ std::optional<QueuedMail> MailComposer::make_acknowledgment(const parsers::Email
   values["requester_name"] = name;
   values["requester_first_name"] = name.substr(0, name.find(' '));
   values["requester_address"] = to.address;
-  auto rendered = templates_.render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
+  auto rendered = render(request.missing.empty() ? "acknowledgment" : "acknowledgment_missing", request.category, values);
   if (!rendered) {
     stage_logger("respond")->error("{}: acknowledgment not rendered: {}", request.reference, rendered.error().message);
     return std::nullopt;
@@ -203,7 +210,7 @@ std::optional<QueuedMail> MailComposer::make_outside_notice(const parsers::Email
       {"company_domains", parsers::join(parsers::accepted_domains(config_), ", ")},
       {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
   };
-  auto rendered = templates_.render("outside_notice", "", values);
+  auto rendered = render("outside_notice", "", values);
   if (!rendered) {
     stage_logger("respond")->error("<{}>: outside notice not rendered: {}", email.message_id, rendered.error().message);
     return std::nullopt;
@@ -229,7 +236,7 @@ std::optional<QueuedMail> MailComposer::make_oversized_notice(const parsers::Ema
       {"limit", megabytes(static_cast<std::uint64_t>(config_.daemon.max_message_bytes))},
       {"desk_name", config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name},
   };
-  auto rendered = templates_.render("oversized_notice", category, values);
+  auto rendered = render("oversized_notice", category, values);
   if (!rendered) {
     stage_logger("respond")->error("<{}>: oversized notice not rendered: {}", email.message_id, rendered.error().message);
     return std::nullopt;
@@ -257,7 +264,10 @@ nlohmann::json MailComposer::request_values(const RequestView& request) const {
           {"requested_by", plain_or_false(request.requested_by, request.time_zone)},
           {"due_first_response", plain_or_false(request.due_first_response, request.time_zone)},
           {"due_resolution", plain_or_false(request.due_resolution, request.time_zone)},
-          {"requested_earlier", request.requested_earlier}};
+          {"requested_earlier", request.requested_earlier},
+          // Service levels promise timeframes here (the missing-facts
+          // acknowledgment says the clock starts with the answer).
+          {"has_timeframe", config_.service_levels.configured}};
 }
 
 std::optional<QueuedMail> MailComposer::make_request_mail(const std::string& template_name, const RequestView& request,
@@ -303,7 +313,7 @@ std::optional<QueuedMail> MailComposer::make_request_mail_to(const std::string& 
                                                             nlohmann::json extra, const std::vector<parsers::Address>& to) const {
   nlohmann::json values = request_values(request);
   for (auto it = extra.begin(); it != extra.end(); ++it) values[it.key()] = it.value();
-  auto rendered = templates_.render(template_name, request.category, values);
+  auto rendered = render(template_name, request.category, values);
   if (!rendered) {
     stage_logger("respond")->error("{}: {} not rendered: {}", request.reference, template_name, rendered.error().message);
     return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -67,6 +68,12 @@ class MailComposer {
   nlohmann::json request_values(const RequestView& request) const;
   // To the owner, else the category's staff, else the admin address.
   std::optional<QueuedMail> make_due_alert(const RequestView& request, const std::string& kind, bool overdue) const;
+  // Called with every mail rendered (its template's name and its parts)
+  // before it is built: `intakectl render` and the golden files
+  // (tests/data/mail-golden/) see exactly what would be sent.
+  using RenderObserver = std::function<void(const std::string& template_name, const RenderedMail& mail)>;
+  void observe_renders(RenderObserver observer) { observer_ = std::move(observer); }
+  const parsers::Config& config() const { return config_; }
   // A Message-ID of intake's own: intake.<tag>.<random>@<the desk's domain>.
   std::string new_message_id(const std::string& tag, std::size_t random_bytes = 8) const;
   // What every mail of intake's has, written once: the desk as sender, a
@@ -86,6 +93,7 @@ class MailComposer {
   // An automatic answer to the sender of `email`, threaded to it.
   QueuedMail make_answer(const parsers::Email& email, const RenderedMail& rendered, const std::string& id_tag,
                          std::vector<std::pair<std::string, std::string>> extra_headers) const;
+  Result<RenderedMail> render(const std::string& name, const std::string& category, const nlohmann::json& values) const;
   nlohmann::json plain_or_false(const std::optional<std::chrono::sys_seconds>& t, const std::string& zone) const;
   std::chrono::sys_seconds now_seconds() const {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
@@ -94,6 +102,7 @@ class MailComposer {
   const TemplateSet& templates_;
   const Clock& clock_;
   RandomSource& random_;
+  RenderObserver observer_;
 };
 
 }  // namespace intake::daemon

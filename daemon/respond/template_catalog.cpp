@@ -7,7 +7,7 @@ namespace {
 std::set<std::string> request_variables(const std::set<std::string>& more) {
   std::set<std::string> v = {"reference", "subject", "requester_name", "requester_first_name", "requester_address",
                              "category", "team", "priority", "status", "owner", "desk_name", "desk_address", "missing", "missing_text", "has_missing",
-                             "requested_by", "due_first_response", "due_resolution", "requested_earlier"};
+                             "requested_by", "due_first_response", "due_resolution", "requested_earlier", "has_timeframe"};
   v.insert(more.begin(), more.end());
   return v;
 }

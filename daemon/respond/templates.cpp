@@ -179,6 +179,22 @@ Result<TemplateSet> TemplateSet::from_sources(const std::map<std::string, std::s
   return set;
 }
 
+std::string tidy_paragraphs(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t newlines = 0;
+  for (char c : text) {
+    if (c == '\n') {
+      // At most one blank line in a row, and none at the start.
+      if (out.empty() || ++newlines > 2) continue;
+    } else {
+      newlines = 0;
+    }
+    out += c;
+  }
+  return out;
+}
+
 Result<RenderedMail> TemplateSet::render(const std::string& name, const std::string& category,
                                          const nlohmann::json& values) const {
   RenderedMail out;
@@ -199,7 +215,7 @@ Result<RenderedMail> TemplateSet::render(const std::string& name, const std::str
         if (c != '\r' && c != '\n') line += c;
       out.subject = line;
     } else if (variant == "txt") {
-      out.text = std::move(rendered);
+      out.text = tidy_paragraphs(rendered);
     } else {
       out.html = std::move(rendered);
     }

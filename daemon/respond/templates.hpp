@@ -7,11 +7,18 @@
 #include <set>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parsers/common/result.hpp"
 
 namespace intake::daemon {
+
+// A rendered text part as people read it: paragraphs separated by exactly
+// one blank line, whichever optional sections were left out (a section tag
+// alone on its line keeps its line break in kainjow's mustache when the
+// section is empty), and no blank line at the start.
+std::string tidy_paragraphs(std::string_view text);
 
 struct RenderedMail {
   std::string subject;

@@ -58,6 +58,12 @@ RequestChange apply_reply(RequestView& view, const ReplyPlan& reply, const std::
     change.priority = reply.priority;
     view.priority = reply.priority;
   }
+  if (reply.start_clock && reply.due_first_response && !view.due_first_response) {
+    event("clock_started", "first response due " + parsers::iso_utc(reply.due_first_response) + ", resolution due " +
+                               parsers::iso_utc(reply.due_resolution));
+    change.due_first_response = view.due_first_response = reply.due_first_response;
+    change.due_resolution = view.due_resolution = reply.due_resolution;
+  }
   change.first_response = reply.first_response;
   change.thanks = reply.thanks;
   return change;

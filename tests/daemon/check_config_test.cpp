@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace {
 
@@ -88,6 +89,41 @@ TEST(CheckConfig, calendar_with_a_known_zone_passes) {
   auto r = check(good + "[[calendar]]\nname = \"office\"\ntime_zone = \"America/New_York\"\nhours.mon = [\"09:00-17:00\"]\n"
                         "[service_levels]\ncalendar = \"office\"\nfirst_response = \"4h\"\nresolution = \"2d\"\n");
   EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(CheckConfig, no_service_levels_is_warned_about_and_passes) {
+  auto r = check(good);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: service_levels: none configured: acknowledgments promise no timeframe"), std::string::npos)
+      << r.out;
+}
+
+TEST(CheckConfig, service_levels_configured_are_not_warned_about) {
+  auto r = check(good + "[[calendar]]\nname = \"office\"\ntime_zone = \"Europe/Berlin\"\nhours.mon = [\"09:00-17:30\"]\n"
+                        "[service_levels]\ncalendar = \"office\"\nfirst_response = \"4h\"\nresolution = \"2d\"\n");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("service_levels:"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfig, the_example_config_the_package_installs_checks_out_with_service_levels) {
+  // systemd/intake.toml.in as installed, with this build's paths and a password file.
+  std::ifstream in(INTAKE_EXAMPLE_CONFIG);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string toml = text.str();
+  ASSERT_FALSE(toml.empty());
+  for (const char* key : {"[service_levels]", "[[calendar]]", "first_response = \"4h\"", "first_response = \"30min\""})
+    EXPECT_NE(toml.find(key), std::string::npos) << key;
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (std::string::size_type p; (p = toml.find(from)) != std::string::npos;) toml.replace(p, from.size(), to);
+  };
+  replace_all("@CMAKE_INSTALL_FULL_DATADIR@/intake/templates", "@TPL@");
+  replace_all("/run/credentials/intaked.service/db", "@PW@");
+  replace_all("/run/credentials/intaked.service/smtp", "@PW@");
+  replace_all("/run/credentials/intaked.service/imap", "@PW@");
+  auto r = check(toml);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("service_levels:"), std::string::npos) << r.out;
 }
 
 TEST(CheckConfig, wrong_type_is_named_and_exits_78) {

@@ -120,3 +120,53 @@ TEST_F(ClassifyTest, a_category_missing_facts_are_listed) {
 
 }  // namespace
 }  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// While intake waits on the requester for missing facts, no due time is set
+// (the acknowledgment promises none); a complete request gets its due times.
+TEST(ServiceClockAtArrival, a_request_missing_facts_gets_no_due_times_and_a_complete_one_does) {
+  auto load = parsers::parse_config(R"(
+[database]
+url = "postgresql://x@localhost/x"
+[smtp]
+host = "mail.example.test"
+from = "requests@example.test"
+[[mailbox]]
+name = "requests"
+address = "requests@example.test"
+host = "imap.example.test"
+username = "requests@example.test"
+password_file = "/dev/null"
+[[calendar]]
+name = "office"
+time_zone = "Europe/Berlin"
+hours.wed = ["09:00-17:30"]
+hours.thu = ["09:00-17:30"]
+hours.fri = ["09:00-17:30"]
+[service_levels]
+calendar = "office"
+first_response = "4h"
+resolution = "2d"
+)");
+  ASSERT_TRUE(load.ok()) << load.errors.front().line();
+  auto built = ServicePolicy::build(load.config);
+  ASSERT_TRUE(built.ok());
+  const std::chrono::sys_seconds arrival = std::chrono::sys_days{std::chrono::year{2026} / 12 / 2} + std::chrono::hours{9};
+  Decision complete;
+  complete.category = "shipping";
+  ASSERT_TRUE(set_due_times(complete, &built.policy, arrival));
+  ASSERT_TRUE(complete.due_first_response.has_value());
+  EXPECT_EQ(*complete.due_first_response, arrival + std::chrono::hours{4});
+  Decision waiting = complete;
+  waiting.due_first_response.reset();
+  waiting.due_resolution.reset();
+  waiting.missing = {"the order number"};
+  ASSERT_TRUE(set_due_times(waiting, &built.policy, arrival));
+  EXPECT_FALSE(waiting.due_first_response.has_value());
+  EXPECT_FALSE(waiting.due_resolution.has_value());
+}
+
+}  // namespace
+}  // namespace intake::daemon

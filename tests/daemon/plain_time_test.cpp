@@ -48,6 +48,19 @@ TEST(PlainTime, today_and_tomorrow_are_never_used) {
   EXPECT_EQ(format_plain_time(utc(2026, 11, 25, 8, 0), "Europe/Berlin", now).value(), "Wednesday 25 November, 09:00");
 }
 
+TEST(PlainTime, a_requester_in_another_zone_reads_the_zone_named) {
+  EXPECT_EQ(format_plain_time_for(utc(2026, 12, 4, 9, 48), "America/New_York", "Europe/Berlin", now).value(),
+            "Friday 4 December, 04:48 New York time");
+  EXPECT_EQ(format_plain_time_for(utc(2026, 12, 4, 9, 48), "UTC", "Europe/Berlin", now).value(),
+            "Friday 4 December, 09:48 UTC");
+  EXPECT_EQ(zone_label("America/Argentina/Buenos_Aires"), "Buenos Aires time");
+}
+
+TEST(PlainTime, a_requester_in_the_desks_zone_reads_no_zone) {
+  EXPECT_EQ(format_plain_time_for(utc(2026, 12, 4, 9, 48), "Europe/Berlin", "Europe/Berlin", now).value(),
+            "Friday 4 December, 10:48");
+}
+
 TEST(PlainTime, unknown_zone_is_an_error_value) {
   auto r = format_plain_time(now, "Mars/Olympus_Mons", now);
   ASSERT_FALSE(r.ok());

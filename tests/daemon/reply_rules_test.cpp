@@ -202,3 +202,41 @@ TEST_F(ReplyRulesTest, the_resolved_notice_invites_a_rating_with_mailto_links_to
 
 }  // namespace
 }  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// A request that waited on its requester from the start has no due times;
+// the reply that moves it on starts its clock, once.
+TEST(ServiceClock, the_reply_that_ends_the_first_wait_starts_the_clock) {
+  RequestView waiting;
+  waiting.status = RequestStatus::waiting_on_requester;
+  ReplyPlan facts;
+  facts.new_status = RequestStatus::acknowledged;
+  EXPECT_TRUE(starts_clock(waiting, facts));
+  ReplyPlan taken_up;
+  taken_up.new_status = RequestStatus::in_progress;
+  EXPECT_TRUE(starts_clock(waiting, taken_up));
+}
+
+TEST(ServiceClock, a_reply_that_leaves_the_wait_or_closes_the_request_or_a_request_with_due_times_starts_nothing) {
+  RequestView waiting;
+  waiting.status = RequestStatus::waiting_on_requester;
+  ReplyPlan nothing;
+  EXPECT_FALSE(starts_clock(waiting, nothing));
+  ReplyPlan resolved;
+  resolved.new_status = RequestStatus::resolved;
+  EXPECT_FALSE(starts_clock(waiting, resolved));
+  // Waiting later in its life (a staff #status waiting): the clock runs already.
+  RequestView timed = waiting;
+  timed.due_first_response = std::chrono::sys_seconds{std::chrono::hours{1}};
+  ReplyPlan facts;
+  facts.new_status = RequestStatus::acknowledged;
+  EXPECT_FALSE(starts_clock(timed, facts));
+  RequestView open;
+  open.status = RequestStatus::acknowledged;
+  EXPECT_FALSE(starts_clock(open, facts));
+}
+
+}  // namespace
+}  // namespace intake::daemon

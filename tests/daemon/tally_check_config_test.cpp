@@ -65,7 +65,10 @@ username = "boss@example.test"
 
 TEST(TallyCheckConfig, an_observed_mailbox_and_tally_settings_that_are_right_pass) {
   const CheckRun r =
-      check("[trust]\nauthserv_id = \"mx.example.test\"\n" + observe + "password_file = \"@PW@\"\n[tally]\nreply_window_days = 14\n");
+      check("[trust]\nauthserv_id = \"mx.example.test\"\n"
+            "[[calendar]]\nname = \"office\"\ntime_zone = \"Europe/Berlin\"\nhours.mon = [\"09:00-17:30\"]\n"
+            "[service_levels]\ncalendar = \"office\"\nfirst_response = \"4h\"\nresolution = \"2d\"\n" +
+            observe + "password_file = \"@PW@\"\n[tally]\nreply_window_days = 14\n");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "OK (1 mailbox(es))\n");
 }

@@ -57,8 +57,11 @@ struct ChangeRow {
   std::optional<std::vector<std::string>> missing;
   std::string owner, priority;
   bool first_response = false;
+  std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
 
   void add(const RequestChange& c) {
+    if (c.due_first_response) due_first_response = c.due_first_response;
+    if (c.due_resolution) due_resolution = c.due_resolution;
     if (c.status) {
       status = c.status;
       if (c.resolved != ResolvedMark::keep) resolved = c.resolved;
@@ -78,6 +81,8 @@ struct ChangeRow {
     if (missing) j["missing"] = text_list(*missing);
     if (!owner.empty()) j["owner"] = storable_text(owner);
     if (!priority.empty()) j["priority"] = priority;
+    if (due_first_response) j["due_first_response"] = iso_utc(due_first_response);
+    if (due_resolution) j["due_resolution"] = iso_utc(due_resolution);
     return j;
   }
 };

@@ -149,9 +149,15 @@ void update_requests(pqxx::work& tx, const IngestRows& rows) {
       " reopened_count = r.reopened_count + x.reopened, missing = coalesce(x.missing, r.missing),"
       " owner = coalesce(x.owner, r.owner), priority = coalesce(x.priority, r.priority),"
       " first_response_at = CASE WHEN x.first_response THEN coalesce(r.first_response_at, now()) ELSE r.first_response_at END,"
-      " thanks_count = r.thanks_count + x.thanks"
+      " thanks_count = r.thanks_count + x.thanks,"
+      // The clock starts once: due times already set are never moved here.
+      " clock_started_at = CASE WHEN x.due_first_response IS NOT NULL AND r.due_first_response IS NULL THEN now()"
+      "  ELSE r.clock_started_at END,"
+      " due_first_response = coalesce(r.due_first_response, x.due_first_response::timestamptz),"
+      " due_resolution = coalesce(r.due_resolution, x.due_resolution::timestamptz)"
       " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, status text, resolved text, reopened int, missing jsonb,"
-      " owner text, priority text, first_response boolean, thanks int) WHERE r.id = x.id",
+      " owner text, priority text, first_response boolean, thanks int, due_first_response text, due_resolution text)"
+      " WHERE r.id = x.id",
       rows.changes);
 }
 
