@@ -14,6 +14,7 @@ namespace intake::daemon {
 // A request as the summary needs it. Times are UTC.
 struct SummaryRequest {
   std::string reference, requester, requester_name, department, category, priority, status;
+  std::string subject;  // decoded, as the requester wrote it
   std::chrono::sys_seconds created;
   std::optional<std::chrono::sys_seconds> acknowledged, first_response, resolved, due_first_response, due_resolution;
   bool waiting_on_requester = false;  // its status now
@@ -28,6 +29,13 @@ struct FeedbackRow {
   std::chrono::sys_seconds at;
 };
 
+// What decides whether a subscription's summary is late: a first mail, or a
+// slot before intake existed, is not.
+struct SummaryHistory {
+  bool sent_before = false;  // a summary of this subscription was queued before (any period)
+  std::optional<std::chrono::sys_seconds> intake_since;  // intake's first cycle (its database set up); none: unknown
+};
+
 class SummaryStore {
  public:
   virtual ~SummaryStore() = default;
@@ -40,6 +48,7 @@ class SummaryStore {
   virtual Result<std::vector<FeedbackRow>> summary_feedback(std::chrono::sys_seconds start,
                                                             std::chrono::sys_seconds end) = 0;
   virtual Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) = 0;
+  virtual Result<SummaryHistory> summary_history(const std::string& subscription) = 0;
   // Records the period as sent and queues the mail in one transaction; false
   // when another instance (or an earlier run) recorded it first.
   virtual Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,

@@ -36,10 +36,12 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
       {"fetch_alert", {"mailbox", "address", "host", "failures", "error", "desk_name"}},
       // Top-level names, and those used inside {{#teams}}, {{#days}}, ... sections.
       {"summary",
-       {"period", "previous_period", "late", "teams", "teams_in_scope", "total_received", "departments",
+       {"period", "previous_period", "late", "running", "as_of", "overview", "overview_heading", "overview_has_ratings",
+        "teams", "teams_in_scope", "quiet_teams", "has_quiet_teams", "total_received", "departments",
         "has_departments", "chords", "has_chords", "kudos", "has_kudos", "desk_name", "recipient",
-        // teams[]
-        "name", "received", "acknowledged", "resolved", "open", "waiting", "received_change", "resolved_change",
+        // overview[] (every team), teams[] (those with anything), and the text part's aligned `line`s
+        "name", "received", "acknowledged", "resolved", "open", "waiting", "overdue_count", "received_change",
+        "resolved_change", "open_change", "overdue_change", "on_time", "on_time_change", "quiet", "line", "time_lines",
         "ack_median", "ack_p90", "first_response_median", "first_response_p90", "resolution_median", "resolution_p90",
         "first_response_met", "resolution_met", "first_response_median_change", "resolution_median_change",
         "first_response_met_change", "resolution_met_change", "overdue", "due_soon", "has_overdue", "has_due_soon",
@@ -48,8 +50,8 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
         // rating_comments[]: score, comment, requester, reference
         "score", "comment",
         // overdue[], due_soon[], days[], departments[], chords[], kudos[]
-        "reference", "requester", "age", "day", "count", "width", "has_bar", "text_bar", "subject", "sender",
-        "replies", "distinct_repliers"}},
+        "reference", "requester", "due", "due_kind", "age", "day", "count", "width", "has_bar", "text_bar", "subject",
+        "sender", "replies", "distinct_repliers"}},
   };
   return m;
 }

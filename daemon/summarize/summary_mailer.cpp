@@ -102,6 +102,7 @@ Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig&
   in.now = now_seconds();
   in.late = late;
   in.teams = teams_in_scope(subscription, config_, *rows);
+  in.team_name = [this](const std::string& category) { return config_.team_name(category); };
   in.requests = std::move(rows.value());
   auto feedback = store_.summary_feedback(period.start, period.end);
   if (!feedback) return feedback.error();
@@ -122,7 +123,6 @@ Result<RenderedMail> SummaryMailer::render_summary(const parsers::SummaryConfig&
   nlohmann::json values = summary_values(in);
   values["desk_name"] = config_.smtp.from_name.empty() ? config_.smtp.from : config_.smtp.from_name;
   values["recipient"] = subscription.to;
-  values["teams_in_scope"] = parsers::join(in.teams);
   return templates_.render("summary", "", values);
 }
 
@@ -143,10 +143,16 @@ void SummaryMailer::queue_summaries() {
       continue;
     }
     if (*sent) continue;
-    // Late: the daemon was not running (or failing) when it was due. Only
-    // the latest period is sent; older missed ones are not made up.
+    // Late: the daemon was not running (or failing) when it was due; never
+    // a subscription's first mail, nor a slot before intake existed. Only the
+    // latest period is sent; older missed ones are not made up.
+    auto history = store_.summary_history(s.name);
+    if (!history) {
+      log->error("summary {}: {}", s.name, history.error().message);
+      continue;
+    }
     const auto grace = std::max<std::chrono::seconds>(std::chrono::minutes(15), std::chrono::seconds(2 * config_.daemon.poll_interval_s));
-    const bool late = now > slot.scheduled + grace;
+    const bool late = summary_late(slot.scheduled, now, grace, *history);
     auto mail = make_summary(s, slot.period, slot.previous, late);
     if (!mail) {
       log->error("summary {} for {}: {}", s.name, slot.period.label, mail.error().message);

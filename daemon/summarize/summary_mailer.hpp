@@ -1,6 +1,7 @@
 // Stage 7's schedule: each subscription's summary for its latest complete
 // period, rendered from the figures (summary.hpp) and queued once per period
-// through the store, marked late when past its time.
+// through the store, marked late when past its time (never a subscription's
+// first mail, nor a slot from before intake's first cycle).
 #pragma once
 
 #include "daemon/core/business_calendar.hpp"

@@ -391,7 +391,7 @@ Result<std::vector<SummaryRequest>> PqxxRecordStore::summary_requests(std::chron
       return std::string("extract(epoch FROM ") + column + ")::bigint";
     };
     auto r = tx.exec_params(
-        "SELECT reference, requester_address, requester_name, requester_department, category, priority, status, " +
+        "SELECT reference, requester_address, requester_name, requester_department, category, priority, status, subject, " +
             epoch("created_at") + ", " + epoch("acknowledged_at") + ", " + epoch("first_response_at") + ", " +
             epoch("resolved_at") + ", " + epoch("due_first_response") + ", " + epoch("due_resolution") +
             " FROM requests WHERE created_at < to_timestamp($2) AND (created_at >= to_timestamp($1)"
@@ -407,12 +407,13 @@ Result<std::vector<SummaryRequest>> PqxxRecordStore::summary_requests(std::chron
       q.category = row[4].c_str();
       q.priority = row[5].c_str();
       q.status = row[6].c_str();
-      q.created = *time_from_epoch(row[7]);
-      q.acknowledged = time_from_epoch(row[8]);
-      q.first_response = time_from_epoch(row[9]);
-      q.resolved = time_from_epoch(row[10]);
-      q.due_first_response = time_from_epoch(row[11]);
-      q.due_resolution = time_from_epoch(row[12]);
+      q.subject = row[7].c_str();
+      q.created = *time_from_epoch(row[8]);
+      q.acknowledged = time_from_epoch(row[9]);
+      q.first_response = time_from_epoch(row[10]);
+      q.resolved = time_from_epoch(row[11]);
+      q.due_first_response = time_from_epoch(row[12]);
+      q.due_resolution = time_from_epoch(row[13]);
       q.waiting_on_requester = q.status == "waiting_on_requester";
       rows.push_back(std::move(q));
     }
@@ -442,6 +443,23 @@ Result<bool> PqxxRecordStore::summary_already_sent(const std::string& subscripti
     pqxx::work tx(conn_->conn);
     return !tx.exec_params("SELECT 1 FROM summary_sent WHERE subscription = $1 AND period_key = $2", subscription, period_key)
                 .empty();
+  });
+}
+
+// Intake's first cycle, as near as the database knows it: when its first
+// migration was applied (`intakectl migrate`, which intaked needs before it
+// starts).
+Result<SummaryHistory> PqxxRecordStore::summary_history(const std::string& subscription) {
+  return guarded("summary_history", [&]() -> Result<SummaryHistory> {
+    pqxx::work tx(conn_->conn);
+    auto r = tx.exec_params(
+        "SELECT EXISTS (SELECT 1 FROM summary_sent WHERE subscription = $1),"
+        " (SELECT extract(epoch FROM min(applied_at))::bigint FROM schema_migrations)",
+        subscription);
+    SummaryHistory h;
+    h.sent_before = r[0][0].as<bool>();
+    h.intake_since = time_from_epoch(r[0][1]);
+    return h;
   });
 }
 

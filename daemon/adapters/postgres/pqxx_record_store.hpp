@@ -48,6 +48,7 @@ class PqxxRecordStore final : public RecordStore {
                                                        std::chrono::sys_seconds period_end) override;
   Result<std::vector<FeedbackRow>> summary_feedback(std::chrono::sys_seconds start, std::chrono::sys_seconds end) override;
   Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override;
+  Result<SummaryHistory> summary_history(const std::string& subscription) override;
   Result<bool> queue_summary(const std::string& subscription, const std::string& period_key,
                              std::chrono::sys_seconds scheduled, bool late, const QueuedMail& mail) override;
   Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) override;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@ class FakeSummaryStore final : public daemon::SummaryStore {
   std::vector<daemon::SummaryRequest> requests;
   std::vector<daemon::FeedbackRow> feedback;  // oldest first
   std::map<std::pair<std::string, std::string>, std::string> sent;  // (subscription, period) → mail subject
+  std::optional<std::chrono::sys_seconds> intake_since;  // intake's first cycle; none: unknown
 
   Result<std::vector<daemon::SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
                                                                std::chrono::sys_seconds period_end) override {
@@ -34,6 +36,13 @@ class FakeSummaryStore final : public daemon::SummaryStore {
   }
   Result<bool> summary_already_sent(const std::string& subscription, const std::string& period_key) override {
     return sent.count({subscription, period_key}) > 0;
+  }
+  Result<daemon::SummaryHistory> summary_history(const std::string& subscription) override {
+    daemon::SummaryHistory h;
+    for (const auto& [key, subject] : sent)
+      if (key.first == subscription) h.sent_before = true;
+    h.intake_since = intake_since;
+    return h;
   }
   Result<bool> queue_summary(const std::string& subscription, const std::string& period_key, std::chrono::sys_seconds,
                              bool, const daemon::QueuedMail& mail) override {
