@@ -203,6 +203,11 @@ std::vector<SummaryRequest> summary_week() {
                 std::optional<sys_seconds> answered, std::optional<sys_seconds> resolved, sys_seconds due_first,
                 sys_seconds due_resolution) {
     SummaryRequest r;
+    static const std::map<std::string, std::string> subjects = {
+        {"REQ-1030", "New starter needs a laptop"}, {"REQ-1031", "Mail server is down"},
+        {"REQ-1032", "VPN drops every few minutes"}, {"REQ-1033", "Second monitor for the meeting room"},
+        {"REQ-1034", "Payslip for November is missing"}};
+    r.subject = subjects.at(ref);
     r.reference = std::move(ref);
     r.requester = "alice@example.com";
     r.requester_name = "Alice Martin";
