@@ -25,6 +25,37 @@ bool is_no_reply(const std::string& address, const std::vector<std::string>& pat
   return false;
 }
 
+// The week a request's time phrases are read against: the hours of the
+// calendar its category is served by (the category's [service_levels]
+// calendar, else the [service_levels] one, as service_level_for picks it), or
+// the config's only [[calendar]] when no service levels name one; without a
+// calendar, office hours to requests.day_end_hour. A day's hours are its first
+// opening and last closing, read as wall-clock times in the requester's zone:
+// "first thing tomorrow" is the requester's morning, when the desk's working
+// day starts, not the desk's opening converted to another continent's night.
+// Cheap: a lookup by name, no allocation (it runs for every message).
+parsers::WorkingWeek working_week(const parsers::Config& config, const std::string& category) {
+  parsers::WorkingWeek week = parsers::WorkingWeek::office_hours(config.requests.day_end_hour);
+  const parsers::CalendarConfig* calendar = nullptr;
+  const parsers::ServiceLevelsConfig& levels = config.service_levels;
+  if (levels.configured) {
+    const auto own = levels.categories.find(category);
+    const std::string& name =
+        own != levels.categories.end() && !own->second.calendar.empty() ? own->second.calendar : levels.calendar;
+    for (const parsers::CalendarConfig& c : config.calendars)
+      if (c.name == name) calendar = &c;
+  } else if (config.calendars.size() == 1) {
+    calendar = &config.calendars.front();
+  }
+  if (calendar == nullptr) return week;
+  for (std::size_t d = 0; d < week.days.size(); ++d) {
+    const std::vector<parsers::TimeRange>& ranges = calendar->hours[d];
+    // Sorted and not overlapping (parse_config checked): the last ends last.
+    week.days[d] = ranges.empty() ? parsers::WorkingDay{} : parsers::WorkingDay{ranges.front().start_min, ranges.back().end_min};
+  }
+  return week;
+}
+
 // Category, priority, requested time and missing facts, from the config and the text.
 void read_request_fields(const parsers::Email& email, const parsers::MailboxConfig& mailbox, const parsers::Config& config,
                          std::chrono::sys_seconds now, Decision& d) {
@@ -44,7 +75,7 @@ void read_request_fields(const parsers::Email& email, const parsers::MailboxConf
   if (email.date && *email.date <= now + std::chrono::hours(24) && *email.date >= now - std::chrono::hours(24 * 30))
     written = *email.date;
   const std::string text = email.subject + "\n" + email.request_text;
-  if (auto t = parsers::find_requested_time(text, to_local(written, d.time_zone), config.requests.day_end_hour)) {
+  if (auto t = parsers::find_requested_time(text, to_local(written, d.time_zone), working_week(config, d.category))) {
     d.requested_by = from_local(t->by, d.time_zone);
     d.requested_by_phrase = t->phrase;
   }

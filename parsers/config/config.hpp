@@ -150,7 +150,7 @@ struct Employee {
 // How requests are read ([requests]).
 struct RequestRules {
   std::string time_zone = "UTC";  // for requesters not in the directory
-  int day_end_hour = 17;          // "today", "EOD", "by Friday" mean this hour
+  int day_end_hour = 17;          // "today", "EOD", "by Friday" end here when no calendar applies
   std::vector<std::string> urgent_words = {"urgent", "asap", "as soon as possible", "emergency", "is down",
                                            "are down", "outage", "blocked", "not working at all"};
   std::vector<std::string> high_words = {"important", "high priority", "quickly", "soon as you can"};

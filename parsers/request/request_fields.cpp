@@ -1,5 +1,7 @@
 #include "parsers/request/request_fields.hpp"
 
+#include "parsers/request/asked_time.hpp"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -9,6 +11,7 @@
 #include <date/date.h>
 #include <map>
 #include <memory>
+#include <span>
 #include <unordered_map>
 
 namespace intake::parsers {
@@ -229,13 +232,22 @@ LocalTime at_time(sys_days d, int hour, int minute) {
 }
 
 unsigned weekday_of(sys_days d) { return date::weekday(d).c_encoding(); }  // 0 = Sunday
-bool is_weekend(sys_days d) { return weekday_of(d) == 0 || weekday_of(d) == 6; }
-sys_days next_weekday(sys_days d) {
-  do d += days{1};
-  while (is_weekend(d));
-  return d;
-}
 int minutes_of(const LocalTime& t) { return t.hour * 60 + t.minute; }
+
+// A minute of the day as a time of day: 24:00 (a range ending at midnight)
+// reads 23:59, so the result stays a time on that day.
+LocalTime at_minute(sys_days d, int minute) {
+  minute = std::clamp(minute, 0, 23 * 60 + 59);
+  return at_time(d, minute / 60, minute % 60);
+}
+
+// Where the morning ends and the afternoon starts, for "tomorrow morning",
+// "first afternoon".
+constexpr int noon_minute = 12 * 60;
+constexpr int afternoon_minute = 13 * 60;
+// How far ahead "first thing" looks for an opening before it gives up (a week
+// with no open day) and takes the day asked for at 09:00.
+constexpr int max_days_to_opening = 14;
 
 const std::map<std::string, unsigned> month_numbers = {
     {"jan", 1}, {"january", 1}, {"feb", 2}, {"february", 2}, {"mar", 3}, {"march", 3}, {"apr", 4}, {"april", 4},
@@ -299,8 +311,10 @@ std::optional<std::pair<int, int>> trailing_clock(std::string_view lower, std::s
 // phrase found is a candidate, and find_requested_time picks among them.
 class TimeFinder {
  public:
-  TimeFinder(std::string_view text, const LocalTime& now, int day_end_hour)
-      : lower_(ascii_lower(text)), now_(now), today_(to_days(now)), day_end_hour_(day_end_hour) {}
+  TimeFinder(std::string_view text, const LocalTime& now, const WorkingWeek& week)
+      : lower_(ascii_lower(text)), now_(now), today_(to_days(now)), week_(week) {}
+
+  const std::string& lower() const { return lower_; }
 
   std::vector<Candidate> find() {
     iso_dates();
@@ -309,7 +323,9 @@ class TimeFinder {
     end_of_week();
     today_words();
     tomorrow();
+    first_thing();
     first_morning_or_afternoon();
+    in_the_morning();
     clock_alone();
     return std::move(found_);
   }
@@ -329,11 +345,53 @@ class TimeFinder {
 
   void add(std::size_t begin, std::size_t end, LocalTime by) { found_.push_back({begin, end, by}); }
 
+  // ---- the working day
+  const WorkingDay& day(sys_days d) const { return week_.days[weekday_of(d)]; }
+  // Where a day ends: the desk's last closing, or day_end_minute when closed.
+  LocalTime end_of(sys_days d) const {
+    return at_minute(d, day(d).is_open() ? day(d).close_minute : week_.day_end_minute);
+  }
+  // The end of that day's morning: noon, or the close when that comes first.
+  LocalTime morning_of(sys_days d) const {
+    return at_minute(d, day(d).is_open() ? std::min(noon_minute, day(d).close_minute) : noon_minute);
+  }
+  bool has_afternoon(sys_days d) const { return day(d).is_open() && day(d).close_minute > afternoon_minute; }
+  int afternoon_start(sys_days d) const { return std::max(afternoon_minute, day(d).open_minute); }
+  // The desk's first opening on `d` or the next open day; at `from_minute` or
+  // later on `d` itself.
+  LocalTime opening_from(sys_days d, int from_minute = 0) const {
+    for (int n = 0; n < max_days_to_opening; ++n, d += days{1}, from_minute = 0)
+      if (day(d).is_open() && day(d).open_minute >= from_minute) return at_minute(d, day(d).open_minute);
+    return at_time(d - days{max_days_to_opening}, 9, 0);
+  }
+  // The next afternoon's start, on `d` or after (skipping days that close by 13:00).
+  LocalTime afternoon_from(sys_days d, int from_minute = 0) const {
+    for (int n = 0; n < max_days_to_opening; ++n, d += days{1}, from_minute = 0)
+      if (has_afternoon(d) && afternoon_start(d) >= from_minute) return at_minute(d, afternoon_start(d));
+    return at_time(d - days{max_days_to_opening}, 13, 0);
+  }
+  // The next day (today or later) whose morning (or afternoon) is still ahead:
+  // the desk opens that day and has not opened yet (not yet reached 13:00).
+  sys_days next_morning_day() const {
+    sys_days d = today_;
+    if (day(d).is_open() && minutes_of(now_) < day(d).open_minute) return d;
+    for (int n = 0; n < max_days_to_opening; ++n)
+      if (day(d += days{1}).is_open()) return d;
+    return today_ + days{1};
+  }
+  sys_days next_afternoon_day() const {
+    sys_days d = today_;
+    if (has_afternoon(d) && minutes_of(now_) < afternoon_start(d)) return d;
+    for (int n = 0; n < max_days_to_opening; ++n)
+      if (has_afternoon(d += days{1})) return d;
+    return today_ + days{1};
+  }
+
   // A date, then an optional clock time after it; the day's end otherwise.
   void add_day(const Match& m, sys_days d) {
     std::size_t end = m.end;
     const auto clock = trailing_clock(lower_, m.end, &end);
-    add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : at_time(d, day_end_hour_, 0));
+    add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : end_of(d));
   }
 
   // ISO dates: 2026-12-04.
@@ -348,11 +406,12 @@ class TimeFinder {
   }
 
   // "4 December", "4th of December 2026", "December 4th", "Dec 4, 2026".
-  void add_day_month(unsigned day, unsigned month, const std::string& year_text, const Match& m) {
+  void add_day_month(unsigned day_number, unsigned month, const std::string& year_text, const Match& m) {
     int year = year_text.empty() ? now_.year : std::stoi(year_text);
-    year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
+    year_month_day ymd{date::year{year}, date::month{month}, date::day{day_number}};
     if (!ymd.ok()) return;
-    if (year_text.empty() && sys_days(ymd) < today_) ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day}};
+    if (year_text.empty() && sys_days(ymd) < today_)
+      ymd = year_month_day{date::year{year + 1}, date::month{month}, date::day{day_number}};
     if (ymd.ok() && sys_days(ymd) >= today_) add_day(m, sys_days(ymd));  // a past year's: about the past
   }
   void day_month_dates() {
@@ -366,57 +425,101 @@ class TimeFinder {
                });
   }
 
+  // The day a weekday's name means: today's own name means today while
+  // `until_minute` has not passed (and never after "next"), else next week's.
+  sys_days named_weekday(const std::string& name, bool next, int until_minute) const {
+    const unsigned want = weekday_numbers.at(name);
+    sys_days d = today_;
+    while (weekday_of(d) != want || (d == today_ && (next || minutes_of(now_) >= until_minute))) d += days{1};
+    return d;
+  }
+
   // Weekdays: "by Friday", "on Thursday", "next Monday". Today's name means
   // today while the working day lasts, else the same day next week.
   void weekdays() {
     each_match(std::string("\\b(?:by|before|until|till|on|this|next|for|due)\\s+(") + weekdays_alt + ")\\b", [&](const Match& m) {
-      const unsigned want = weekday_numbers.at(m.groups[0]);
-      sys_days d = today_;
       const bool next = m.begin + 4 <= lower_.size() && lower_.compare(m.begin, 4, "next") == 0;
-      while (weekday_of(d) != want || (d == today_ && (next || now_.hour >= day_end_hour_))) d += days{1};
-      add_day(m, d);
+      const int today_end = minutes_of(end_of(today_));
+      add_day(m, named_weekday(m.groups[0], next, today_end));
     });
   }
 
-  // "end of the week": Friday.
+  // "end of the week": Friday, at its end.
   void end_of_week() {
     each_match("\\b(?:by\\s+)?(?:the\\s+)?end\\s+of\\s+(?:the|this)\\s+week\\b", [&](const Match& m) {
       sys_days d = today_;
       while (weekday_of(d) != 5) d += days{1};
-      add(m.begin, m.end, at_time(d, day_end_hour_, 0));
+      add(m.begin, m.end, end_of(d));
     });
   }
 
-  // Today and the end of the day.
+  // Today and the end of the day: when the desk closes today ("EOD
+  // tomorrow": tomorrow's close).
   void today_words() {
-    each_match("\\b(?:today|tonight|eod|cob|end\\s+of\\s+(?:the\\s+)?(?:business\\s+)?day|close\\s+of\\s+business)\\b",
+    each_match("\\b(?:today|tonight|(?:eod|cob|end\\s+of\\s+(?:the\\s+)?(?:business\\s+)?day|close\\s+of\\s+business)"
+               "(\\s+tomorrow)?)\\b",
                [&](const Match& m) {
+                 const sys_days d = m.groups[0].empty() ? today_ : today_ + days{1};
                  std::size_t end = m.end;
                  const auto clock = trailing_clock(lower_, m.end, &end);
-                 add(m.begin, end, clock ? at_time(today_, clock->first, clock->second) : at_time(today_, day_end_hour_, 0));
+                 add(m.begin, end, clock ? at_time(d, clock->first, clock->second) : end_of(d));
                });
   }
 
-  // Tomorrow, with a part of the day or a time.
+  // Tomorrow, with a part of the day ("tomorrow morning", "tomorrow in the
+  // afternoon"), "first thing" after it, or a time.
   void tomorrow() {
-    each_match("\\btomorrow(?:\\s+(morning|afternoon|evening|eod|end\\s+of\\s+(?:the\\s+)?day))?\\b", [&](const Match& m) {
-      const sys_days d = today_ + days{1};
-      if (m.groups[0] == "morning") return add(m.begin, m.end, at_time(d, 12, 0));
-      if (!m.groups[0].empty()) return add(m.begin, m.end, at_time(d, day_end_hour_, 0));
-      add_day(m, d);
+    each_match("\\btomorrow(?:\\s+(?:in\\s+the\\s+)?(morning|afternoon|evening|eod|end\\s+of\\s+(?:the\\s+)?day))?"
+               "(\\s+first\\s+thing)?\\b",
+               [&](const Match& m) {
+                 const sys_days d = today_ + days{1};
+                 const std::string& part = m.groups[0];
+                 if (!m.groups[1].empty())
+                   return add(m.begin, m.end, part == "afternoon" ? afternoon_from(d) : opening_from(d));
+                 if (part == "morning") return add(m.begin, m.end, morning_of(d));
+                 if (!part.empty()) return add(m.begin, m.end, end_of(d));
+                 add_day(m, d);
+               });
+  }
+
+  // "First thing" is when the desk opens: "first thing tomorrow (morning)",
+  // "first thing (on) Monday", "first thing in the morning", or alone (the
+  // next opening to come). "... afternoon": 13:00, or the opening when later.
+  // A day the desk is closed moves to its next opening (from a Friday, "first
+  // thing tomorrow" is Monday's opening).
+  void first_thing() {
+    each_match(std::string("\\bfirst\\s+thing\\b(?:\\s+(?:on\\s+)?(tomorrow|") + weekdays_alt +
+                   ")\\b)?(?:\\s+(?:in\\s+the\\s+)?(morning|afternoon)\\b)?",
+               [&](const Match& m) {
+                 // "the first thing I noticed" is no time.
+                 static const std::string the = "the ";
+                 if (m.begin >= the.size() && lower_.compare(m.begin - the.size(), the.size(), the) == 0) return;
+                 const bool afternoon = m.groups[1] == "afternoon";
+                 const std::string& named = m.groups[0];
+                 if (named.empty()) {
+                   // The next one still to come: later today, else from tomorrow.
+                   const int now_minute = minutes_of(now_) + 1;
+                   return add(m.begin, m.end, afternoon ? afternoon_from(today_, now_minute) : opening_from(today_, now_minute));
+                 }
+                 sys_days d = today_ + days{1};
+                 if (named != "tomorrow") d = named_weekday(named, false, day(today_).open_minute);
+                 add(m.begin, m.end, afternoon ? afternoon_from(d) : opening_from(d));
+               });
+  }
+
+  // The dispatcher's words: the first morning (by its end, 12:00) or
+  // afternoon (by the close) still to come on a day the desk opens.
+  void first_morning_or_afternoon() {
+    each_match("\\bfirst\\s+(morning|afternoon)\\b", [&](const Match& m) {
+      if (m.groups[0] == "morning") return add(m.begin, m.end, morning_of(next_morning_day()));
+      add(m.begin, m.end, end_of(next_afternoon_day()));
     });
   }
 
-  // The dispatcher's words: the first morning or afternoon to come, on a
-  // weekday (the team's calendar refines this where due times are computed).
-  void first_morning_or_afternoon() {
-    each_match("\\bfirst\\s+(?:thing\\s+(?:in\\s+the\\s+)?)?(morning|afternoon)\\b", [&](const Match& m) {
-      const bool morning = m.groups[0] == "morning";
-      sys_days d = today_;
-      const bool still_ahead = !is_weekend(today_) && (morning ? now_.hour < 9 : now_.hour < 13);
-      if (!still_ahead) d = next_weekday(today_);
-      add(m.begin, m.end, morning ? at_time(d, 12, 0) : at_time(d, day_end_hour_, 0));
-    });
+  // "in the morning" alone: the next morning still to come, by 12:00 ("first
+  // thing in the morning" and "tomorrow in the morning" are read above).
+  void in_the_morning() {
+    each_match("\\bin\\s+the\\s+morning\\b", [&](const Match& m) { add(m.begin, m.end, morning_of(next_morning_day())); });
   }
 
   // A clock time alone: "before 3pm", "by 15:00" (today, or tomorrow once it has passed).
@@ -432,7 +535,7 @@ class TimeFinder {
   const std::string lower_;
   const LocalTime now_;
   const sys_days today_;
-  const int day_end_hour_;
+  const WorkingWeek& week_;
   std::vector<Candidate> found_;
 };
 
@@ -482,19 +585,37 @@ PriorityChoice choose_priority(const Email& email, const CategoryConfig* categor
   return {"normal", "default"};
 }
 
-std::optional<RequestedTime> find_requested_time(std::string_view text_in, const LocalTime& now, int day_end_hour) {
+WorkingWeek WorkingWeek::office_hours(int day_end_hour) {
+  WorkingWeek week;
+  week.day_end_minute = std::clamp(day_end_hour, 1, 24) * 60;
+  // A day that ends by 09:00 (day_end_hour is 1 to 23) opens an hour before.
+  const WorkingDay weekday{std::min(9 * 60, week.day_end_minute - 60), week.day_end_minute};
+  for (unsigned d = 1; d <= 5; ++d) week.days[d] = weekday;
+  return week;
+}
+
+std::optional<RequestedTime> find_requested_time(std::string_view text_in, const LocalTime& now, const WorkingWeek& week) {
   const std::string_view text = bounded(text_in);
-  std::vector<Candidate> found = TimeFinder(text, now, day_end_hour).find();
-  if (found.empty()) return std::nullopt;
-  // The first phrase in the text; of those starting there, the longest.
+  TimeFinder finder(text, now, week);
+  std::vector<Candidate> found = finder.find();
+  // The first phrase in the text that is asked for; of those starting at one
+  // place, the longest.
   std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
   });
-  const Candidate& c = found.front();
-  std::string phrase = trimmed(text.substr(c.begin, c.end - c.begin));
-  for (char& ch : phrase)
-    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
-  return RequestedTime{c.by, phrase};
+  const std::size_t checked = std::min(found.size(), max_checked_time_phrases);
+  for (const Candidate& c : std::span(found).first(checked)) {
+    if (!asks_for_time(text, finder.lower(), c.begin, c.end)) continue;
+    std::string phrase = trimmed(text.substr(c.begin, c.end - c.begin));
+    for (char& ch : phrase)
+      if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+    return RequestedTime{c.by, phrase};
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestedTime> find_requested_time(std::string_view text, const LocalTime& now, int day_end_hour) {
+  return find_requested_time(text, now, WorkingWeek::office_hours(day_end_hour));
 }
 
 std::vector<std::string> missing_facts(std::string_view subject, std::string_view text, const CategoryConfig& category) {

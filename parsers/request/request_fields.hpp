@@ -5,6 +5,7 @@
 // passes "now" as local civil time), no time zones, no database.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ namespace intake::parsers {
 // Text longer than this is looked at only up to here (request text is short;
 // a hostile 10 MB body must not make matching slow).
 inline constexpr std::size_t max_scanned_text_bytes = std::size_t{64} * 1024;
+
+// At most this many time phrases (in text order) are asked whether the
+// requester asks for them: a request whose first 32 phrases are all mentions
+// asks for no time, and a hostile text full of "today" stays cheap.
+inline constexpr std::size_t max_checked_time_phrases = 32;
 
 struct Routing {
   std::string category;
@@ -51,10 +57,41 @@ struct RequestedTime {
   std::string phrase;  // the words it was read from, as written
 };
 
-// "today", "EOD", "by Friday", "tomorrow morning", "first morning",
-// "first afternoon", "before 3pm", explicit dates ("by 4 December",
-// "2026-12-04", "December 4th at 10:00"). The working day ends at
-// day_end_hour; a morning at 12:00. Phrases about the past are ignored.
+// The desk's working day on one weekday, as the requester's clock shows it:
+// its first opening and its last closing, in minutes after local midnight
+// (a lunch break in between does not matter to "first thing" or "EOD").
+struct WorkingDay {
+  int open_minute = 0;
+  int close_minute = 0;  // at most 1440 ("24:00")
+  bool is_open() const { return open_minute < close_minute; }
+};
+
+// The week requested times are read against: the team's calendar where it has
+// one (the daemon builds it; parsers/ knows no calendars), else office_hours.
+// Holidays are not in it: the due times, computed with the calendar itself,
+// take care of those.
+struct WorkingWeek {
+  std::array<WorkingDay, 7> days{};  // by weekday, [0] = Sunday (c_encoding)
+  // Where "today" or "by Saturday" ends on a day the desk is closed.
+  int day_end_minute = 17 * 60;
+  // Monday to Friday 09:00 (or earlier, when the day ends by then) to
+  // day_end_hour, weekends closed: the week when no calendar applies.
+  static WorkingWeek office_hours(int day_end_hour);
+};
+
+// Times the requester asks for ("can you fix it by Friday?", "I need the
+// laptop tomorrow", "first thing tomorrow"), never times they only mention
+// ("I'm at the airport tomorrow morning", "it broke on Monday"): see
+// asked_time.hpp for the rules. The phrases: "today", "EOD", "by Friday", "end
+// of the week" (the day's close), "tomorrow" (its close), "tomorrow morning" /
+// "in the morning" (12:00 of that morning), "first thing tomorrow", "first
+// thing (on) Monday", "first thing in the morning" (the desk's first opening
+// on or after that day), "first morning" (12:00 of the next morning to come),
+// "first afternoon" (the close of the next afternoon to come), "before 3pm",
+// explicit dates ("by 4 December", "2026-12-04", "December 4th at 10:00").
+// Phrases about the past are ignored. The first asked phrase in the text wins.
+std::optional<RequestedTime> find_requested_time(std::string_view text, const LocalTime& now, const WorkingWeek& week);
+// The same against office_hours(day_end_hour).
 std::optional<RequestedTime> find_requested_time(std::string_view text, const LocalTime& now, int day_end_hour = 17);
 
 // The names of the category's required facts found in neither the subject

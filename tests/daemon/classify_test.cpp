@@ -104,6 +104,76 @@ TEST_F(ClassifyTest, a_date_header_far_from_the_fetch_time_is_not_trusted_for_ti
   EXPECT_EQ(*d.requested_by, std::chrono::sys_days{std::chrono::year{2026} / 12 / 3} + std::chrono::hours{17});
 }
 
+// A desk calendar in Berlin: Monday to Friday 08:30-12:00 and 13:00-17:30.
+parsers::CalendarConfig desk_calendar(const std::string& name, int open_minute, int close_minute) {
+  parsers::CalendarConfig c;
+  c.name = name;
+  c.time_zone = "Europe/Berlin";
+  for (std::size_t d = 1; d <= 5; ++d) c.hours[d] = {{open_minute, 12 * 60}, {13 * 60, close_minute}};
+  return c;
+}
+
+std::chrono::sys_seconds utc(int day, int hour, int minute = 0) {
+  return std::chrono::sys_days{std::chrono::year{2026} / 12 / day} + std::chrono::hours{hour} + std::chrono::minutes{minute};
+}
+
+// Issue 22: "today" and "EOD" were 17:00 although the team's calendar closes
+// at 17:30; "first thing tomorrow" was 12:00.
+TEST_F(ClassifyTest, requested_times_follow_the_calendar_of_the_requests_category) {
+  config.requests.time_zone = "Europe/Berlin";
+  config.calendars = {desk_calendar("desk", 8 * 60 + 30, 17 * 60 + 30), desk_calendar("hr-desk", 10 * 60, 16 * 60)};
+  config.service_levels.configured = true;
+  config.service_levels.calendar = "desk";
+  config.service_levels.categories["hr"].calendar = "hr-desk";
+  parsers::CategoryConfig hr;
+  hr.name = "hr";
+  hr.tags = {"HR"};
+  config.categories = {hr};
+  const auto requested = [&](const std::string& subject, const std::string& text) {
+    email.subject = subject;
+    email.request_text = text;
+    const auto d = classify(email, mailbox, config, now);
+    return d.requested_by;
+  };
+  // 17:30 and 08:30 in Berlin (CET, UTC+1).
+  EXPECT_EQ(requested("Laptop", "Can you do it today?"), utc(2, 16, 30));
+  EXPECT_EQ(requested("Laptop", "Need it by EOD"), utc(2, 16, 30));
+  EXPECT_EQ(requested("Laptop", "Could someone look at this first thing tomorrow morning?"), utc(3, 7, 30));
+  // The hr category is served by its own calendar: 16:00 and 10:00.
+  EXPECT_EQ(requested("[HR] Payslip", "Can you do it today?"), utc(2, 15));
+  EXPECT_EQ(requested("[HR] Payslip", "first thing tomorrow please"), utc(3, 9));
+  // No service levels: the config's only calendar.
+  config.service_levels = {};
+  config.calendars = {desk_calendar("desk", 8 * 60 + 30, 17 * 60 + 30)};
+  EXPECT_EQ(requested("Laptop", "Need it by EOD"), utc(2, 16, 30));
+  // No calendar: requests.day_end_hour and a 09:00 opening.
+  config.calendars.clear();
+  EXPECT_EQ(requested("Laptop", "Need it by EOD"), utc(2, 16));
+  EXPECT_EQ(requested("Laptop", "first thing tomorrow please"), utc(3, 8));
+}
+
+// Issue 22: "I'm on leave from 21 to 23 December" moved the request's
+// resolution due date to 23 December.
+TEST_F(ClassifyTest, the_requesters_own_plans_are_no_requested_time_and_leave_the_due_date_alone) {
+  config.requests.time_zone = "Europe/Berlin";
+  config.calendars = {desk_calendar("desk", 8 * 60 + 30, 17 * 60 + 30)};
+  config.service_levels.configured = true;
+  config.service_levels.calendar = "desk";
+  config.service_levels.targets.first_response = parsers::BusinessDuration{4, parsers::BusinessDuration::Unit::hours};
+  config.service_levels.targets.resolution = parsers::BusinessDuration{2, parsers::BusinessDuration::Unit::days};
+  auto built = ServicePolicy::build(config);
+  ASSERT_TRUE(built.ok());
+  email.subject = "New keyboard";
+  email.request_text = "Hi, my keyboard lost two keys. I'm on leave from 21 to 23 December.\n\nThanks, Alice";
+  auto d = classify(email, mailbox, config, now);
+  EXPECT_FALSE(d.requested_by);
+  ASSERT_TRUE(set_due_times(d, &built.policy, now).ok());
+  // 2 working days from Wednesday 10:00 Berlin: Friday 10:00 (09:00 UTC).
+  EXPECT_EQ(d.due_resolution, utc(4, 9));
+  email.request_text = "I'm at the airport tomorrow morning.";
+  EXPECT_FALSE(classify(email, mailbox, config, now).requested_by);
+}
+
 TEST_F(ClassifyTest, a_category_missing_facts_are_listed) {
   parsers::CategoryConfig shipping;
   shipping.name = "shipping";

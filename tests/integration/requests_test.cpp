@@ -230,6 +230,52 @@ TEST_F(Requests, each_timeframe_phrase_is_read_in_the_requesters_time_zone) {
   EXPECT_NE(body_text(ack).find("Wanted:   by Friday"), std::string::npos) << body_text(ack);
 }
 
+// Issue 22: the requester's own plans are no requested time (and no due
+// date), "first thing" is when the desk opens, and with the team's calendar
+// the day ends when the desk closes (17:30 here, not day_end_hour's 17:00).
+TEST_F(Requests, only_asked_times_are_requested_and_they_follow_the_desks_calendar) {
+  std::string sections = std::string(request_sections) + R"(
+[[calendar]]
+name = "desk"
+time_zone = "Europe/Berlin"
+[calendar.hours]
+mon = ["08:30-12:00", "13:00-17:30"]
+tue = ["08:30-12:00", "13:00-17:30"]
+wed = ["08:30-12:00", "13:00-17:30"]
+thu = ["08:30-12:00", "13:00-17:30"]
+fri = ["08:30-14:00"]
+
+[service_levels]
+calendar = "desk"
+first_response = "4h"
+resolution = "5d"
+)";
+  replace_all(sections, "@IMAP_PORT@", stack_.get("IMAP_PORT"));
+  replace_all(sections, "@PASSWORD_FILE@", stack_.get("STACK_DIR") + "/secrets/mail_password");
+  config_ = write_config(stack_, "requests-e2e-desk", "", {}, sections);
+  const std::vector<std::pair<std::string, std::string>> mails = {
+      {"Plans airport", "Hi Bob,\n\nI'm at the airport tomorrow morning. Could you reset my VPN token?\n\nThanks, Alice"},
+      {"Plans leave", "Hi, my keyboard lost two keys. I'm on leave from 21 to 23 December.\n\nAlice"},
+      {"Desk demo", "Could someone look at this first thing tomorrow morning? I have a demo at 11."},
+      {"Desk EOD", "Need it by EOD, thanks."}};
+  int n = 0;
+  for (const auto& [subject, body] : mails)
+    imap_append(stack_, "requests", "INBOX",
+                mail("Alice <alice@example.test>", "requests@example.test", subject, body, "asked" + std::to_string(n++) + "@alice"));
+  once();
+  EXPECT_EQ(field("Plans airport", "requested_by IS NULL"), "t");
+  EXPECT_EQ(field("Plans leave", "requested_by IS NULL"), "t");
+  // The resolution target stands: 5 working days from now (within 8 days),
+  // not "23 December" (which only a run in the week before it cannot tell).
+  EXPECT_EQ(field("Plans leave", "due_resolution <= now() + interval '8 days'"), "t");
+  EXPECT_EQ(requested("Desk demo"), "1 08:30");
+  EXPECT_EQ(field("Desk demo", "requested_by_phrase"), "first thing tomorrow morning");
+  EXPECT_EQ(requested("Desk EOD"), "0 17:30");
+  // The acknowledgment names no wanted time where none was asked for.
+  const std::string ack = received("alice", "Plans airport", mails.size());
+  EXPECT_EQ(body_text(ack).find("Wanted:"), std::string::npos) << body_text(ack);
+}
+
 TEST_F(Requests, missing_information_round_trip_moves_the_request_on_by_itself) {
   imap_append(stack_, "requests", "INBOX",
               mail("Alice Example <alice@example.test>", "requests@example.test", "Shipment to Lyon",

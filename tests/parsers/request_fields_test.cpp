@@ -203,7 +203,8 @@ TEST(Timeframe, tomorrow_morning_and_the_dispatcher_words) {
   EXPECT_EQ(by("first morning"), (LocalTime{2026, 12, 3, 12, 0}));
   EXPECT_EQ(by("first afternoon"), (LocalTime{2026, 12, 2, 17, 0}));
   EXPECT_EQ(by("first afternoon", LocalTime{2026, 12, 2, 14, 0}), (LocalTime{2026, 12, 3, 17, 0}));
-  EXPECT_EQ(by("first thing in the morning", LocalTime{2026, 12, 2, 8, 0}), (LocalTime{2026, 12, 2, 12, 0}));
+  // Issue 22: "first thing" is when the desk opens (was 12:00).
+  EXPECT_EQ(by("first thing in the morning", LocalTime{2026, 12, 2, 8, 0}), (LocalTime{2026, 12, 2, 9, 0}));
   // On a Friday evening the first morning is Monday's.
   EXPECT_EQ(by("first morning", LocalTime{2026, 12, 4, 18, 0}), (LocalTime{2026, 12, 7, 12, 0}));
 }
@@ -251,6 +252,150 @@ TEST(Timeframe, no_phrase_or_no_real_date_gives_nothing) {
   EXPECT_FALSE(find_requested_time("We may 2 of us come along", wednesday_morning));
   EXPECT_FALSE(find_requested_time("by 31 February", wednesday_morning));
   EXPECT_FALSE(find_requested_time("room 25:99", wednesday_morning));
+}
+
+// Issue 22: "Could someone look at this first thing tomorrow morning?" was
+// tomorrow 12:00, after the requester's demo at 11.
+TEST(Timeframe, first_thing_is_when_the_desk_opens) {
+  auto t = find_requested_time("Could someone look at this first thing tomorrow morning?", wednesday_morning);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->by, (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(t->phrase, "first thing tomorrow morning");
+  EXPECT_EQ(by("first thing tomorrow, I have a demo at 11"), (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(by("Can you do it tomorrow first thing?"), (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(by("Please reset it first thing on Monday"), (LocalTime{2026, 12, 7, 9, 0}));
+  // Alone, or "in the morning": the next opening still to come.
+  EXPECT_EQ(by("can you call me first thing?"), (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(by("can you call me first thing?", LocalTime{2026, 12, 2, 7, 45}), (LocalTime{2026, 12, 2, 9, 0}));
+  EXPECT_EQ(by("first thing in the afternoon please"), (LocalTime{2026, 12, 2, 13, 0}));
+  // From a Friday, "tomorrow" is a Saturday: the desk's next opening is Monday's.
+  EXPECT_EQ(by("first thing tomorrow please", LocalTime{2026, 12, 4, 15, 0}), (LocalTime{2026, 12, 7, 9, 0}));
+  // "the first thing" is no time.
+  EXPECT_FALSE(find_requested_time("The first thing I saw was an error, can you help?", wednesday_morning));
+}
+
+TEST(Timeframe, in_the_morning_is_the_next_morning_by_noon) {
+  EXPECT_EQ(by("Could you call me in the morning?"), (LocalTime{2026, 12, 3, 12, 0}));
+  EXPECT_EQ(by("Could you call me in the morning?", LocalTime{2026, 12, 2, 7, 0}), (LocalTime{2026, 12, 2, 12, 0}));
+  EXPECT_EQ(by("Could you call me in the morning?", LocalTime{2026, 12, 4, 16, 0}), (LocalTime{2026, 12, 7, 12, 0}));
+  EXPECT_EQ(by("I need it tomorrow in the morning"), (LocalTime{2026, 12, 3, 12, 0}));
+}
+
+// A team calendar, Monday to Thursday 08:30-12:00 and 13:00-17:30, Friday
+// 08:30-14:00, as the daemon builds it from [[calendar]].
+WorkingWeek desk_week() {
+  WorkingWeek week = WorkingWeek::office_hours(17);
+  for (unsigned d = 1; d <= 4; ++d) week.days[d] = WorkingDay{8 * 60 + 30, 17 * 60 + 30};
+  week.days[5] = WorkingDay{8 * 60 + 30, 14 * 60};
+  return week;
+}
+
+LocalTime by_desk(const char* text, const LocalTime& now = wednesday_morning) {
+  auto t = find_requested_time(text, now, desk_week());
+  EXPECT_TRUE(t.has_value()) << text;
+  return t ? t->by : LocalTime{};
+}
+
+// Issue 22: "today" and "EOD" meant 17:00 although the team's calendar closes at 17:30.
+TEST(Timeframe, with_a_calendar_the_day_ends_when_the_desk_closes) {
+  EXPECT_EQ(by_desk("Can you do it today?"), (LocalTime{2026, 12, 2, 17, 30}));
+  EXPECT_EQ(by_desk("Need it by EOD"), (LocalTime{2026, 12, 2, 17, 30}));
+  EXPECT_EQ(by_desk("before the end of the day please"), (LocalTime{2026, 12, 2, 17, 30}));
+  EXPECT_EQ(by_desk("I need it by Friday"), (LocalTime{2026, 12, 4, 14, 0}));
+  EXPECT_EQ(by_desk("I need the laptop tomorrow"), (LocalTime{2026, 12, 3, 17, 30}));
+  EXPECT_EQ(by_desk("first afternoon"), (LocalTime{2026, 12, 2, 17, 30}));
+  EXPECT_EQ(by_desk("first afternoon", LocalTime{2026, 12, 2, 14, 0}), (LocalTime{2026, 12, 3, 17, 30}));
+  // Today's own name lasts until the desk closes.
+  EXPECT_EQ(by_desk("by Wednesday", LocalTime{2026, 12, 2, 17, 15}), (LocalTime{2026, 12, 2, 17, 30}));
+  EXPECT_EQ(by_desk("EOD tomorrow please"), (LocalTime{2026, 12, 3, 17, 30}));
+  // A time said is a time meant.
+  EXPECT_EQ(by_desk("today at 2pm"), (LocalTime{2026, 12, 2, 14, 0}));
+  // Without the calendar: requests.day_end_hour.
+  EXPECT_EQ(by("Can you do it today?"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("Need it by EOD"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(find_requested_time("Need it by EOD", wednesday_morning, 18)->by, (LocalTime{2026, 12, 2, 18, 0}));
+}
+
+TEST(Timeframe, with_a_calendar_first_thing_is_its_opening) {
+  EXPECT_EQ(by_desk("Could someone look at this first thing tomorrow morning?"), (LocalTime{2026, 12, 3, 8, 30}));
+  EXPECT_EQ(by_desk("first thing in the morning please", LocalTime{2026, 12, 2, 7, 0}), (LocalTime{2026, 12, 2, 8, 30}));
+  EXPECT_EQ(by_desk("first thing tomorrow please", LocalTime{2026, 12, 4, 10, 0}), (LocalTime{2026, 12, 7, 8, 30}));
+  // "tomorrow morning" without "first thing" stays by noon; "first morning" too.
+  EXPECT_EQ(by_desk("tomorrow morning would be great"), (LocalTime{2026, 12, 3, 12, 0}));
+  EXPECT_EQ(by_desk("first morning"), (LocalTime{2026, 12, 3, 12, 0}));
+  // A day closing at 24:00 ends at 23:59 on that day.
+  WorkingWeek late = desk_week();
+  late.days[3] = WorkingDay{0, 24 * 60};
+  EXPECT_EQ(find_requested_time("today please", wednesday_morning, late)->by, (LocalTime{2026, 12, 2, 23, 59}));
+  // A closed day (Saturday) ends at day_end_minute.
+  EXPECT_EQ(by_desk("Can you do it today?", LocalTime{2026, 12, 5, 10, 0}), (LocalTime{2026, 12, 5, 17, 0}));
+}
+
+// Issue 22: "I'm at the airport tomorrow morning" became a deadline and "I'm
+// on leave from 21 to 23 December" moved the due date. A time the requester
+// only mentions (their plans, the past, a period) is no requested time.
+TEST(RequestedTimeAsked, sentences_that_mention_a_time_without_asking_give_none) {
+  for (const char* text : {
+           "I'm at the airport tomorrow morning.",
+           "I'm on leave from 21 to 23 December.",
+           "The printer broke yesterday at 3pm.",
+           "The printer broke on Monday at 3pm.",
+           "I'm out of the office until Friday.",
+           "We are closed on 24 December.",
+           "My flight is on Thursday at 7am.",
+           "I'm working from home on Friday.",
+           "Last week the room was booked until 4pm.",
+           "The courier came today at 2pm.",
+           "I have a dentist appointment tomorrow at 10am.",
+           "Back on 7 December.",
+           "Our office party is on Friday.",
+           "Alice is on holiday until 4 December, please copy Bob.",
+           "The VPN dropped twice today.",
+           "FYI the new printer arrives on Monday",
+           "Tomorrow morning I'm at the airport, can you reset my password?",
+           "I'll be back on Monday, could you reset my password?",
+           "Can you get the report from 7 to 11 December?",
+           "On Monday, Alice wrote:",
+           "On Monday, the office opens late.",
+           "Hi Bob,\n\nI'm at the airport tomorrow morning. Could you reset my VPN token?\n\nThanks,\nAlice",
+       })
+    EXPECT_FALSE(find_requested_time(text, wednesday_morning)) << text;
+}
+
+TEST(RequestedTimeAsked, sentences_that_ask_still_give_their_time) {
+  EXPECT_EQ(by("Can you fix it by Friday?"), (LocalTime{2026, 12, 4, 17, 0}));
+  EXPECT_EQ(by("I need the laptop tomorrow"), (LocalTime{2026, 12, 3, 17, 0}));
+  EXPECT_EQ(by("before 3pm please"), (LocalTime{2026, 12, 2, 15, 0}));
+  EXPECT_EQ(by("until 4 December"), (LocalTime{2026, 12, 4, 17, 0}));
+  EXPECT_EQ(by("first thing tomorrow, I have a demo at 11"), (LocalTime{2026, 12, 3, 9, 0}));
+  EXPECT_EQ(by("Fix the printer today please"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("Set up the account on Monday"), (LocalTime{2026, 12, 7, 17, 0}));
+  EXPECT_EQ(by("Hi Bob,\nthe new starter needs a laptop on Monday."), (LocalTime{2026, 12, 7, 17, 0}));
+  EXPECT_EQ(by("Would it be possible to have it\ntomorrow?"), (LocalTime{2026, 12, 3, 17, 0}));
+  // Asking in another clause of the same sentence, after a plan or the past.
+  EXPECT_EQ(by("It stopped working on Monday, can you fix it by Friday?"), (LocalTime{2026, 12, 4, 17, 0}));
+  EXPECT_EQ(by("I'm away tomorrow so I need it today"), (LocalTime{2026, 12, 2, 17, 0}));
+  EXPECT_EQ(by("I was told it would be done by Friday"), (LocalTime{2026, 12, 4, 17, 0}));
+  auto t = find_requested_time("I'm on leave from 21 to 23 December, could you set up the laptop by 18 December?",
+                               wednesday_morning);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->by, (LocalTime{2026, 12, 18, 17, 0}));
+  EXPECT_EQ(t->phrase, "18 December");
+  t = find_requested_time("Hi Bob,\n\nI'm at the airport tomorrow morning. Could you reset my VPN token before 3pm?",
+                          wednesday_morning);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->phrase, "before 3pm");
+}
+
+// Every phrase costs a bounded look around it: thousands of phrases in one
+// endless sentence stay fast (the ctest timeout would catch a quadratic scan).
+TEST(RequestedTimeAsked, an_endless_sentence_of_mentioned_times_is_cheap_and_gives_none) {
+  std::string hostile;
+  while (hostile.size() < 60 * 1024) hostile += "I'm at the airport tomorrow morning and ";
+  EXPECT_FALSE(find_requested_time(hostile, wednesday_morning));
+  std::string clauses;
+  while (clauses.size() < 60 * 1024) clauses += "I was away on Monday, ";
+  EXPECT_FALSE(find_requested_time(clauses, wednesday_morning));
 }
 
 // ---------------------------------------------------- missing information --
