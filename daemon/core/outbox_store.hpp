@@ -4,6 +4,8 @@
 // (queue_due_alerts) that records each alert once.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +28,22 @@ struct OutboxItem {
 
 // An open request whose first-response or resolution due time is near or past
 // and not yet alerted for: kind "first_response" or "resolution".
+// How long before a due time its team is warned: the earlier of `window`
+// (daemon.due_soon_before_min) and half the time the team had (from the
+// start of the request's clock to the due time), so a 30-minute target warns
+// 15 minutes before, not the moment the request arrives, and a 4-hour one
+// `window` before.
+inline std::chrono::seconds due_soon_lead(std::chrono::sys_seconds clock_start, std::chrono::sys_seconds due,
+                                          std::chrono::seconds window) {
+  const std::chrono::seconds half = due > clock_start ? (due - clock_start) / 2 : std::chrono::seconds{0};
+  return std::min(window, half);
+}
+// Whether a due time not yet past is due soon at `now`.
+inline bool due_soon_at(std::chrono::sys_seconds now, std::chrono::sys_seconds clock_start, std::chrono::sys_seconds due,
+                        std::chrono::seconds window) {
+  return now < due && now >= due - due_soon_lead(clock_start, due, window);
+}
+
 struct DueAlert {
   RequestView request;
   std::string kind;

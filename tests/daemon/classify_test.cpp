@@ -240,3 +240,36 @@ resolution = "2d"
 
 }  // namespace
 }  // namespace intake::daemon
+
+#include "daemon/core/outbox_store.hpp"
+
+namespace intake::daemon {
+namespace {
+
+// The team is warned at the earlier of the window (60 min) and half the time
+// it had: a 30-minute target is not "due soon" the moment it arrives.
+TEST(DueSoonWarning, a_30_minute_target_warns_15_minutes_before_and_not_at_arrival) {
+  using std::chrono::minutes;
+  const std::chrono::sys_seconds arrival{std::chrono::hours{24 * 20000}};
+  const auto due = arrival + minutes{30};
+  EXPECT_EQ(due_soon_lead(arrival, due, minutes{60}), minutes{15});
+  EXPECT_FALSE(due_soon_at(arrival, arrival, due, minutes{60}));
+  EXPECT_FALSE(due_soon_at(arrival + minutes{14}, arrival, due, minutes{60}));
+  EXPECT_TRUE(due_soon_at(arrival + minutes{15}, arrival, due, minutes{60}));
+  EXPECT_FALSE(due_soon_at(due, arrival, due, minutes{60}));  // then it is overdue
+}
+
+TEST(DueSoonWarning, a_4_hour_target_warns_the_window_before) {
+  using std::chrono::minutes;
+  const std::chrono::sys_seconds arrival{std::chrono::hours{24 * 20000}};
+  const auto due = arrival + std::chrono::hours{4};
+  EXPECT_EQ(due_soon_lead(arrival, due, minutes{60}), minutes{60});
+  EXPECT_FALSE(due_soon_at(due - minutes{61}, arrival, due, minutes{60}));
+  EXPECT_TRUE(due_soon_at(due - minutes{60}, arrival, due, minutes{60}));
+  // A clock that started late (the facts arrived) counts from there.
+  const auto started = due - minutes{40};
+  EXPECT_EQ(due_soon_lead(started, due, minutes{60}), minutes{20});
+}
+
+}  // namespace
+}  // namespace intake::daemon

@@ -307,6 +307,58 @@ TEST_F(Requests, missing_information_round_trip_moves_the_request_on_by_itself) 
   EXPECT_EQ(imap_uids(stack_, "alice", "INBOX").size(), 1U) << "no second acknowledgment";
 }
 
+TEST_F(Requests, a_request_waiting_on_its_requester_is_promised_no_time_and_its_clock_starts_with_the_answer) {
+  std::string sections = std::string(request_sections) + R"(
+[[calendar]]
+name = "desk"
+time_zone = "Europe/Berlin"
+hours.mon = ["00:00-24:00"]
+hours.tue = ["00:00-24:00"]
+hours.wed = ["00:00-24:00"]
+hours.thu = ["00:00-24:00"]
+hours.fri = ["00:00-24:00"]
+hours.sat = ["00:00-24:00"]
+hours.sun = ["00:00-24:00"]
+
+[service_levels]
+calendar = "desk"
+first_response = "4h"
+resolution = "2d"
+)";
+  replace_all(sections, "@IMAP_PORT@", stack_.get("IMAP_PORT"));
+  replace_all(sections, "@PASSWORD_FILE@", stack_.get("STACK_DIR") + "/secrets/mail_password");
+  config_ = write_config(stack_, "requests-e2e-waiting", "", {}, sections);
+  imap_append(stack_, "requests", "INBOX",
+              mail("Alice Example <alice@example.test>", "requests@example.test", "Shipment to Porto",
+                   "Please ship the samples to Porto.", "porto@alice"));
+  once();
+  const std::string ref = reference_of("Shipment to Porto");
+  ASSERT_FALSE(ref.empty());
+  EXPECT_EQ(field("Shipment to Porto", "status"), "waiting_on_requester");
+  EXPECT_EQ(field("Shipment to Porto", "due_first_response IS NULL AND due_resolution IS NULL"), "t");
+  const std::string ack = received("alice", "one more thing", 1);
+  const std::string text = body_text(ack);
+  EXPECT_EQ(text.find("What to expect"), std::string::npos) << text;
+  EXPECT_EQ(text.find("first answer by"), std::string::npos) << text;
+  EXPECT_NE(text.find("The team's timeframe\nstarts then too"), std::string::npos) << text;
+  EXPECT_NE(text.find("- the order number"), std::string::npos) << text;
+
+  // Every fact supplied: the clock starts now, 4 hours to the first response.
+  imap_append(stack_, "requests", "INBOX",
+              mail("Alice Example <alice@example.test>", "requests@example.test", "Re: [" + ref + "] Shipment to Porto",
+                   "Order number 4455667, ship date: Friday.", "porto-reply@alice",
+                   "In-Reply-To: " + header_of(ack, "Message-ID") + "\n"));
+  once();
+  EXPECT_EQ(field("Shipment to Porto", "status"), "acknowledged");
+  EXPECT_EQ(field("Shipment to Porto", "clock_started_at > created_at"), "t");
+  EXPECT_EQ(field("Shipment to Porto", "due_first_response - clock_started_at BETWEEN interval '3 hours 58 minutes'"
+                                       " AND interval '4 hours'"),
+            "t");
+  EXPECT_EQ(field("Shipment to Porto", "due_resolution > due_first_response"), "t");
+  const auto types = event_types(ref);
+  EXPECT_NE(std::find(types.begin(), types.end(), "clock_started"), types.end());
+}
+
 TEST_F(Requests, replies_join_by_each_link_of_the_chain_and_reply_all_copies_are_one) {
   imap_append(stack_, "requests", "INBOX",
               mail("Erin <erin@example.test>", "requests@example.test", "Badge does not open door 4", "Since Monday.", "badge@erin"));

@@ -202,7 +202,13 @@ staff = ["bob@example.test", "dave@example.test"]
   imap_append(stack_, "requests", "INBOX", mail("Alice <alice@example.test>", "Printer offline", "The printer is offline.", "printer@alice"));
   once(config);
   EXPECT_FALSE(sql_value(stack_, "SELECT due_first_response FROM requests").empty());
-  // The first response is due within the hour: one due-soon alert to each staff member.
+  // Due within the hour, but a 30-minute target is not "due soon" the moment
+  // it arrives: the warning comes at half the time the team had.
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'due_soon_alert'"), "0");
+  // 20 of its 30 minutes gone: one due-soon alert to each staff member.
+  sql_exec(stack_, "UPDATE requests SET created_at = now() - interval '20 minutes',"
+                   " due_first_response = now() + interval '10 minutes' RETURNING 1");
+  once(config);
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'due_soon_alert'"), "1");
   EXPECT_EQ(sql_value(stack_, "SELECT rcpt_to FROM outbox WHERE purpose = 'due_soon_alert'"), "bob@example.test,dave@example.test");
   once(config);

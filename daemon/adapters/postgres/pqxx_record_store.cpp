@@ -328,12 +328,16 @@ Result<std::vector<DueAlert>> PqxxRecordStore::due_alerts(int soon_s) {
   return guarded("queue_due_alerts", [&]() -> Result<std::vector<DueAlert>> {
     pqxx::work tx(conn_->conn);
     auto due = tx.exec_params(
-        "SELECT id, kind, overdue FROM ("
-        " SELECT id, 'first_response' AS kind, due_first_response <= now() AS overdue, due_first_response AS at"
+        // Candidates within the widest window; due_soon_at (core/outbox_store.hpp)
+        // decides which of those not yet overdue are due soon.
+        "SELECT id, kind, overdue, extract(epoch FROM at)::bigint, extract(epoch FROM started)::bigint,"
+        " extract(epoch FROM now())::bigint FROM ("
+        " SELECT id, 'first_response' AS kind, due_first_response <= now() AS overdue, due_first_response AS at,"
+        "  coalesce(clock_started_at, created_at) AS started"
         "  FROM requests WHERE status NOT IN ('resolved', 'closed') AND first_response_at IS NULL"
         "  AND due_first_response <= now() + make_interval(secs => $1)"
         " UNION ALL"
-        " SELECT id, 'resolution', due_resolution <= now(), due_resolution"
+        " SELECT id, 'resolution', due_resolution <= now(), due_resolution, coalesce(clock_started_at, created_at)"
         "  FROM requests WHERE status NOT IN ('resolved', 'closed')"
         "  AND due_resolution <= now() + make_interval(secs => $1)) d"
         " WHERE NOT (SELECT due_alerts_sent FROM requests r WHERE r.id = d.id) ?"
@@ -341,11 +345,21 @@ Result<std::vector<DueAlert>> PqxxRecordStore::due_alerts(int soon_s) {
         " ORDER BY at LIMIT 500",
         soon_s);
     std::vector<std::int64_t> ids;
-    for (const auto& row : due) ids.push_back(row[0].as<std::int64_t>());
+    std::vector<bool> take;
+    for (const auto& row : due) {
+      const std::chrono::sys_seconds at{std::chrono::seconds{row[3].as<std::int64_t>()}};
+      const std::chrono::sys_seconds started{std::chrono::seconds{row[4].as<std::int64_t>()}};
+      const std::chrono::sys_seconds db_now{std::chrono::seconds{row[5].as<std::int64_t>()}};
+      const bool wanted = row[2].as<bool>() || due_soon_at(db_now, started, at, std::chrono::seconds{soon_s});
+      take.push_back(wanted);
+      if (wanted) ids.push_back(row[0].as<std::int64_t>());
+    }
     std::map<std::int64_t, RequestView> views;
     for (auto& v : pqxx_ingest::load_views(tx, ids)) views.emplace(v.id, std::move(v));
     std::vector<DueAlert> alerts;
-    for (const auto& row : due) {
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      const auto& row = due[static_cast<pqxx::result::size_type>(i)];
+      if (!take[i]) continue;
       auto it = views.find(row[0].as<std::int64_t>());
       if (it == views.end()) continue;
       alerts.push_back({it->second, row[1].c_str(), row[2].as<bool>(), std::nullopt});
