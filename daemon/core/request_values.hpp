@@ -68,7 +68,7 @@ struct RequestView {
   std::vector<std::string> missing;
   std::optional<std::chrono::sys_seconds> requested_by;
   std::optional<std::chrono::sys_seconds> due_first_response, due_resolution;
-  bool requested_earlier = false;  // only while the request is being made
+  bool requested_earlier = false;  // the requested time is sooner than the team could promise (as classified)
   bool rejected_command_told = false;  // the owner and admin were told of an unauthenticated staff mail
   std::int64_t version = 0;  // the row's version as read (a write decided from it checks it still holds)
 };

@@ -34,10 +34,6 @@ Result<PreviewMail> preview_mail(MailComposer& composer, const std::string& temp
   const auto& names = previewable_templates();
   if (std::find(names.begin(), names.end(), template_name) == names.end())
     return fail("no preview of \"" + template_name + "\" for a request (one of: " + parsers::join(names, ", ") + ")", true);
-  // What the classifier knew when the acknowledgment was made: the requested
-  // time is earlier than promised when it is before the resolution due time.
-  request.requested_earlier =
-      request.requested_by && request.due_resolution && *request.requested_by < *request.due_resolution;
   if (template_name == "acknowledgment_missing" && request.missing.empty()) request.missing = {"(the missing facts)"};
   if (template_name == "acknowledgment") request.missing.clear();
 

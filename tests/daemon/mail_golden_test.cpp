@@ -108,6 +108,7 @@ RequestView alice_vpn() {
   r.request_text = "Hi, the VPN drops every few minutes since this morning. Could you fix it by tomorrow 9:00?\n";
   r.time_zone = "Europe/Berlin";
   r.requested_by = utc(2026, 12, 4, 8, 0);         // Friday 09:00 Berlin
+  r.requested_earlier = true;                       // before the 2-day resolution target
   r.due_first_response = utc(2026, 12, 3, 13, 18);  // 4 business hours: Thursday 14:18
   r.due_resolution = utc(2026, 12, 7, 9, 18);       // 2 working days: Monday 10:18
   return r;

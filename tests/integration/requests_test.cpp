@@ -96,6 +96,16 @@ std::string last_wednesday() {
   return buf;
 }
 
+// Today plus `n` days (UTC), as "YYYY-MM-DD".
+std::string days_from_today(int n) {
+  using namespace std::chrono;
+  const year_month_day ymd{floor<days>(system_clock::now()) + days{n}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
 // RFC 5322 date of that Wednesday, 10:30 Berlin time (CET, +0100; the tests
 // run in any season, and +0100 is right for Berlin only in winter, so the
 // offset is taken from PostgreSQL for the actual day).
@@ -257,7 +267,8 @@ resolution = "5d"
       {"Plans airport", "Hi Bob,\n\nI'm at the airport tomorrow morning. Could you reset my VPN token?\n\nThanks, Alice"},
       {"Plans leave", "Hi, my keyboard lost two keys. I'm on leave from 21 to 23 December.\n\nAlice"},
       {"Desk demo", "Could someone look at this first thing tomorrow morning? I have a demo at 11."},
-      {"Desk EOD", "Need it by EOD, thanks."}};
+      {"Desk EOD", "Need it by EOD, thanks."},
+      {"Desk soon", "Could you fix it by " + days_from_today(1) + "?"}};
   int n = 0;
   for (const auto& [subject, body] : mails)
     imap_append(stack_, "requests", "INBOX",
@@ -274,6 +285,14 @@ resolution = "5d"
   // The acknowledgment names no wanted time where none was asked for.
   const std::string ack = received("alice", "Plans airport", mails.size());
   EXPECT_EQ(body_text(ack).find("Wanted:"), std::string::npos) << body_text(ack);
+  // The preview is the mail: `intakectl render` carries the "You asked for
+  // it by" paragraph the real acknowledgment has, word for word.
+  const std::string demo_ack = body_text(received("alice", "Desk soon", mails.size()));
+  EXPECT_NE(demo_ack.find("You asked for it by"), std::string::npos) << demo_ack;
+  const RunResult preview = intakectl("render acknowledgment --request " + reference_of("Desk soon"));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  const std::string preview_text = preview.output.substr(preview.output.find("\n\n") + 2);
+  EXPECT_EQ(preview_text, demo_ack);
 }
 
 TEST_F(Requests, missing_information_round_trip_moves_the_request_on_by_itself) {

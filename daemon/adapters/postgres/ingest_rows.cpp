@@ -173,7 +173,8 @@ class RowBuilder {
                          {"requester_department", storable_text(r.requester_department)},
                          {"time_zone", v.time_zone},
                          {"due_first_response", iso_utc(v.due_first_response)},
-                         {"due_resolution", iso_utc(v.due_resolution)}});
+                         {"due_resolution", iso_utc(v.due_resolution)},
+                         {"requested_earlier", v.requested_earlier}});
   }
 
   void change(std::int64_t id, const RequestChange& c) {

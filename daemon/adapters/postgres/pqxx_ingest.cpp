@@ -110,14 +110,15 @@ void insert_requests(pqxx::work& tx, const IngestRows& rows) {
   if (rows.requests.empty()) return;
   tx.exec_params(
       "INSERT INTO requests (id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
-      " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution)"
+      " requested_by, requested_by_phrase, missing, requester_department, time_zone, due_first_response, due_resolution,"
+      " requested_earlier)"
       " SELECT id, number, mailbox, requester_address, requester_name, subject, category, priority, status,"
       " NULLIF(requested_by, '')::timestamptz, NULLIF(requested_by_phrase, ''), missing, requester_department, time_zone,"
-      " NULLIF(due_first_response, '')::timestamptz, NULLIF(due_resolution, '')::timestamptz"
+      " NULLIF(due_first_response, '')::timestamptz, NULLIF(due_resolution, '')::timestamptz, requested_earlier"
       " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, number bigint, mailbox text, requester_address text,"
       " requester_name text, subject text, category text, priority text, status text, requested_by text,"
       " requested_by_phrase text, missing jsonb, requester_department text, time_zone text, due_first_response text,"
-      " due_resolution text) ORDER BY id",
+      " due_resolution text, requested_earlier boolean) ORDER BY id",
       rows.requests);
 }
 
@@ -232,7 +233,8 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
       "           AND m.message_id NOT LIKE 'sha256:%' ORDER BY m.id LIMIT 1), ''), r.xmin::text::bigint,"
       " coalesce((SELECT coalesce(nullif(m.request_text, ''), m.body_text) FROM messages m WHERE m.request_id = r.id"
       "           AND m.direction = 'in' AND m.role = 'request' ORDER BY m.id LIMIT 1), ''),"
-      " EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.type = 'command_rejected_notice_queued')"
+      " EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.type = 'command_rejected_notice_queued'),"
+      " r.requested_earlier"
       " FROM requests r WHERE r.id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY r.id",
       dump(nlohmann::json(ids)));
   for (const auto& row : r) {
@@ -256,6 +258,7 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
     v.version = row[15].as<std::int64_t>();
     v.request_text = row[16].c_str();
     v.rejected_command_told = row[17].as<bool>();
+    v.requested_earlier = row[18].as<bool>();
     out.push_back(std::move(v));
   }
   return out;
