@@ -214,7 +214,7 @@ int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
   if (!since) return 2;
   Session s;
   if (auto rc = open_session(config_path, s, true)) return *rc;
-  auto rows = s.store->kudos_since(*since);
+  auto rows = kudos_since(*s.store, *since);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
     return 1;
