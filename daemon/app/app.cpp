@@ -49,14 +49,14 @@ void check_secrets(const parsers::Config& config, std::vector<std::string>& prob
   secret("database.password_file", config.database.password_file);
   secret("smtp.password_file", config.smtp.password_file);
   for (std::size_t i = 0; i < config.mailboxes.size(); ++i) {
-    const std::string key = "mailbox[" + std::to_string(i) + "]";
-    secret(key + ".password_file", config.mailboxes[i].password_file);
-    token(key + ".token_file", config.mailboxes[i].token_file);
+    const std::string& name = config.mailboxes[i].name;
+    secret(parsers::entry_key("mailbox", i, name, "password_file"), config.mailboxes[i].password_file);
+    token(parsers::entry_key("mailbox", i, name, "token_file"), config.mailboxes[i].token_file);
   }
   for (std::size_t i = 0; i < config.observed.size(); ++i) {
-    const std::string key = "observe[" + std::to_string(i) + "]";
-    secret(key + ".password_file", config.observed[i].password_file);
-    token(key + ".token_file", config.observed[i].token_file);
+    const std::string& name = config.observed[i].name;
+    secret(parsers::entry_key("observe", i, name, "password_file"), config.observed[i].password_file);
+    token(parsers::entry_key("observe", i, name, "token_file"), config.observed[i].token_file);
   }
 }
 
@@ -70,7 +70,7 @@ void check_zones(const parsers::Config& config, std::vector<std::string>& proble
   zone("requests.time_zone", config.requests.time_zone);
   for (std::size_t i = 0; i < config.employees.size(); ++i)
     if (!config.employees[i].time_zone.empty())
-      zone("employee[" + std::to_string(i) + "].time_zone", config.employees[i].time_zone);
+      zone(parsers::entry_key("employee", i, config.employees[i].name, "time_zone"), config.employees[i].time_zone);
 }
 
 }  // namespace
