@@ -283,8 +283,9 @@ class CycleRun {
         break;
       }
       CycleStats sent = cycle_.drain_outbox(sender, 1);
-      totals_.total.acks_sent += sent.acks_sent;
-      totals_.total.acks_failed += sent.acks_failed;
+      totals_.total.mails_sent += sent.mails_sent;
+      totals_.total.mails_failed += sent.mails_failed;
+      totals_.total.mails.add(sent.mails);
       for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
         send_times.wall_ms[s] += sent.stages.wall_ms[s];
         send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
@@ -293,11 +294,10 @@ class CycleRun {
         totals_.any_failure = true;
         break;
       }
-      if (sent.acks_sent + sent.acks_failed == 0) break;  // nothing due
+      if (sent.mails_sent + sent.mails_failed == 0) break;  // nothing due
     }
-    if (totals_.total.acks_sent + totals_.total.acks_failed > 0)
-      stage_logger("respond")->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms",
-                                    totals_.total.acks_sent, totals_.total.acks_failed,
+    if (totals_.total.mails_sent + totals_.total.mails_failed > 0)
+      stage_logger("respond")->info("outbox: {}; send time (wall/cpu): {:.1f}/{:.1f} ms", totals_.total.mails.line(),
                                     send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
                                     send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   }
@@ -353,9 +353,9 @@ FlushResult flush_outbox(Runtime& rt, const Clock& clock, std::chrono::steady_cl
   HeartbeatSender sender(smtp, heartbeat);
   while (clock.monotonic() < deadline) {
     CycleStats sent = cycle.drain_outbox(sender, 1);
-    result.sent += sent.acks_sent;
-    result.failed += sent.acks_failed;
-    if (sent.acks_sent + sent.acks_failed == 0) {
+    result.sent += sent.mails_sent;
+    result.failed += sent.mails_failed;
+    if (sent.mails_sent + sent.mails_failed == 0) {
       result.finished = sent.error.empty();
       break;
     }

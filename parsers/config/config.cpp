@@ -1160,9 +1160,10 @@ bool showable_name(std::string_view name) {
 
 std::string entry_key(std::string_view table, std::size_t index, std::string_view name, std::string_view field) {
   std::string out(table);
-  if (showable_name(name)) out += " \"" + std::string(name) + "\"";
+  const bool named = showable_name(name);
+  if (named) out += " \"" + std::string(name) + "\"";
   else out += "[" + std::to_string(index) + "]";
-  if (!field.empty()) out += ": " + std::string(field);
+  if (!field.empty()) out += (named ? ": " : ".") + std::string(field);  // unnamed: the TOML path, as before
   return out;
 }
 

@@ -356,7 +356,7 @@ struct ConfigError {
 // An entry of an array of tables as check-config names it: `mailbox
 // "requests"` by its name, else (no name, or one that could not be shown on
 // one line: empty, over 100 bytes, a control character or a quote)
-// `mailbox[0]`; with `field`, `mailbox "requests": port`.
+// `mailbox[0]`; with `field`, `mailbox "requests": port` (`mailbox[0].port`).
 std::string entry_key(std::string_view table, std::size_t index, std::string_view name, std::string_view field = {});
 // `key` ("category[2].staff", "category[2]") with its leading entry named by
 // `name_of(table, index)` (returning "" for no name): "category \"shipping\": staff".

@@ -132,7 +132,7 @@ TEST(Config, an_entry_is_named_by_its_name_and_by_its_index_when_it_has_none_fit
 
 TEST(Config, entry_keys_name_the_entry_or_fall_back_to_its_index) {
   EXPECT_EQ(entry_key("mailbox", 0, "requests", "password_file"), "mailbox \"requests\": password_file");
-  EXPECT_EQ(entry_key("summary", 1, "", "time_zone"), "summary[1]: time_zone");
+  EXPECT_EQ(entry_key("summary", 1, "", "time_zone"), "summary[1].time_zone");
   EXPECT_EQ(entry_key("employee", 2, "Dave\nExample"), "employee[2]");
   auto name_of = [](std::string_view table, std::size_t i) { return table == "category" && i == 2 ? "shipping" : ""; };
   EXPECT_EQ(named_key("category[2].staff", name_of), "category \"shipping\": staff");
