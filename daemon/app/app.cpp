@@ -49,14 +49,14 @@ void check_secrets(const parsers::Config& config, std::vector<std::string>& prob
   secret("database.password_file", config.database.password_file);
   secret("smtp.password_file", config.smtp.password_file);
   for (std::size_t i = 0; i < config.mailboxes.size(); ++i) {
-    const std::string key = "mailbox[" + std::to_string(i) + "]";
-    secret(key + ".password_file", config.mailboxes[i].password_file);
-    token(key + ".token_file", config.mailboxes[i].token_file);
+    const std::string& name = config.mailboxes[i].name;
+    secret(parsers::entry_key("mailbox", i, name, "password_file"), config.mailboxes[i].password_file);
+    token(parsers::entry_key("mailbox", i, name, "token_file"), config.mailboxes[i].token_file);
   }
   for (std::size_t i = 0; i < config.observed.size(); ++i) {
-    const std::string key = "observe[" + std::to_string(i) + "]";
-    secret(key + ".password_file", config.observed[i].password_file);
-    token(key + ".token_file", config.observed[i].token_file);
+    const std::string& name = config.observed[i].name;
+    secret(parsers::entry_key("observe", i, name, "password_file"), config.observed[i].password_file);
+    token(parsers::entry_key("observe", i, name, "token_file"), config.observed[i].token_file);
   }
 }
 
@@ -70,7 +70,7 @@ void check_zones(const parsers::Config& config, std::vector<std::string>& proble
   zone("requests.time_zone", config.requests.time_zone);
   for (std::size_t i = 0; i < config.employees.size(); ++i)
     if (!config.employees[i].time_zone.empty())
-      zone("employee[" + std::to_string(i) + "].time_zone", config.employees[i].time_zone);
+      zone(parsers::entry_key("employee", i, config.employees[i].name, "time_zone"), config.employees[i].time_zone);
 }
 
 }  // namespace
@@ -286,8 +286,9 @@ class CycleRun {
         break;
       }
       CycleStats sent = cycle_.drain_outbox(sender, 1);
-      totals_.total.acks_sent += sent.acks_sent;
-      totals_.total.acks_failed += sent.acks_failed;
+      totals_.total.mails_sent += sent.mails_sent;
+      totals_.total.mails_failed += sent.mails_failed;
+      totals_.total.mails.add(sent.mails);
       for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
         send_times.wall_ms[s] += sent.stages.wall_ms[s];
         send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
@@ -296,11 +297,10 @@ class CycleRun {
         totals_.any_failure = true;
         break;
       }
-      if (sent.acks_sent + sent.acks_failed == 0) break;  // nothing due
+      if (sent.mails_sent + sent.mails_failed == 0) break;  // nothing due
     }
-    if (totals_.total.acks_sent + totals_.total.acks_failed > 0)
-      stage_logger("respond")->info("outbox: {} sent, {} failed; send time (wall/cpu): {:.1f}/{:.1f} ms",
-                                    totals_.total.acks_sent, totals_.total.acks_failed,
+    if (totals_.total.mails_sent + totals_.total.mails_failed > 0)
+      stage_logger("respond")->info("outbox: {}; send time (wall/cpu): {:.1f}/{:.1f} ms", totals_.total.mails.line(),
                                     send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
                                     send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
   }
@@ -356,9 +356,9 @@ FlushResult flush_outbox(Runtime& rt, const Clock& clock, std::chrono::steady_cl
   HeartbeatSender sender(smtp, heartbeat);
   while (clock.monotonic() < deadline) {
     CycleStats sent = cycle.drain_outbox(sender, 1);
-    result.sent += sent.acks_sent;
-    result.failed += sent.acks_failed;
-    if (sent.acks_sent + sent.acks_failed == 0) {
+    result.sent += sent.mails_sent;
+    result.failed += sent.mails_failed;
+    if (sent.mails_sent + sent.mails_failed == 0) {
       result.finished = sent.error.empty();
       break;
     }

@@ -140,6 +140,7 @@ int cmd_status(const std::string& path, bool json, CheckThresholds thresholds) {
   if (!acks) return print_database_down(acks.error().message, json);
   const int required = latest_schema_version();
   const HealthAssessment a = assess_health(rt->config, *h, *acks, required, thresholds);
+  h->instances = listed_instances(h->instances);
   if (json) print_json(a, *h, *acks, required);
   else print_text(a, *h, *acks, required);
   return static_cast<int>(a.level);

@@ -101,10 +101,8 @@ int cmd_top(const TallyCommands& c, const std::string& config_path) {
   rank(*rows, s.config.tally);
   if (rows->size() > static_cast<std::size_t>(c.limit)) rows->resize(static_cast<std::size_t>(c.limit));
   const auto now = now_s();
-  if (c.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& f : *rows) out.push_back(figures_json(f, s.config.tally, now));
-    std::cout << dump(out) << "\n";
+  if (c.json) {  // a list: one object per line, like every --json list
+    for (const auto& f : *rows) std::cout << dump(figures_json(f, s.config.tally, now)) << "\n";
     return 0;
   }
   for (const auto& f : *rows) {
@@ -214,22 +212,20 @@ int cmd_kudos(const TallyCommands& c, const std::string& config_path) {
   if (!since) return 2;
   Session s;
   if (auto rc = open_session(config_path, s, true)) return *rc;
-  auto rows = s.store->kudos_since(*since);
+  auto rows = kudos_since(*s.store, *since);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
     return 1;
   }
-  nlohmann::json out = nlohmann::json::array();
   std::size_t shown = 0;
   for (const auto& [who, credit] : credits_of(*rows)) {
     const parsers::Employee* e = s.config.employee(who);
     if (!managed_by(e, c.manager)) continue;
     ++shown;
-    if (c.json) out.push_back(credit_json(who, e, credit));
+    if (c.json) std::cout << dump(credit_json(who, e, credit)) << "\n";  // a list: one object per line
     else print_credit(who, e, credit);
   }
-  if (c.json) std::cout << dump(out) << "\n";
-  else std::cout << shown << " colleague(s) credited since " << iso_utc(*since) << "\n";
+  if (!c.json) std::cout << shown << " colleague(s) credited since " << iso_utc(*since) << "\n";
   return 0;
 }
 
@@ -257,14 +253,14 @@ std::shared_ptr<TallyCommands> add_tally_commands(CLI::App& app) {
   c->top->add_option("--since", c->since, "sent in this period (30d, 12h, 2w) or since a date (2026-01-31)")->capture_default_str();
   c->top->add_option("--sender", c->sender, "only this sender's messages");
   c->top->add_option("--limit", c->limit, "at most this many")->capture_default_str();
-  c->top->add_flag("--json", c->json, "one JSON array");
+  c->top->add_flag("--json", c->json, "one JSON object per line");
   c->show = tally->add_subcommand("show", "one message with each reply");
   c->show->add_option("message-id", c->message_id, "its Message-ID, with or without <>")->required();
   c->show->add_flag("--json", c->json, "one JSON object");
   c->kudos = app.add_subcommand("kudos", "colleagues thanked or praised by name, for the managers' summaries");
   c->kudos->add_option("--since", c->kudos_since, "period (7d) or date")->capture_default_str();
   c->kudos->add_option("--manager", c->manager, "only colleagues whose manager (in the employee directory) this is");
-  c->kudos->add_flag("--json", c->json, "one JSON array");
+  c->kudos->add_flag("--json", c->json, "one JSON object per line");
   c->import = app.add_subcommand("import", "load an mbox file or a Maildir folder into the tallies (observe only)");
   c->import->add_option("path", c->path, "mbox file or Maildir folder")->required();
   return c;

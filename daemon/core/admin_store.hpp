@@ -20,11 +20,16 @@ struct MailboxHealth {
   bool alerted = false;
 };
 
+// How a stop reason starts when another instance found the process dead
+// (killed, crashed) rather than the instance stopping itself.
+inline constexpr const char* found_dead_stop_reason = "process gone";
+
 // An intaked instance sharing the database (intakectl status).
 struct InstanceRow {
   std::string id, node, version, started_at, heartbeat_at, stopped_at, stop_reason;
   int pid = 0;
   std::int64_t seconds_since_heartbeat = 0;
+  std::int64_t seconds_since_stop = -1;  // -1: not stopped
   std::string state;               // running, lost (no heartbeat within its failover_s), stopped
   std::vector<std::string> holds;  // leases: mailbox names, "(tallies)"
 };

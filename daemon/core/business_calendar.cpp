@@ -233,6 +233,7 @@ ServicePolicyLoad ServicePolicy::build(const parsers::Config& config, const Holi
     }
     policy.calendars_[c.name] = std::make_shared<const BusinessCalendar>(c.name, **zone, c.hours, std::move(holidays));
   }
+  parsers::name_entries(config, load.errors);  // check-config names a calendar by its name
   if (load.errors.empty()) policy.levels_ = config.service_levels;
   return load;
 }

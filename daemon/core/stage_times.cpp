@@ -15,4 +15,32 @@ std::string StageTimes::line() const {
   return out;
 }
 
+std::size_t MailCounts::total_sent() const {
+  std::size_t n = 0;
+  for (const auto& [kind, count] : sent) n += count;
+  return n;
+}
+
+std::size_t MailCounts::total_failed() const {
+  std::size_t n = 0;
+  for (const auto& [kind, count] : failed) n += count;
+  return n;
+}
+
+void MailCounts::count(const std::string& kind, bool sent_ok) { ++(sent_ok ? sent : failed)[kind.empty() ? "mail" : kind]; }
+
+void MailCounts::add(const MailCounts& other) {
+  for (const auto& [kind, count] : other.sent) sent[kind] += count;
+  for (const auto& [kind, count] : other.failed) failed[kind] += count;
+}
+
+std::string MailCounts::text(const std::map<std::string, std::size_t>& by_kind) {
+  std::string out;
+  for (const auto& [kind, count] : by_kind)
+    if (count > 0) out += (out.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
+  return out.empty() ? "none" : out;
+}
+
+std::string MailCounts::line() const { return "sent " + text(sent) + "; failed " + text(failed); }
+
 }  // namespace intake::daemon

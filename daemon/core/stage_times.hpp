@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 
 namespace intake::daemon {
@@ -18,9 +19,25 @@ struct StageTimes {
   std::string line() const;  // "fetch 12.3/4.5 ms, parse ..." (wall/cpu)
 };
 
+// Mails sent or failed, by kind: the outbox row's purpose (acknowledgment,
+// staff_response, resolved_notice, due_soon_alert, overdue_alert,
+// admin_alert, summary, ...).
+struct MailCounts {
+  std::map<std::string, std::size_t> sent, failed;
+  std::size_t total_sent() const;
+  std::size_t total_failed() const;
+  void count(const std::string& kind, bool sent_ok);
+  void add(const MailCounts& other);
+  // "2 acknowledgment, 1 summary" (by kind, in name order); "none" for none.
+  static std::string text(const std::map<std::string, std::size_t>& by_kind);
+  // "sent 2 acknowledgment, 1 summary; failed none"
+  std::string line() const;
+};
+
 struct CycleStats {
   std::size_t fetched = 0, created = 0, joined = 0, observed = 0, duplicates = 0, quarantined = 0;
-  std::size_t acks_sent = 0, acks_failed = 0;
+  std::size_t mails_sent = 0, mails_failed = 0;  // every kind of mail: the totals of `mails`
+  MailCounts mails;
   bool fetch_failed = false;  // a mailbox could not be fetched or a message stored, for now
   bool send_failed = false;   // the mail server could not be reached
   StageTimes stages;

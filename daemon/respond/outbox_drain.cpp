@@ -23,6 +23,10 @@ void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const pa
               a.mail ? "queued" : "not sent: nobody to alert");
 }
 
+std::string outbox_subject(const OutboxItem& item) {
+  return item.reference.empty() ? "outbox #" + std::to_string(item.id) : item.reference;
+}
+
 namespace {
 
 // One claimed row sent and recorded; false: the server is unreachable and
@@ -30,21 +34,23 @@ namespace {
 // never reached; the log says so once).
 bool send_one(OutboxStore& store, MailSender& sender, const OutboxItem& item, CycleStats& stats) {
   auto log = stage_logger("respond");
+  const std::string about = outbox_subject(item);
   if (item.interrupted > 0)
     log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
-              item.reference, item.purpose, item.id, item.interrupted);
+              about, item.purpose, item.id, item.interrupted);
   Status sent = [&] {
     StageTimer t(stats.stages, Stage::send);
     return sender.send(item.mail);
   }();
+  stats.mails.count(item.purpose, static_cast<bool>(sent));
   if (sent) {
-    ++stats.acks_sent;
-    log->info("{}: {} sent to {}", item.reference, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
+    ++stats.mails_sent;
+    log->info("{}: {} sent to {}", about, item.purpose, item.mail.rcpt_to.empty() ? "?" : item.mail.rcpt_to[0]);
   } else {
-    ++stats.acks_failed;
+    ++stats.mails_failed;
     if (!sent.error().unreachable())
-      log->warn("{}: {} not sent ({}): {}", item.reference, item.purpose,
-                sent.error().permanent() ? "permanent" : "will retry", sent.error().message);
+      log->warn("{}: {} not sent ({}): {}", about, item.purpose, sent.error().permanent() ? "permanent" : "will retry",
+                sent.error().message);
   }
   if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
   if (sent || !sent.error().unreachable()) return true;

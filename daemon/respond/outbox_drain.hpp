@@ -11,6 +11,10 @@
 
 namespace intake::daemon {
 
+// What an outbox row's log lines are about: its request (REQ-1042), else the
+// row itself ("outbox #12": a summary, an admin alert).
+std::string outbox_subject(const OutboxItem& item);
+
 // At most `max_messages`; an unreachable server stops the drain (the rest wait).
 CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages);
 // Queues the due-soon and overdue alerts that are due (once each): read,

@@ -74,4 +74,15 @@ HealthAssessment assess_health(const parsers::Config& config, const HealthReport
   return a;
 }
 
+std::vector<InstanceRow> listed_instances(const std::vector<InstanceRow>& instances) {
+  std::vector<InstanceRow> listed;
+  for (const auto& i : instances) {
+    const bool stopped = i.seconds_since_stop >= 0;
+    const bool found_dead = i.stop_reason.rfind(found_dead_stop_reason, 0) == 0;
+    if (stopped && !found_dead && i.seconds_since_stop > listed_after_clean_stop_s) continue;
+    listed.push_back(i);
+  }
+  return listed;
+}
+
 }  // namespace intake::daemon

@@ -41,6 +41,14 @@ struct HealthAssessment {
   std::vector<Finding> findings;  // the problems, most severe first
 };
 
+// The instances `intakectl status` lists, in the report's order: running and
+// lost ones; those found dead (their process gone, killed or crashed) for as
+// long as the database keeps them (7 days); and those stopped cleanly (SIGTERM,
+// the end of an `intaked --once`) for a day after they stopped, so past
+// --once runs do not pile up. The database keeps them all.
+constexpr std::int64_t listed_after_clean_stop_s = 86400;
+std::vector<InstanceRow> listed_instances(const std::vector<InstanceRow>& instances);
+
 HealthAssessment assess_health(const parsers::Config& config, const HealthReport& report, const AckBacklog& acks,
                                int required_schema_version, const CheckThresholds& thresholds);
 

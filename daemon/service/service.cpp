@@ -127,7 +127,7 @@ void Service::after_cycle(const CycleTotals& totals, double seconds, long long n
   const double now = unix_seconds(clock_);
   for (const auto& pass : totals.mailboxes)
     if (!pass.standby) metrics_.add_fetch(pass.mailbox, pass.fetched, pass.ok, now);
-  metrics_.add_cycle(s.created, s.acks_sent, s.acks_failed, seconds);
+  metrics_.add_cycle(s.created, s.mails_sent, s.mails_failed, seconds);
   std::string backlog;
   if (auto h = runtime_->store->health(); h) {
     metrics_.set_backlog(h->outbox_pending + h->outbox_sending, h->quarantine_held);
@@ -136,8 +136,8 @@ void Service::after_cycle(const CycleTotals& totals, double seconds, long long n
   }
   last_status_ = "last cycle " + utc_time(clock_) + ": fetched " + std::to_string(s.fetched) + ", created " +
                  std::to_string(s.created) + ", joined " + std::to_string(s.joined) + ", quarantined " +
-                 std::to_string(s.quarantined) + ", sent " + std::to_string(s.acks_sent) + ", send failures " +
-                 std::to_string(s.acks_failed) + (totals.any_failure ? ", with failures" : "") + backlog +
+                 std::to_string(s.quarantined) + ", sent " + std::to_string(s.mails_sent) + ", send failures " +
+                 std::to_string(s.mails_failed) + (totals.any_failure ? ", with failures" : "") + backlog +
                  "; next in " + std::to_string(next_pause_s) + " s" +
                  (idle_ && idle_->any_idling() && !totals.any_failure ? " or when mail arrives (IDLE)" : "");
   notifier_.status(last_status_);
@@ -249,10 +249,9 @@ int Service::run() {
     registry_->take_gained();  // what the cycle took it has worked on: only a lease gained while waiting cuts the wait
     const auto seconds = std::chrono::duration<double>(clock_.monotonic() - t0).count();
     const auto& s = totals.total;
-    log_->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}, "
-               "acknowledgments sent {}, failed {}",
+    log_->info("cycle done in {} ms: fetched {}, created {}, joined {}, observed {}, duplicates {}, quarantined {}; mail {}",
                static_cast<long long>(seconds * 1000), s.fetched, s.created, s.joined, s.observed, s.duplicates,
-               s.quarantined, s.acks_sent, s.acks_failed);
+               s.quarantined, s.mails.line());
     if (settings_.once) {
       registry_->stop("--once: one cycle done");
       return totals.any_failure ? 1 : 0;

@@ -56,7 +56,7 @@ Result<std::vector<Kudos>> period_kudos(TallyStore* tallies, const std::vector<F
                                         const SummaryPeriod& period, const parsers::Config& config) {
   std::map<std::string, std::set<std::string>> thankers;
   if (tallies != nullptr) {
-    auto kudos = tallies->kudos_since(period.start);
+    auto kudos = kudos_since(*tallies, period.start);
     if (!kudos) return kudos.error();
     for (const auto& k : *kudos)
       if (k.sent_at < period.end)

@@ -238,6 +238,41 @@ nlohmann::json figures_json(const MessageFigures& f, const parsers::TallyConfig&
           {"window_open", now < window_ends}};
 }
 
+std::vector<std::string> kudos_credited(const KudosFact& f) {
+  const std::string by = parsers::address_without_plus(f.by);
+  std::vector<std::string> out;
+  auto credit = [&](const std::string& colleague) {
+    const std::string c = parsers::address_without_plus(colleague);
+    if (!c.empty() && c != by && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  if (!f.named.empty()) {
+    for (const auto& c : f.named) credit(c);
+    return out;
+  }
+  if (!f.thanks_unnamed || !f.has_parent) return out;
+  if (f.root_credits) {
+    // "+1, well done!" under "Big thanks to Dave": the thanks are Dave's, and
+    // the announcer is not thanked for announcing.
+    for (const auto& c : f.root_named) credit(c);
+    return out;
+  }
+  credit(f.parent_sender);
+  return out;
+}
+
+std::vector<KudosRow> kudos_credits(const std::vector<KudosFact>& facts) {
+  std::vector<KudosRow> rows;
+  for (const auto& f : facts)
+    for (auto& colleague : kudos_credited(f)) rows.push_back({std::move(colleague), f.by, f.message_id, f.sent_at});
+  return rows;
+}
+
+Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since) {
+  auto facts = store.kudos_facts_since(since);
+  if (!facts) return facts.error();
+  return kudos_credits(*facts);
+}
+
 std::string bare_message_id(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '<')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '>' || text.back() == '\n' || text.back() == '\r'))

@@ -61,6 +61,21 @@ struct KudosRow {
   std::chrono::sys_seconds sent_at{};
 };
 
+// A human message that thanks or praises (or a good rating with a comment),
+// with what kudos_credits needs to decide whom it credits: the colleagues it
+// names, and for thanks naming nobody, the message it answers and the root
+// of its thread.
+struct KudosFact {
+  std::string by, message_id;
+  std::chrono::sys_seconds sent_at{};
+  std::vector<std::string> named;  // colleagues named in its text (tally_kudos), or the owner a rating credits
+  bool thanks_unnamed = false;     // thanks or praise naming nobody
+  bool has_parent = false;         // false: it starts its thread
+  std::string parent_sender;
+  bool root_credits = false;             // the thread's root thanks or praises (by name or not)
+  std::vector<std::string> root_named;   // the colleagues the root thanks or praises by name
+};
+
 // Where the previous batch of figures_by_repliers ended.
 struct FiguresCursor {
   int distinct_repliers = 0;
@@ -94,7 +109,22 @@ class TallyStore {
                                                                   const std::optional<FiguresCursor>& after, int limit) = 0;
   // A permanent error when no such message is tallied.
   virtual Result<TallyThread> thread(const std::string& message_id, int baseline_messages) = 0;
-  virtual Result<std::vector<KudosRow>> kudos_since(std::chrono::sys_seconds since) = 0;
+  // Messages sent at or after `since` that thank or praise, and good ratings
+  // with a comment given since then; kudos_since() below says whom they credit.
+  virtual Result<std::vector<KudosFact>> kudos_facts_since(std::chrono::sys_seconds since) = 0;
 };
+
+// Whom one message credits (tally.cpp): the colleagues it names; else, for
+// thanks or praise naming nobody in a reply, the colleagues the thread's root
+// thanks by name when the root is itself a thank-you ("Big thanks to Dave"
+// answered by "+1, well done!"), never the root's sender for their own
+// announcement; else the sender of the message it answers. Nobody is
+// credited for thanking themselves.
+std::vector<std::string> kudos_credited(const KudosFact& fact);
+
+// Every credit of the messages and ratings since `since`, one row per
+// colleague and message.
+std::vector<KudosRow> kudos_credits(const std::vector<KudosFact>& facts);
+Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since);
 
 }  // namespace intake::daemon

@@ -1083,6 +1083,17 @@ void read_mailboxes(const toml::table& root, Config& cfg, std::vector<ConfigErro
 }
 
 
+// The `name` of entry `index` of the array of tables `table`, as written.
+std::string toml_entry_name(const toml::table& root, std::string_view table, std::size_t index) {
+  const toml::node* list = root.get(table);
+  const toml::array* entries = list ? list->as_array() : nullptr;
+  if (entries == nullptr || index >= entries->size()) return {};
+  const toml::table* entry = (*entries)[index].as_table();
+  const toml::node* name = entry ? entry->get("name") : nullptr;
+  if (name == nullptr || !name->is_string()) return {};
+  return std::string(name->as_string()->get());
+}
+
 // Each check names its key ("mailbox[0].port"); the line is looked up once
 // here, so no check has to carry it: the key's own line, else (a missing key)
 // its table's, else line 1.
@@ -1130,7 +1141,60 @@ ConfigLoad parse_config(std::string_view toml_text, std::string_view source_name
   read_service_levels(subtable(root, "service_levels", errors), cfg, limits, errors);
   read_summaries(root.get("summary"), cfg, errors);
   add_source_lines(root, errors);
+  // Named after the lines are found: the lines come from the TOML paths.
+  for (auto& e : errors)
+    e.shown_key = named_key(e.key, [&](std::string_view table, std::size_t index) { return toml_entry_name(root, table, index); });
   return load;
+}
+
+namespace {
+// A name shown between quotes on one line of check-config.
+bool showable_name(std::string_view name) {
+  if (name.empty() || name.size() > 100) return false;
+  return std::none_of(name.begin(), name.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f || c == '"';
+  });
+}
+}  // namespace
+
+std::string entry_key(std::string_view table, std::size_t index, std::string_view name, std::string_view field) {
+  std::string out(table);
+  const bool named = showable_name(name);
+  if (named) out += " \"" + std::string(name) + "\"";
+  else out += "[" + std::to_string(index) + "]";
+  if (!field.empty()) out += (named ? ": " : ".") + std::string(field);  // unnamed: the TOML path, as before
+  return out;
+}
+
+std::string named_key(const std::string& key, const std::function<std::string(std::string_view, std::size_t)>& name_of) {
+  const std::size_t open = key.find('[');
+  if (open == std::string::npos || open == 0 || key.find('.') < open) return {};  // top-level entries only
+  const std::size_t close = key.find(']', open);
+  if (close == std::string::npos || close == open + 1 || close - open > 7) return {};
+  std::size_t index = 0;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (key[i] < '0' || key[i] > '9') return {};
+    index = index * 10 + static_cast<std::size_t>(key[i] - '0');
+  }
+  const std::string table = key.substr(0, open);
+  const std::string name = name_of(table, index);
+  if (!showable_name(name)) return {};
+  std::string field = key.substr(close + 1);
+  if (!field.empty() && field.front() == '.') field.erase(0, 1);
+  return entry_key(table, index, name, field);
+}
+
+void name_entries(const Config& config, std::vector<ConfigError>& errors) {
+  auto name_of = [&](std::string_view table, std::size_t i) -> std::string {
+    if (table == "mailbox" && i < config.mailboxes.size()) return config.mailboxes[i].name;
+    if (table == "observe" && i < config.observed.size()) return config.observed[i].name;
+    if (table == "category" && i < config.categories.size()) return config.categories[i].name;
+    if (table == "calendar" && i < config.calendars.size()) return config.calendars[i].name;
+    if (table == "employee" && i < config.employees.size()) return config.employees[i].name;
+    return {};
+  };
+  for (auto& e : errors) e.shown_key = named_key(e.key, name_of);
 }
 
 bool conninfo_holds_password(std::string_view conninfo) {

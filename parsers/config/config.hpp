@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -342,10 +343,28 @@ struct ConfigError {
   // 0 when the error is not about a place in the file (it cannot be read,
   // or the TOML syntax, whose message names line and column itself).
   int source_line = 0;
+  // The key as people read it: an entry of an array of tables named by its
+  // `name` ("category \"shipping\": staff" for "category[2].staff"); empty:
+  // the key as it is (no such entry, or it has no usable name).
+  std::string shown_key = {};
   std::string line() const {
-    return (source_line > 0 ? "line " + std::to_string(source_line) + ": " : std::string()) + key + ": " + message;
+    return (source_line > 0 ? "line " + std::to_string(source_line) + ": " : std::string()) +
+           (shown_key.empty() ? key : shown_key) + ": " + message;
   }
 };
+
+// An entry of an array of tables as check-config names it: `mailbox
+// "requests"` by its name, else (no name, or one that could not be shown on
+// one line: empty, over 100 bytes, a control character or a quote)
+// `mailbox[0]`; with `field`, `mailbox "requests": port` (`mailbox[0].port`).
+std::string entry_key(std::string_view table, std::size_t index, std::string_view name, std::string_view field = {});
+// `key` ("category[2].staff", "category[2]") with its leading entry named by
+// `name_of(table, index)` (returning "" for no name): "category \"shipping\": staff".
+// Empty when the key is not about an entry or the entry has no usable name.
+std::string named_key(const std::string& key, const std::function<std::string(std::string_view, std::size_t)>& name_of);
+// Names every entry in `errors` by the entries' names in `config` (errors
+// found after parsing: secrets, time zones, holidays files).
+void name_entries(const Config& config, std::vector<ConfigError>& errors);
 
 struct ConfigLoad {
   Config config;

@@ -75,13 +75,13 @@ TEST(CheckConfig, unknown_key_is_named_and_exits_78) {
 TEST(CheckConfig, wrong_value_is_named_and_exits_78) {
   auto r = check(with("port = 143", "port = 70000"));
   EXPECT_EQ(r.code, 78);
-  EXPECT_NE(r.out.find("mailbox[0].port: must be between 1 and 65535 (got 70000)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mailbox \"requests\": port: must be between 1 and 65535 (got 70000)"), std::string::npos) << r.out;
 }
 
 TEST(CheckConfig, unknown_calendar_time_zone_is_named_and_exits_78) {
   auto r = check(good + "[[calendar]]\nname = \"office\"\ntime_zone = \"Europe/Berln\"\nhours.mon = [\"09:00-17:00\"]\n");
   EXPECT_EQ(r.code, 78);
-  EXPECT_NE(r.out.find("calendar[0].time_zone: unknown time zone \"Europe/Berln\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("calendar \"office\": time_zone: unknown time zone \"Europe/Berln\""), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
@@ -141,7 +141,7 @@ TEST(CheckConfig, missing_required_key_is_named) {
 TEST(CheckConfig, missing_password_file_is_named) {
   auto r = check(with("password_file = \"@PW@\"", "password_file = \"/nonexistent/pw\""));
   EXPECT_EQ(r.code, 78);
-  EXPECT_NE(r.out.find("mailbox[0].password_file: cannot read secret file /nonexistent/pw"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mailbox \"requests\": password_file: cannot read secret file /nonexistent/pw"), std::string::npos) << r.out;
 }
 
 TEST(CheckConfig, toml_syntax_error_names_the_line) {

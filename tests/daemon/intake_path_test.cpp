@@ -3,9 +3,11 @@
 // can have, and the one that must never happen: a message the store refuses
 // holding up the messages behind it.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <string>
 
+#include "daemon/core/logging.hpp"
 #include "daemon/fetch/intake_cycle.hpp"
 #include "daemon/respond/template_catalog.hpp"
 #include "tests/daemon/fakes/fake_clock.hpp"
@@ -248,13 +250,57 @@ TEST_F(Respond, sent_mail_is_recorded_a_refusal_for_good_fails_and_a_passing_one
     return std::nullopt;
   };
   const CycleStats stats = drain();
-  EXPECT_EQ(stats.acks_sent, 1u);
-  EXPECT_EQ(stats.acks_failed, 2u);
+  EXPECT_EQ(stats.mails_sent, 1u);
+  EXPECT_EQ(stats.mails_failed, 2u);
   EXPECT_FALSE(stats.send_failed);
   EXPECT_EQ(outbox.rows[0].status, "sent");
   EXPECT_EQ(outbox.rows[1].status, "failed");
   EXPECT_EQ(outbox.rows[2].status, "pending");
   EXPECT_EQ(outbox.rows[2].last_error, "451 try again later");
+}
+
+TEST_F(Respond, mail_is_counted_by_kind_and_each_log_line_names_what_it_is_about) {
+  outbox.add("acknowledgment", "alice@example.test", "REQ-1001");
+  outbox.add("summary", "boss@example.test");  // no request: the row names itself
+  outbox.add("due_soon_alert", "bob@example.test", "REQ-1002");
+  outbox.add("admin_alert", "nobody@example.test");
+  sender.refuse = [](const OutgoingMail& m) -> std::optional<Error> {
+    if (m.rcpt_to.front() == "nobody@example.test") return fail("550 no such user", true);
+    return std::nullopt;
+  };
+  auto lines = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  lines->set_pattern("%v");
+  auto log = stage_logger("respond");
+  log->sinks().push_back(lines);
+  const CycleStats stats = drain();
+  log->sinks().pop_back();
+  EXPECT_EQ(stats.mails.sent, (std::map<std::string, std::size_t>{{"acknowledgment", 1}, {"due_soon_alert", 1}, {"summary", 1}}));
+  EXPECT_EQ(stats.mails.failed, (std::map<std::string, std::size_t>{{"admin_alert", 1}}));
+  EXPECT_EQ(stats.mails_sent, 3u);
+  EXPECT_EQ(stats.mails_failed, 1u);
+  EXPECT_EQ(stats.mails.line(), "sent 1 acknowledgment, 1 due_soon_alert, 1 summary; failed 1 admin_alert");
+  std::vector<std::string> logged = lines->last_formatted();
+  for (auto& l : logged)
+    if (!l.empty() && l.back() == '\n') l.pop_back();
+  EXPECT_EQ(logged, (std::vector<std::string>{
+                        "REQ-1001: acknowledgment sent to alice@example.test",
+                        "outbox #2: summary sent to boss@example.test",
+                        "REQ-1002: due_soon_alert sent to bob@example.test",
+                        "outbox #4: admin_alert not sent (permanent): 550 no such user",
+                    }));
+}
+
+TEST(MailCounts, totals_add_up_and_no_mail_reads_none) {
+  MailCounts a, b;
+  EXPECT_EQ(a.line(), "sent none; failed none");
+  a.count("acknowledgment", true);
+  a.count("acknowledgment", true);
+  b.count("summary", true);
+  b.count("acknowledgment", false);
+  a.add(b);
+  EXPECT_EQ(a.total_sent(), 3u);
+  EXPECT_EQ(a.total_failed(), 1u);
+  EXPECT_EQ(a.line(), "sent 2 acknowledgment, 1 summary; failed 1 acknowledgment");
 }
 
 TEST_F(Respond, an_unreachable_server_stops_the_drain_and_the_rest_wait) {

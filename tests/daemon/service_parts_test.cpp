@@ -317,6 +317,28 @@ TEST(StatusCheck, default_fetch_age_thresholds_follow_the_config) {
   EXPECT_EQ(t.crit_fetch_age_s, 12000);
 }
 
+TEST(StatusCheck, instances_stopped_cleanly_over_a_day_ago_drop_out_of_the_list_and_the_others_stay) {
+  auto instance = [](const std::string& id, std::int64_t since_stop, const std::string& reason) {
+    InstanceRow i;
+    i.id = id;
+    i.seconds_since_stop = since_stop;
+    i.stop_reason = reason;
+    i.state = since_stop < 0 ? "running" : "stopped";
+    return i;
+  };
+  const std::vector<InstanceRow> all = {
+      instance("running", -1, ""),
+      instance("lost", -1, ""),  // no heartbeat, never stopped: the admin must see it
+      instance("once-an-hour-ago", 3600, "--once: one cycle done"),
+      instance("once-a-day-ago", 86400, "--once: one cycle done"),
+      instance("once-two-days-ago", 2 * 86400, "--once: one cycle done"),
+      instance("sigterm-two-days-ago", 2 * 86400, "stopped on SIGTERM"),
+      instance("killed-two-days-ago", 2 * 86400, "process gone (seen by n:1:2 starting on the same node)")};
+  std::vector<std::string> ids;
+  for (const auto& i : listed_instances(all)) ids.push_back(i.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"running", "lost", "once-an-hour-ago", "once-a-day-ago", "killed-two-days-ago"}));
+}
+
 TEST(StatusCheck, all_fine_is_ok_with_no_findings) {
   const auto c = two_mailboxes();
   auto a = assess_health(c, fine_report(), {}, 2, default_thresholds(c));
@@ -388,6 +410,12 @@ TEST(Leases, a_holder_that_dies_right_after_renewing_is_replaced_within_failover
   EXPECT_LE(t.ttl + t.renew_every, std::chrono::seconds(30));
   // The holder renews at least twice before its lease could run out.
   EXPECT_GE(t.ttl, 2 * t.renew_every);
+}
+
+TEST(Leases, a_lease_its_holder_released_is_handed_over_quietly_and_only_a_takeover_warns) {
+  EXPECT_FALSE(lease_gain_warns(LeaseGain::fresh)) << "no instance held it before";
+  EXPECT_FALSE(lease_gain_warns(LeaseGain::handed_over)) << "the previous --once released it";
+  EXPECT_TRUE(lease_gain_warns(LeaseGain::taken_over)) << "its holder expired, vanished or is unknown";
 }
 
 TEST(Leases, this_process_is_alive_and_an_exited_child_or_a_reused_pid_is_not) {

@@ -76,7 +76,7 @@ TEST(TallyCheckConfig, an_observed_mailbox_and_tally_settings_that_are_right_pas
 TEST(TallyCheckConfig, an_unreadable_observe_password_file_is_named_and_exits_78) {
   const CheckRun r = check(observe + "password_file = \"@DIR@/missing\"\n");
   EXPECT_EQ(r.code, 78);
-  EXPECT_EQ(r.out.rfind("observe[0].password_file: ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("observe \"boss\": password_file: ", 0), 0u) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 

@@ -90,6 +90,111 @@ TEST_F(TallyEntryTest, hostile_header_sizes_are_bounded_so_no_row_can_fail_the_i
   EXPECT_EQ(t.recipients.size(), 4u);
 }
 
+// Whom a message credits, from messages as the tallies keep them: the facts
+// the store reads for a reply are its own text, the message it answers and
+// its thread's root.
+struct KudosCreditTest : ::testing::Test {
+  KudosCreditTest() {
+    config.employees = {{"dave@example.test", "Dave Example", "Facilities", "boss@example.test", ""},
+                        {"carol@example.test", "Carol Example", "Sales", "boss@example.test", ""},
+                        {"alice@example.test", "Alice Example", "IT", "boss@example.test", ""}};
+  }
+  TallyEntry entry(const std::string& from, const std::string& text) {
+    parsers::Email email;
+    email.from = parsers::Address{"", from};
+    email.request_text = text;
+    return make_tally_entry(email, from + "/" + text, sys_days{year{2026} / 12 / 1}, config, "import");
+  }
+  // What PqxxTallyStore::kudos_facts_since reads for `m` (nullptr: no parent).
+  static KudosFact fact(const TallyEntry& m, const TallyEntry* parent, const TallyEntry* root) {
+    KudosFact f;
+    f.by = m.sender;
+    f.message_id = m.message_id;
+    f.named = m.kudos_to;
+    f.thanks_unnamed = m.thanks_unnamed;
+    f.has_parent = parent != nullptr;
+    if (parent) f.parent_sender = parent->sender;
+    if (root) {
+      f.root_credits = root->thanks_unnamed || !root->kudos_to.empty();
+      f.root_named = root->kudos_to;
+    }
+    return f;
+  }
+  using Names = std::vector<std::string>;
+  parsers::Config config;
+};
+
+TEST_F(KudosCreditTest, a_plus_one_well_done_under_the_bosss_thanks_credits_whom_the_boss_thanked_not_the_boss) {
+  const TallyEntry root = entry("boss@example.test", "Big thanks to Dave for fixing the VPN last night");
+  ASSERT_EQ(root.kudos_to, Names{"dave@example.test"});
+  const TallyEntry reply = entry("alice@example.test", "+1, well done!");
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{"dave@example.test"});
+}
+
+TEST_F(KudosCreditTest, thanks_everyone_under_the_bosss_thanks_credits_whom_the_boss_thanked) {
+  const TallyEntry root = entry("boss@example.test", "Big thanks to Dave for fixing the VPN last night");
+  const TallyEntry reply = entry("carol@example.test", "Thanks everyone");
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{"dave@example.test"});
+  // Further down the thread too: the thanks are still Dave's.
+  const TallyEntry deeper = entry("erin@example.test", "well done!");
+  EXPECT_EQ(kudos_credited(fact(deeper, &reply, &root)), Names{"dave@example.test"});
+}
+
+TEST_F(KudosCreditTest, the_colleague_thanked_saying_thanks_everyone_credits_nobody) {
+  const TallyEntry root = entry("boss@example.test", "Big thanks to Dave for fixing the VPN last night");
+  const TallyEntry reply = entry("dave@example.test", "Thanks everyone");
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{});
+}
+
+TEST_F(KudosCreditTest, praise_naming_a_third_person_credits_that_person_only) {
+  const TallyEntry root = entry("boss@example.test", "Big thanks to Dave for fixing the VPN last night");
+  const TallyEntry reply = entry("alice@example.test", "+1. And great job on the slides, Carol!");
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{"carol@example.test"});
+}
+
+TEST_F(KudosCreditTest, a_plain_plus_one_credits_nobody) {
+  const TallyEntry root = entry("boss@example.test", "Big thanks to Dave for fixing the VPN last night");
+  const TallyEntry reply = entry("alice@example.test", "+1");
+  EXPECT_TRUE(reply.positive);
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{});
+}
+
+TEST_F(KudosCreditTest, praise_for_a_thank_you_naming_nobody_does_not_credit_its_announcer) {
+  const TallyEntry root = entry("boss@example.test", "Thanks all for a great quarter");
+  ASSERT_TRUE(root.thanks_unnamed);
+  const TallyEntry reply = entry("alice@example.test", "Well done!");
+  EXPECT_EQ(kudos_credited(fact(reply, &root, &root)), Names{});
+}
+
+TEST_F(KudosCreditTest, thanks_naming_nobody_under_an_ordinary_message_credit_its_author) {
+  const TallyEntry root = entry("carol@example.test", "Which printer is broken?");
+  const TallyEntry answer = entry("dave@example.test", "The one on the second floor; fixed now.");
+  const TallyEntry thanks = entry("carol@example.test", "Thank you!");
+  EXPECT_EQ(kudos_credited(fact(answer, &root, &root)), Names{});
+  EXPECT_EQ(kudos_credited(fact(thanks, &answer, &root)), Names{"dave@example.test"});
+  // Thanking one's own message credits nobody.
+  EXPECT_EQ(kudos_credited(fact(thanks, &root, &root)), Names{});
+}
+
+TEST_F(KudosCreditTest, thanks_naming_nobody_at_the_start_of_a_thread_credit_nobody) {
+  const TallyEntry root = entry("boss@example.test", "Thanks all for a great quarter");
+  EXPECT_EQ(kudos_credited(fact(root, nullptr, nullptr)), Names{});
+}
+
+TEST_F(KudosCreditTest, credits_are_one_row_per_colleague_and_message) {
+  const TallyEntry root = entry("boss@example.test", "Thanks Dave and Carol Example!");
+  const TallyEntry reply = entry("alice@example.test", "+1, well done!");
+  const auto rows = kudos_credits({fact(root, nullptr, nullptr), fact(reply, &root, &root)});
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].colleague, "dave@example.test");
+  EXPECT_EQ(rows[0].by, "boss@example.test");
+  EXPECT_EQ(rows[1].colleague, "carol@example.test");
+  EXPECT_EQ(rows[2].colleague, "dave@example.test");
+  EXPECT_EQ(rows[2].by, "alice@example.test");
+  EXPECT_EQ(rows[3].colleague, "carol@example.test");
+  EXPECT_EQ(rows[3].message_id, reply.message_id);
+}
+
 TEST(AudienceBand, bands_are_powers_of_two) {
   EXPECT_EQ(audience_band(0), 0);
   EXPECT_EQ(audience_band(1), 1);
@@ -248,7 +353,7 @@ class FiguresOnlyStore final : public TallyStore {
     return out;
   }
   Result<TallyThread> thread(const std::string&, int) override { return fail("unused"); }
-  Result<std::vector<KudosRow>> kudos_since(sys_seconds) override { return fail("unused"); }
+  Result<std::vector<KudosFact>> kudos_facts_since(sys_seconds) override { return fail("unused"); }
   int batches = 0;
 
  private:

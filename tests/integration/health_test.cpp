@@ -33,11 +33,18 @@ TEST_F(Health, failed_fetches_alert_the_admin_once_and_status_reports_them) {
   const std::string broken = write_config(stack_, "health-broken",
                                           "admin_address = \"admin@example.test\"\nalert_after_failures = 2",
                                           {{"secrets/mail_password", "secrets/wrong_password"}});
+  std::string outputs;
   for (int i = 0; i < 3; ++i) {
     RunResult r = intaked_once(broken);
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("mailbox requests:"), std::string::npos) << "one log line naming the mailbox\n" << r.output;
+    outputs += r.output;
   }
+  // The alert's lines name its outbox row (it has no request), and the cycle counts it as what it is.
+  EXPECT_NE(outputs.find(": admin_alert sent to admin@example.test"), std::string::npos) << outputs;
+  EXPECT_EQ(outputs.find("[respond] : "), std::string::npos) << outputs;
+  EXPECT_NE(outputs.find("mail sent 1 admin_alert; failed none"), std::string::npos) << outputs;
+  EXPECT_EQ(outputs.find("acknowledgment"), std::string::npos) << outputs;
   RunResult status = intakectl(broken, "status --json");
   EXPECT_EQ(status.exit_code, 2) << "3 failures in a row, past alert_after_failures = 2: critical\n" << status.output;
   auto j = nlohmann::json::parse(status.output, nullptr, false);
@@ -65,6 +72,37 @@ TEST_F(Health, failed_fetches_alert_the_admin_once_and_status_reports_them) {
   EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
   EXPECT_NE(healthy.output.find("healthy"), std::string::npos) << healthy.output;
   EXPECT_EQ(sql_value(stack_, "SELECT alerted_at IS NULL FROM mailbox_state WHERE mailbox = 'requests'"), "t");
+}
+
+TEST_F(Health, once_after_once_hands_the_leases_over_quietly_and_counts_each_kind_of_mail) {
+  const std::string config = write_config(stack_, "health-once", "", {}, "");
+  RunResult first = intaked_once(config);
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  smtp_send(stack_, "alice@example.test", {"requests@example.test"},
+            "From: alice@example.test\nTo: requests@example.test\nSubject: Printer jammed\nMessage-ID: <once@alice>\n\n"
+            "The printer on floor 2 is jammed.\n");
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 1, 30), 1U);
+  RunResult second = intaked_once(config);
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  // The first --once released its leases: the second takes them over as planned, at info.
+  EXPECT_NE(second.output.find(" info [service] lease requests: handed over from "), std::string::npos) << second.output;
+  // (The stack's config itself draws a warning at start: require_authenticated_commands = false.)
+  EXPECT_EQ(second.output.find(" warning [service]"), std::string::npos) << second.output;
+  EXPECT_EQ(second.output.find("taken over"), std::string::npos) << second.output;
+  EXPECT_EQ(second.output.find(" error "), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("; mail sent 1 acknowledgment; failed none"), std::string::npos) << second.output;
+  // Both stopped cleanly today: status still lists them.
+  RunResult status = intakectl(config, "status --json");
+  auto j = nlohmann::json::parse(status.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << status.output;
+  EXPECT_EQ(j["instances"].size(), 2U) << status.output;
+  // Stopped two days ago: no longer listed, still in the database.
+  sql_exec(stack_, "UPDATE instances SET stopped_at = now() - interval '2 days' RETURNING 1");
+  status = intakectl(config, "status --json");
+  j = nlohmann::json::parse(status.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << status.output;
+  EXPECT_EQ(j["instances"].size(), 0U) << status.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM instances"), "2");
 }
 
 TEST_F(Health, quarantined_message_is_taken_in_again_by_retry) {

@@ -101,6 +101,19 @@ class Tallies : public ::testing::Test {
     EXPECT_FALSE(j.is_discarded()) << r.output;
     return j;
   }
+  // A --json list: one object per line, gathered into an array.
+  nlohmann::json json_lines_of(const std::string& args) {
+    RunResult r = intakectl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    nlohmann::json rows = nlohmann::json::array();
+    std::istringstream lines(r.output);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_TRUE(j.is_object()) << "not one JSON object per line: " << line;
+      rows.push_back(j);
+    }
+    return rows;
+  }
   static std::string mail(const std::string& from, const std::string& to, const std::string& cc, const std::string& subject,
                           sys_seconds date, const std::string& message_id, const std::string& in_reply_to,
                           const std::string& body, const std::string& extra = "") {
@@ -171,7 +184,7 @@ TEST_F(Tallies, the_announcement_that_struck_a_chord_ranks_above_the_one_that_di
   ASSERT_EQ(wait_for_messages(stack_, "boss", "INBOX", 7, 30), 7u);
 
   once();
-  const nlohmann::json top = json_of("tally top --json --since 1d --sender boss@example.test");
+  const nlohmann::json top = json_lines_of("tally top --json --since 1d --sender boss@example.test");
   ASSERT_EQ(top.size(), 2u) << top.dump(2);
   const auto& a = top[0];
   const auto& b = top[1];
@@ -215,7 +228,7 @@ TEST_F(Tallies, the_announcement_that_struck_a_chord_ranks_above_the_one_that_di
 
   // A second cycle and a second report change nothing.
   once();
-  EXPECT_EQ(json_of("tally top --json --since 1d --sender boss@example.test"), top);
+  EXPECT_EQ(json_lines_of("tally top --json --since 1d --sender boss@example.test"), top);
 }
 
 TEST_F(Tallies, kudos_credit_the_colleagues_a_reply_thanks_by_name_or_by_answering_them) {
@@ -236,7 +249,7 @@ TEST_F(Tallies, kudos_credit_the_colleagues_a_reply_thanks_by_name_or_by_answeri
                     "coffee@dave", "Agreed, Dave."));
   ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 5, 30), 5u);
   once();
-  const nlohmann::json kudos = json_of("kudos --since 7d --json");
+  const nlohmann::json kudos = json_lines_of("kudos --since 7d --json");
   ASSERT_EQ(kudos.size(), 2u) << kudos.dump(2);
   // Dave: Alice named him, Carol thanked him by answering his message; Erin
   // only agreed. Carol: Bob praised her by name.
@@ -252,10 +265,53 @@ TEST_F(Tallies, kudos_credit_the_colleagues_a_reply_thanks_by_name_or_by_answeri
   EXPECT_NE(text.output.find("Dave Example was thanked by 2 colleagues (2 messages), Facilities"), std::string::npos)
       << text.output;
   // Outside the period: nobody.
-  EXPECT_EQ(json_of("kudos --since 1h --json"), nlohmann::json::array());
+  EXPECT_EQ(json_lines_of("kudos --since 1h --json"), nlohmann::json::array());
   // A manager's summary: only their team (both report to the boss; nobody to Dave).
-  EXPECT_EQ(json_of("kudos --since 7d --manager boss@example.test --json").size(), 2u);
-  EXPECT_EQ(json_of("kudos --since 7d --manager dave@example.test --json"), nlohmann::json::array());
+  EXPECT_EQ(json_lines_of("kudos --since 7d --manager boss@example.test --json").size(), 2u);
+  EXPECT_EQ(json_lines_of("kudos --since 7d --manager dave@example.test --json"), nlohmann::json::array());
+}
+
+TEST_F(Tallies, replies_to_the_bosss_thanks_that_name_nobody_credit_whom_the_boss_thanked_and_never_the_boss) {
+  const sys_seconds at = now_ - hours{5};
+  const std::string all = team_to() + ", boss@example.test";
+  auto send = [&](const std::string& user, const std::string& raw) {
+    smtp_send(stack_, user + "@example.test", {"requests@example.test"}, raw);
+  };
+  send("boss", mail("boss@example.test", all, "requests@example.test", "VPN", at, "vpn@boss", "",
+                    "Big thanks to Dave for fixing the VPN last night"));
+  send("alice", mail("alice@example.test", all, "requests@example.test", "Re: VPN", at + minutes{5}, "v1@alice", "vpn@boss",
+                     "+1, well done!"));
+  send("carol", mail("carol@example.test", all, "requests@example.test", "Re: VPN", at + minutes{6}, "v2@carol", "vpn@boss",
+                     "Thanks everyone"));
+  // Praise naming a third person is theirs alone.
+  send("erin", mail("erin@example.test", all, "requests@example.test", "Re: VPN", at + minutes{7}, "v3@erin", "vpn@boss",
+                    "+1. And great job on the slides, Carol!"));
+  // Agreement alone credits nobody.
+  send("bob", mail("bob@example.test", all, "requests@example.test", "Re: VPN", at + minutes{8}, "v4@bob", "vpn@boss", "+1"));
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 5, 30), 5u);
+  once();
+  const nlohmann::json kudos = json_lines_of("kudos --since 7d --json");
+  ASSERT_EQ(kudos.size(), 2u) << kudos.dump(2);
+  EXPECT_EQ(kudos[0]["colleague"], "dave@example.test");
+  EXPECT_EQ(kudos[0]["by"], nlohmann::json::array({"alice@example.test", "boss@example.test", "carol@example.test"}));
+  EXPECT_EQ(kudos[0]["messages"], 3);
+  EXPECT_EQ(kudos[1]["colleague"], "carol@example.test");
+  EXPECT_EQ(kudos[1]["by"], nlohmann::json::array({"erin@example.test"}));
+  // The boss's summary counts the colleagues thanked the same way.
+  const std::string from = sql_value(stack_, "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '2 days', 'YYYY-MM-DD')");
+  const std::string to = sql_value(stack_, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
+  const RunResult summary = intakectl("summary preview --to boss@example.test --period " + from + ".." + to);
+  ASSERT_EQ(summary.exit_code, 0) << summary.output;
+  bool dave_seen = false;
+  std::istringstream lines(summary.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("Dave Example") != std::string::npos) {
+      dave_seen = true;
+      EXPECT_NE(line.find("3"), std::string::npos) << line;
+    }
+    if (line.find("thanked") != std::string::npos) EXPECT_EQ(line.find("boss@example.test"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(dave_seen) << summary.output;
 }
 
 // The IMAP state of a folder as the owner's client would see it: every UID
@@ -668,7 +724,7 @@ TEST_F(Tallies, importing_a_generated_archive_reproduces_its_known_tallies_and_i
                               " added to the tallies, 0 already known, 0 skipped"),
             std::string::npos)
       << first.output;
-  const nlohmann::json top = json_of("tally top --json --since 2026-01-01 --limit 100000");
+  const nlohmann::json top = json_lines_of("tally top --json --since 2026-01-01 --limit 100000");
   expect_matches(top, expected);
   const std::string snapshot = tally_snapshot(stack_);
 
@@ -677,7 +733,7 @@ TEST_F(Tallies, importing_a_generated_archive_reproduces_its_known_tallies_and_i
   EXPECT_NE(again.output.find("0 added to the tallies, " + std::to_string(all.size()) + " already known"), std::string::npos)
       << again.output;
   EXPECT_EQ(tally_snapshot(stack_), snapshot);
-  EXPECT_EQ(json_of("tally top --json --since 2026-01-01 --limit 100000"), top);
+  EXPECT_EQ(json_lines_of("tally top --json --since 2026-01-01 --limit 100000"), top);
 
   // The same messages as a Maildir, into an empty database: the same tallies.
   reset_stack(stack_);
@@ -692,7 +748,7 @@ TEST_F(Tallies, importing_a_generated_archive_reproduces_its_known_tallies_and_i
   RunResult from_maildir = intakectl("import " + maildir.string());
   ASSERT_EQ(from_maildir.exit_code, 0) << from_maildir.output;
   EXPECT_EQ(tally_snapshot(stack_), snapshot);
-  expect_matches(json_of("tally top --json --since 2026-01-01 --limit 100000"), expected);
+  expect_matches(json_lines_of("tally top --json --since 2026-01-01 --limit 100000"), expected);
 }
 
 TEST_F(Tallies, importing_what_is_not_an_archive_fails_and_says_why) {

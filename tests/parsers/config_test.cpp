@@ -102,12 +102,45 @@ TEST(Config, every_error_names_the_line_of_its_key_or_its_table) {
   std::vector<std::string> lines;
   for (const auto& e : load.errors) lines.push_back(e.line());
   ASSERT_GE(lines.size(), 3u);
-  EXPECT_EQ(lines[0].rfind("line 13: mailbox[0].security: plain IMAP", 0), 0u) << lines[0];
-  EXPECT_NE(std::find(lines.begin(), lines.end(), "line 14: mailbox[1].address: missing (required)"), lines.end())
+  // Each entry named by its name (both are "requests": the line tells them apart).
+  EXPECT_EQ(lines[0].rfind("line 13: mailbox \"requests\": security: plain IMAP", 0), 0u) << lines[0];
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "line 14: mailbox \"requests\": address: missing (required)"), lines.end())
       << ::testing::PrintToString(lines);
-  EXPECT_NE(std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("line 15: mailbox[1].name: ", 0) == 0; }),
+  EXPECT_NE(std::find_if(lines.begin(), lines.end(),
+                         [](const std::string& l) { return l.rfind("line 15: mailbox \"requests\": name: ", 0) == 0; }),
             lines.end())
       << ::testing::PrintToString(lines);
+  EXPECT_EQ(load.errors[0].key, "mailbox[0].security") << "the key itself stays the TOML path";
+}
+
+TEST(Config, an_entry_is_named_by_its_name_and_by_its_index_when_it_has_none_fit_to_show) {
+  const std::string text = std::string(minimal) +
+                           "[[category]]\nname = \"it\"\nkeywords = [\"laptop\"]\n"            // lines 13-15
+                           "[[category]]\nname = \"shipping\"\nkeywords = [\"parcel\"]\nstaf = []\n"  // lines 16-19
+                           "[[category]]\nkeywords = [\"x\"]\nstaf = []\n"                          // lines 20-22
+                           "[[category]]\nname = \"a\\\"b\"\nkeywords = [\"y\"]\nstaf = []\n";     // lines 23-26
+  auto load = parse_config(text);
+  std::vector<std::string> lines;
+  for (const auto& e : load.errors) lines.push_back(e.line());
+  auto has = [&](const std::string& line) { return std::find(lines.begin(), lines.end(), line) != lines.end(); };
+  EXPECT_TRUE(has("line 19: category \"shipping\": staf: unknown key")) << ::testing::PrintToString(lines);
+  // No name: the index, as before.
+  EXPECT_TRUE(has("line 22: category[2].staf: unknown key")) << ::testing::PrintToString(lines);
+  // A name that cannot be shown between quotes on one line: the index.
+  EXPECT_TRUE(has("line 26: category[3].staf: unknown key")) << ::testing::PrintToString(lines);
+}
+
+TEST(Config, entry_keys_name_the_entry_or_fall_back_to_its_index) {
+  EXPECT_EQ(entry_key("mailbox", 0, "requests", "password_file"), "mailbox \"requests\": password_file");
+  EXPECT_EQ(entry_key("summary", 1, "", "time_zone"), "summary[1].time_zone");
+  EXPECT_EQ(entry_key("employee", 2, "Dave\nExample"), "employee[2]");
+  auto name_of = [](std::string_view table, std::size_t i) { return table == "category" && i == 2 ? "shipping" : ""; };
+  EXPECT_EQ(named_key("category[2].staff", name_of), "category \"shipping\": staff");
+  EXPECT_EQ(named_key("category[2]", name_of), "category \"shipping\"");
+  EXPECT_EQ(named_key("category[2].requires[0].field", name_of), "category \"shipping\": requires[0].field");
+  EXPECT_EQ(named_key("category[1].staff", name_of), "");
+  EXPECT_EQ(named_key("tally.agree_words[2]", name_of), "");
+  EXPECT_EQ(named_key("smtp.port", name_of), "");
 }
 
 TEST(Config, an_error_about_a_missing_table_names_line_1) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/core/admin_store.hpp"
 #include "daemon/core/logging.hpp"
 #include "daemon/adapters/postgres/pqxx_guard.hpp"
 
@@ -56,6 +57,7 @@ double seconds_of(std::chrono::milliseconds ms) { return static_cast<double>(ms.
 struct Taken {
   bool held = false;
   bool renewed = false;  // it was this instance's already
+  LeaseGain how = LeaseGain::fresh;
   std::string from, reason, holder;  // holder: who keeps it when not taken
 };
 
@@ -90,6 +92,7 @@ Taken take_free(pqxx::work& tx, const std::string& lease, const std::string& id,
       " ORDER BY id DESC LIMIT 1", lease);
   if (!last.empty()) {
     t.from = last[0][0].c_str();
+    t.how = LeaseGain::handed_over;
     t.reason = std::string("its holder had released it (") + last[0][1].c_str() + ")";
   } else {
     t.reason = "no instance held it before";
@@ -129,16 +132,19 @@ Taken take_held(pqxx::work& tx, const pqxx::row& row, const std::string& lease, 
   t.reason = takeover_reason(row, unknown, stopped, gone_here);
   if (gone_here)
     tx.exec_params("UPDATE instances SET stopped_at = now(), stop_reason = $2 WHERE id = $1", holder,
-                   "process gone (seen by " + id + ")");
+                   std::string(found_dead_stop_reason) + " (seen by " + id + ")");
   tx.exec_params("UPDATE mailbox_leases SET holder = $2, acquired_at = now(), renewed_at = now(),"
                  " expires_at = now() + make_interval(secs => $3) WHERE mailbox = $1",
                  lease, id, ttl_s);
   t.from = holder;
+  t.how = LeaseGain::taken_over;
   t.held = true;
   return t;
 }
 
 }  // namespace
+
+bool lease_gain_warns(LeaseGain how) { return how == LeaseGain::taken_over; }
 
 std::string InstanceIdentity::id() const { return node + ":" + std::to_string(pid) + ":" + std::to_string(process_start); }
 
@@ -208,7 +214,7 @@ Status InstanceRegistry::ensure_registered() {
       if (process_alive(row[1].as<int>(), row[2].as<std::int64_t>())) continue;
       gone.emplace_back(row[0].c_str());
       tx.exec_params("UPDATE instances SET stopped_at = now(), stop_reason = $2 WHERE id = $1", gone.back(),
-                     "process gone (seen by " + id_ + " starting on the same node)");
+                     std::string(found_dead_stop_reason) + " (seen by " + id_ + " starting on the same node)");
     }
     tx.exec("DELETE FROM instances WHERE coalesce(stopped_at, heartbeat_at) < now() - interval '7 days'");
     tx.commit();
@@ -305,8 +311,10 @@ bool InstanceRegistry::try_take(const std::string& lease) {
   others_.erase(lease);
   if (!r->renewed) {
     gained_ = true;
-    if (r->from.empty()) log->info("lease {}: taken by {}: {}", lease, id_, r->reason);
-    else log->warn("lease {}: taken over from {} by {}: {}", lease, r->from, id_, r->reason);
+    if (lease_gain_warns(r->how)) log->warn("lease {}: taken over from {} by {}: {}", lease, r->from, id_, r->reason);
+    else if (r->how == LeaseGain::handed_over)
+      log->info("lease {}: handed over from {} to {}: {}", lease, r->from, id_, r->reason);
+    else log->info("lease {}: taken by {}: {}", lease, id_, r->reason);
   }
   return true;
 }

@@ -41,6 +41,13 @@ struct LeaseTiming {
   static LeaseTiming for_failover(int failover_s);
 };
 
+// How a lease came to this instance. A hand-over (its holder released it:
+// the previous `intaked --once`, a restart, a reload that dropped the mailbox)
+// is planned and logged as info; only a takeover from a holder that is alive
+// but late, stopped without releasing it, unknown or gone is a warning.
+enum class LeaseGain { fresh, handed_over, taken_over };
+bool lease_gain_warns(LeaseGain how);
+
 class InstanceRegistry {
  public:
   InstanceRegistry(std::string conninfo, InstanceIdentity me, int failover_s);

@@ -647,14 +647,16 @@ Result<HealthReport> PqxxRecordStore::health() {
                                    " AND at > now() - interval '24 hours'")[0][0].as<std::int64_t>();
     h.schema_version = tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
     if (h.schema_version < 7) return h;  // no instances before migration 0007 (status then says: migrate)
-    // Running instances first, then the stopped ones of the last day.
+    // Running instances first, then the stopped ones the registry still keeps
+    // (it forgets them after 7 days); status lists them by listed_instances.
     auto instances = tx.exec(
         "SELECT i.id, i.node, i.pid, i.version, " + iso_sql("i.started_at") + ", " + iso_sql("i.heartbeat_at") + ","
         " extract(epoch FROM now() - i.heartbeat_at)::bigint, i.failover_s, " + iso_sql("i.stopped_at") + ","
         " coalesce(i.stop_reason, ''),"
         " coalesce((SELECT string_agg(l.mailbox, ',' ORDER BY l.mailbox) FROM mailbox_leases l"
-        "           WHERE l.holder = i.id AND l.expires_at > now()), '')"
-        " FROM instances i WHERE i.stopped_at IS NULL OR i.stopped_at > now() - interval '1 day'"
+        "           WHERE l.holder = i.id AND l.expires_at > now()), ''),"
+        " coalesce(extract(epoch FROM now() - i.stopped_at)::bigint, -1)"
+        " FROM instances i WHERE i.stopped_at IS NULL OR i.stopped_at > now() - interval '7 days'"
         " ORDER BY i.stopped_at IS NOT NULL, i.node, i.pid");
     for (const auto& row : instances) {
       InstanceRow i;
@@ -667,6 +669,7 @@ Result<HealthReport> PqxxRecordStore::health() {
       i.seconds_since_heartbeat = row[6].as<std::int64_t>();
       i.stopped_at = row[8].c_str();
       i.stop_reason = row[9].c_str();
+      i.seconds_since_stop = row[11].as<std::int64_t>();
       i.state = !i.stopped_at.empty() ? "stopped" : i.seconds_since_heartbeat > row[7].as<std::int64_t>() ? "lost" : "running";
       const std::string held = row[10].c_str();
       for (std::size_t at = 0, end = 0; at < held.size(); at = end + 1) {

@@ -415,28 +415,53 @@ Result<TallyThread> PqxxTallyStore::thread(const std::string& message_id, int ba
   });
 }
 
-Result<std::vector<KudosRow>> PqxxTallyStore::kudos_since(std::chrono::sys_seconds since) {
-  return guarded("tally kudos_since", [&]() -> Result<std::vector<KudosRow>> {
+Result<std::vector<KudosFact>> PqxxTallyStore::kudos_facts_since(std::chrono::sys_seconds since) {
+  return guarded("tally kudos_facts_since", [&]() -> Result<std::vector<KudosFact>> {
     pqxx::work tx(conn_->conn);
-    // Named in the text, or, for thanks naming nobody, the author of the
-    // message it answers, or the owner a good rating with a comment credits.
+    // Human messages that thank or praise, with the colleagues they name, the
+    // sender of the message they answer, and their thread's root (links never
+    // loop; the walk is bounded all the same). Whom they credit is decided in
+    // kudos_credited (daemon/tally/tally.cpp), not here.
     auto r = tx.exec_params(
-        "SELECT k.colleague, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_kudos k"
-        " JOIN tally_messages m ON m.id = k.message_ref WHERE m.sent_at >= to_timestamp($1)"
-        " UNION"
-        " SELECT p.sender, m.sender, m.message_id, extract(epoch FROM m.sent_at)::bigint FROM tally_messages m"
-        " JOIN tally_messages p ON p.id = m.parent_id WHERE m.thanks_unnamed AND m.kind = 'human'"
-        " AND m.sent_at >= to_timestamp($1) AND p.sender <> m.sender AND p.sender <> ''"
+        "WITH RECURSIVE c AS ("
+        "  SELECT m.id, m.sender, m.message_id, m.sent_at, m.thanks_unnamed, m.parent_id FROM tally_messages m"
+        "  WHERE m.kind = 'human' AND m.sent_at >= to_timestamp($1)"
+        "  AND (m.thanks_unnamed OR EXISTS (SELECT 1 FROM tally_kudos k WHERE k.message_ref = m.id))),"
+        " up AS (SELECT c.id AS start, c.parent_id AS at, 1 AS n FROM c WHERE c.parent_id IS NOT NULL"
+        "  UNION ALL SELECT up.start, t.parent_id, up.n + 1 FROM up JOIN tally_messages t ON t.id = up.at"
+        "  WHERE t.parent_id IS NOT NULL AND up.n < 1000),"
+        " root AS (SELECT DISTINCT ON (start) start, at FROM up ORDER BY start, n DESC)"
+        " SELECT c.sender, c.message_id, extract(epoch FROM c.sent_at)::bigint, c.thanks_unnamed,"
+        "  coalesce((SELECT jsonb_agg(k.colleague ORDER BY k.colleague) FROM tally_kudos k WHERE k.message_ref = c.id), '[]'),"
+        "  c.parent_id IS NOT NULL, coalesce(p.sender, ''),"
+        "  coalesce(rt.kind = 'human' AND (rt.thanks_unnamed OR EXISTS (SELECT 1 FROM tally_kudos k WHERE k.message_ref = rt.id)),"
+        "   false),"
+        "  coalesce((SELECT jsonb_agg(k.colleague ORDER BY k.colleague) FROM tally_kudos k WHERE k.message_ref = rt.id), '[]')"
+        " FROM c LEFT JOIN tally_messages p ON p.id = c.parent_id LEFT JOIN root ON root.start = c.id"
+        " LEFT JOIN tally_messages rt ON rt.id = root.at"
         // A good rating with a comment credits the request's owner (issue 19).
-        " UNION"
-        " SELECT e.credited, r.requester_address, coalesce(fm.message_id, ''), extract(epoch FROM e.at)::bigint"
+        " UNION ALL"
+        " SELECT r.requester_address, coalesce(fm.message_id, ''), extract(epoch FROM e.at)::bigint, false,"
+        "  jsonb_build_array(e.credited), false, '', false, '[]'::jsonb"
         " FROM events e JOIN requests r ON r.id = e.request_id LEFT JOIN messages fm ON fm.id = e.message_ref"
         " WHERE e.type = 'feedback' AND e.score >= 4 AND e.detail <> '' AND e.credited <> ''"
         " AND e.at >= to_timestamp($1)"
-        " ORDER BY 1, 4, 3",
+        " ORDER BY 3, 2",
         static_cast<std::int64_t>(since.time_since_epoch().count()));
-    std::vector<KudosRow> out;
-    for (const auto& row : r) out.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), from_epoch(row[3])});
+    std::vector<KudosFact> out;
+    for (const auto& row : r) {
+      KudosFact f;
+      f.by = row[0].c_str();
+      f.message_id = row[1].c_str();
+      f.sent_at = from_epoch(row[2]);
+      f.thanks_unnamed = row[3].as<bool>();
+      f.named = strings_from_json(row[4].c_str());
+      f.has_parent = row[5].as<bool>();
+      f.parent_sender = row[6].c_str();
+      f.root_credits = row[7].as<bool>();
+      f.root_named = strings_from_json(row[8].c_str());
+      out.push_back(std::move(f));
+    }
     return out;
   });
 }
