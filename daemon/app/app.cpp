@@ -216,9 +216,13 @@ class CycleRun {
       totals_.any_failure = true;
       return totals_;
     }
-    cycle_.queue_due_alerts();
     cycle_.queue_summaries();
-    send(smtp_password.value());
+    // The acknowledgments go out first, so that a due alert queued after them
+    // shows the status they leave (acknowledged, not new).
+    const bool reached = send(smtp_password.value());
+    cycle_.queue_due_alerts();
+    if (reached && !totals_.stopped_early) send(smtp_password.value());
+    log_sent();
     return totals_;
   }
 
@@ -275,9 +279,9 @@ class CycleRun {
     totals_.total.quarantined += s.quarantined;
   }
 
-  void send(const std::string& smtp_password) {
+  // False: the server could not be reached (the rest wait, logged once).
+  bool send(const std::string& smtp_password) {
     CurlSmtpSender smtp(rt_.config.smtp, smtp_password, make_token_source(rt_.config.smtp));
-    StageTimes send_times;
     HeartbeatSender sender(smtp, hooks_.heartbeat);
     // One mail per call, so a stop request is seen between any two sends.
     for (int i = 0; i < max_sends_per_cycle; ++i) {
@@ -289,16 +293,21 @@ class CycleRun {
       totals_.total.mails_sent += sent.mails_sent;
       totals_.total.mails_failed += sent.mails_failed;
       totals_.total.mails.add(sent.mails);
-      for (std::size_t s = 0; s < send_times.wall_ms.size(); ++s) {
-        send_times.wall_ms[s] += sent.stages.wall_ms[s];
-        send_times.cpu_ms[s] += sent.stages.cpu_ms[s];
+      for (std::size_t s = 0; s < send_times_.wall_ms.size(); ++s) {
+        send_times_.wall_ms[s] += sent.stages.wall_ms[s];
+        send_times_.cpu_ms[s] += sent.stages.cpu_ms[s];
       }
       if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
         totals_.any_failure = true;
-        break;
+        return false;
       }
       if (sent.mails_sent + sent.mails_failed == 0) break;  // nothing due
     }
+    return true;
+  }
+
+  void log_sent() const {
+    const StageTimes& send_times = send_times_;
     if (totals_.total.mails_sent + totals_.total.mails_failed > 0)
       stage_logger("respond")->info("outbox: {}; send time (wall/cpu): {:.1f}/{:.1f} ms", totals_.total.mails.line(),
                                     send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
@@ -309,6 +318,7 @@ class CycleRun {
   const CycleHooks& hooks_;
   IntakeCycle cycle_;
   CycleTotals totals_;
+  StageTimes send_times_;
 };
 
 }  // namespace

@@ -44,7 +44,8 @@ TEST_F(Health, failed_fetches_alert_the_admin_once_and_status_reports_them) {
   EXPECT_NE(outputs.find(": admin_alert sent to admin@example.test"), std::string::npos) << outputs;
   EXPECT_EQ(outputs.find("[respond] : "), std::string::npos) << outputs;
   EXPECT_NE(outputs.find("mail sent 1 admin_alert; failed none"), std::string::npos) << outputs;
-  EXPECT_EQ(outputs.find("acknowledgment"), std::string::npos) << outputs;
+  EXPECT_EQ(outputs.find("sent 1 acknowledgment"), std::string::npos) << outputs;
+  EXPECT_EQ(outputs.find("acknowledgment sent"), std::string::npos) << outputs;
   RunResult status = intakectl(broken, "status --json");
   EXPECT_EQ(status.exit_code, 2) << "3 failures in a row, past alert_after_failures = 2: critical\n" << status.output;
   auto j = nlohmann::json::parse(status.output, nullptr, false);
