@@ -133,8 +133,9 @@ std::size_t past_at(const Words& w, std::size_t i) {
 std::size_t being_somewhere_at(const Words& w, std::size_t i) {
   std::size_t next = 0;
   if (w.is_any(i, {"i'm", "im", "we're", "is", "are", "isn't", "aren't"})) next = i + 1;
-  else if (w.is_any(i, {"i", "we"}) && w.is(i + 1, "am")) next = i + 2;
-  else if (w.is_any(i, {"i'll", "we'll", "it'll", "will", "won't"}) && w.is(i + 1, "be")) next = i + 2;
+  else if ((w.is_any(i, {"i", "we"}) && w.is(i + 1, "am")) ||
+           (w.is_any(i, {"i'll", "we'll", "it'll", "will", "won't"}) && w.is(i + 1, "be")))
+    next = i + 2;
   else if (w.is_any(i, {"i", "we"}) && w.is(i + 1, "will") && w.is(i + 2, "be")) next = i + 3;
   if (next == 0) return 0;
   for (std::size_t k = next; k < next + 4 && k < w.size(); ++k) {
@@ -212,6 +213,79 @@ bool is_filler(std::string_view word) {
                    "maybe", "works", "for", "me", "us", "it", "that", "this"});
 }
 
+// The phrase in its sentence and clause, as word indexes.
+struct PhraseWords {
+  const Words& w;
+  Span sentence, clause;
+  std::size_t first, after;      // the phrase's first word, the first word after it
+  std::size_t c_first, c_after;  // the clause's
+};
+
+// Headed by an asking preposition, inside the phrase ("by Friday") or just
+// before it ("by 4 December").
+bool headed_by_asking(const PhraseWords& p) {
+  const Words& w = p.w;
+  const std::size_t first = p.first;
+  if (w.is_any(first, {"by", "before", "due", "deadline"}) ||
+      (w.is(first, "no") && w.is(first + 1, "later") && w.is(first + 2, "than")))
+    return true;
+  if (first > p.c_first && w.is_any(first - 1, {"by", "before", "due", "deadline"})) return true;
+  return first >= p.c_first + 3 && w.is(first - 3, "no") && w.is(first - 2, "later") && w.is(first - 1, "than");
+}
+
+bool asked_between(const Words& w, std::size_t from, std::size_t to) {
+  for (std::size_t k = from; k < to; ++k)
+    if (asks_at(w, k) != 0) return true;
+  return false;
+}
+
+enum class Marks { none, in_sentence, refuse };
+// Rule 2, within the clause: a past or plans marker not separated from the
+// phrase by asking words refuses it; `in_sentence` when the sentence has such
+// words at all (rule 4).
+Marks plans_and_past(const PhraseWords& p, bool headed) {
+  const Words& w = p.w;
+  Marks marks = Marks::none;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (i >= p.first && i < p.after) continue;
+    // "Back on Monday." opening a clause, as auto-replies write it; "get back
+    // to me tomorrow" asks.
+    const std::size_t back = i == p.c_first && w.is(i, "back") ? 1 : 0;
+    const std::size_t n = std::max({past_at(w, i), plans_at(w, i), range_at(w, i, p.first), back});
+    if (n == 0) continue;
+    marks = Marks::in_sentence;
+    if (i < p.c_first || i >= p.c_after || headed) continue;
+    if (i < p.first && !asked_between(w, std::min(i + n, p.first), p.first)) return Marks::refuse;
+    if (i >= p.after && !asked_between(w, p.after, i)) return Marks::refuse;
+  }
+  return marks;
+}
+
+// Rule 3: a question, an asking head, "first thing", asking words or a command.
+bool sentence_asks(std::string_view text, const PhraseWords& p, bool headed) {
+  const Words& w = p.w;
+  if (p.sentence.end > 0 && text[p.sentence.end - 1] == '?') return true;
+  if (headed || (w.is(p.first, "first") && w.is(p.first + 1, "thing"))) return true;
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (asks_at(w, i) != 0) return true;
+  return commands_at(w, 0) || commands_at(w, p.c_first);
+}
+
+// Rule 4: the sentence is the phrase and fillers, after a greeting clause
+// ("Hi Bob, tomorrow morning works for me."); "On Monday, Alice wrote" is not.
+bool only_fillers(std::string_view text, const PhraseWords& p) {
+  const Words& w = p.w;
+  std::size_t from = 0;
+  if (w.is_any(0, {"hi", "hello", "hey", "dear", "morning"}) && p.c_first > 0) {
+    std::size_t greeting_end = p.sentence.begin;
+    while (greeting_end < p.clause.begin && !ends_clause(text, greeting_end)) ++greeting_end;
+    from = w.first_at(greeting_end);
+  }
+  for (std::size_t i = from; i < w.size(); ++i)
+    if ((i < p.first || i >= p.after) && !is_filler(w[i])) return false;
+  return true;
+}
+
 }  // namespace
 
 bool asks_for_time(std::string_view text, std::string_view lower, std::size_t begin, std::size_t end) {
@@ -219,58 +293,13 @@ bool asks_for_time(std::string_view text, std::string_view lower, std::size_t be
   const Span sentence = around(text, {0, text.size()}, begin, end, ends_sentence);
   const Span clause = around(text, sentence, begin, end, ends_clause);
   const Words w(lower, sentence);
-  const std::size_t first = w.first_at(begin);     // the phrase's first word
-  const std::size_t after = w.first_at(end);       // the first word after it
-  const std::size_t c_first = w.first_at(clause.begin);
-  const std::size_t c_after = w.first_at(clause.end);
-
-  // Headed by an asking preposition, inside the phrase ("by Friday") or just
-  // before it ("by 4 December").
-  const auto asking_head = [&](std::size_t i) {
-    return w.is_any(i, {"by", "before", "due", "deadline"}) || (w.is(i, "no") && w.is(i + 1, "later") && w.is(i + 2, "than"));
-  };
-  const bool headed = asking_head(first) || (first > c_first && w.is_any(first - 1, {"by", "before", "due", "deadline"})) ||
-                      (first >= c_first + 3 && w.is(first - 3, "no") && w.is(first - 2, "later") && w.is(first - 1, "than"));
-  const auto asked_between = [&](std::size_t from, std::size_t to) {
-    for (std::size_t k = from; k < to; ++k)
-      if (asks_at(w, k) != 0) return true;
-    return false;
-  };
-
-  // Rule 2, within the clause; and whether the sentence has such words at all (rule 4).
-  bool marked_sentence = false;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    if (i >= first && i < after) continue;
-    // "Back on Monday." opening a clause, as auto-replies write it; "get back
-    // to me tomorrow" asks.
-    const std::size_t back = i == c_first && w.is(i, "back") ? 1 : 0;
-    const std::size_t n = std::max({past_at(w, i), plans_at(w, i), range_at(w, i, first), back});
-    if (n == 0) continue;
-    marked_sentence = true;
-    if (i < c_first || i >= c_after || headed) continue;
-    if (i < first && !asked_between(std::min(i + n, first), first)) return false;
-    if (i >= after && !asked_between(after, i)) return false;
-  }
-
-  // Rule 3.
-  if (sentence.end > 0 && text[sentence.end - 1] == '?') return true;
-  if (headed || (w.is(first, "first") && w.is(first + 1, "thing"))) return true;
-  for (std::size_t i = 0; i < w.size(); ++i)
-    if (asks_at(w, i) != 0) return true;
-  if (commands_at(w, 0) || commands_at(w, c_first)) return true;
-
-  // Rule 4: the sentence is the phrase and fillers, after a greeting clause
-  // ("Hi Bob, tomorrow morning works for me."); "On Monday, Alice wrote" is not.
-  if (marked_sentence) return false;
-  std::size_t from = 0;
-  if (w.is_any(0, {"hi", "hello", "hey", "dear", "morning"}) && c_first > 0) {
-    std::size_t greeting_end = sentence.begin;
-    while (greeting_end < clause.begin && !ends_clause(text, greeting_end)) ++greeting_end;
-    from = w.first_at(greeting_end);
-  }
-  for (std::size_t i = from; i < w.size(); ++i)
-    if ((i < first || i >= after) && !is_filler(w[i])) return false;
-  return true;
+  const PhraseWords p{w, sentence, clause, w.first_at(begin), w.first_at(end), w.first_at(clause.begin), w.first_at(clause.end)};
+  const bool headed = headed_by_asking(p);
+  const Marks marks = plans_and_past(p, headed);
+  if (marks == Marks::refuse) return false;
+  if (sentence_asks(text, p, headed)) return true;
+  if (marks == Marks::in_sentence) return false;
+  return only_fillers(text, p);
 }
 
 }  // namespace intake::parsers
