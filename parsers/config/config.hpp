@@ -85,6 +85,11 @@ struct SmtpConfig {
   std::string from;       // envelope and header From of everything intake sends
   std::string from_name;
   int timeout_s = 30;
+  // Every mail also goes, in the same SMTP transaction (an envelope
+  // recipient only), to this address of the desk's own mailbox, e.g.
+  // "requests+sent@example.com": intake reads the copy back as the server's
+  // receipt and never sends a mail again whose copy arrived. Empty: off.
+  std::string sent_copy;
 };
 
 // How intake reaches and logs in to an IMAP server: the keys [[mailbox]]

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <random>
+#include <set>
 #include <regex>
 #include <thread>
 
@@ -119,6 +121,108 @@ TEST_F(Crash, sigkill_at_random_moments_twenty_times_leaves_every_message_exactl
   std::cout << "after 20 kills: " << sql_value(stack_, "SELECT count(*) FROM requests") << " requests\n";
   finish(count);
   expect_exactly_once(count);
+}
+
+// Each request's acknowledgment as its recipients' inboxes hold it: Message-ID
+// → deliveries, counted by the mail's own Message-ID (not by the MTA's queue
+// ids), with the reference each names.
+struct InboxAcks {
+  std::map<std::string, int> deliveries;       // Message-ID → how many times it is in an inbox
+  std::map<std::string, std::string> reference;  // Message-ID → REQ-n
+  int total = 0;
+};
+
+InboxAcks acks_in_inboxes(const Stack& stack, const std::vector<std::string>& users) {
+  InboxAcks acks;
+  const std::regex id_header("Message-ID:\\s*<([^>]+)>", std::regex::icase);
+  const std::regex reference_header("X-Intake-Reference:\\s*(REQ-[0-9]+)", std::regex::icase);
+  for (const auto& user : users) {
+    if (imap_uids(stack, user, "INBOX").empty()) continue;
+    const std::string fetched =
+        imap_command(stack, user, "INBOX", "UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (Message-ID X-Intake-Reference)])");
+    std::size_t at = fetched.find("* ");
+    while (at != std::string::npos) {
+      const std::size_t next = fetched.find("\n* ", at + 2);
+      const std::string item = fetched.substr(at, next == std::string::npos ? std::string::npos : next - at);
+      at = next == std::string::npos ? next : next + 1;
+      std::smatch id, ref;
+      if (!std::regex_search(item, ref, reference_header) || !std::regex_search(item, id, id_header)) continue;
+      ++acks.deliveries[id[1].str()];
+      acks.reference[id[1].str()] = ref[1].str();
+      ++acks.total;
+    }
+  }
+  return acks;
+}
+
+// Issue 23: with the desk's sent copies on (smtp.sent_copy), a send cut off
+// by a kill is sent again only when its copy did not come back, so a send
+// that reached the server before the kill is not repeated. 200 requests,
+// intaked SIGKILLed 20 times at random moments and Postfix restarted once
+// under it: exactly 200 acknowledgments in the recipients' inboxes, 200
+// distinct Message-IDs, none twice.
+TEST_F(Crash, with_sent_copies_twenty_sigkills_and_an_mta_restart_leave_each_acknowledgment_in_its_inbox_exactly_once) {
+  constexpr int count = 200;
+  // The window must outlast a copy's way back (MTA, LMTP, the next fetch).
+  config_ = write_config(stack_, "crash-copies", "resend_interrupted_after_s = 10\nmax_backoff_s = 2\nauto_reply_limit = 1000",
+                         {{"poll_interval_s = 5", "poll_interval_s = 1"},
+                          {"from = \"requests@example.test\"",
+                           "from = \"requests@example.test\"\nsent_copy = \"requests+sent@example.test\""}});
+  backlog(count);
+  ASSERT_FALSE(HasFailure());
+  const auto seed = static_cast<unsigned>(std::chrono::system_clock::now().time_since_epoch().count());
+  std::cout << "kill schedule seed " << seed << "\n";
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> wait_ms(150, 1500);
+  const int restart_at = std::uniform_int_distribution<int>(5, 15)(rng);
+  for (int kill = 0; kill < 20; ++kill) {
+    Daemon daemon(config_, log_);
+    ASSERT_TRUE(daemon.running());
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
+    if (kill == restart_at) {  // the MTA goes away under a running intaked, and comes back
+      stack_part("stop-part", "postfix");
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
+      stack_part("start-part", "postfix");
+    }
+    daemon.stop(SIGKILL);
+  }
+  std::cout << "after 20 kills: " << sql_value(stack_, "SELECT count(*) FROM requests") << " requests, "
+            << sql_value(stack_, "SELECT count(*) FROM outbox WHERE interrupted > 0") << " sends interrupted\n";
+  finish(count);
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), std::to_string(count));
+  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE purpose = 'acknowledgment' AND status = 'sent'"),
+            std::to_string(count));
+  // Every acknowledgment's copy came back, and the shared inbox is drained.
+  std::string copies;
+  for (int i = 0; i < 60; ++i) {
+    copies = sql_value(stack_, "SELECT count(*) FROM outbox WHERE copy_seen_at IS NOT NULL AND purpose = 'acknowledgment'");
+    if (copies == std::to_string(count) && imap_uids(stack_, "requests", "INBOX").empty()) break;
+    std::this_thread::sleep_for(1s);
+  }
+  EXPECT_EQ(copies, std::to_string(count));
+  InboxAcks acks;
+  for (int i = 0; i < 120; ++i) {
+    acks = acks_in_inboxes(stack_, senders);
+    if (acks.total >= count) break;
+    std::this_thread::sleep_for(1s);
+  }
+  std::this_thread::sleep_for(2s);  // a late second delivery would show now
+  acks = acks_in_inboxes(stack_, senders);
+  std::set<std::string> references;
+  int twice = 0;
+  for (const auto& [id, n] : acks.deliveries) {
+    references.insert(acks.reference[id]);
+    if (n > 1) {
+      ++twice;
+      ADD_FAILURE() << id << " (" << acks.reference[id] << ") is in an inbox " << n << " times";
+    }
+  }
+  std::cout << "acknowledgments in the inboxes: " << acks.total << ", distinct Message-IDs " << acks.deliveries.size()
+            << ", distinct references " << references.size() << ", twice " << twice << "; confirmed by their copy: "
+            << sql_value(stack_, "SELECT count(*) FROM events WHERE type = 'sent_confirmed_by_copy'") << "\n";
+  EXPECT_EQ(acks.total, count);
+  EXPECT_EQ(acks.deliveries.size(), static_cast<std::size_t>(count));
+  EXPECT_EQ(references.size(), static_cast<std::size_t>(count));
 }
 
 TEST_F(Crash, postgres_and_dovecot_restarted_mid_run_lose_and_duplicate_nothing) {

@@ -61,6 +61,23 @@ TEST(Config, only_colleagues_make_requests_by_default_and_a_bad_domain_is_named)
   EXPECT_NE(bad.errors[1].line().find("\"@x.test\""), std::string::npos) << bad.errors[1].line();
 }
 
+TEST(Config, sent_copies_are_off_by_default_and_a_bad_address_is_named) {
+  const std::string smtp = "[smtp]\nhost = \"mail.example.test\"\nfrom = \"requests@example.test\"\n";
+  auto off = parse_config(minimal);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off.config.smtp.sent_copy, "");
+  std::string on = minimal;
+  on.replace(on.find(smtp), smtp.size(), smtp + "sent_copy = \"requests+sent@example.test\"\n");
+  auto good = parse_config(on);
+  ASSERT_TRUE(good.ok()) << good.errors[0].line();
+  EXPECT_EQ(good.config.smtp.sent_copy, "requests+sent@example.test");
+  std::string typo = minimal;
+  typo.replace(typo.find(smtp), smtp.size(), smtp + "sent_copy = \"requests+sent\"\n");
+  auto bad = parse_config(typo);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].key, "smtp.sent_copy");
+}
+
 TEST(Config, smtp_xoauth2_needs_tls_a_user_and_one_token_source) {
   const std::string smtp = "[smtp]\nhost = \"mail.example.test\"\nfrom = \"requests@example.test\"\n";
   std::string text = minimal;

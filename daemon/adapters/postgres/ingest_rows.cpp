@@ -96,6 +96,8 @@ class RowBuilder {
       auto& uid = rows_.last_uids[{plan.message->mailbox, plan.message->uidvalidity}];
       uid = std::max(uid, plan.message->uid);
     }
+    if (plan.kind == PlanKind::own_copy && plan.message != nullptr && !plan.message->email.message_id.empty())
+      sent_copies_.push_back(storable_text(plan.message->email.message_id));
     if (plan.kind == PlanKind::quarantine)
       rows_.quarantine.push_back({plan.message, plan.reason, plan.size_bytes, index});
     else if (plan.kind != PlanKind::duplicate && plan.kind != PlanKind::change)
@@ -120,6 +122,7 @@ class RowBuilder {
     rows_.events = text(events_);
     rows_.outbox = text(outbox_);
     rows_.sent = text(sent_);
+    rows_.sent_copies = text(sent_copies_);
     json flood = json::array();
     for (const auto& [address, count] : rows_.flood_counts) flood.push_back(address);
     rows_.flood_json = pqxx_guard::dump(flood);
@@ -216,7 +219,7 @@ class RowBuilder {
 
   IngestRows& rows_;
   json messages_ = json::array(), requests_ = json::array(), changes_json_ = json::array(), events_ = json::array(),
-       outbox_ = json::array(), sent_ = json::array();
+       outbox_ = json::array(), sent_ = json::array(), sent_copies_ = json::array();
   std::map<std::int64_t, ChangeRow> changes_;
   std::set<std::int64_t> created_, checked_;
 };

@@ -17,6 +17,7 @@ namespace intake::daemon {
 
 struct IngestRows {
   std::string messages, requests, changes, events, outbox, sent;  // JSON arrays ("" when empty)
+  std::string sent_copies;  // JSON array of the Message-IDs of intake's own mail come back ("" when none)
   std::vector<const std::string*> raws;       // the inbound messages', by k
   std::vector<const std::string*> mail_raws;  // the queued mails', by k
   struct Held {

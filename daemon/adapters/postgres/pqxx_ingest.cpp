@@ -4,6 +4,7 @@
 #include <set>
 
 #include "daemon/adapters/postgres/pqxx_guard.hpp"
+#include "daemon/core/request_status.hpp"
 #include "parsers/common/time_text.hpp"
 
 namespace intake::daemon::pqxx_ingest {
@@ -264,6 +265,31 @@ std::vector<RequestView> load_views(pqxx::transaction_base& tx, const std::vecto
   return out;
 }
 
+// intake's own mail come back (smtp.sent_copy): the server took the mail
+// whose copy this is, so its row is sent, even one cut off mid-send by a
+// crash or awaiting a retry; an acknowledgment moves its request on as a
+// delivered one does (finish_outbox).
+void mark_sent_copies(pqxx::work& tx, const IngestRows& rows) {
+  if (rows.sent_copies.empty()) return;
+  const StatusMove move = acknowledgment_move();
+  tx.exec_params(
+      "WITH c AS (SELECT id FROM outbox WHERE message_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+      "  AND status IN ('sending', 'pending') FOR UPDATE),"
+      " o AS (UPDATE outbox SET status = 'sent', sent_at = coalesce(sent_at, now()), last_error = NULL"
+      "  FROM c WHERE outbox.id = c.id RETURNING outbox.id, outbox.request_id, outbox.purpose),"
+      " r AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
+      "  status = CASE WHEN status = $2 THEN $3 ELSE status END"
+      "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id),"
+      " e AS (INSERT INTO events (request_id, type, detail) SELECT request_id, 'sent_confirmed_by_copy',"
+      "  purpose || ' (outbox #' || id || '): its copy came back; not sent again' FROM o WHERE request_id IS NOT NULL)"
+      " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
+      rows.sent_copies, to_string(move.from), to_string(move.to));
+  tx.exec_params(
+      "UPDATE outbox SET copy_seen_at = coalesce(copy_seen_at, now())"
+      " WHERE message_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+      rows.sent_copies);
+}
+
 Result<WrittenPlans> write_rows(pqxx::work& tx, const IngestRows& rows, std::size_t plan_count,
                                 std::chrono::sys_seconds acks_since) {
   auto stale = [](const std::string& why) { return fail("the plans are stale: " + why, ErrorKind::stale); };
@@ -273,6 +299,7 @@ Result<WrittenPlans> write_rows(pqxx::work& tx, const IngestRows& rows, std::siz
   update_requests(tx, rows);
   insert_mails(tx, rows);
   insert_events(tx, rows);
+  mark_sent_copies(tx, rows);
   WrittenPlans written;
   written.quarantine_ids.assign(plan_count, 0);
   for (const auto& held : rows.quarantine)

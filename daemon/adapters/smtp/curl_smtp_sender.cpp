@@ -63,6 +63,11 @@ Status CurlSmtpSender::send_once(const OutgoingMail& mail) {
   std::string url = std::string(scheme) + "://" + config_.host + ":" + std::to_string(config_.port);
   SlistPtr rcpts;
   for (const auto& r : mail.rcpt_to) rcpts.reset(curl_slist_append(rcpts.release(), r.c_str()));
+  // The desk's own copy, in the same transaction: the server's receipt that
+  // intake reads back (smtp.sent_copy; store/ marks the row sent by it).
+  if (!config_.sent_copy.empty() &&
+      std::find(mail.rcpt_to.begin(), mail.rcpt_to.end(), config_.sent_copy) == mail.rcpt_to.end())
+    rcpts.reset(curl_slist_append(rcpts.release(), config_.sent_copy.c_str()));
   Upload up{&mail.raw};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
