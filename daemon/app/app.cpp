@@ -283,25 +283,24 @@ class CycleRun {
   bool send(const std::string& smtp_password) {
     CurlSmtpSender smtp(rt_.config.smtp, smtp_password, make_token_source(rt_.config.smtp));
     HeartbeatSender sender(smtp, hooks_.heartbeat);
-    // One mail per call, so a stop request is seen between any two sends.
-    for (int i = 0; i < max_sends_per_cycle; ++i) {
-      if (stop()) {
-        totals_.stopped_early = true;
-        break;
-      }
-      CycleStats sent = cycle_.drain_outbox(sender, 1);
-      totals_.total.mails_sent += sent.mails_sent;
-      totals_.total.mails_failed += sent.mails_failed;
-      totals_.total.mails.add(sent.mails);
-      for (std::size_t s = 0; s < send_times_.wall_ms.size(); ++s) {
-        send_times_.wall_ms[s] += sent.stages.wall_ms[s];
-        send_times_.cpu_ms[s] += sent.stages.cpu_ms[s];
-      }
-      if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
-        totals_.any_failure = true;
-        return false;
-      }
-      if (sent.mails_sent + sent.mails_failed == 0) break;  // nothing due
+    if (stop()) {
+      totals_.stopped_early = true;
+      return true;
+    }
+    // A stop request is seen between any two sends.
+    bool stopped = false;
+    const CycleStats sent = cycle_.drain_outbox(sender, max_sends_per_cycle, [&] { return stopped = stop(); });
+    totals_.stopped_early = totals_.stopped_early || stopped;
+    totals_.total.mails_sent += sent.mails_sent;
+    totals_.total.mails_failed += sent.mails_failed;
+    totals_.total.mails.add(sent.mails);
+    for (std::size_t s = 0; s < send_times_.wall_ms.size(); ++s) {
+      send_times_.wall_ms[s] += sent.stages.wall_ms[s];
+      send_times_.cpu_ms[s] += sent.stages.cpu_ms[s];
+    }
+    if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
+      totals_.any_failure = true;
+      return false;
     }
     return true;
   }

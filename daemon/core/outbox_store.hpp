@@ -59,6 +59,14 @@ class OutboxStore {
   // How the send went: sent (a delivered acknowledgment makes the status
   // machine's move, core/request_status.hpp), failed for good, or retried.
   virtual Status finish_outbox(std::int64_t id, const Status& result) = 0;
+  // finish_outbox of one row and claim_outbox of the next, committed
+  // together: one durable commit per mail instead of two. An adapter without
+  // transactions may do the two calls.
+  virtual Result<std::vector<OutboxItem>> finish_and_claim(std::int64_t id, const Status& result, int limit,
+                                                           int resend_interrupted_after_s) {
+    if (auto finished = finish_outbox(id, result); !finished) return finished.error();
+    return claim_outbox(limit, resend_interrupted_after_s);
+  }
   // A mail queued by hand (intakectl summary send): queued, not recorded.
   virtual Status queue_mail_now(const std::string& purpose, const QueuedMail& mail) = 0;
   // The alerts due within `soon_s` or past (up to 500, the nearest first),

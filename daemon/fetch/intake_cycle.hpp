@@ -62,8 +62,8 @@ class IntakeCycle {
   }
 
   // Stage 5 and 7, as the service runs them after the mailboxes.
-  CycleStats drain_outbox(MailSender& sender, int max_messages) {
-    return daemon::drain_outbox(stores_.outbox, sender, config_, max_messages);
+  CycleStats drain_outbox(MailSender& sender, int max_messages, const std::function<bool()>& stop = {}) {
+    return daemon::drain_outbox(stores_.outbox, sender, config_, max_messages, stop);
   }
   void queue_due_alerts() { daemon::queue_due_alerts(stores_.outbox, mail_, config_); }
   void queue_summaries() { summaries_.queue_summaries(); }

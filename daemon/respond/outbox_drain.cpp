@@ -29,15 +29,18 @@ std::string outbox_subject(const OutboxItem& item) {
 
 namespace {
 
-// One claimed row sent and recorded; false: the server is unreachable and
-// the drain stops (the rest wait in the outbox, no backoff: the server was
-// never reached; the log says so once).
-bool send_one(OutboxStore& store, MailSender& sender, const OutboxItem& item, CycleStats& stats) {
+// One claimed row sent (not yet recorded), its outcome logged and counted.
+Status send_one(MailSender& sender, const OutboxItem& item, bool sent_copies, CycleStats& stats) {
   auto log = stage_logger("respond");
   const std::string about = outbox_subject(item);
-  if (item.interrupted > 0)
-    log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
-              about, item.purpose, item.id, item.interrupted);
+  if (item.interrupted > 0) {
+    if (sent_copies)
+      log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?) and no copy of it came back: sending again",
+                about, item.purpose, item.id, item.interrupted);
+    else
+      log->warn("{}: {} #{} was cut off mid-send {} time(s) (crash?); sending again, its recipient may get it twice",
+                about, item.purpose, item.id, item.interrupted);
+  }
   Status sent = [&] {
     StageTimer t(stats.stages, Stage::send);
     return sender.send(item.mail);
@@ -52,32 +55,43 @@ bool send_one(OutboxStore& store, MailSender& sender, const OutboxItem& item, Cy
       log->warn("{}: {} not sent ({}): {}", about, item.purpose, sent.error().permanent() ? "permanent" : "will retry",
                 sent.error().message);
   }
-  if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
-  if (sent || !sent.error().unreachable()) return true;
-  stats.send_failed = true;
-  stats.error = sent.error().message;
-  log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
-  return false;
+  return sent;
 }
 
 }  // namespace
 
-CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages) {
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages,
+                        const std::function<bool()>& stop) {
   CycleStats stats;
+  auto log = stage_logger("respond");
+  const int resend = config.daemon.resend_interrupted_after_s;
+  // One at a time: a crash can then leave at most one row whose send may or
+  // may not have completed. Each mail's outcome is committed together with
+  // the next row's claim (finish_and_claim): one durable commit per mail.
   int left = max_messages;
-  while (left > 0) {
-    // One at a time: a crash can then leave at most one row whose send may or
-    // may not have completed.
-    auto items = store.claim_outbox(1, config.daemon.resend_interrupted_after_s);
+  auto items = left > 0 ? store.claim_outbox(1, resend) : Result<std::vector<OutboxItem>>(std::vector<OutboxItem>{});
+  while (true) {
     if (!items) {
-      stage_logger("respond")->error("outbox: {}", items.error().message);
+      log->error("outbox: {}", items.error().message);
       stats.error = items.error().message;
       break;
     }
     if (items->empty()) break;
-    left -= static_cast<int>(items->size());
-    for (const auto& item : *items)
-      if (!send_one(store, sender, item, stats)) return stats;
+    const OutboxItem item = std::move(items->front());
+    --left;
+    const Status sent = send_one(sender, item, !config.smtp.sent_copy.empty(), stats);
+    const bool unreachable = !sent && sent.error().unreachable();
+    if (left > 0 && !unreachable && !(stop && stop())) {
+      items = store.finish_and_claim(item.id, sent, 1, resend);
+      continue;
+    }
+    if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
+    if (unreachable) {
+      stats.send_failed = true;
+      stats.error = sent.error().message;
+      log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
+    }
+    break;
   }
   return stats;
 }

@@ -3,6 +3,8 @@
 // and the due-soon and overdue alerts queued once each.
 #pragma once
 
+#include <functional>
+
 #include "daemon/core/mail_sender.hpp"
 #include "daemon/core/outbox_store.hpp"
 #include "daemon/core/stage_times.hpp"
@@ -15,8 +17,10 @@ namespace intake::daemon {
 // row itself ("outbox #12": a summary, an admin alert).
 std::string outbox_subject(const OutboxItem& item);
 
-// At most `max_messages`; an unreachable server stops the drain (the rest wait).
-CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages);
+// At most `max_messages`, one at a time; an unreachable server stops the
+// drain (the rest wait), and so does `stop` returning true between two mails.
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages,
+                        const std::function<bool()>& stop = {});
 // Queues the due-soon and overdue alerts that are due (once each): read,
 // rendered here, then written.
 void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const parsers::Config& config);

@@ -303,6 +303,27 @@ TEST(MailCounts, totals_add_up_and_no_mail_reads_none) {
   EXPECT_EQ(a.line(), "sent 2 acknowledgment, 1 summary; failed 1 acknowledgment");
 }
 
+TEST_F(Respond, each_mail_costs_one_commit_its_outcome_going_with_the_next_claim) {
+  for (int i = 0; i < 3; ++i) outbox.add("acknowledgment", "alice@example.test");
+  const CycleStats stats = drain();
+  EXPECT_EQ(stats.mails_sent, 3u);
+  EXPECT_EQ(outbox.count("sent"), 3u);
+  // The first claim, then each mail's outcome with the next claim (the last
+  // one's finds nothing): 4 commits for 3 mails, where one claim and one
+  // finish per mail made 6.
+  EXPECT_EQ(outbox.commits, 4);
+}
+
+TEST_F(Respond, a_stop_between_two_mails_records_the_first_and_claims_no_other) {
+  for (int i = 0; i < 3; ++i) outbox.add("acknowledgment", "alice@example.test");
+  IntakeCycle cycle(config, {store, outbox, summaries}, templates, clock, nullptr, &random);
+  const CycleStats stats = cycle.drain_outbox(sender, 100, [] { return true; });
+  EXPECT_EQ(stats.mails_sent, 1u);
+  EXPECT_EQ(outbox.count("sent"), 1u);
+  EXPECT_EQ(outbox.count("pending"), 2u);
+  EXPECT_EQ(outbox.count("sending"), 0u);
+}
+
 TEST_F(Respond, an_unreachable_server_stops_the_drain_and_the_rest_wait) {
   for (int i = 0; i < 3; ++i) outbox.add("acknowledgment", "alice@example.test");
   sender.refuse = [](const OutgoingMail&) -> std::optional<Error> { return fail("connect: refused", ErrorKind::unreachable); };

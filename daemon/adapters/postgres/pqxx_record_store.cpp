@@ -236,56 +236,97 @@ Result<bool> PqxxRecordStore::queue_fetch_alert(const std::string& mailbox, cons
   });
 }
 
+namespace {
+
+// Marked 'sending' and committed before any byte goes out. A row still
+// 'sending' long after its claim was cut off by a crash: it is taken again
+// and counted as interrupted (its recipient may get it twice, which beats
+// never: SMTP cannot tell whether the cut-off transaction completed; with
+// smtp.sent_copy a row whose copy came back is sent already, mark_sent_copies).
+std::vector<OutboxItem> claim_rows(pqxx::transaction_base& tx, int limit, int resend_interrupted_after_s,
+                                   const std::string& instance_id) {
+  auto r = tx.exec_params(
+      // Each kind through its own index (0009, 0008): the due pending rows
+      // in due order, and the interrupted ones; the oldest of both go.
+      "WITH p AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+      "  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+      " s AS (SELECT id FROM outbox WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
+      // Never while the instance that claimed it may still be sending it:
+      // only this instance's own (it sends one at a time), or a gone one's.
+      "  AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
+      "       WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
+      "       AND i.heartbeat_at > now() - make_interval(secs => i.failover_s)))"
+      "  ORDER BY claimed_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+      " due AS (SELECT id FROM p UNION ALL SELECT id FROM s ORDER BY id LIMIT $1)"
+      " UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
+      " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM due"
+      " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
+      " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
+      limit, resend_interrupted_after_s, instance_id);
+  std::vector<OutboxItem> items;
+  for (const auto& row : r) {
+    OutboxItem item;
+    item.id = row[0].as<std::int64_t>();
+    item.purpose = row[1].c_str();
+    item.mail.mail_from = row[2].c_str();
+    std::string rcpts = row[3].c_str();
+    std::size_t start = 0;
+    while (start <= rcpts.size()) {
+      auto comma = rcpts.find(',', start);
+      std::string one = rcpts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!one.empty()) item.mail.rcpt_to.push_back(one);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    pqxx::binarystring raw(row[4]);
+    item.mail.raw = raw.str();
+    item.attempts = row[5].as<int>();
+    item.reference = row[6].c_str();
+    item.interrupted = row[7].as<int>();
+    items.push_back(std::move(item));
+  }
+  std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
+  return items;
+}
+
+// How the send went, as one statement.
+void finish_row(pqxx::transaction_base& tx, std::int64_t id, const Status& result) {
+  if (result.ok()) {
+    // The status machine's move for a delivered acknowledgment (new → acknowledged).
+    const StatusMove move = acknowledgment_move();
+    tx.exec_params(
+        "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
+        "  RETURNING request_id, purpose),"
+        " r AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
+        "  status = CASE WHEN status = $2 THEN $3 ELSE status END"
+        "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id)"
+        " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
+        id, to_string(move.from), to_string(move.to));
+  } else if (result.error().permanent()) {
+    tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
+  } else if (result.error().unreachable()) {
+    // The server never answered: nothing of this mail was refused, so it
+    // gets no backoff of its own and goes first once the server is back
+    // (the cycle's pause already spaces the tries). A backoff here grew to
+    // minutes over a few outages and held up the whole drain after them.
+    tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = now() WHERE id = $1", id,
+                   result.error().message);
+  } else {
+    // Exponential backoff, capped at one hour.
+    tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2,"
+                   " next_attempt_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, least(attempts, 12)))"
+                   " WHERE id = $1", id, result.error().message);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<OutboxItem>> PqxxRecordStore::claim_outbox(int limit, int resend_interrupted_after_s) {
   return guarded("claim_outbox", [&]() -> Result<std::vector<OutboxItem>> {
     // One statement, committed on its own: one round trip per claim.
     pqxx::nontransaction tx(conn_->conn);
-    // Marked 'sending' and committed before any byte goes out. A row still
-    // 'sending' long after its claim was cut off by a crash: it is taken again
-    // and counted as interrupted (its recipient may get it twice, which beats
-    // never: SMTP cannot tell whether the cut-off transaction completed).
-    auto r = tx.exec_params(
-        // Each kind through its own index (0009, 0008): the due pending rows
-        // in due order, and the interrupted ones; the oldest of both go.
-        "WITH p AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
-        "  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " s AS (SELECT id FROM outbox WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
-        // Never while the instance that claimed it may still be sending it:
-        // only this instance's own (it sends one at a time), or a gone one's.
-        "  AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
-        "       WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
-        "       AND i.heartbeat_at > now() - make_interval(secs => i.failover_s)))"
-        "  ORDER BY claimed_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " due AS (SELECT id FROM p UNION ALL SELECT id FROM s ORDER BY id LIMIT $1)"
-        " UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
-        " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM due"
-        " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
-        " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
-        limit, resend_interrupted_after_s, instance_id_);
+    auto items = claim_rows(tx, limit, resend_interrupted_after_s, instance_id_);
     tx.commit();
-    std::vector<OutboxItem> items;
-    for (const auto& row : r) {
-      OutboxItem item;
-      item.id = row[0].as<std::int64_t>();
-      item.purpose = row[1].c_str();
-      item.mail.mail_from = row[2].c_str();
-      std::string rcpts = row[3].c_str();
-      std::size_t start = 0;
-      while (start <= rcpts.size()) {
-        auto comma = rcpts.find(',', start);
-        std::string one = rcpts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!one.empty()) item.mail.rcpt_to.push_back(one);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-      pqxx::binarystring raw(row[4]);
-      item.mail.raw = raw.str();
-      item.attempts = row[5].as<int>();
-      item.reference = row[6].c_str();
-      item.interrupted = row[7].as<int>();
-      items.push_back(std::move(item));
-    }
-    std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
     return items;
   });
 }
@@ -294,33 +335,21 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
   return guarded("finish_outbox", [&]() -> Status {
     // Each outcome is one statement, committed on its own (one round trip).
     pqxx::nontransaction tx(conn_->conn);
-    if (result.ok()) {
-      // The status machine's move for a delivered acknowledgment (new → acknowledged).
-      const StatusMove move = acknowledgment_move();
-      tx.exec_params(
-          "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
-          "  RETURNING request_id, purpose),"
-          " r AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
-          "  status = CASE WHEN status = $2 THEN $3 ELSE status END"
-          "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id)"
-          " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
-          id, to_string(move.from), to_string(move.to));
-    } else if (result.error().permanent()) {
-      tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
-    } else if (result.error().unreachable()) {
-      // The server never answered: nothing of this mail was refused, so it
-      // gets no backoff of its own and goes first once the server is back
-      // (the cycle's pause already spaces the tries). A backoff here grew to
-      // minutes over a few outages and held up the whole drain after them.
-      tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = now() WHERE id = $1", id,
-                     result.error().message);
-    } else {
-      // Exponential backoff, capped at one hour.
-      tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2,"
-                     " next_attempt_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, least(attempts, 12)))"
-                     " WHERE id = $1", id, result.error().message);
-    }
+    finish_row(tx, id, result);
     return Ok{};
+  });
+}
+
+Result<std::vector<OutboxItem>> PqxxRecordStore::finish_and_claim(std::int64_t id, const Status& result, int limit,
+                                                                  int resend_interrupted_after_s) {
+  return guarded("finish_outbox", [&]() -> Result<std::vector<OutboxItem>> {
+    // The sent row recorded and the next one claimed: one commit (the claim
+    // still commits before the next mail's bytes go out).
+    pqxx::work tx(conn_->conn);
+    finish_row(tx, id, result);
+    auto items = claim_rows(tx, limit, resend_interrupted_after_s, instance_id_);
+    tx.commit();
+    return items;
   });
 }
 

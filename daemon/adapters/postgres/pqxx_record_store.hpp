@@ -41,6 +41,8 @@ class PqxxRecordStore final : public RecordStore {
   Result<bool> queue_fetch_alert(const std::string& mailbox, const QueuedMail& alert) override;
   Result<std::vector<OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override;
   Status finish_outbox(std::int64_t id, const Status& result) override;
+  Result<std::vector<OutboxItem>> finish_and_claim(std::int64_t id, const Status& result, int limit,
+                                                   int resend_interrupted_after_s) override;
   Result<std::vector<DueAlert>> due_alerts(int soon_s) override;
   Result<int> queue_due_alerts(const std::vector<DueAlert>& alerts) override;
   Result<RequestView> request_view(const std::string& reference) override;

@@ -28,6 +28,7 @@ class FakeOutboxStore final : public daemon::OutboxStore {
   std::set<std::string> alerted;      // "REQ-n kind:soon|overdue", recorded once each
   std::vector<std::string> queued_alerts;  // the subjects of the alert mails queued
   std::optional<Error> claim_error;        // claim_outbox fails with it
+  int commits = 0;  // how many commits the adapter would make: one per claim, finish, or finish_and_claim
 
   void add(std::string purpose, std::string rcpt, std::string reference = "") {
     daemon::OutboxItem item;
@@ -48,6 +49,25 @@ class FakeOutboxStore final : public daemon::OutboxStore {
   Result<std::vector<daemon::OutboxItem>> claim_outbox(int limit, int resend_interrupted_after_s) override {
     (void)resend_interrupted_after_s;
     if (claim_error) return *claim_error;
+    ++commits;
+    return claim(limit);
+  }
+  Result<std::vector<daemon::OutboxItem>> finish_and_claim(std::int64_t id, const Status& result, int limit,
+                                                           int resend_interrupted_after_s) override {
+    (void)resend_interrupted_after_s;
+    finish(id, result);
+    if (claim_error) return *claim_error;
+    ++commits;  // both in one transaction
+    return claim(limit);
+  }
+  Status finish_outbox(std::int64_t id, const Status& result) override {
+    ++commits;
+    finish(id, result);
+    return Ok{};
+  }
+
+ private:
+  std::vector<daemon::OutboxItem> claim(int limit) {
     std::vector<daemon::OutboxItem> out;
     for (auto& r : rows) {
       if (static_cast<int>(out.size()) >= limit) break;
@@ -58,7 +78,7 @@ class FakeOutboxStore final : public daemon::OutboxStore {
     }
     return out;
   }
-  Status finish_outbox(std::int64_t id, const Status& result) override {
+  void finish(std::int64_t id, const Status& result) {
     Row& r = rows.at(static_cast<std::size_t>(id - 1));
     if (result) {
       r.status = "sent";
@@ -68,8 +88,9 @@ class FakeOutboxStore final : public daemon::OutboxStore {
       // As the adapter: a refusal backs off, a server never reached does not.
       r.backing_off = !result.error().permanent() && !result.error().unreachable();
     }
-    return Ok{};
   }
+
+ public:
   Status queue_mail_now(const std::string& purpose, const daemon::QueuedMail& mail) override {
     add(purpose, mail.mail.rcpt_to.empty() ? "" : mail.mail.rcpt_to.front());
     return Ok{};
