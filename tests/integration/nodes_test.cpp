@@ -104,15 +104,17 @@ TEST_F(Nodes, three_instances_share_one_mailbox_through_pause_sigkill_and_sigter
   RunResult before = run_command(std::string(INTAKED_PATH) + " --config " + configs["node-a"] + " --once");
   ASSERT_EQ(before.exit_code, 0) << before.output;
   ASSERT_EQ(sql_value(stack_, "SELECT count(*) FROM summary_sent"), "1") << before.output;
-  // Seeded requests owned by bob: one due soon 25 s into the run, one whose
-  // resolution is due soon at once and overdue 30 s into the run.
+  // Seeded requests owned by bob, made three days ago (so that the window of
+  // 60 minutes, not half of their targets, sets when they are due soon): one
+  // due soon 25 s into the run, one whose resolution is due soon at once and
+  // overdue 30 s into the run.
   sql_exec(stack_,
            "INSERT INTO requests (mailbox, requester_address, requester_name, subject, category, owner, status,"
-           " due_first_response, due_resolution) VALUES"
+           " created_at, due_first_response, due_resolution) VALUES"
            " ('requests', 'frank@example.test', 'Frank', 'Seeded first response', 'general', 'bob@example.test',"
-           "  'acknowledged', now() + interval '60 minutes 25 seconds', now() + interval '3 days'),"
+           "  'acknowledged', now() - interval '3 days', now() + interval '60 minutes 25 seconds', now() + interval '3 days'),"
            " ('requests', 'frank@example.test', 'Frank', 'Seeded resolution', 'general', 'bob@example.test',"
-           "  'acknowledged', now() + interval '10 days', now() + interval '30 seconds') RETURNING 1");
+           "  'acknowledged', now() - interval '3 days', now() + interval '10 days', now() + interval '30 seconds') RETURNING 1");
   const auto run_start = Clock::now();
 
   std::map<std::string, std::unique_ptr<DaemonProcess>> nodes;
@@ -232,7 +234,9 @@ TEST_F(Nodes, three_instances_share_one_mailbox_through_pause_sigkill_and_sigter
   const std::string handed_line = last_log.substr(last_log.rfind('\n', handed) + 1,
                                                   last_log.find('\n', handed) - last_log.rfind('\n', handed) - 1);
   EXPECT_NE(handed_line.find(" info [service] "), std::string::npos) << handed_line;
-  EXPECT_NE(handed_line.find("its holder had released it (released: stopped on SIGTERM)"), std::string::npos) << handed_line;
+  // Why the holder released it depends on when the stop reached it (between
+  // cycles or in one); that it was released is the point.
+  EXPECT_NE(handed_line.find("its holder had released it (released: "), std::string::npos) << handed_line;
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM lease_events WHERE mailbox = 'requests' AND reason LIKE 'its lease expired%'"),
             "2") << "the pause and the kill";
 
