@@ -44,7 +44,7 @@ const std::map<std::string, std::set<std::string>>& template_variables() {
         "resolved_change", "open_change", "overdue_change", "on_time", "on_time_change", "quiet", "line", "time_lines",
         "ack_median", "ack_p90", "first_response_median", "first_response_p90", "resolution_median", "resolution_p90",
         "first_response_met", "resolution_met", "first_response_median_change", "resolution_median_change",
-        "first_response_met_change", "resolution_met_change", "overdue", "due_soon", "has_overdue", "has_due_soon",
+        "first_response_met_change", "resolution_met_change", "overdue", "due_soon", "has_overdue", "has_due_soon", "overdue_more", "due_soon_more",
         "days", "ratings", "has_ratings", "rating_average", "rating_good_pct", "rating_good", "rating_comments",
         "has_rating_comments",
         // rating_comments[]: score, comment, requester, reference

@@ -222,9 +222,15 @@ void add_lines(nlohmann::json& rows, Cells cells, std::string_view indent) {
   for (std::size_t i = 0; i < lines.size(); ++i) rows[i]["line"] = lines[i];
 }
 
+// How many overdue or due-soon requests a team's section lists; the rest are
+// counted ("and 340 more"): a manager reads the worst, not a backlog dump
+// (a million requests made a 2 MB summary).
+constexpr std::size_t max_listed = 20;
+
 nlohmann::json request_list(const std::vector<Listed>& list, SysSeconds at, const date::time_zone* zone) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& l : list) {
+    if (out.size() == max_listed) break;
     const SummaryRequest& r = *l.request;
     out.push_back({{"reference", r.reference},
                    {"subject", clipped(r.subject.empty() ? std::string("(no subject)") : r.subject, 60)},
@@ -238,6 +244,12 @@ nlohmann::json request_list(const std::vector<Listed>& list, SysSeconds at, cons
                                     str(o["due_kind"]) + " due " + str(o["due"]), "open " + str(o["age"])};
   }, "    ");
   return out;
+}
+
+// The number not listed, or false when every one is.
+nlohmann::json more_than_listed(const std::vector<Listed>& list) {
+  if (list.size() <= max_listed) return false;
+  return static_cast<int>(list.size() - max_listed);
 }
 
 // The bar chart: one row per day up to `shown_days`, bars up to 240 px wide
@@ -300,6 +312,8 @@ nlohmann::json team_values(const std::string& name, const Figures& f, const Figu
       {"due_soon", request_list(f.due_soon, f.at, zone)},
       {"has_overdue", !f.overdue.empty()},
       {"has_due_soon", !f.due_soon.empty()},
+      {"overdue_more", more_than_listed(f.overdue)},
+      {"due_soon_more", more_than_listed(f.due_soon)},
   };
   t["ack_median"] = shown(t["ack_median_min"]);
   t["ack_p90"] = shown(t["ack_p90_min"]);

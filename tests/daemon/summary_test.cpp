@@ -552,3 +552,41 @@ TEST(SummaryText, the_text_part_opens_with_an_aligned_overview_and_separates_its
 
 }  // namespace
 }  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// A backlog is counted, not dumped: a team's section lists its 20 most
+// overdue requests and says how many more there are (1,000,000 requests
+// made a summary of 20,000 lines).
+TEST(SummaryFigures, a_team_lists_its_twenty_most_overdue_requests_and_counts_the_rest) {
+  const SysSeconds now = berlin(2026, 12, 10, 14);
+  SummaryInput in;
+  in.period = named_period("this-week", zone(), now).value();
+  in.previous = previous_period(in.period, zone());
+  in.teams = {"it"};
+  in.zone = &zone();
+  in.now = now;
+  for (int i = 0; i < 25; ++i) {
+    SummaryRequest r;
+    r.reference = "REQ-" + std::to_string(100 + i);
+    r.requester = "x@example.test";
+    r.category = "it";
+    r.subject = "Backlog " + std::to_string(i);
+    r.created = berlin(2026, 12, 7, 9);
+    r.first_response = berlin(2026, 12, 7, 10);
+    r.due_resolution = berlin(2026, 12, 8, 9) + std::chrono::minutes{i};  // REQ-100 most overdue
+    in.requests.push_back(r);
+  }
+  const nlohmann::json v = summary_values(in);
+  const auto& it = v["teams"][0];
+  EXPECT_EQ(it["overdue_count"], 25);
+  ASSERT_EQ(it["overdue"].size(), 20u);
+  EXPECT_EQ(it["overdue"][0]["reference"], "REQ-100");
+  EXPECT_EQ(it["overdue"][19]["reference"], "REQ-119");
+  EXPECT_EQ(it["overdue_more"], 5);
+  EXPECT_EQ(it["due_soon_more"], false);
+}
+
+}  // namespace
+}  // namespace intake::daemon
