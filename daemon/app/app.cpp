@@ -1,9 +1,11 @@
 #include "daemon/app/app.hpp"
 
+#include <atomic>
 #include <iostream>
 
 #include "daemon/core/business_calendar.hpp"
 #include "daemon/core/local_time.hpp"
+#include "daemon/respond/outbox_drain.hpp"
 #include "daemon/respond/template_catalog.hpp"
 #include "daemon/adapters/imap/curl_imap_source.hpp"
 #include "daemon/adapters/smtp/curl_smtp_sender.hpp"
@@ -142,9 +144,15 @@ Result<Runtime> make_runtime(const parsers::Config& config) {
   if (!service.ok()) return fail(service.errors.front().line());
   const std::string conninfo = conninfo_with_password(config.database.url, db_password.value());
   Runtime rt{config, std::make_unique<PqxxRecordStore>(conninfo), std::move(templates.value()),
-             std::move(service.policy), nullptr, conninfo};
+             std::move(service.policy), nullptr, conninfo, {}};
   rt.tallies = std::make_unique<PqxxTallyStore>(conninfo);
+  for (int i = 1; i < config.smtp.connections; ++i) rt.lane_stores.push_back(std::make_unique<PqxxRecordStore>(conninfo));
   return rt;
+}
+
+void Runtime::set_instance(const std::string& instance_id, std::chrono::milliseconds transaction_idle_limit) {
+  store->set_instance(instance_id, transaction_idle_limit);
+  for (auto& s : lane_stores) s->set_instance(instance_id, transaction_idle_limit);
 }
 
 namespace {
@@ -280,16 +288,32 @@ class CycleRun {
   }
 
   // False: the server could not be reached (the rest wait, logged once).
+  // smtp.connections lanes, each with its SMTP connection and its database
+  // connection; the first on this thread, where the watchdog's heartbeat is.
   bool send(const std::string& smtp_password) {
-    CurlSmtpSender smtp(rt_.config.smtp, smtp_password, make_token_source(rt_.config.smtp));
-    HeartbeatSender sender(smtp, hooks_.heartbeat);
     if (stop()) {
       totals_.stopped_early = true;
       return true;
     }
-    // A stop request is seen between any two sends.
-    bool stopped = false;
-    const CycleStats sent = cycle_.drain_outbox(sender, max_sends_per_cycle, [&] { return stopped = stop(); });
+    std::vector<std::unique_ptr<CurlSmtpSender>> smtp;
+    std::vector<SendLane> lanes;
+    for (std::size_t i = 0; i <= rt_.lane_stores.size(); ++i) {
+      smtp.push_back(std::make_unique<CurlSmtpSender>(rt_.config.smtp, smtp_password, make_token_source(rt_.config.smtp)));
+      lanes.push_back({i == 0 ? static_cast<OutboxStore*>(rt_.store.get()) : rt_.lane_stores[i - 1].get(), smtp.back().get()});
+    }
+    HeartbeatSender first(*smtp.front(), hooks_.heartbeat);
+    lanes.front().sender = &first;
+    // A stop request is seen between any two sends, on every lane.
+    std::atomic<bool> stopped{false};
+    const auto stop_seen = [&] {
+      const bool s = stop();
+      if (s) stopped = true;
+      return s;
+    };
+    const auto waiting = [&] {
+      if (hooks_.heartbeat) hooks_.heartbeat();
+    };
+    const CycleStats sent = drain_outbox(lanes, rt_.config, max_sends_per_cycle, stop_seen, waiting);
     totals_.stopped_early = totals_.stopped_early || stopped;
     totals_.total.mails_sent += sent.mails_sent;
     totals_.total.mails_failed += sent.mails_failed;

@@ -40,6 +40,11 @@ struct Runtime {
   ServicePolicy service;  // calendars and service levels, zones and holidays loaded
   std::unique_ptr<PqxxTallyStore> tallies;  // reply tallies (own connection)
   std::string database_conninfo;            // with the password: for the instance registry's own connection
+  // The database connections of the sending lanes after the first (which
+  // uses `store`): smtp.connections - 1 of them, each used by one thread.
+  std::vector<std::unique_ptr<PqxxRecordStore>> lane_stores;
+  // The instance every store works for (PqxxRecordStore::set_instance).
+  void set_instance(const std::string& instance_id, std::chrono::milliseconds transaction_idle_limit);
 };
 
 Result<Runtime> make_runtime(const parsers::Config& config);

@@ -1,5 +1,8 @@
 #include "daemon/respond/outbox_drain.hpp"
 
+#include <atomic>
+#include <future>
+
 #include "daemon/core/logging.hpp"
 
 namespace intake::daemon {
@@ -60,16 +63,27 @@ Status send_one(MailSender& sender, const OutboxItem& item, bool sent_copies, Cy
 
 }  // namespace
 
-CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages,
-                        const std::function<bool()>& stop) {
+namespace {
+
+// What the lanes of one drain share: the budget left and whether to stop.
+struct LaneShare {
+  explicit LaneShare(int max_messages) : left(max_messages) {}
+  std::atomic<int> left;
+  std::atomic<bool> halt{false};
+  // One more mail may be claimed (the budget is taken before the claim).
+  bool take() { return !halt.load() && left.fetch_sub(1) > 0; }
+};
+
+// One lane from its first claim on, until the outbox is empty, the budget is
+// spent, the server is unreachable or a stop is asked for.
+CycleStats run_lane(SendLane lane, Result<std::vector<OutboxItem>> items, const parsers::Config& config, LaneShare& share,
+                    const std::function<bool()>& stop) {
   CycleStats stats;
   auto log = stage_logger("respond");
   const int resend = config.daemon.resend_interrupted_after_s;
-  // One at a time: a crash can then leave at most one row whose send may or
-  // may not have completed. Each mail's outcome is committed together with
-  // the next row's claim (finish_and_claim): one durable commit per mail.
-  int left = max_messages;
-  auto items = left > 0 ? store.claim_outbox(1, resend) : Result<std::vector<OutboxItem>>(std::vector<OutboxItem>{});
+  // One at a time: a crash can then leave at most one row per lane whose send
+  // may or may not have completed. Each mail's outcome is committed together
+  // with the lane's next claim (finish_and_claim): one durable commit per mail.
   while (true) {
     if (!items) {
       log->error("outbox: {}", items.error().message);
@@ -78,21 +92,69 @@ CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::C
     }
     if (items->empty()) break;
     const OutboxItem item = std::move(items->front());
-    --left;
-    const Status sent = send_one(sender, item, !config.smtp.sent_copy.empty(), stats);
+    const Status sent = send_one(*lane.sender, item, !config.smtp.sent_copy.empty(), stats);
     const bool unreachable = !sent && sent.error().unreachable();
-    if (left > 0 && !unreachable && !(stop && stop())) {
-      items = store.finish_and_claim(item.id, sent, 1, resend);
+    if (stop && stop()) share.halt = true;
+    if (!unreachable && share.take()) {
+      items = lane.store->finish_and_claim(item.id, sent, 1, resend);
       continue;
     }
-    if (auto r = store.finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
-    if (unreachable) {
+    if (auto r = lane.store->finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
+    if (unreachable && !share.halt.exchange(true)) {
       stats.send_failed = true;
       stats.error = sent.error().message;
       log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
+    } else if (unreachable) {
+      stats.send_failed = true;
+      stats.error = sent.error().message;
     }
     break;
   }
   return stats;
+}
+
+void add_stats(CycleStats& into, const CycleStats& lane) {
+  into.mails_sent += lane.mails_sent;
+  into.mails_failed += lane.mails_failed;
+  into.mails.add(lane.mails);
+  into.send_failed = into.send_failed || lane.send_failed;
+  if (into.error.empty()) into.error = lane.error;
+  for (std::size_t s = 0; s < into.stages.wall_ms.size(); ++s) {
+    into.stages.wall_ms[s] += lane.stages.wall_ms[s];
+    into.stages.cpu_ms[s] += lane.stages.cpu_ms[s];
+  }
+}
+
+}  // namespace
+
+CycleStats drain_outbox(const std::vector<SendLane>& lanes, const parsers::Config& config, int max_messages,
+                        const std::function<bool()>& stop, const std::function<void()>& waiting) {
+  CycleStats stats;
+  if (lanes.empty()) return stats;
+  LaneShare share(max_messages);
+  if (!share.take()) return stats;
+  const int resend = config.daemon.resend_interrupted_after_s;
+  auto first = lanes.front().store->claim_outbox(1, resend);
+  // The other lanes only when there is mail to send: most cycles have none.
+  std::vector<std::future<CycleStats>> others;
+  if (first && !first->empty())
+    for (std::size_t i = 1; i < lanes.size(); ++i) {
+      if (!share.take()) break;
+      others.push_back(std::async(std::launch::async, [&, lane = lanes[i]] {
+        return run_lane(lane, lane.store->claim_outbox(1, resend), config, share, stop);
+      }));
+    }
+  stats = run_lane(lanes.front(), std::move(first), config, share, stop);
+  for (auto& f : others) {
+    while (f.wait_for(std::chrono::milliseconds(500)) != std::future_status::ready)
+      if (waiting) waiting();
+    add_stats(stats, f.get());
+  }
+  return stats;
+}
+
+CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages,
+                        const std::function<bool()>& stop) {
+  return drain_outbox(std::vector<SendLane>{{&store, &sender}}, config, max_messages, stop);
 }
 }  // namespace intake::daemon

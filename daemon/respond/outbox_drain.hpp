@@ -1,6 +1,7 @@
 // Stage 5's sending: the outbox drained over the sender port, one claimed row
-// at a time (a row is marked sending and committed before its bytes go out),
-// and the due-soon and overdue alerts queued once each.
+// at a time per lane (a row is marked sending and committed before its bytes
+// go out), over one lane or several at once (smtp.connections), and the
+// due-soon and overdue alerts queued once each.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,23 @@ std::string outbox_subject(const OutboxItem& item);
 // drain (the rest wait), and so does `stop` returning true between two mails.
 CycleStats drain_outbox(OutboxStore& store, MailSender& sender, const parsers::Config& config, int max_messages,
                         const std::function<bool()>& stop = {});
+
+// One sending lane: a database connection and an SMTP connection of its own
+// (claims skip the rows another lane holds: FOR UPDATE SKIP LOCKED).
+struct SendLane {
+  OutboxStore* store = nullptr;
+  MailSender* sender = nullptr;
+};
+
+// The same over several lanes at once, `max_messages` shared among them. The
+// first lane runs on the calling thread and claims first; the others start,
+// each on a thread of its own, only when that claim found a row. An
+// unreachable server or `stop` (called from every lane: it must be
+// thread-safe) stops all lanes after their current mail. While the calling
+// thread waits for the others, it calls `waiting` about every half second
+// (the watchdog's heartbeat lives on that thread).
+CycleStats drain_outbox(const std::vector<SendLane>& lanes, const parsers::Config& config, int max_messages,
+                        const std::function<bool()>& stop = {}, const std::function<void()>& waiting = {});
 // Queues the due-soon and overdue alerts that are due (once each): read,
 // rendered here, then written.
 void queue_due_alerts(OutboxStore& store, const MailComposer& composer, const parsers::Config& config);

@@ -56,7 +56,7 @@ Service::Service(ServiceSettings settings, Runtime runtime, ServiceEdges edges, 
   registry_ = std::make_unique<InstanceRegistry>(runtime_->database_conninfo,
                                                  this_process(daemon.node_name, version_string), daemon.failover_s);
   registry_->want(wanted_leases(runtime_->config));
-  runtime_->store->set_instance(registry_->id(), registry_->transaction_idle_limit());
+  runtime_->set_instance(registry_->id(), registry_->transaction_idle_limit());
 }
 
 Service::~Service() = default;
@@ -169,7 +169,7 @@ bool Service::reload() {
   runtime_ = std::make_unique<Runtime>(std::move(*fresh));
   // node_name and failover_s stay as they were at start: they name this instance.
   registry_->want(wanted_leases(runtime_->config));
-  runtime_->store->set_instance(registry_->id(), registry_->transaction_idle_limit());
+  runtime_->set_instance(registry_->id(), registry_->transaction_idle_limit());
   setup_logging(runtime_->config.daemon.log_level, choose_log_target(runtime_->config.daemon.log_target));
   for (const auto& w : security_warnings(runtime_->config)) log_->warn("{}", w);
   start_metrics();

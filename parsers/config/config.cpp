@@ -1039,6 +1039,7 @@ void read_smtp(const toml::table& root, Config& cfg, std::vector<ConfigError>& e
   r.string("ca_file", cfg.smtp.ca_file);
   r.string("from_name", cfg.smtp.from_name);
   r.integer("timeout_s", cfg.smtp.timeout_s, 1, 3600);
+  r.integer("connections", cfg.smtp.connections, 1, 16);
   r.string("sent_copy", cfg.smtp.sent_copy);
   if (!cfg.smtp.sent_copy.empty() && !looks_like_address(cfg.smtp.sent_copy))
     errors.push_back({"smtp.sent_copy", "must be an email address (got \"" + cfg.smtp.sent_copy + "\")"});

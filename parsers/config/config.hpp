@@ -90,6 +90,9 @@ struct SmtpConfig {
   // "requests+sent@example.com": intake reads the copy back as the server's
   // receipt and never sends a mail again whose copy arrived. Empty: off.
   std::string sent_copy;
+  // How many SMTP connections intake sends over at once, each reused for
+  // many mails (hosted mail services cap concurrent connections per mailbox).
+  int connections = 2;
 };
 
 // How intake reaches and logs in to an IMAP server: the keys [[mailbox]]

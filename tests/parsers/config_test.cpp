@@ -78,6 +78,26 @@ TEST(Config, sent_copies_are_off_by_default_and_a_bad_address_is_named) {
   EXPECT_EQ(bad.errors[0].key, "smtp.sent_copy");
 }
 
+TEST(Config, smtp_sends_over_two_connections_by_default_and_one_to_sixteen_may_be_set) {
+  const std::string smtp = "[smtp]\nhost = \"mail.example.test\"\nfrom = \"requests@example.test\"\n";
+  auto plain = parse_config(minimal);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.config.smtp.connections, 2);
+  auto with = [&](const std::string& value) {
+    std::string text = minimal;
+    text.replace(text.find(smtp), smtp.size(), smtp + "connections = " + value + "\n");
+    return parse_config(text);
+  };
+  auto one = with("1");
+  ASSERT_TRUE(one.ok()) << one.errors[0].line();
+  EXPECT_EQ(one.config.smtp.connections, 1);
+  for (const char* bad : {"0", "17", "\"2\""}) {
+    auto refused = with(bad);
+    ASSERT_EQ(refused.errors.size(), 1u) << bad;
+    EXPECT_EQ(refused.errors[0].key, "smtp.connections") << bad;
+  }
+}
+
 TEST(Config, smtp_xoauth2_needs_tls_a_user_and_one_token_source) {
   const std::string smtp = "[smtp]\nhost = \"mail.example.test\"\nfrom = \"requests@example.test\"\n";
   std::string text = minimal;
