@@ -5,6 +5,8 @@
 
 #include <iostream>
 
+#include <malloc.h>
+
 #include "daemon/app/app.hpp"
 #include "daemon/adapters/curl/curl_handle.hpp"
 #include "daemon/core/logging.hpp"
@@ -16,6 +18,11 @@
 // NOLINTNEXTLINE(bugprone-exception-escape)
 int main(int argc, char** argv) {
   using namespace intake::daemon;
+  // One malloc arena for every thread: a mailbox pass's fetcher hands big
+  // messages to its committer (fetch/intake_cycle.cpp), and a second arena
+  // keeps the pages one thread freed away from the other (a 24 MB message
+  // peaked 16 MB higher). The threads are few and seldom allocate at once.
+  mallopt(M_ARENA_MAX, 1);
   CLI::App app{"intaked: turns mail to shared addresses into tracked requests"};
   std::string config_path = "/etc/intake/intake.toml";
   bool once = false;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <thread>
 
 #include "daemon/core/digest.hpp"
 #include "daemon/core/local_time.hpp"
 #include "daemon/core/plain_time.hpp"
+#include "daemon/fetch/fetch_pipe.hpp"
 #include "daemon/summarize/summary.hpp"
 #include "daemon/tally/tally.hpp"
 #include "daemon/core/logging.hpp"
@@ -74,6 +76,13 @@ void IntakeCycle::start_clock(const RequestView& request, ReplyPlan& plan) const
 // message the database refuses is tried again at once and quarantined after
 // daemon.max_attempts, so it never holds up the messages behind it. Only a
 // lost server or database (retry_later, counted nothing) stops the pass.
+//
+// Pipelined: a thread of its own fetches, parses and classifies the next
+// chunk and moves the chunks already committed (every IMAP command is on
+// that thread, over the one connection), while this thread commits the
+// chunk before (every database call is on this one). At most one chunk waits
+// between them, and the fetcher takes no new message while the raw mail
+// handed over and not yet committed reaches max_chunk_bytes (FetchPipe).
 class MailboxRun {
  public:
   MailboxRun(IntakeCycle& cycle, const parsers::MailboxConfig& mailbox, MailboxSource& source)
@@ -82,19 +91,35 @@ class MailboxRun {
   CycleStats run() {
     auto uids = prepare();
     if (!uids) return failed(uids.error().message);
-    for (const std::uint64_t uid : *uids) {
-      Pending p;
-      if (auto e = take(uid, p)) {
-        // A fetch that failed for now: what came before it is stored, then the pass stops.
-        if (auto stored = store_chunk()) return failed(*stored);
-        return failed(*e);
+    FetchPipe<std::vector<Pending>> pipe(max_chunk_bytes);
+    std::optional<std::string> fetch_error, store_error;
+    {
+      // Joined before anything it uses goes, an exception here included.
+      std::thread fetcher([&] { fetch_all(*uids, pipe, fetch_error); });
+      struct Join {
+        FetchPipe<std::vector<Pending>>& pipe;
+        std::thread& thread;
+        ~Join() {
+          pipe.stop();
+          thread.join();
+        }
+      } join{pipe, fetcher};
+      while (auto chunk = pipe.next()) {
+        std::size_t bytes = 0;
+        for (const Pending& p : *chunk) bytes += p.msg.raw.size();
+        auto [done, error] = store_chunk(*chunk);
+        chunk.reset();  // its memory goes before the fetcher is let on
+        pipe.committed(bytes, std::move(done));
+        if (error) {
+          store_error = std::move(error);
+          break;
+        }
       }
-      chunk_bytes_ += p.msg.raw.size();
-      chunk_.push_back(std::move(p));
-      if (chunk_.size() >= static_cast<std::size_t>(mailbox_.batch_size) || chunk_bytes_ >= max_chunk_bytes)
-        if (auto e = store_chunk()) return failed(*e);
     }
-    if (auto e = store_chunk()) return failed(*e);
+    add_fetch_side();
+    // A fetch that failed for now: what came before it is stored, then the pass stops.
+    if (store_error) return failed(*store_error);
+    if (fetch_error) return failed(*fetch_error);
     if (auto r = cycle_.stores_.intake.record_fetch(mailbox_.name, true, ""); !r)
       log_->warn("mailbox {}: the successful pass was not recorded in its health row: {}", mailbox_.name, r.error().message);
     if (stats_.fetched > 0)
@@ -112,7 +137,58 @@ class MailboxRun {
     std::string reason;
     std::int64_t size_bytes = -1;
     std::optional<QueuedMail> notice;
+    // Oversized, from someone who gets acknowledgments: the notice to write
+    // (by the committer, which writes every mail).
+    std::optional<std::string> oversized_category;
   };
+
+  // The fetcher's thread: each message fetched, parsed and classified into
+  // chunks handed over to the committer; committed UIDs moved in between.
+  void fetch_all(const std::vector<std::uint64_t>& uids, FetchPipe<std::vector<Pending>>& pipe,
+                 std::optional<std::string>& error) {
+    const MoveUids move = [&](const std::vector<std::uint64_t>& done) { mark_processed(done); };
+    try {
+      std::vector<Pending> chunk;
+      std::size_t bytes = 0;
+      bool open = true;
+      for (const std::uint64_t uid : uids) {
+        if (!(open = pipe.wait_for_room(move))) break;
+        Pending p;
+        if (auto e = take(uid, p)) {
+          error = std::move(e);
+          break;
+        }
+        bytes += p.msg.raw.size();
+        chunk.push_back(std::move(p));
+        if (chunk.size() >= static_cast<std::size_t>(mailbox_.batch_size) || bytes >= max_chunk_bytes) {
+          if (!(open = pipe.hand_over(std::move(chunk), bytes, move))) break;
+          chunk = {};
+          bytes = 0;
+        }
+      }
+      if (open && !chunk.empty()) pipe.hand_over(std::move(chunk), bytes, move);
+    } catch (const std::exception& e) {
+      error = std::string("fetching stopped: ") + e.what();
+    }
+    pipe.finish(move);
+  }
+
+  // The fetcher's thread: committed messages to the processed folder.
+  void mark_processed(const std::vector<std::uint64_t>& done) {
+    StageTimer move_timer(fetch_stats_.stages, Stage::move);
+    if (auto r = source_.mark_processed(done); !r)
+      log_->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox_.name,
+                 done.size(), r.error().message);
+  }
+
+  // The fetcher's counts and times, once its thread has ended.
+  void add_fetch_side() {
+    stats_.fetched += fetch_stats_.fetched;
+    for (std::size_t s = 0; s < stats_.stages.wall_ms.size(); ++s) {
+      stats_.stages.wall_ms[s] += fetch_stats_.stages.wall_ms[s];
+      stats_.stages.cpu_ms[s] += fetch_stats_.stages.cpu_ms[s];
+    }
+  }
 
   CycleStats failed(const std::string& why) {
     stats_.fetch_failed = true;
@@ -168,7 +244,7 @@ class MailboxRun {
     p.msg.uidvalidity = uidvalidity_;
     p.msg.uid = uid;
     auto raw = [&] {
-      StageTimer t(stats_.stages, Stage::fetch);
+      StageTimer t(fetch_stats_.stages, Stage::fetch);
       return source_.fetch(uid);
     }();
     if (!raw && raw.error().too_large()) return take_oversized(uid, p);
@@ -180,12 +256,12 @@ class MailboxRun {
       p.reason = o.reason;
       return std::nullopt;
     }
-    ++stats_.fetched;
+    ++fetch_stats_.fetched;
     p.msg.raw = std::move(raw.value());
     p.msg.content_sha256 = sha256_hex(p.msg.raw);
     std::optional<Error> unreadable;
     {
-      StageTimer t(stats_.stages, Stage::parse);
+      StageTimer t(fetch_stats_.stages, Stage::parse);
       try {
         p.msg.email = parsers::parse_email(p.msg.raw);
         const parsers::Email& e = p.msg.email;
@@ -201,7 +277,7 @@ class MailboxRun {
       p.reason = o.reason;
       return std::nullopt;
     }
-    StageTimer t(stats_.stages, Stage::classify);
+    StageTimer t(fetch_stats_.stages, Stage::classify);
     p.decision = classify(p.msg.email, mailbox_, cycle_.config_, cycle_.now_seconds());
     cycle_.set_due_times(p.decision, cycle_.now_seconds());
     return std::nullopt;
@@ -225,21 +301,28 @@ class MailboxRun {
                "; headers kept, the message is in the processed folder";
     p.size_bytes = static_cast<std::int64_t>(size_bytes);
     const Decision decision = classify(p.msg.email, mailbox_, cycle_.config_, cycle_.now_seconds());
-    if (decision.make_request && decision.acknowledge)
-      p.notice = cycle_.mail_.make_oversized_notice(p.msg.email, decision.category, size_bytes);
+    if (decision.make_request && decision.acknowledge) p.oversized_category = decision.category;
     return std::nullopt;
   }
 
   // Stores and moves the chunk (store/chunk_writer.hpp); an error: what is
   // stored is moved, the rest stays on the server for the next cycle.
-  std::optional<std::string> store_chunk() {
-    if (chunk_.empty()) return std::nullopt;
+  // The committer's thread: one chunk to the store; the UIDs whose outcome
+  // is committed (to be moved), and the error that stopped it, if any.
+  struct ChunkDone {
+    std::vector<std::uint64_t> done;
+    std::optional<std::string> error;
+  };
+  ChunkDone store_chunk(std::vector<Pending>& chunk) {
     std::vector<ChunkItem> items;
-    items.reserve(chunk_.size());
-    for (Pending& p : chunk_) {
+    items.reserve(chunk.size());
+    for (Pending& p : chunk) {
       ChunkItem item;
       item.message = &p.msg;
       if (p.quarantine) {
+        if (p.oversized_category)
+          p.notice = cycle_.mail_.make_oversized_notice(p.msg.email, *p.oversized_category,
+                                                        static_cast<std::uint64_t>(std::max<std::int64_t>(p.size_bytes, 0)));
         item.reason = p.reason;
         item.size_bytes = p.size_bytes;
         item.notice = p.notice;
@@ -254,27 +337,19 @@ class MailboxRun {
       StageTimer t(stats_.stages, Stage::store);
       stored = cycle_.writer_.store(mailbox_.name, items, out);
     }
-    std::vector<std::uint64_t> done;
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
+    ChunkDone result;
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
       if (!out[i].stored) continue;
       if (out[i].quarantined) {
-        chunk_[i].reason = out[i].reason;
-        report_quarantine(chunk_[i], out[i].quarantine_id);
+        chunk[i].reason = out[i].reason;
+        report_quarantine(chunk[i], out[i].quarantine_id);
       } else {
-        report_ingest(chunk_[i], out[i].result);
+        report_ingest(chunk[i], out[i].result);
       }
-      done.push_back(chunk_[i].msg.uid);
+      result.done.push_back(chunk[i].msg.uid);
     }
-    chunk_.clear();
-    chunk_bytes_ = 0;
-    if (!done.empty()) {
-      StageTimer move_timer(stats_.stages, Stage::move);
-      if (auto r = source_.mark_processed(done); !r)
-        log_->warn("mailbox {}: {} messages stored but not marked processed (next cycle retries): {}", mailbox_.name,
-                   done.size(), r.error().message);
-    }
-    if (!stored) return stored.error().message;
-    return std::nullopt;
+    if (!stored) result.error = stored.error().message;
+    return result;
   }
 
   void report_quarantine(const Pending& p, std::int64_t id) {
@@ -305,10 +380,9 @@ class MailboxRun {
   const parsers::MailboxConfig& mailbox_;
   MailboxSource& source_;
   std::shared_ptr<spdlog::logger> log_;
-  CycleStats stats_;
+  CycleStats stats_;        // the committer's
+  CycleStats fetch_stats_;  // the fetcher's: fetched, and the fetch, parse, classify and move times
   std::uint64_t uidvalidity_ = 0;
-  std::vector<Pending> chunk_;
-  std::size_t chunk_bytes_ = 0;
 };
 
 CycleStats IntakeCycle::fetch_mailbox(const parsers::MailboxConfig& mailbox, MailboxSource& source) {

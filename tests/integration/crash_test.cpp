@@ -254,8 +254,11 @@ TEST_F(Crash, smtp_down_acknowledgments_wait_in_the_outbox_and_go_out_once_it_is
   EXPECT_EQ(down.exit_code, 1) << down.output;
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), std::to_string(count));
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE status = 'pending'"), std::to_string(count)) << down.output;
-  EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE attempts > 0"), "1")
-      << "the first failed send stops the drain: the others are not tried against a dead server";
+  // Each of the two connections (smtp.connections' default) tries its first
+  // mail at most; the first failure stops both.
+  const std::string tried = sql_value(stack_, "SELECT count(*) FROM outbox WHERE attempts > 0");
+  EXPECT_TRUE(tried == "1" || tried == "2")
+      << tried << ": the first failed send stops the drain: the others are not tried against a dead server";
   const std::string cause = "the mail server is unreachable, sending stops for this cycle: SMTP 127.0.0.1:" + stack_.get("SMTP_PORT");
   EXPECT_NE(down.output.find(cause), std::string::npos) << "one line naming the cause\n" << down.output;
   stack_part("start-part", "postfix");
