@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
+#include <future>
+#include <mutex>
 #include <string>
 
 #include "daemon/core/logging.hpp"
@@ -65,6 +67,30 @@ struct IntakePath : ::testing::Test {
   FakeOutboxStore outbox;
   FakeSummaryStore summaries;
 };
+
+TEST_F(IntakePath, the_next_chunk_is_fetched_while_the_one_before_is_committed) {
+  mailbox.batch_size = 2;
+  for (int i = 1; i <= 6; ++i) source.add(message("p" + std::to_string(i) + "@example.test", "item " + std::to_string(i)));
+  std::promise<void> third;
+  std::once_flag once;
+  source.on_fetch = [&](std::uint64_t uid) {
+    if (uid == 3) std::call_once(once, [&] { third.set_value(); });
+  };
+  auto fetched_third = third.get_future();
+  bool overlapped = false;
+  int writes = 0;
+  // The first chunk's commit waits for the second chunk's first fetch: one
+  // pass after the other would never get there (and the wait runs out).
+  store.before_write = [&](FakeIntakeStore&) {
+    if (++writes == 1) overlapped = fetched_third.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  };
+  const CycleStats stats = run();
+  EXPECT_TRUE(overlapped);
+  EXPECT_EQ(stats.fetched, 6u);
+  EXPECT_EQ(stats.created, 6u);
+  EXPECT_EQ(source.processed, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(store.stored_ids.size(), 6u);
+}
 
 TEST_F(IntakePath, new_requests_are_stored_acknowledged_and_moved) {
   source.add(message("a@example.test", "printer"));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@ class FakeMailboxSource final : public daemon::MailboxSource {
   std::vector<std::uint64_t> processed;        // moved, in order
   std::set<std::uint64_t> fetch_fails;         // fetch() fails for now (the server went away)
   int fetches = 0;
+  std::function<void(std::uint64_t)> on_fetch;  // called at each fetch (on the fetching thread)
 
   std::uint64_t add(std::string raw) {
     const std::uint64_t uid = next_uid_++;
@@ -36,6 +38,7 @@ class FakeMailboxSource final : public daemon::MailboxSource {
   }
   Result<std::string> fetch(std::uint64_t uid) override {
     ++fetches;
+    if (on_fetch) on_fetch(uid);
     if (fetch_fails.count(uid) != 0) {
       Error e = fail("IMAP: connection reset");
       e.kind = ErrorKind::unreachable;
