@@ -41,7 +41,7 @@ class SummaryStore {
   virtual ~SummaryStore() = default;
   // Requests a summary of [period_start, period_end) with the period before it
   // may need: made before the end, and made, still open or resolved since
-  // `previous_start`.
+  // `previous_start`; in request number order (the summary lists ties in it).
   virtual Result<std::vector<SummaryRequest>> summary_requests(std::chrono::sys_seconds previous_start,
                                                                std::chrono::sys_seconds period_end) = 0;
   // The ratings given in [start, end), oldest first.

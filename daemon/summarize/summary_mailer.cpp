@@ -56,11 +56,10 @@ Result<std::vector<Kudos>> period_kudos(TallyStore* tallies, const std::vector<F
                                         const SummaryPeriod& period, const parsers::Config& config) {
   std::map<std::string, std::set<std::string>> thankers;
   if (tallies != nullptr) {
-    auto kudos = kudos_since(*tallies, period.start);
+    auto kudos = kudos_since(*tallies, period.start, period.end);
     if (!kudos) return kudos.error();
     for (const auto& k : *kudos)
-      if (k.sent_at < period.end)
-        thankers[parsers::address_without_plus(k.colleague)].insert(parsers::address_without_plus(k.by));
+      thankers[parsers::address_without_plus(k.colleague)].insert(parsers::address_without_plus(k.by));
   }
   // The tally reads the ratings too; a colleague credited twice by the same
   // requester counts once.

@@ -267,8 +267,9 @@ std::vector<KudosRow> kudos_credits(const std::vector<KudosFact>& facts) {
   return rows;
 }
 
-Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since) {
-  auto facts = store.kudos_facts_since(since);
+Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since,
+                                          std::optional<std::chrono::sys_seconds> until) {
+  auto facts = store.kudos_facts(since, until);
   if (!facts) return facts.error();
   return kudos_credits(*facts);
 }

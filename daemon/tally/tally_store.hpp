@@ -109,9 +109,11 @@ class TallyStore {
                                                                   const std::optional<FiguresCursor>& after, int limit) = 0;
   // A permanent error when no such message is tallied.
   virtual Result<TallyThread> thread(const std::string& message_id, int baseline_messages) = 0;
-  // Messages sent at or after `since` that thank or praise, and good ratings
-  // with a comment given since then; kudos_since() below says whom they credit.
-  virtual Result<std::vector<KudosFact>> kudos_facts_since(std::chrono::sys_seconds since) = 0;
+  // Messages sent in [since, until) (no end without `until`) that thank or
+  // praise, and good ratings with a comment given then; kudos_since() below
+  // says whom they credit.
+  virtual Result<std::vector<KudosFact>> kudos_facts(std::chrono::sys_seconds since,
+                                                     std::optional<std::chrono::sys_seconds> until) = 0;
 };
 
 // Whom one message credits (tally.cpp): the colleagues it names; else, for
@@ -122,9 +124,10 @@ class TallyStore {
 // credited for thanking themselves.
 std::vector<std::string> kudos_credited(const KudosFact& fact);
 
-// Every credit of the messages and ratings since `since`, one row per
-// colleague and message.
+// Every credit of the messages and ratings since `since` (and before
+// `until`, when given), one row per colleague and message.
 std::vector<KudosRow> kudos_credits(const std::vector<KudosFact>& facts);
-Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since);
+Result<std::vector<KudosRow>> kudos_since(TallyStore& store, std::chrono::sys_seconds since,
+                                          std::optional<std::chrono::sys_seconds> until = std::nullopt);
 
 }  // namespace intake::daemon

@@ -105,7 +105,7 @@ struct KudosCreditTest : ::testing::Test {
     email.request_text = text;
     return make_tally_entry(email, from + "/" + text, sys_days{year{2026} / 12 / 1}, config, "import");
   }
-  // What PqxxTallyStore::kudos_facts_since reads for `m` (nullptr: no parent).
+  // What PqxxTallyStore::kudos_facts reads for `m` (nullptr: no parent).
   static KudosFact fact(const TallyEntry& m, const TallyEntry* parent, const TallyEntry* root) {
     KudosFact f;
     f.by = m.sender;
@@ -353,7 +353,7 @@ class FiguresOnlyStore final : public TallyStore {
     return out;
   }
   Result<TallyThread> thread(const std::string&, int) override { return fail("unused"); }
-  Result<std::vector<KudosFact>> kudos_facts_since(sys_seconds) override { return fail("unused"); }
+  Result<std::vector<KudosFact>> kudos_facts(sys_seconds, std::optional<sys_seconds>) override { return fail("unused"); }
   int batches = 0;
 
  private:

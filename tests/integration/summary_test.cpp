@@ -3,7 +3,8 @@
 // same period sends nothing more, and the HTML is well-formed (libxml2's XML
 // parser, which refuses what a lenient HTML parser would repair); a new
 // subscription's first mail is not late; a preview of a running period has
-// its figures as of now; the overview holds every team.
+// its figures as of now; requests due at the same time are listed by number;
+// the overview holds every team.
 #include <gtest/gtest.h>
 #include <libxml/parser.h>
 
@@ -171,6 +172,33 @@ TEST(Summary, a_running_period_preview_lists_as_overdue_only_requests_past_their
   // missed; the rest not due yet.
   const std::string overview = block_after(text, "== Overview ==\n");
   EXPECT_NE(overview.find("  it    3 (+3)    0 (=)     3 (+3)  1 (+1)   1h              50%"), std::string::npos) << text;
+}
+
+// Requests due at the same time are listed in the order they were made (by
+// number), however PostgreSQL returns the rows: here they are stored out of
+// that order.
+TEST(Summary, overdue_requests_due_at_the_same_time_are_listed_by_number) {
+  Stack stack = load_stack();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  reset_stack(stack);
+  const std::string config =
+      write_config(stack, "summary-ties", "", {}, "[[category]]\nname = \"it\"\nkeywords = [\"laptop\"]\n");
+  for (const char* row : {"(900003, 'Third made')", "(900001, 'First made')", "(900002, 'Second made')"})
+    sql_exec(stack, std::string("INSERT INTO requests (number, mailbox, requester_address, requester_name, subject, category,"
+                                " created_at, due_resolution) SELECT n, 'requests', 'alice@example.test', 'Alice', s, 'it',"
+                                " date_trunc('hour', now()) - interval '2 days', date_trunc('hour', now()) - interval '1 day'"
+                                " FROM (VALUES ") + row + ") v(n, s) RETURNING 1");
+  RunResult preview = run_command(std::string(INTAKECTL_PATH) + " --config " + config +
+                                  " summary preview --to boss@example.test --period " + utc_day(stack, -3) + ".." +
+                                  utc_day(stack, 20));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  const std::string overdue = block_after(preview.output, "\n  Overdue:\n");
+  const auto first = overdue.find("REQ-900001"), second = overdue.find("REQ-900002"), third = overdue.find("REQ-900003");
+  ASSERT_NE(first, std::string::npos) << preview.output;
+  ASSERT_NE(second, std::string::npos) << preview.output;
+  ASSERT_NE(third, std::string::npos) << preview.output;
+  EXPECT_LT(first, second) << overdue;
+  EXPECT_LT(second, third) << overdue;
 }
 
 // Three teams, one with requests: the overview has a row for each, in the

@@ -312,6 +312,13 @@ TEST_F(Tallies, replies_to_the_bosss_thanks_that_name_nobody_credit_whom_the_bos
     if (line.find("thanked") != std::string::npos) EXPECT_EQ(line.find("boss@example.test"), std::string::npos) << line;
   }
   EXPECT_TRUE(dave_seen) << summary.output;
+  // A period that ended before the thanks were sent counts none of them (the
+  // store reads the period's kudos only, kudos_facts with its end).
+  const std::string earlier_from = sql_value(stack_, "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '4 days', 'YYYY-MM-DD')");
+  const std::string earlier_to = sql_value(stack_, "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '2 days', 'YYYY-MM-DD')");
+  const RunResult earlier = intakectl("summary preview --to boss@example.test --period " + earlier_from + ".." + earlier_to);
+  ASSERT_EQ(earlier.exit_code, 0) << earlier.output;
+  EXPECT_EQ(earlier.output.find("Dave Example"), std::string::npos) << earlier.output;
 }
 
 // The IMAP state of a folder as the owner's client would see it: every UID

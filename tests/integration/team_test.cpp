@@ -268,6 +268,11 @@ TEST_F(Team, ratings_are_recorded_answered_with_nothing_and_shown_in_the_summary
   EXPECT_NE(summary.output.find("2/5 \"took too long\" (Alice Example, "), std::string::npos) << summary.output;
   EXPECT_NE(summary.output.find("5/5 \"quick and friendly Alice\""), std::string::npos) << summary.output;
   EXPECT_NE(summary.output.find("dave@example.test was thanked by 1 colleague(s)"), std::string::npos) << summary.output;
+  // Yesterday's summary ended before the rating: no kudos from it.
+  const RunResult yesterday = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ +
+                                          " summary preview --to boss@example.test --period yesterday");
+  EXPECT_EQ(yesterday.exit_code, 0) << yesterday.output;
+  EXPECT_EQ(yesterday.output.find("was thanked"), std::string::npos) << yesterday.output;
   // intakectl kudos counts the same credit (one rating has a comment and is good).
   const RunResult kudos = run_command(std::string(INTAKECTL_PATH) + " --config " + config_ + " kudos --since 1d");
   EXPECT_EQ(kudos.exit_code, 0) << kudos.output;

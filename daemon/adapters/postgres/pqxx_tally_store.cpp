@@ -415,18 +415,31 @@ Result<TallyThread> PqxxTallyStore::thread(const std::string& message_id, int ba
   });
 }
 
-Result<std::vector<KudosFact>> PqxxTallyStore::kudos_facts_since(std::chrono::sys_seconds since) {
-  return guarded("tally kudos_facts_since", [&]() -> Result<std::vector<KudosFact>> {
+Result<std::vector<KudosFact>> PqxxTallyStore::kudos_facts(std::chrono::sys_seconds since,
+                                                            std::optional<std::chrono::sys_seconds> until) {
+  return guarded("tally kudos_facts", [&]() -> Result<std::vector<KudosFact>> {
     pqxx::work tx(conn_->conn);
+    // The end, when given, is in the SQL text so each arm is a plain range.
+    const std::string sent_before = until ? " AND m.sent_at < to_timestamp($2)" : "";
+    const std::string given_before = until ? " AND e.at < to_timestamp($2)" : "";
     // Human messages that thank or praise, with the colleagues they name, the
     // sender of the message they answer, and their thread's root (links never
     // loop; the walk is bounded all the same). Whom they credit is decided in
     // kudos_credited (daemon/tally/tally.cpp), not here.
-    auto r = tx.exec_params(
+    // They are found from two small sets, each with its own index: thanks
+    // naming nobody (tally_messages_thanks_unnamed_idx, migration 0016) and
+    // the messages tally_kudos names. One filter with `OR EXISTS (...)` over
+    // every message of the period read them all, and its estimate (half of
+    // them) made PostgreSQL compile the query with JIT: 0.5 s over a million
+    // tallied messages for none found (bench/big_queries.sh).
+    const std::string sql =
         "WITH RECURSIVE c AS ("
         "  SELECT m.id, m.sender, m.message_id, m.sent_at, m.thanks_unnamed, m.parent_id FROM tally_messages m"
-        "  WHERE m.kind = 'human' AND m.sent_at >= to_timestamp($1)"
-        "  AND (m.thanks_unnamed OR EXISTS (SELECT 1 FROM tally_kudos k WHERE k.message_ref = m.id))),"
+        "  WHERE m.thanks_unnamed AND m.kind = 'human' AND m.sent_at >= to_timestamp($1)" + sent_before +
+        "  UNION"
+        "  SELECT m.id, m.sender, m.message_id, m.sent_at, m.thanks_unnamed, m.parent_id FROM tally_messages m"
+        "  WHERE m.id IN (SELECT k.message_ref FROM tally_kudos k) AND m.kind = 'human'"
+        "  AND m.sent_at >= to_timestamp($1)" + sent_before + "),"
         " up AS (SELECT c.id AS start, c.parent_id AS at, 1 AS n FROM c WHERE c.parent_id IS NOT NULL"
         "  UNION ALL SELECT up.start, t.parent_id, up.n + 1 FROM up JOIN tally_messages t ON t.id = up.at"
         "  WHERE t.parent_id IS NOT NULL AND up.n < 1000),"
@@ -445,9 +458,11 @@ Result<std::vector<KudosFact>> PqxxTallyStore::kudos_facts_since(std::chrono::sy
         "  jsonb_build_array(e.credited), false, '', false, '[]'::jsonb"
         " FROM events e JOIN requests r ON r.id = e.request_id LEFT JOIN messages fm ON fm.id = e.message_ref"
         " WHERE e.type = 'feedback' AND e.score >= 4 AND e.detail <> '' AND e.credited <> ''"
-        " AND e.at >= to_timestamp($1)"
-        " ORDER BY 3, 2",
-        static_cast<std::int64_t>(since.time_since_epoch().count()));
+        " AND e.at >= to_timestamp($1)" + given_before +
+        " ORDER BY 3, 2";
+    const auto since_s = static_cast<std::int64_t>(since.time_since_epoch().count());
+    auto r = until ? tx.exec_params(sql, since_s, static_cast<std::int64_t>(until->time_since_epoch().count()))
+                   : tx.exec_params(sql, since_s);
     std::vector<KudosFact> out;
     for (const auto& row : r) {
       KudosFact f;

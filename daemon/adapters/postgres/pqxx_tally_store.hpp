@@ -32,7 +32,8 @@ class PqxxTallyStore final : public TallyStore {
                                                           const std::string& sender, int baseline_messages, int min_repliers,
                                                           const std::optional<FiguresCursor>& after, int limit) override;
   Result<TallyThread> thread(const std::string& message_id, int baseline_messages) override;
-  Result<std::vector<KudosFact>> kudos_facts_since(std::chrono::sys_seconds since) override;
+  Result<std::vector<KudosFact>> kudos_facts(std::chrono::sys_seconds since,
+                                             std::optional<std::chrono::sys_seconds> until) override;
 
  private:
   template <typename F>
