@@ -138,7 +138,7 @@ TEST_F(GroupCommit, stores_every_row_as_one_message_per_transaction_does) {
 // Migration 0017: whole mails and their text compressed with lz4 (the
 // stack's PostgreSQL 15 has it), not pglz, which cost most of a chunk's store.
 TEST_F(GroupCommit, mail_columns_are_compressed_with_lz4) {
-  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(attrelid::regclass || '.' || attname || '=' || attcompression, ' '"
+  EXPECT_EQ(sql_value(stack_, "SELECT string_agg(attrelid::regclass::text || '.' || attname || '=' || attcompression::text, ' '"
                               " ORDER BY attrelid::regclass::text, attname) FROM pg_attribute"
                               " WHERE attrelid IN ('messages'::regclass, 'outbox'::regclass, 'quarantine'::regclass)"
                               " AND attname IN ('raw', 'body_text', 'request_text')"),
