@@ -160,6 +160,10 @@ void setup_logging(const std::string& level, LogTarget target) {
 }
 
 std::shared_ptr<spdlog::logger> stage_logger(const std::string& stage) {
+  // Two threads may ask for a stage's logger first at once (the sending
+  // lanes, a mailbox pass's fetcher): one makes it, the other finds it.
+  static std::mutex making;
+  const std::lock_guard<std::mutex> lock(making);
   if (auto existing = spdlog::get(stage)) return existing;
   auto logger = std::make_shared<spdlog::logger>(stage, shared_sink());
   logger->set_level(spdlog::get_level());

@@ -94,19 +94,19 @@ CycleStats run_lane(SendLane lane, Result<std::vector<OutboxItem>> items, const 
     const OutboxItem item = std::move(items->front());
     const Status sent = send_one(*lane.sender, item, !config.smtp.sent_copy.empty(), stats);
     const bool unreachable = !sent && sent.error().unreachable();
+    // The other lanes hear of it before this one does anything more.
+    const bool first_to_halt = unreachable && !share.halt.exchange(true);
     if (stop && stop()) share.halt = true;
     if (!unreachable && share.take()) {
       items = lane.store->finish_and_claim(item.id, sent, 1, resend);
       continue;
     }
     if (auto r = lane.store->finish_outbox(item.id, sent); !r) log->error("outbox #{}: {}", item.id, r.error().message);
-    if (unreachable && !share.halt.exchange(true)) {
+    if (unreachable) {
       stats.send_failed = true;
       stats.error = sent.error().message;
-      log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
-    } else if (unreachable) {
-      stats.send_failed = true;
-      stats.error = sent.error().message;
+      if (first_to_halt)
+        log->error("outbox: the mail server is unreachable, sending stops for this cycle: {}", sent.error().message);
     }
     break;
   }

@@ -73,18 +73,23 @@ TEST_F(OutboxLanes, with_nothing_for_the_first_lane_no_other_lane_opens) {
 }
 
 TEST_F(OutboxLanes, an_unreachable_server_on_one_lane_stops_the_other_after_its_mail) {
-  std::promise<void> refused;
-  auto told = refused.get_future().share();
   second_sender.refuse = [&](const OutgoingMail&) -> std::optional<Error> {
-    refused.set_value();
     return fail("connect: refused", ErrorKind::unreachable);
   };
-  // The first lane's first mail waits until the second lane has been refused.
+  // The stop check comes after a lane has told the others; the second lane's
+  // (on its own thread) lets the first lane's first mail go.
+  std::promise<void> told;
+  std::once_flag once;
+  const auto caller = std::this_thread::get_id();
+  auto told_future = told.get_future().share();
   first_sender.refuse = [&](const OutgoingMail&) -> std::optional<Error> {
-    if (told.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return fail("the second lane never sent");
+    if (told_future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return fail("the second lane never sent");
     return std::nullopt;
   };
-  const CycleStats stats = drain_outbox(lanes(), config, 100);
+  const CycleStats stats = drain_outbox(lanes(), config, 100, [&] {
+    if (std::this_thread::get_id() != caller) std::call_once(once, [&] { told.set_value(); });
+    return false;
+  });
   EXPECT_TRUE(stats.send_failed);
   EXPECT_EQ(stats.error, "connect: refused");
   EXPECT_EQ(second_sender.calls, 1);

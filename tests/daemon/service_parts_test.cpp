@@ -9,7 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
 
 #include "daemon/service/health_check.hpp"
 #include "daemon/adapters/postgres/instance_registry.hpp"
@@ -432,6 +437,31 @@ TEST(Leases, this_process_is_alive_and_an_exited_child_or_a_reused_pid_is_not) {
   ::waitpid(child, &status, 0);
   EXPECT_FALSE(process_alive(static_cast<int>(child), me.process_start));
   EXPECT_FALSE(this_process("", "1").node.empty()) << "the host name when no node name is set";
+}
+
+}  // namespace
+}  // namespace intake::daemon
+
+namespace intake::daemon {
+namespace {
+
+// Threads that ask for a stage's logger first at once all get the one logger
+// (spdlog refuses a second of the same name: an exception in a sending lane).
+TEST(StageLogger, threads_asking_for_a_new_stage_at_once_share_one_logger) {
+  for (int round = 0; round < 50; ++round) {
+    const std::string name = "race-" + std::to_string(round);
+    std::vector<std::shared_ptr<spdlog::logger>> got(4);
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    for (std::size_t i = 0; i < got.size(); ++i)
+      threads.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < 4) std::this_thread::yield();
+        got[i] = stage_logger(name);
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& g : got) EXPECT_EQ(g, got[0]) << name;
+  }
 }
 
 }  // namespace
