@@ -174,7 +174,20 @@ def stage_times(output):
         stages.setdefault("send", [0.0, 0.0])
         stages["send"][0] += float(m.group(1))
         stages["send"][1] += float(m.group(2))
+    # The outbox's claims and outcomes, summed over the connections.
+    for m in re.finditer(r"outbox database time \(wall/cpu\): ([0-9.]+)/([0-9.]+) ms", output):
+        stages.setdefault("send_database", [0.0, 0.0])
+        stages["send_database"][0] += float(m.group(1))
+        stages["send_database"][1] += float(m.group(2))
     return stages
+
+
+def send_connections(output):
+    """Per SMTP connection of the send phase: mails sent, SMTP and database wall ms."""
+    return [{"connection": int(m.group(1)), "sent": int(m.group(2)), "failed": int(m.group(3)),
+             "smtp_ms": float(m.group(4)), "database_ms": float(m.group(5))}
+            for m in re.finditer(r"outbox: connection (\d+) of \d+: sent (\d+), failed (\d+); SMTP (\d+) ms, "
+                                 r"database (\d+) ms", output)]
 
 
 def measure_latency(a, env, intaked, cfg, log, tag):
@@ -455,6 +468,7 @@ def main():
         "intake_send": {"acks_per_s": sent / send_s if send_s else 0, "seconds": send_s, "sent": sent,
                         "peak_rss_mb": send_rss, "exit": send_rc},
         "stages_ms_wall_cpu": stages,
+        "send_connections": send_connections(send_out),
         "latency": latency,
         "drain_25mb": {"bytes": 26000000, "seconds": big_s, "exit": big_rc},
         "peak_rss_25mb_mb": big_rss,
@@ -497,6 +511,9 @@ def main():
     print("peak RSS: drain %.1f MB, send %.1f MB, drain of one 26,000,000-byte message %.1f MB" % (
         drain_rss, send_rss, big_rss))
     print("per stage, wall/CPU ms: " + ", ".join("%s %.0f/%.0f" % (k, v[0], v[1]) for k, v in stages.items()))
+    for c in r["send_connections"]:
+        print("send connection %d: %d sent, SMTP %.0f ms, database %.0f ms (wall)" % (
+            c["connection"], c["sent"], c["smtp_ms"], c["database_ms"]))
     print_latency(a, latency)
     print("figures written to " + a.out)
     return 0

@@ -332,9 +332,11 @@ class CycleRun {
   void log_sent() const {
     const StageTimes& send_times = send_times_;
     if (totals_.total.mails_sent + totals_.total.mails_failed > 0)
-      stage_logger("respond")->info("outbox: {}; send time (wall/cpu): {:.1f}/{:.1f} ms", totals_.total.mails.line(),
-                                    send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
-                                    send_times.cpu_ms[static_cast<std::size_t>(Stage::send)]);
+      stage_logger("respond")->info(
+          "outbox: {}; send time (wall/cpu): {:.1f}/{:.1f} ms; outbox database time (wall/cpu): {:.1f}/{:.1f} ms",
+          totals_.total.mails.line(), send_times.wall_ms[static_cast<std::size_t>(Stage::send)],
+          send_times.cpu_ms[static_cast<std::size_t>(Stage::send)], send_times.wall_ms[static_cast<std::size_t>(Stage::store)],
+          send_times.cpu_ms[static_cast<std::size_t>(Stage::store)]);
   }
 
   Runtime& rt_;

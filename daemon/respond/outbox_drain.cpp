@@ -97,6 +97,9 @@ CycleStats run_lane(SendLane lane, Result<std::vector<OutboxItem>> items, const 
     // The other lanes hear of it before this one does anything more.
     const bool first_to_halt = unreachable && !share.halt.exchange(true);
     if (stop && stop()) share.halt = true;
+    // The database's part of each mail (its outcome, the next claim) is
+    // timed as the store stage, the SMTP transaction as send.
+    StageTimer db(stats.stages, Stage::store);
     if (!unreachable && share.take()) {
       items = lane.store->finish_and_claim(item.id, sent, 1, resend);
       continue;
@@ -144,12 +147,22 @@ CycleStats drain_outbox(const std::vector<SendLane>& lanes, const parsers::Confi
         return run_lane(lane, lane.store->claim_outbox(1, resend), config, share, stop);
       }));
     }
-  stats = run_lane(lanes.front(), std::move(first), config, share, stop);
+  std::vector<CycleStats> each{run_lane(lanes.front(), std::move(first), config, share, stop)};
   for (auto& f : others) {
     while (f.wait_for(std::chrono::milliseconds(500)) != std::future_status::ready)
       if (waiting) waiting();
-    add_stats(stats, f.get());
+    each.push_back(f.get());
   }
+  // Where the time went, connection by connection.
+  if (each.size() > 1)
+    for (std::size_t i = 0; i < each.size(); ++i) {
+      const auto& t = each[i].stages;
+      stage_logger("respond")->info("outbox: connection {} of {}: sent {}, failed {}; SMTP {:.0f} ms, database {:.0f} ms (wall)",
+                                    i + 1, each.size(), each[i].mails_sent, each[i].mails_failed,
+                                    t.wall_ms[static_cast<std::size_t>(Stage::send)],
+                                    t.wall_ms[static_cast<std::size_t>(Stage::store)]);
+    }
+  for (const CycleStats& lane : each) add_stats(stats, lane);
   return stats;
 }
 
