@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   // messages to its committer (fetch/intake_cycle.cpp), and a second arena
   // keeps the pages one thread freed away from the other (a 24 MB message
   // peaked 16 MB higher). The threads are few and seldom allocate at once.
-  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe): before any thread starts
   CLI::App app{"intaked: turns mail to shared addresses into tracked requests"};
   std::string config_path = "/etc/intake/intake.toml";
   bool once = false;

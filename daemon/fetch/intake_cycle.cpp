@@ -161,9 +161,10 @@ class MailboxRun {
         bytes += p.msg.raw.size();
         chunk.push_back(std::move(p));
         if (chunk.size() >= static_cast<std::size_t>(mailbox_.batch_size) || bytes >= max_chunk_bytes) {
-          if (!(open = pipe.hand_over(std::move(chunk), bytes, move))) break;
+          open = pipe.hand_over(std::move(chunk), bytes, move);
           chunk = {};
           bytes = 0;
+          if (!open) break;
         }
       }
       if (open && !chunk.empty()) pipe.hand_over(std::move(chunk), bytes, move);
