@@ -16,6 +16,13 @@ extern "C" size_t intake_curl_sink_write(char* ptr, size_t size, size_t nmemb, v
     sink->overflow = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  if (sink->handle != nullptr && sink->data.empty()) {
+    curl_off_t announced = -1;
+    // Trusted only within the bound: a server announcing more is cut off above anyway.
+    if (curl_easy_getinfo(sink->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK && announced > 0 &&
+        (sink->max_bytes == 0 || static_cast<std::size_t>(announced) <= sink->max_bytes))
+      sink->data.reserve(static_cast<std::size_t>(announced));
+  }
   sink->data.append(ptr, n);
   return n;
 }
