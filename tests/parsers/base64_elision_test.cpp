@@ -127,6 +127,19 @@ TEST(Base64Elision, a_part_mimetic_does_not_see_as_one_parses_as_without_elision
   expect_same(parse_email(raw, small_elision()), parse_email(raw, no_elision()));
 }
 
+TEST(Base64Elision, a_structure_over_limits_keeps_its_whole_body_as_text) {
+  // Over max_parts the body is kept as text: the elided lines would be missing from it.
+  Limits few_parts = small_elision();
+  few_parts.max_parts = 1;
+  Limits few_parts_whole = few_parts;
+  few_parts_whole.elide_base64_after_bytes = 0;
+  const std::string raw = with_attachment("application/pdf", base64_body(100));
+  ASSERT_TRUE(guard_message(raw, few_parts).structure_too_deep);
+  const Email elided = parse_email(raw, few_parts);
+  expect_same(elided, parse_email(raw, few_parts_whole));
+  EXPECT_NE(elided.body_text.find(base64_line + "\n" + base64_line), std::string::npos);
+}
+
 TEST(Base64Elision, a_message_that_is_one_big_attachment_is_elided_too) {
   const std::string raw = "From: Dave <dave@example.test>\r\nTo: requests@example.test\r\nSubject: Scan\r\n"
                           "MIME-Version: 1.0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
