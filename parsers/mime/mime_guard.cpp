@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -312,18 +311,23 @@ class Guard {
   // room for the counts in the part's header block (fixed width, so later
   // lines only overwrite digits).
   void elide(std::string_view line) {
-    static constexpr int width = 20;
+    static constexpr std::size_t width = 20;  // digits: any size_t
     if (block_.counts_at == std::string::npos) {
-      const std::string field = std::string(elided_base64_field) + ": " + std::string(2 * width + 1, '0') + "\r\n";
+      const std::string field = std::string(elided_base64_field) + ": " + std::string(width, '0') + " " + std::string(width, '0') + "\r\n";
       out_.text.insert(block_.header_end, field);
       block_.counts_at = block_.header_end + elided_base64_field.size() + 2;
       ++out_.elided_parts;
     }
     block_.elided_symbols += line.size();
     block_.elided_padding += static_cast<std::size_t>(std::count(line.begin(), line.end(), '='));
-    char digits[2 * width + 2];
-    std::snprintf(digits, sizeof digits, "%0*zu %0*zu", width, block_.elided_symbols, width, block_.elided_padding);
-    out_.text.replace(block_.counts_at, 2 * width + 1, digits, 2 * width + 1);
+    write_digits(block_.counts_at, width, block_.elided_symbols);
+    write_digits(block_.counts_at + width + 1, width, block_.elided_padding);
+  }
+
+  // `value` in decimal over the `width` zeros at `at`, right-aligned.
+  void write_digits(std::size_t at, std::size_t width, std::size_t value) {
+    for (std::size_t i = width; i > 0 && value > 0; --i, value /= 10)
+      out_.text[at + i - 1] = static_cast<char>('0' + value % 10);
   }
 
   void take_boundary_line(std::string_view line, const BoundaryMatch& match) {
