@@ -242,7 +242,13 @@ class Guard {
       take_header_line(line);
       return;
     }
-    if (block_.elidable && block_.body_bytes >= limits_.elide_base64_after_bytes && is_base64_line(line)) {
+    if (block_.elidable && !is_base64_line(line)) {
+      // mimetic takes any line that starts with "--" and a boundary for
+      // one ("--b-x" too): after a line of other bytes, the lines may be
+      // another part's to mimetic, so nothing more of this one is elided.
+      block_.elidable = false;
+    }
+    if (block_.elidable && block_.body_bytes >= limits_.elide_base64_after_bytes) {
       elide(line);
       return;
     }

@@ -29,8 +29,9 @@ struct GuardedMessage {
   // part with a declared application, image, audio, video, font or model
   // type and Content-Transfer-Encoding base64, a child of the innermost open
   // multipart (or the message itself), not inside a forwarded message. Only
-  // lines made of base64 symbols alone are elided, so no boundary or other
-  // structure mimetic looks for is lost. Each such part carries
+  // lines made of base64 symbols alone are elided, up to the part's first
+  // line of anything else, so no boundary or other structure mimetic looks
+  // for is lost, nor a line mimetic puts in another part. Each such part carries
   // elided_base64_field; a parser that does not list every one of them as
   // an attachment must guard again with elision off.
   std::size_t elided_parts = 0;

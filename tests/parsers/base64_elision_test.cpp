@@ -100,11 +100,21 @@ TEST(Base64Elision, an_attachment_inside_a_forwarded_message_is_kept_whole) {
 }
 
 TEST(Base64Elision, lines_that_are_not_base64_stay_and_are_counted_by_the_parser) {
-  // A line of other bytes in the middle: kept for mimetic, the lines around it elided.
+  // A line of other bytes in the middle: it and all after it kept for mimetic.
   const std::string body = base64_body(50) + "this is not base64!\r\n" + base64_body(50);
   const std::string raw = with_attachment("application/zip", body);
   EXPECT_EQ(guard_message(raw, small_elision()).elided_parts, 1U);
   expect_same(parse_email(raw, small_elision()), parse_email(raw, no_elision()));
+}
+
+TEST(Base64Elision, a_line_mimetic_takes_for_a_boundary_ends_the_elision) {
+  // Found by parse_email_fuzz: mimetic ends a part at "--w-..." (a boundary
+  // followed by anything); the base64 after it is another part's text.
+  const std::string body = base64_body(50) + "--b1-\"x.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64_body(50);
+  const std::string raw = with_attachment("application/pdf", body);
+  const Email elided = parse_email(raw, small_elision());
+  expect_same(elided, parse_email(raw, no_elision()));
+  EXPECT_NE(elided.body_text.find(base64_line), std::string::npos) << "the lines after it are text to mimetic";
 }
 
 TEST(Base64Elision, a_forged_count_field_is_dropped) {
