@@ -26,7 +26,8 @@ void curl_global_setup();
 // `handle` set, the first write reserves the size the server announced
 // (libcurl's IMAP reads it from the FETCH literal's {N}): a 25 MB message is
 // then one allocation of its size, not a string doubling its way up (a
-// second, larger copy while the last grows).
+// second, larger copy while the last grows); an announced size over the
+// bound overflows at once.
 struct CurlSink {
   std::string data;
   std::size_t max_bytes = 0;
