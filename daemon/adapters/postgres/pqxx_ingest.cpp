@@ -208,7 +208,14 @@ class BigRaws {
     out.append(bytes.data(), bytes.size());
   }
   static void put(PGconn* conn, const char* data, std::size_t n) {
-    if (PQputCopyData(conn, data, static_cast<int>(n)) != 1) throw_pq(conn, nullptr, "COPY of a big message");
+    if (PQputCopyData(conn, data, static_cast<int>(n)) == 1) return;
+    // Ends the COPY (if the connection still stands), so the rollback that
+    // follows the exception finds the connection idle.
+    const std::string why = PQerrorMessage(conn);
+    if (PQputCopyEnd(conn, "intake: a piece of the message could not be sent") == 1)
+      while (PGresult* more = PQgetResult(conn)) PQclear(more);
+    if (PQstatus(conn) == CONNECTION_BAD) throw pqxx::broken_connection("COPY of a big message: " + why);
+    throw pqxx::sql_error("COPY of a big message: " + why, "COPY");
   }
   std::string table_;
   bool any_ = false;
