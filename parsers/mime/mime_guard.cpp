@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -209,7 +210,7 @@ struct HeaderBlock {
 // guard_message's pass over the message, one line at a time.
 class Guard {
  public:
-  Guard(std::string_view raw, const Limits& limits) : limits_(limits) {
+  Guard(std::string_view raw, const Limits& limits) : limits_(limits), raw_(raw) {
     out_.text.reserve(raw.size() + raw.size() / 32);
     boundaries_ = declared_boundaries(raw);
   }
@@ -248,7 +249,7 @@ class Guard {
       // another part's to mimetic, so nothing more of this one is elided.
       block_.elidable = false;
     }
-    if (block_.elidable && block_.body_bytes >= limits_.elide_base64_after_bytes) {
+    if (block_.elidable && block_.body_bytes >= limits_.elide_base64_after_bytes && !input_names_field()) {
       elide(line);
       return;
     }
@@ -311,6 +312,17 @@ class Guard {
     looked_until_ = rest.data();
     headers_went_on_ = !after_broken;
     return headers_went_on_;
+  }
+
+  bool input_names_field() {
+    if (!names_field_) {
+      const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+      const std::boyer_moore_horspool_searcher searcher(
+          elided_base64_field.begin(), elided_base64_field.end(), [&](char c) { return std::hash<char>()(fold(c)); },
+          [&](char a, char b) { return fold(a) == fold(b); });
+      names_field_ = std::search(raw_.begin(), raw_.end(), searcher) != raw_.end();
+    }
+    return *names_field_;
   }
 
   // One line of base64 symbols counted instead of written; the first makes
@@ -495,6 +507,11 @@ class Guard {
   }
 
   const Limits& limits_;
+  std::string_view raw_;
+  // Whether the input names elided_base64_field anywhere (asked once, at the
+  // first line that would be elided): then nothing is, since a part mimetic
+  // sees where the guard saw text could carry a forged one.
+  std::optional<bool> names_field_;
   GuardedMessage out_;
   std::unordered_set<std::string> boundaries_;
   bool in_header_ = true;

@@ -17,8 +17,10 @@ inline constexpr std::string_view opaque_rfc822_type = "application/x-intake-rfc
 
 // The field the guard adds to an attachment whose base64 it elided (see
 // Limits::elide_base64_after_bytes): "<symbols> <padding>", the counts of
-// the elided lines, so the parser adds them to what mimetic kept. The same
-// field arriving in a message is dropped.
+// the elided lines, so the parser adds them to what mimetic kept. A message
+// that names this field anywhere has nothing elided (and the field is dropped
+// from the header blocks the guard reads): a parser honours the field only
+// when GuardedMessage::elided_parts is not 0.
 inline constexpr std::string_view elided_base64_field = "x-intake-elided-base64";
 
 struct GuardedMessage {

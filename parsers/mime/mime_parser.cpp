@@ -483,6 +483,7 @@ class Walker {
   // The base64 mime_guard counted instead of passing on (elided_base64_field).
   Base64Count elided_counts(mimetic::MimeEntity& entity) {
     Base64Count n;
+    if (!trust_elided_) return n;  // nothing was elided: a field there is the sender's
     const std::string counts = HeaderView(entity.header()).get(elided_base64_field);
     if (counts.empty()) return n;
     ++elided_seen_;
@@ -494,7 +495,9 @@ class Walker {
   }
 
  public:
-  // How many parts with elided base64 were listed (GuardedMessage::elided_parts).
+  // Whether mime_guard elided anything (GuardedMessage::elided_parts), so
+  // elided_base64_field is its own; how many such parts were listed.
+  void trust_elided(bool trust) { trust_elided_ = trust; }
   std::size_t elided_seen() const { return elided_seen_; }
 
  private:
@@ -601,6 +604,7 @@ class Walker {
   bool warned_parts_ = false;
   bool warned_base64_ = false;
   std::size_t elided_seen_ = 0;
+  bool trust_elided_ = false;
   bool warned_nul_ = false;
 };
 
@@ -805,6 +809,7 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       fill_trace(email, h, limits);
       top_ct = h.get("content-type");
       Walker walker(limits, email, depth, legacy);
+      walker.trust_elided(guarded.elided_parts > 0);
       walker.walk(entity, 0);
       if (walker.elided_seen() != guarded.elided_parts) return parse_unelided(raw, limits, depth);
     } catch (const std::exception& e) {

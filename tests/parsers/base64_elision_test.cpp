@@ -126,6 +126,23 @@ TEST(Base64Elision, a_forged_count_field_is_dropped) {
   EXPECT_EQ(guard_message(raw, small_elision()).text.find(std::string(elided_base64_field)), std::string::npos);
 }
 
+TEST(Base64Elision, a_forged_count_field_where_mimetic_sees_a_part_is_not_honoured) {
+  // The guard reads "--b1X-A: b" as text of the text/plain part; mimetic as
+  // a boundary ("--b1") and a first header line, and the lines after it as
+  // the rest of the header of a part that carries the sender's count.
+  const std::string raw = "From: Erin <erin@example.test>\r\nTo: requests@example.test\r\nSubject: Forged\r\n"
+                          "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+                          "--b1\r\nContent-Type: text/plain\r\n\r\nHello.\r\n"
+                          "--b1X-A: b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n" +
+                          std::string(elided_base64_field) + ": 00000000000000099999 00000000000000000000\r\n\r\nQUJD\r\n"
+                          "--b1\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                          base64_body(100) + "--b1--\r\n";
+  EXPECT_EQ(guard_message(raw, small_elision()).elided_parts, 0U) << "a message naming the field has nothing elided";
+  const Email elided = parse_email(raw, small_elision());
+  expect_same(elided, parse_email(raw, no_elision()));
+  for (const Attachment& a : elided.attachments) EXPECT_LT(a.size, 10000U) << a.filename;
+}
+
 TEST(Base64Elision, a_part_mimetic_does_not_see_as_one_parses_as_without_elision) {
   // A boundary declared in the message but not opened by its multipart: the
   // guard sees a part there, mimetic the text of a text/plain part.
