@@ -157,7 +157,10 @@ TEST_F(Bounds, a_26_mb_attachment_is_drained_in_under_64_mb) {
   std::cout << "26,000,000-byte message: " << r.seconds << " s, peak RSS " << r.peak_rss_kb / 1024 << " MB (idle cycle "
             << baseline_kb_ / 1024 << " MB)\n";
   EXPECT_EQ(r.exit_code, 0) << r.output.substr(0, 4000);
-  EXPECT_LT(r.peak_rss_kb, 64L * 1024 * memory_factor) << "peak RSS " << r.peak_rss_kb << " kB";
+  // The goal is the whole process's; under ASan (whose idle process alone
+  // is larger) four times 64 MB over its idle cycle.
+  const long bound_kb = memory_factor == 1 ? 64L * 1024 : baseline_kb_ + 64L * 1024 * memory_factor;
+  EXPECT_LT(r.peak_rss_kb, bound_kb) << "peak RSS " << r.peak_rss_kb << " kB";
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM requests"), "2");
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM quarantine"), "0");
   // Stored whole, byte for byte, and its attachment listed at its decoded size.
