@@ -21,6 +21,9 @@ if(NOT INTAKE_PARSERS_ONLY)
   # a namespace, pkg-config is the stable interface.
   pkg_check_modules(LIBICAL REQUIRED IMPORTED_TARGET libical)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+  # libpq itself, for the one COPY that libpqxx 6.4 cannot send in binary
+  # (daemon/adapters/postgres/pqxx_ingest.cpp, BigRaws).
+  pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
   pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
   # GMime 3 splits mbox files for `intakectl import` (daemon/adapters/archive/mail_archive.cpp).
   pkg_check_modules(GMIME3 REQUIRED IMPORTED_TARGET gmime-3.0)

@@ -15,6 +15,11 @@ struct Limits {
   std::size_t max_multipart_nesting = 32;                        // nested multipart and message/rfc822
   std::size_t max_text_bytes = std::size_t{4} * 1024 * 1024;     // decoded text kept per message
   std::size_t max_trace_fields = 100;  // Received and Authentication-Results read, from the top
+  // An attachment's base64 past this many bytes is counted, not copied, on
+  // its way to mimetic (mime_guard.hpp): only its decoded size is listed, and
+  // a 25 MB attachment would otherwise be held three times while parsing.
+  // 0: never.
+  std::size_t elide_base64_after_bytes = std::size_t{64} * 1024;
 };
 
 }  // namespace intake::parsers

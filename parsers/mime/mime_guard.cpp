@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -145,6 +146,44 @@ bool declares_nesting(std::string_view line) {
   return iequals_prefix(v, "multipart/") || iequals_prefix(v, "message/rfc822");
 }
 
+// A type whose part the parser lists as an attachment whatever else it says
+// (a discrete type that is not text, RFC 2046), written plainly: "type/subtype"
+// then nothing, blanks or ';'. Anything odder is not elided.
+bool is_attachment_type(std::string_view content_type) {
+  std::string_view v = content_type;
+  v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+  const auto slash = v.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view type = v.substr(0, slash);
+  bool known = false;
+  for (std::string_view t : {"application", "image", "audio", "video", "font", "model"})
+    known = known || (type.size() == t.size() && iequals_prefix(type, t));
+  if (!known) return false;
+  std::size_t end = slash + 1;
+  const auto token_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '+' ||
+           c == '.' || c == '_';
+  };
+  while (end < v.size() && token_char(v[end])) ++end;
+  if (end == slash + 1) return false;
+  if (iequals_prefix(v.substr(slash + 1, end - slash - 1), opaque_rfc822_type.substr(12)) &&
+      end - slash - 1 == opaque_rfc822_type.size() - 12)
+    return false;  // what the parser takes for a forwarded message
+  const std::string_view after = rtrim_ws(v.substr(end));
+  return after.empty() || after[0] == ';';
+}
+
+bool is_base64_line(std::string_view line) {
+  if (line.empty()) return false;
+  for (const char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool symbol = static_cast<unsigned char>((u | 0x20) - 'a') < 26 || static_cast<unsigned char>(u - '0') < 10 ||
+                        c == '+' || c == '/' || c == '=';
+    if (!symbol) return false;
+  }
+  return true;
+}
+
 // What guard_message knows of the header block it is in; a boundary line
 // starts a new one.
 struct HeaderBlock {
@@ -155,12 +194,23 @@ struct HeaderBlock {
   std::string content_type;  // this header block's first Content-Type, unfolded
   bool in_content_type = false, seen_content_type = false;
   std::size_t content_type_begin = std::string::npos, content_type_end = 0;  // its span in the output text
+  std::string transfer_encoding;  // the first Content-Transfer-Encoding, when written out whole
+  bool seen_transfer_encoding = false, in_transfer_encoding = false;
+  // Elision (GuardedMessage::elided_parts): whether this part's base64 may
+  // be elided, the body bytes written so far, where the header block ends
+  // in the output, and where the counts of elided_base64_field stand (npos:
+  // nothing elided yet).
+  bool elidable = false;
+  std::size_t body_bytes = 0;
+  std::size_t header_end = std::string::npos;
+  std::size_t counts_at = std::string::npos;
+  std::size_t elided_symbols = 0, elided_padding = 0;
 };
 
 // guard_message's pass over the message, one line at a time.
 class Guard {
  public:
-  Guard(std::string_view raw, const Limits& limits) : limits_(limits) {
+  Guard(std::string_view raw, const Limits& limits) : limits_(limits), raw_(raw) {
     out_.text.reserve(raw.size() + raw.size() / 32);
     boundaries_ = declared_boundaries(raw);
   }
@@ -193,6 +243,17 @@ class Guard {
       take_header_line(line);
       return;
     }
+    if (block_.elidable && !is_base64_line(line)) {
+      // mimetic takes any line that starts with "--" and a boundary for
+      // one ("--b-x" too): after a line of other bytes, the lines may be
+      // another part's to mimetic, so nothing more of this one is elided.
+      block_.elidable = false;
+    }
+    if (block_.elidable && block_.body_bytes >= limits_.elide_base64_after_bytes && !input_names_field()) {
+      elide(line);
+      return;
+    }
+    block_.body_bytes += line.size() + 2;
     out_.text.append(line);
     if (ended) out_.text.append("\r\n");
   }
@@ -253,10 +314,50 @@ class Guard {
     return headers_went_on_;
   }
 
+  bool input_names_field() {
+    if (!names_field_) {
+      const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+      const std::boyer_moore_horspool_searcher searcher(
+          elided_base64_field.begin(), elided_base64_field.end(), [&](char c) { return std::hash<char>()(fold(c)); },
+          [&](char a, char b) { return fold(a) == fold(b); });
+      names_field_ = std::search(raw_.begin(), raw_.end(), searcher) != raw_.end();
+    }
+    return *names_field_;
+  }
+
+  // One line of base64 symbols counted instead of written; the first makes
+  // room for the counts in the part's header block (fixed width, so later
+  // lines only overwrite digits).
+  void elide(std::string_view line) {
+    static constexpr std::size_t width = 20;  // digits: any size_t
+    if (block_.counts_at == std::string::npos) {
+      const std::string field = std::string(elided_base64_field) + ": " + std::string(width, '0') + " " + std::string(width, '0') + "\r\n";
+      out_.text.insert(block_.header_end, field);
+      block_.counts_at = block_.header_end + elided_base64_field.size() + 2;
+      ++out_.elided_parts;
+    }
+    block_.elided_symbols += line.size();
+    block_.elided_padding += static_cast<std::size_t>(std::count(line.begin(), line.end(), '='));
+    write_digits(block_.counts_at, width, block_.elided_symbols);
+    write_digits(block_.counts_at + width + 1, width, block_.elided_padding);
+  }
+
+  // `value` in decimal over the `width` zeros at `at`, right-aligned.
+  void write_digits(std::size_t at, std::size_t width, std::size_t value) {
+    for (std::size_t i = width; i > 0 && value > 0; --i, value /= 10)
+      out_.text[at + i - 1] = static_cast<char>('0' + value % 10);
+  }
+
   void take_boundary_line(std::string_view line, const BoundaryMatch& match) {
     ++boundary_lines_;
+    // Back at the level of the multipart around a forwarded message: its end.
+    const auto level = std::find(open_boundaries_.begin(), open_boundaries_.end(), match.boundary);
+    if (level != open_boundaries_.end() && static_cast<std::size_t>(level - open_boundaries_.begin()) < opaque_below_)
+      opaque_below_ = std::string::npos;
     close_inside(match);
     in_header_ = match.kind == BoundaryLine::opening;
+    // A part mimetic sees as one: the innermost open multipart's.
+    block_is_part_ = in_header_ && !open_boundaries_.empty() && open_boundaries_.back() == match.boundary;
     block_ = HeaderBlock{};
     out_.text.append(line);
     out_.text.append("\r\n");
@@ -285,6 +386,11 @@ class Guard {
   void end_header_block() {
     in_header_ = false;
     const bool has_span = block_.content_type_begin != std::string::npos;
+    // Inside a forwarded message (its bytes are parsed again, whole) nothing is elided.
+    if (is_message_rfc822(block_.content_type) && opaque_below_ == std::string::npos)
+      opaque_below_ = open_boundaries_.size();
+    block_.elidable = limits_.elide_base64_after_bytes > 0 && block_is_part_ && opaque_below_ == std::string::npos &&
+                      has_span && is_attachment_type(block_.content_type) && block_.transfer_encoding == "base64";
     if (auto boundary = multipart_boundary(block_.content_type); !boundary.empty()) {
       open_boundaries_.push_back(std::move(boundary));
     } else if (is_multipart(block_.content_type) && has_span) {
@@ -297,6 +403,7 @@ class Guard {
       replace_content_type("Content-Type: " + std::string(opaque_rfc822_type) + "\r\n");
     }
     block_.content_type_begin = std::string::npos;
+    block_.header_end = out_.text.size();
     out_.text.append("\r\n");
   }
 
@@ -314,11 +421,29 @@ class Guard {
     if (block_.dropping_block || block_.dropping_field) return;
     const auto kept = within_field_bound(line, continuation);
     if (!kept || !within_block_bound(*kept)) return;
+    note_transfer_encoding(*kept, continuation);
     block_.field_bytes += kept->size() + 2;
     block_.block_bytes += kept->size() + 2;
     if (block_.in_content_type && !continuation) block_.content_type_begin = out_.text.size();
     append_header_line(*kept);
     if (block_.in_content_type) block_.content_type_end = out_.text.size();
+  }
+
+  // The first Content-Transfer-Encoding as written out, lower case, blanks
+  // trimmed; folded or cut short, it elides nothing.
+  void note_transfer_encoding(std::string_view kept, bool continuation) {
+    static constexpr std::string_view name = "content-transfer-encoding:";
+    if (continuation) {
+      if (block_.in_transfer_encoding) block_.transfer_encoding = "(folded)";
+      return;
+    }
+    block_.in_transfer_encoding = false;
+    if (block_.seen_transfer_encoding || !iequals_prefix(kept, name)) return;
+    block_.seen_transfer_encoding = block_.in_transfer_encoding = true;
+    std::string_view v = rtrim_ws(kept.substr(name.size()));
+    v.remove_prefix(std::min(v.size(), v.find_first_not_of(" \t")));
+    block_.transfer_encoding.clear();
+    for (const char c : v) block_.transfer_encoding += c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
   }
 
   void start_field(std::string_view line) {
@@ -330,6 +455,12 @@ class Guard {
       block_.content_type = line.substr(13);
     }
     if (declares_nesting(line)) ++multiparts_;
+    // Only the guard writes this field (elide): one that came with the message goes.
+    if (iequals_prefix(line, elided_base64_field)) {
+      std::string_view after = line.substr(elided_base64_field.size());
+      after.remove_prefix(std::min(after.size(), after.find_first_not_of(" \t")));
+      if (!after.empty() && after[0] == ':') block_.dropping_field = true;
+    }
   }
 
   // What of a header line its field's bound leaves room for; nullopt: nothing.
@@ -376,9 +507,17 @@ class Guard {
   }
 
   const Limits& limits_;
+  std::string_view raw_;
+  // Whether the input names elided_base64_field anywhere (asked once, at the
+  // first line that would be elided): then nothing is, since a part mimetic
+  // sees where the guard saw text could carry a forged one.
+  std::optional<bool> names_field_;
   GuardedMessage out_;
   std::unordered_set<std::string> boundaries_;
   bool in_header_ = true;
+  bool block_is_part_ = true;  // the header block is one mimetic reads as a part's (the message's own at first)
+  // Set inside a forwarded message: the number of multiparts open around it.
+  std::size_t opaque_below_ = std::string::npos;
   HeaderBlock block_;
   std::size_t multiparts_ = 0;
   std::size_t boundary_lines_ = 0;

@@ -444,7 +444,8 @@ class Walker {
     Attachment a;
     a.content_type = part.ct.type + "/" + part.ct.subtype;
     a.filename = part.filename.empty() ? name_from_type(part.ct) : part.filename;
-    a.size = decoded_size(entity.body(), part);
+    // Counted as listed only where it was elided: base64 (else the parse is redone without elision).
+    a.size = decoded_size(entity.body(), part, part.encoding == "base64" ? elided_counts(entity) : Base64Count{});
     a.content_id = part.content_id;
     a.inline_part =
         part.disposition == "inline" || (part.disposition.empty() && (in_related || !part.content_id.empty()));
@@ -464,9 +465,11 @@ class Walker {
   // (every line end CRLF, an LF-only message's too), and a quoted-printable
   // hard line break, which mimetic decodes to a bare LF, counts two bytes
   // too: the same file has the same size whichever way it was sent.
-  std::size_t decoded_size(const std::string& body, const Part& part) {
+  std::size_t decoded_size(const std::string& body, const Part& part, const Base64Count& elided) {
     if (part.encoding == "base64") {
-      const Base64Count n = count_base64(body);
+      Base64Count n = count_base64(body);
+      n.symbols += elided.symbols;
+      n.padding += elided.padding;
       warn_if_cut_short(n);
       return base64_decoded_size(n);
     }
@@ -477,6 +480,27 @@ class Walker {
       bare_lf += static_cast<std::size_t>(decoded[i] == '\n' && (i == 0 || decoded[i - 1] != '\r'));
     return decoded.size() + bare_lf;
   }
+  // The base64 mime_guard counted instead of passing on (elided_base64_field).
+  Base64Count elided_counts(mimetic::MimeEntity& entity) {
+    Base64Count n;
+    if (!trust_elided_) return n;  // nothing was elided: a field there is the sender's
+    const std::string counts = HeaderView(entity.header()).get(elided_base64_field);
+    if (counts.empty()) return n;
+    ++elided_seen_;
+    const auto blank = counts.find(' ');
+    if (blank == std::string::npos) return n;
+    n.symbols = std::strtoull(counts.c_str(), nullptr, 10);
+    n.padding = std::strtoull(counts.c_str() + blank + 1, nullptr, 10);
+    return n;
+  }
+
+ public:
+  // Whether mime_guard elided anything (GuardedMessage::elided_parts), so
+  // elided_base64_field is its own; how many such parts were listed.
+  void trust_elided(bool trust) { trust_elided_ = trust; }
+  std::size_t elided_seen() const { return elided_seen_; }
+
+ private:
   void warn_if_cut_short(const Base64Count& n) {
     if (warned_base64_ || !base64_cut_short(n)) return;
     email_.warnings.push_back("base64 text cut short: its last bytes are missing");
@@ -579,6 +603,8 @@ class Walker {
   std::size_t parts_ = 0;
   bool warned_parts_ = false;
   bool warned_base64_ = false;
+  std::size_t elided_seen_ = 0;
+  bool trust_elided_ = false;
   bool warned_nul_ = false;
 };
 
@@ -752,9 +778,20 @@ std::string read_headers_body_as_text(Email& email, const std::string& text, con
   return h.get("content-type");
 }
 
+// The same parse with no base64 elided (Limits::elide_base64_after_bytes):
+// for a message whose elided parts the walk did not list, one by one, as
+// attachments (its text would miss the lines), so elision never changes
+// what a message parses to.
+Email parse_unelided(std::string_view raw, const Limits& limits, std::size_t depth) {
+  Limits whole = limits;
+  whole.elide_base64_after_bytes = 0;
+  return parse_guarded(raw, whole, depth);
+}
+
 Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t depth) {
   Email email;
   GuardedMessage guarded = guard_message(raw, limits);
+  if (guarded.elided_parts > 0 && guarded.structure_too_deep) return parse_unelided(raw, limits, depth);
   email.warnings = std::move(guarded.warnings);
 
   std::string top_ct;
@@ -772,8 +809,11 @@ Email parse_guarded(std::string_view raw, const Limits& limits, std::size_t dept
       fill_trace(email, h, limits);
       top_ct = h.get("content-type");
       Walker walker(limits, email, depth, legacy);
+      walker.trust_elided(guarded.elided_parts > 0);
       walker.walk(entity, 0);
+      if (walker.elided_seen() != guarded.elided_parts) return parse_unelided(raw, limits, depth);
     } catch (const std::exception& e) {
+      if (guarded.elided_parts > 0) return parse_unelided(raw, limits, depth);
       // The seam: mimetic 0.9.8 throws on some malformed multiparts. A part
       // whose text starts with a bare CR and then the delimiter ("\r--b")
       // makes it trim a newline from a one-byte block and append -1 bytes

@@ -100,6 +100,39 @@ TEST_F(OneOutcome, a_message_the_database_refuses_is_quarantined_after_max_attem
   EXPECT_EQ(sql_value(stack_, "SELECT count(*) FROM outbox WHERE rcpt_to LIKE '%alice%'"), "0");
 }
 
+// A raw message of 1 MiB or more goes to PostgreSQL in pieces (COPY into a
+// temporary table); refused three times, it reaches the quarantine whole,
+// the same way, and the temporary tables left by the rolled-back attempts
+// are no obstacle.
+TEST_F(OneOutcome, a_big_message_the_database_refuses_is_quarantined_byte_for_byte) {
+  sql_exec(stack_,
+           "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+           " IF NEW.subject LIKE '%poison%' THEN RAISE EXCEPTION 'planted refusal of %', NEW.subject; END IF;"
+           " RETURN NEW; END $$;"
+           " CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+  std::string big = "From: Alice <alice@example.test>\r\nTo: requests@example.test\r\nSubject: big poison pill\r\n"
+                    "Message-ID: <big-poison@alice.example.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n"
+                    "--b\r\nContent-Type: application/pdf; name=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+  for (int i = 0; big.size() < 3U * 1024 * 1024; ++i)
+    big += "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29kZT4+CnN0cmVh" +
+           std::to_string(1000000 + i) + "\r\n";
+  big += "--b--\r\n";
+  imap_append(stack_, "requests", "INBOX", big);
+  smtp_send(stack_, "bob@example.test", {"requests@example.test"},
+            request_mail("bob", "New badge for a visitor", "badge-4@bob.example.test"));
+  ASSERT_EQ(wait_for_messages(stack_, "requests", "INBOX", 2, 30), 2u);
+
+  const RunResult run = run_once(stack_.config());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(sql_value(stack_, "SELECT requester_address FROM requests"), "bob@example.test");
+  EXPECT_EQ(sql_value(stack_, "SELECT failures FROM ingest_failures"), "3");
+  EXPECT_NE(sql_value(stack_, "SELECT reason FROM quarantine").find("planted refusal of big poison pill"), std::string::npos);
+  EXPECT_EQ(sql_value(stack_, "SELECT octet_length(raw) FROM quarantine"), std::to_string(big.size()));
+  EXPECT_TRUE(sql_value(stack_, "SELECT convert_from(raw, 'UTF8') FROM quarantine") == big) << "the bytes as received";
+  EXPECT_TRUE(imap_uids(stack_, "requests", "INBOX").empty());
+}
+
 TEST_F(OneOutcome, once_exits_non_zero_when_the_database_cannot_be_reached) {
   smtp_send(stack_, "bob@example.test", {"requests@example.test"},
             request_mail("bob", "New badge for a visitor", "badge-3@bob.example.test"));

@@ -16,6 +16,19 @@ extern "C" size_t intake_curl_sink_write(char* ptr, size_t size, size_t nmemb, v
     sink->overflow = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  if (sink->handle != nullptr && sink->data.empty()) {
+    curl_off_t announced = -1;
+    if (curl_easy_getinfo(sink->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK && announced > 0) {
+      // Over the bound it would overflow below anyway: stop before reading
+      // (and holding) the first max_bytes of it.
+      if (sink->max_bytes != 0 && static_cast<std::size_t>(announced) > sink->max_bytes) {
+        sink->overflow = true;
+        return 0;
+      }
+      // Never more than the bound, whatever a server announces.
+      sink->data.reserve(static_cast<std::size_t>(announced));
+    }
+  }
   sink->data.append(ptr, n);
   return n;
 }

@@ -22,11 +22,17 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 // curl_global_init once per process, before any thread starts.
 void curl_global_setup();
 
-// Appends received bytes to a std::string, up to a bound (0: none).
+// Appends received bytes to a std::string, up to a bound (0: none). With
+// `handle` set, the first write reserves the size the server announced
+// (libcurl's IMAP reads it from the FETCH literal's {N}): a 25 MB message is
+// then one allocation of its size, not a string doubling its way up (a
+// second, larger copy while the last grows); an announced size over the
+// bound overflows at once.
 struct CurlSink {
   std::string data;
   std::size_t max_bytes = 0;
   bool overflow = false;
+  CURL* handle = nullptr;
 };
 extern "C" size_t intake_curl_sink_write(char* ptr, size_t size, size_t nmemb, void* userdata);
 

@@ -63,6 +63,7 @@ Result<std::string> CurlImapSource::perform_once(const std::string& url, const s
   CURL* h = handle_.get();
   CurlSink sink;
   sink.max_bytes = max_bytes;
+  sink.handle = h;
   char errbuf[CURL_ERROR_SIZE] = {0};
   set_login_options(h, config_, url, password_, bearer_token_);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, custom_request.empty() ? nullptr : custom_request.c_str());

@@ -1,5 +1,9 @@
 #include "daemon/adapters/postgres/pqxx_ingest.hpp"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -93,19 +97,129 @@ std::string changed_since(pqxx::work& tx, const IngestRows& rows, std::chrono::s
   return {};
 }
 
-// "$first::bytea, ..." for n binary parameters: placeholders only, never values.
-std::string bytea_placeholders(int first, std::size_t n) {
+// A raw message at least this big is not a statement parameter but goes to
+// the server in pieces (BigRaws): as a parameter it was copied twice on its
+// way out (a pqxx::binarystring, then libpq's whole Bind message in its
+// output buffer), two more copies of a 25 MB message beside the one held.
+constexpr std::size_t big_raw_bytes = std::size_t{1} << 20;
+constexpr std::size_t raw_piece_bytes = std::size_t{256} << 10;
+
+bool is_big(const std::string* raw) { return raw->size() >= big_raw_bytes; }
+
+// "$first::bytea, ..." for the binary parameters, NULL::bytea in the places
+// of big raws (read from BigRaws' table instead): placeholders only, never values.
+std::string bytea_placeholders(int first, const std::vector<const std::string*>& raws) {
   std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + static_cast<int>(i)) + "::bytea";
+  int n = first;
+  for (std::size_t i = 0; i < raws.size(); ++i) {
+    out += i ? ", " : "";
+    out += is_big(raws[i]) ? std::string("NULL::bytea") : "$" + std::to_string(n++) + "::bytea";
+  }
   return out;
 }
 
 std::vector<pqxx::binarystring> binaries(const std::vector<const std::string*>& raws) {
   std::vector<pqxx::binarystring> out;
   out.reserve(raws.size());
-  for (const std::string* raw : raws) out.emplace_back(*raw);
+  for (const std::string* raw : raws)
+    if (!is_big(raw)) out.emplace_back(*raw);
   return out;
 }
+
+// libpqxx 6.4 hands out the connection's PGconn only to its large-object
+// classes (a protected static of pqxx::largeobject); COPY in binary needs it.
+struct RawConnection : pqxx::largeobject {
+  static PGconn* of(const pqxx::dbtransaction& tx) { return raw_connection(tx); }
+};
+
+// A libpq failure as the pqxx exception pqxx_guard maps (a lost connection
+// is retried later, anything else counts against the message).
+[[noreturn]] void throw_pq(PGconn* conn, PGresult* result, const std::string& what) {
+  std::string message = what + ": " + (result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
+  if (result) PQclear(result);
+  if (PQstatus(conn) == CONNECTION_BAD) throw pqxx::broken_connection(message);
+  throw pqxx::sql_error(message, what, sqlstate.empty() ? nullptr : sqlstate.c_str());
+}
+
+// The big raws of one statement, written to the server in pieces with COPY
+// ... FROM STDIN (FORMAT binary) into a temporary table (k, raw) that goes
+// with the transaction: libpq flushes its output buffer between pieces, so
+// a message costs its own bytes and a piece, not two more copies of itself.
+// (A large object would do it too, but leaves a row per 2 kB in
+// pg_largeobject to vacuum; an UPDATE appending pieces rewrites the value
+// once per piece.) Small raws stay parameters: a temporary table per
+// transaction would tax the common case.
+class BigRaws {
+ public:
+  BigRaws(pqxx::work& tx, std::string table, const std::vector<const std::string*>& raws) : table_(std::move(table)) {
+    std::vector<std::size_t> big;
+    for (std::size_t i = 0; i < raws.size(); ++i)
+      if (is_big(raws[i])) big.push_back(i);
+    if (big.empty()) return;
+    any_ = true;
+    tx.exec("CREATE TEMPORARY TABLE IF NOT EXISTS " + table_ + " (k bigint PRIMARY KEY, raw bytea NOT NULL) ON COMMIT DROP");
+    tx.exec("TRUNCATE " + table_);
+    PGconn* conn = RawConnection::of(tx);
+    PGresult* started = PQexec(conn, ("COPY " + table_ + " (k, raw) FROM STDIN (FORMAT binary)").c_str());
+    if (PQresultStatus(started) != PGRES_COPY_IN) throw_pq(conn, started, "COPY of a big message");
+    PQclear(started);
+    // The binary COPY format: signature, flags, header extension length;
+    // per row the field count, then each field's length and bytes (big-endian).
+    std::string head("PGCOPY\n\377\r\n\0", 11);
+    append_be(head, std::uint32_t{0});
+    append_be(head, std::uint32_t{0});
+    put(conn, head.data(), head.size());
+    for (const std::size_t i : big) {
+      const std::string& raw = *raws[i];
+      std::string row;
+      append_be(row, std::uint16_t{2});
+      append_be(row, std::uint32_t{8});
+      append_be(row, static_cast<std::uint64_t>(i + 1));
+      append_be(row, static_cast<std::uint32_t>(raw.size()));
+      put(conn, row.data(), row.size());
+      for (std::size_t at = 0; at < raw.size(); at += raw_piece_bytes)
+        put(conn, raw.data() + at, std::min(raw_piece_bytes, raw.size() - at));
+    }
+    std::string trailer;
+    append_be(trailer, std::uint16_t{0xFFFF});
+    put(conn, trailer.data(), trailer.size());
+    if (PQputCopyEnd(conn, nullptr) != 1) throw_pq(conn, nullptr, "COPY of a big message");
+    PGresult* result = PQgetResult(conn);
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (!ok) throw_pq(conn, result, "COPY of a big message");
+    PQclear(result);
+    while (PGresult* more = PQgetResult(conn)) PQclear(more);
+  }
+  bool any() const { return any_; }
+  // For "WITH r AS (...)": the raws of the parameters, then the big ones.
+  std::string union_clause() const {
+    return any_ ? " WHERE raw IS NOT NULL UNION ALL SELECT raw, k FROM " + table_ : std::string();
+  }
+  const std::string& table() const { return table_; }
+
+ private:
+  template <typename T>
+  static void append_be(std::string& out, T value) {
+    std::array<char, sizeof(T)> bytes{};
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+      bytes[sizeof(T) - 1 - i] = static_cast<char>(static_cast<unsigned char>(value >> (8 * i)));
+    out.append(bytes.data(), bytes.size());
+  }
+  static void put(PGconn* conn, const char* data, std::size_t n) {
+    if (PQputCopyData(conn, data, static_cast<int>(n)) == 1) return;
+    // Ends the COPY (if the connection still stands), so the rollback that
+    // follows the exception finds the connection idle.
+    const std::string why = PQerrorMessage(conn);
+    if (PQputCopyEnd(conn, "intake: a piece of the message could not be sent") == 1)
+      while (PGresult* more = PQgetResult(conn)) PQclear(more);
+    if (PQstatus(conn) == CONNECTION_BAD) throw pqxx::broken_connection("COPY of a big message: " + why);
+    throw pqxx::sql_error("COPY of a big message: " + why, "COPY");
+  }
+  std::string table_;
+  bool any_ = false;
+};
 
 void insert_requests(pqxx::work& tx, const IngestRows& rows) {
   if (rows.requests.empty()) return;
@@ -126,8 +240,10 @@ void insert_requests(pqxx::work& tx, const IngestRows& rows) {
 // False: a message was stored meanwhile (by another instance): stale.
 bool insert_messages(pqxx::work& tx, const IngestRows& rows) {
   if (rows.messages.empty()) return true;
+  const BigRaws big(tx, "intake_big_raw", rows.raws);
   const auto inserted = tx.exec_params(
-      "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, rows.raws.size()) + "]) WITH ORDINALITY AS u(raw, k))"
+      "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, rows.raws) + "]) WITH ORDINALITY AS u(raw, k)" +
+      big.union_clause() + ")"
       " INSERT INTO messages (id, request_id, direction, role, mailbox, uidvalidity, uid, message_id, content_sha256,"
       " in_reply_to, refs, from_address, from_name, to_addresses, cc_addresses, subject, sent_at, kind, body_text,"
       " request_text, warnings, attachments, raw)"
@@ -166,8 +282,9 @@ void update_requests(pqxx::work& tx, const IngestRows& rows) {
 void insert_mails(pqxx::work& tx, const IngestRows& rows) {
   if (rows.outbox.empty()) return;
   const auto raws = binaries(rows.mail_raws);
-  const std::string with_raws =
-      "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, raws.size()) + "]) WITH ORDINALITY AS u(raw, k))";
+  const BigRaws big(tx, "intake_big_mail", rows.mail_raws);
+  const std::string with_raws = "WITH r AS (SELECT raw, k FROM unnest(ARRAY[" + bytea_placeholders(2, rows.mail_raws) +
+                                "]) WITH ORDINALITY AS u(raw, k)" + big.union_clause() + ")";
   tx.exec_params(with_raws +
                      " INSERT INTO outbox (request_id, purpose, mail_from, rcpt_to, message_id, raw)"
                      " SELECT request_id, purpose, mail_from, rcpt_to, message_id, r.raw"
@@ -302,14 +419,20 @@ Result<WrittenPlans> write_rows(pqxx::work& tx, const IngestRows& rows, std::siz
   mark_sent_copies(tx, rows);
   WrittenPlans written;
   written.quarantine_ids.assign(plan_count, 0);
-  for (const auto& held : rows.quarantine)
-    written.quarantine_ids[held.plan] =
-        tx.exec_params(
-              "INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes)"
-              " VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1)) RETURNING id",
-              held.message->mailbox, held.message->uidvalidity, held.message->uid, storable_text(held.reason),
-              pqxx::binarystring(held.message->raw), held.size_bytes)[0][0]
-            .as<std::int64_t>();
+  for (const auto& held : rows.quarantine) {
+    const InboundMessage& m = *held.message;
+    // A big raw in pieces (BigRaws), as in insert_messages.
+    const BigRaws big(tx, "intake_big_held", {&m.raw});
+    const pqxx::result inserted =
+        big.any() ? tx.exec_params("INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes)"
+                                   " SELECT $1, $2, $3, $4, raw, NULLIF($5::bigint, -1) FROM " + big.table() + " RETURNING id",
+                                   m.mailbox, m.uidvalidity, m.uid, storable_text(held.reason), held.size_bytes)
+                  : tx.exec_params("INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, size_bytes)"
+                                   " VALUES ($1, $2, $3, $4, $5, NULLIF($6::bigint, -1)) RETURNING id",
+                                   m.mailbox, m.uidvalidity, m.uid, storable_text(held.reason),
+                                   pqxx::binarystring(m.raw), held.size_bytes);
+    written.quarantine_ids[held.plan] = inserted[0][0].as<std::int64_t>();
+  }
   for (const auto& [folder, uid] : rows.last_uids)
     tx.exec_params("UPDATE mailbox_state SET last_uid = greatest(last_uid, $2) WHERE mailbox = $1 AND uidvalidity = $3",
                    folder.first, uid, folder.second);
