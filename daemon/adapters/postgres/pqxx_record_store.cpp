@@ -244,26 +244,34 @@ namespace {
 // and counted as interrupted (its recipient may get it twice, which beats
 // never: SMTP cannot tell whether the cut-off transaction completed; with
 // smtp.sent_copy a row whose copy came back is sent already, mark_sent_copies).
-std::vector<OutboxItem> claim_rows(pqxx::transaction_base& tx, int limit, int resend_interrupted_after_s,
-                                   const std::string& instance_id) {
-  auto r = tx.exec_params(
-      // Each kind through its own index (0009, 0008): the due pending rows
-      // in due order, and the interrupted ones; the oldest of both go.
-      "WITH p AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
-      "  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-      " s AS (SELECT id FROM outbox WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $2)"
-      // Never while the instance that claimed it may still be sending it:
-      // only this instance's own (it sends one at a time), or a gone one's.
-      "  AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
-      "       WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
-      "       AND i.heartbeat_at > now() - make_interval(secs => i.failover_s)))"
-      "  ORDER BY claimed_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
-      " due AS (SELECT id FROM p UNION ALL SELECT id FROM s ORDER BY id LIMIT $1)"
-      " UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
-      " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM due"
-      " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
-      " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted",
-      limit, resend_interrupted_after_s, instance_id);
+// The claim as SQL: $1 the limit, $2 resend_interrupted_after_s, $3 this
+// instance's id; `before` adds CTEs that run in the same statement (a
+// finished row's outcome: finish_ctes, on the row $4, which this claim must
+// then never take: it would see that row as it was before the statement,
+// 'sending', and one statement updating a row twice keeps either update).
+std::string claim_sql(const std::string& before = "") {
+  const std::string not_finished = before.empty() ? "" : " AND id <> $4";
+  return "WITH " + before +
+         // Each kind through its own index (0009, 0008): the due pending rows
+         // in due order, and the interrupted ones; the oldest of both go.
+         " p AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()" + not_finished +
+         "  ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+         " s AS (SELECT id FROM outbox WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $2)" +
+         not_finished +
+         // Never while the instance that claimed it may still be sending it:
+         // only this instance's own (it sends one at a time a lane), or a gone one's.
+         "  AND (claimed_by IS NULL OR claimed_by = $3 OR NOT EXISTS (SELECT 1 FROM instances i"
+         "       WHERE i.id = outbox.claimed_by AND i.stopped_at IS NULL"
+         "       AND i.heartbeat_at > now() - make_interval(secs => i.failover_s)))"
+         "  ORDER BY claimed_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+         " due AS (SELECT id FROM p UNION ALL SELECT id FROM s ORDER BY id LIMIT $1)"
+         " UPDATE outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now(), claimed_by = NULLIF($3, ''),"
+         " interrupted = interrupted + CASE WHEN o.status = 'sending' THEN 1 ELSE 0 END FROM due"
+         " WHERE o.id = due.id RETURNING o.id, o.purpose, o.mail_from, o.rcpt_to, o.raw, o.attempts,"
+         " coalesce((SELECT reference FROM requests WHERE id = o.request_id), ''), o.interrupted";
+}
+
+std::vector<OutboxItem> claimed_items(const pqxx::result& r) {
   std::vector<OutboxItem> items;
   for (const auto& row : r) {
     OutboxItem item;
@@ -290,34 +298,60 @@ std::vector<OutboxItem> claim_rows(pqxx::transaction_base& tx, int limit, int re
   return items;
 }
 
-// How the send went, as one statement.
-void finish_row(pqxx::transaction_base& tx, std::int64_t id, const Status& result) {
+// Marked 'sending' and committed before any byte goes out. A row still
+// 'sending' long after its claim was cut off by a crash: it is taken again
+// and counted as interrupted (its recipient may get it twice, which beats
+// never: SMTP cannot tell whether the cut-off transaction completed; with
+// smtp.sent_copy a row whose copy came back is sent already, mark_sent_copies).
+std::vector<OutboxItem> claim_rows(pqxx::transaction_base& tx, int limit, int resend_interrupted_after_s,
+                                   const std::string& instance_id) {
+  return claimed_items(tx.exec_params(claim_sql(), limit, resend_interrupted_after_s, instance_id));
+}
+
+// How the send went, as CTEs ending in a comma, their parameters from
+// $first on: the row's id, then for a delivered mail the status move of an
+// acknowledgment (new → acknowledged), else the error's text (finish_params).
+// They run in the statement that claims the next row (claim_sql), which
+// leaves the finished row out.
+std::string finish_ctes(const Status& result, int first) {
+  const std::string id = "$" + std::to_string(first), second = "$" + std::to_string(first + 1),
+                    third = "$" + std::to_string(first + 2);
+  if (result.ok())
+    return " f AS (UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = " + id +
+           "  RETURNING request_id, purpose),"
+           " fr AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
+           "  status = CASE WHEN status = " + second + " THEN " + third + " ELSE status END"
+           "  FROM f WHERE requests.id = f.request_id AND f.purpose = 'acknowledgment' RETURNING requests.id),"
+           " fe AS (INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM fr),";
+  if (result.error().permanent())
+    return " f AS (UPDATE outbox SET status = 'failed', last_error = " + second + " WHERE id = " + id + "),";
+  // The server never answered: nothing of this mail was refused, so it gets
+  // no backoff of its own and goes first once the server is back (the
+  // cycle's pause already spaces the tries). A backoff here grew to minutes
+  // over a few outages and held up the whole drain after them.
+  if (result.error().unreachable())
+    return " f AS (UPDATE outbox SET status = 'pending', last_error = " + second +
+           ", next_attempt_at = now() WHERE id = " + id + "),";
+  // Exponential backoff, capped at one hour.
+  return " f AS (UPDATE outbox SET status = 'pending', last_error = " + second +
+         ", next_attempt_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, least(attempts, 12)))"
+         " WHERE id = " + id + "),";
+}
+
+// The parameters finish_ctes names, after `before` (the claim's, if any).
+template <typename... Before>
+pqxx::result exec_finish(pqxx::transaction_base& tx, const std::string& sql, std::int64_t id, const Status& result,
+                         const Before&... before) {
   if (result.ok()) {
-    // The status machine's move for a delivered acknowledgment (new → acknowledged).
     const StatusMove move = acknowledgment_move();
-    tx.exec_params(
-        "WITH o AS (UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
-        "  RETURNING request_id, purpose),"
-        " r AS (UPDATE requests SET acknowledged_at = coalesce(acknowledged_at, now()),"
-        "  status = CASE WHEN status = $2 THEN $3 ELSE status END"
-        "  FROM o WHERE requests.id = o.request_id AND o.purpose = 'acknowledgment' RETURNING requests.id)"
-        " INSERT INTO events (request_id, type) SELECT id, 'acknowledged' FROM r",
-        id, to_string(move.from), to_string(move.to));
-  } else if (result.error().permanent()) {
-    tx.exec_params("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", id, result.error().message);
-  } else if (result.error().unreachable()) {
-    // The server never answered: nothing of this mail was refused, so it
-    // gets no backoff of its own and goes first once the server is back
-    // (the cycle's pause already spaces the tries). A backoff here grew to
-    // minutes over a few outages and held up the whole drain after them.
-    tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2, next_attempt_at = now() WHERE id = $1", id,
-                   result.error().message);
-  } else {
-    // Exponential backoff, capped at one hour.
-    tx.exec_params("UPDATE outbox SET status = 'pending', last_error = $2,"
-                   " next_attempt_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, least(attempts, 12)))"
-                   " WHERE id = $1", id, result.error().message);
+    return tx.exec_params(sql, before..., id, to_string(move.from), to_string(move.to));
   }
+  return tx.exec_params(sql, before..., id, result.error().message);
+}
+
+// The outcome alone (no claim after it): the same CTEs, in a statement of their own.
+void finish_row(pqxx::transaction_base& tx, std::int64_t id, const Status& result) {
+  exec_finish(tx, "WITH" + finish_ctes(result, 1) + " done AS (SELECT 1) SELECT 1", id, result);
 }
 
 }  // namespace
@@ -344,13 +378,12 @@ Status PqxxRecordStore::finish_outbox(std::int64_t id, const Status& result) {
 Result<std::vector<OutboxItem>> PqxxRecordStore::finish_and_claim(std::int64_t id, const Status& result, int limit,
                                                                   int resend_interrupted_after_s) {
   return guarded("finish_outbox", [&]() -> Result<std::vector<OutboxItem>> {
-    // The sent row recorded and the next one claimed: one commit (the claim
-    // still commits before the next mail's bytes go out).
-    pqxx::work tx(conn_->conn);
-    finish_row(tx, id, result);
-    auto items = claim_rows(tx, limit, resend_interrupted_after_s, instance_id_);
-    tx.commit();
-    return items;
+    // The sent row recorded and the next one claimed in one statement: one
+    // round trip and one commit a mail (the claim still commits before the
+    // next mail's bytes go out).
+    pqxx::nontransaction tx(conn_->conn);
+    return claimed_items(exec_finish(tx, claim_sql(finish_ctes(result, 4)), id, result, limit,
+                                     resend_interrupted_after_s, instance_id_));
   });
 }
 
