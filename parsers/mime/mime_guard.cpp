@@ -1,6 +1,7 @@
 #include "parsers/mime/mime_guard.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <functional>
@@ -173,15 +174,19 @@ bool is_attachment_type(std::string_view content_type) {
   return after.empty() || after[0] == ';';
 }
 
+// Every byte looked up, none skipped early: a branch-free loop over a line
+// of 76 bytes is cheaper than stopping at the first odd one.
 bool is_base64_line(std::string_view line) {
-  if (line.empty()) return false;
-  for (const char c : line) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool symbol = static_cast<unsigned char>((u | 0x20) - 'a') < 26 || static_cast<unsigned char>(u - '0') < 10 ||
-                        c == '+' || c == '/' || c == '=';
-    if (!symbol) return false;
-  }
-  return true;
+  static constexpr auto symbols = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c + 32)] = 1;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 1;
+    t['+'] = t['/'] = t['='] = 1;
+    return t;
+  }();
+  unsigned char all = 1;
+  for (const char c : line) all &= symbols[static_cast<unsigned char>(c)];
+  return !line.empty() && all != 0;
 }
 
 // What guard_message knows of the header block it is in; a boundary line
@@ -389,7 +394,10 @@ class Guard {
     // Inside a forwarded message (its bytes are parsed again, whole) nothing is elided.
     if (is_message_rfc822(block_.content_type) && opaque_below_ == std::string::npos)
       opaque_below_ = open_boundaries_.size();
-    block_.elidable = limits_.elide_base64_after_bytes > 0 && block_is_part_ && opaque_below_ == std::string::npos &&
+    // A message no longer than the threshold has no part to elide, and its
+    // lines need no base64 check (a quarter of a parse's time otherwise).
+    block_.elidable = limits_.elide_base64_after_bytes > 0 && raw_.size() > limits_.elide_base64_after_bytes &&
+                      block_is_part_ && opaque_below_ == std::string::npos &&
                       has_span && is_attachment_type(block_.content_type) && block_.transfer_encoding == "base64";
     if (auto boundary = multipart_boundary(block_.content_type); !boundary.empty()) {
       open_boundaries_.push_back(std::move(boundary));
