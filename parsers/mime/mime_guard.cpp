@@ -179,8 +179,8 @@ bool is_attachment_type(std::string_view content_type) {
 bool is_base64_line(std::string_view line) {
   static constexpr auto symbols = [] {
     std::array<unsigned char, 256> t{};
-    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c + 32)] = 1;
-    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 1;
+    for (std::size_t c = 'A'; c <= 'Z'; ++c) t[c] = t[c + ('a' - 'A')] = 1;
+    for (std::size_t c = '0'; c <= '9'; ++c) t[c] = 1;
     t['+'] = t['/'] = t['='] = 1;
     return t;
   }();
