@@ -4,7 +4,6 @@
 #include <array>
 #include <cctype>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -189,6 +188,27 @@ bool is_base64_line(std::string_view line) {
   return !line.empty() && all != 0;
 }
 
+// Whether `text` holds `lower` (lower case, no letters' case in it matters
+// otherwise) in any case: Horspool's skip over case-folded bytes. The
+// standard searcher with a folding hash keeps its table in a hash map,
+// which made this search a fifth of a big message's parse.
+bool contains_ignoring_case(std::string_view text, std::string_view lower) {
+  const auto fold = [](char c) {
+    return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  };
+  const std::size_t n = lower.size();
+  if (n == 0 || text.size() < n) return n == 0;
+  std::array<std::size_t, 256> skip{};
+  skip.fill(n);
+  for (std::size_t i = 0; i + 1 < n; ++i) skip[fold(lower[i])] = n - 1 - i;
+  for (std::size_t at = 0; at + n <= text.size(); at += skip[fold(text[at + n - 1])]) {
+    std::size_t k = n;
+    while (k > 0 && fold(text[at + k - 1]) == static_cast<unsigned char>(lower[k - 1])) --k;
+    if (k == 0) return true;
+  }
+  return false;
+}
+
 // What guard_message knows of the header block it is in; a boundary line
 // starts a new one.
 struct HeaderBlock {
@@ -264,6 +284,7 @@ class Guard {
   }
 
   GuardedMessage finish() {
+    write_counts();
     if (in_header_ && !out_.text.empty()) out_.text.append("\r\n");  // headers only: the blank line mimetic waits for
     if (!open_boundaries_.empty())
       out_.warnings.push_back("multipart not closed (no --" + sanitize_utf8(open_boundaries_.back().substr(0, 70)) +
@@ -320,13 +341,7 @@ class Guard {
   }
 
   bool input_names_field() {
-    if (!names_field_) {
-      const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
-      const std::boyer_moore_horspool_searcher searcher(
-          elided_base64_field.begin(), elided_base64_field.end(), [&](char c) { return std::hash<char>()(fold(c)); },
-          [&](char a, char b) { return fold(a) == fold(b); });
-      names_field_ = std::search(raw_.begin(), raw_.end(), searcher) != raw_.end();
-    }
+    if (!names_field_) names_field_ = contains_ignoring_case(raw_, elided_base64_field);
     return *names_field_;
   }
 
@@ -342,7 +357,16 @@ class Guard {
       ++out_.elided_parts;
     }
     block_.elided_symbols += line.size();
-    block_.elided_padding += static_cast<std::size_t>(std::count(line.begin(), line.end(), '='));
+    if (std::memchr(line.data(), '=', line.size()) != nullptr)
+      block_.elided_padding += static_cast<std::size_t>(std::count(line.begin(), line.end(), '='));
+  }
+
+  // The part's counts into the room its first elided line made, once, when
+  // the part ends (a boundary line, or the end of the message): written per
+  // line, the digits cost more than the copy they spare.
+  void write_counts() {
+    static constexpr std::size_t width = 20;  // as elide() made room for
+    if (block_.counts_at == std::string::npos) return;
     write_digits(block_.counts_at, width, block_.elided_symbols);
     write_digits(block_.counts_at + width + 1, width, block_.elided_padding);
   }
@@ -363,6 +387,7 @@ class Guard {
     in_header_ = match.kind == BoundaryLine::opening;
     // A part mimetic sees as one: the innermost open multipart's.
     block_is_part_ = in_header_ && !open_boundaries_.empty() && open_boundaries_.back() == match.boundary;
+    write_counts();
     block_ = HeaderBlock{};
     out_.text.append(line);
     out_.text.append("\r\n");
