@@ -318,10 +318,7 @@ class CycleRun {
     totals_.total.mails_sent += sent.mails_sent;
     totals_.total.mails_failed += sent.mails_failed;
     totals_.total.mails.add(sent.mails);
-    for (std::size_t s = 0; s < send_times_.wall_ms.size(); ++s) {
-      send_times_.wall_ms[s] += sent.stages.wall_ms[s];
-      send_times_.cpu_ms[s] += sent.stages.cpu_ms[s];
-    }
+    send_times_.add(sent.stages);
     if (sent.send_failed || !sent.error.empty()) {  // the server is unreachable: the rest wait (logged once)
       totals_.any_failure = true;
       return false;

@@ -4,6 +4,13 @@
 
 namespace intake::daemon {
 
+void StageTimes::add(const StageTimes& other) {
+  for (std::size_t s = 0; s < wall_ms.size(); ++s) {
+    wall_ms[s] += other.wall_ms[s];
+    cpu_ms[s] += other.cpu_ms[s];
+  }
+}
+
 std::string StageTimes::line() const {
   static const char* names[] = {"fetch", "parse", "classify", "store", "move", "send"};
   std::string out;

@@ -17,6 +17,7 @@ enum class Stage { fetch, parse, classify, store, move, send, count };
 struct StageTimes {
   std::array<double, static_cast<std::size_t>(Stage::count)> wall_ms{}, cpu_ms{};
   std::string line() const;  // "fetch 12.3/4.5 ms, parse ..." (wall/cpu)
+  void add(const StageTimes& other);  // stage by stage, wall and CPU
 };
 
 // Mails sent or failed, by kind: the outbox row's purpose (acknowledgment,

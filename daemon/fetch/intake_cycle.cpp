@@ -185,10 +185,7 @@ class MailboxRun {
   // The fetcher's counts and times, once its thread has ended.
   void add_fetch_side() {
     stats_.fetched += fetch_stats_.fetched;
-    for (std::size_t s = 0; s < stats_.stages.wall_ms.size(); ++s) {
-      stats_.stages.wall_ms[s] += fetch_stats_.stages.wall_ms[s];
-      stats_.stages.cpu_ms[s] += fetch_stats_.stages.cpu_ms[s];
-    }
+    stats_.stages.add(fetch_stats_.stages);
   }
 
   CycleStats failed(const std::string& why) {

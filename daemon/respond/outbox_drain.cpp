@@ -122,10 +122,7 @@ void add_stats(CycleStats& into, const CycleStats& lane) {
   into.mails.add(lane.mails);
   into.send_failed = into.send_failed || lane.send_failed;
   if (into.error.empty()) into.error = lane.error;
-  for (std::size_t s = 0; s < into.stages.wall_ms.size(); ++s) {
-    into.stages.wall_ms[s] += lane.stages.wall_ms[s];
-    into.stages.cpu_ms[s] += lane.stages.cpu_ms[s];
-  }
+  into.stages.add(lane.stages);
 }
 
 }  // namespace

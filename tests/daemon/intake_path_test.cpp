@@ -316,6 +316,19 @@ TEST_F(Respond, mail_is_counted_by_kind_and_each_log_line_names_what_it_is_about
                     }));
 }
 
+TEST(StageTimes, adding_sums_each_stage_wall_and_cpu_apart) {
+  StageTimes a, b;
+  a.wall_ms[static_cast<std::size_t>(Stage::send)] = 2.0;
+  a.cpu_ms[static_cast<std::size_t>(Stage::send)] = 1.0;
+  b.wall_ms[static_cast<std::size_t>(Stage::send)] = 3.0;
+  b.wall_ms[static_cast<std::size_t>(Stage::store)] = 4.0;
+  a.add(b);
+  EXPECT_DOUBLE_EQ(a.wall_ms[static_cast<std::size_t>(Stage::send)], 5.0);
+  EXPECT_DOUBLE_EQ(a.cpu_ms[static_cast<std::size_t>(Stage::send)], 1.0);
+  EXPECT_DOUBLE_EQ(a.wall_ms[static_cast<std::size_t>(Stage::store)], 4.0);
+  EXPECT_DOUBLE_EQ(a.wall_ms[static_cast<std::size_t>(Stage::fetch)], 0.0);
+}
+
 TEST(MailCounts, totals_add_up_and_no_mail_reads_none) {
   MailCounts a, b;
   EXPECT_EQ(a.line(), "sent none; failed none");
